@@ -1,0 +1,1 @@
+"""Pulumi components that provision SSO connections from one organization spec per stack."""

@@ -1,0 +1,36 @@
+"""The provisioner's error hierarchy: callers catch by meaning, messages say what was being done to what."""
+
+from __future__ import annotations
+
+
+class ProvisionerError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class SpecError(ProvisionerError):
+    """An organization spec is invalid; raised before any cloud call."""
+
+
+class ApiError(ProvisionerError):
+    """A cloud API refused a request.
+
+    `action` says what was being done to which object ("adding password for application 1a2b"),
+    so the message reads: `<service>: <action>: HTTP <status> <code>: <message>`.
+    """
+
+    def __init__(self, service: str, action: str, status: int, code: str = "", message: str = "") -> None:
+        self.service = service
+        self.action = action
+        self.status = status
+        self.code = code
+        self.message = message
+        detail = " ".join(part for part in (code, message) if part)
+        super().__init__(f"{service}: {action}: HTTP {status}" + (f" {detail}" if detail else ""))
+
+
+class NotFoundError(ApiError):
+    """The object does not exist (HTTP 404); providers treat it as deleted out of band."""
+
+
+class RetryBudgetExceeded(ProvisionerError):
+    """Transient failures (throttling, 5xx, eventual consistency) outlasted the retry budget."""

@@ -1,0 +1,1 @@
+"""Plumbing shared by every stand-in: serving over HTTP, fault injection, call recording."""
