@@ -33,7 +33,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Exponential backoff with full jitter, capped."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** retry_number))
+        ceiling = min(self.max_delay, self.base_delay * (2**retry_number))
         return random.uniform(ceiling / 2, ceiling)
 
 

@@ -1,0 +1,226 @@
+"""Pydantic models of one organization's SSO setup, as written under `ssoprov:organization`.
+
+Keys are camelCase in YAML (Pulumi's config convention) and snake_case in Python. Every
+field's description says what is allowed; validation errors quote it as the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.spec.fields import (
+    BoundedList,
+    DiscoveryUrl,
+    DisplayText,
+    HttpsUrl,
+    Slug,
+    TenantId,
+)
+from components.spec.problems import fixable
+
+MAX_SECRET_LIFETIME_DAYS = 730
+"""Two years: Entra's default and safe maximum for a client secret."""
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+IdTokenClaim = Literal["email", "given_name", "family_name"]
+EntraGroupsClaim = Literal["ApplicationGroup", "SecurityGroup", "All", "DirectoryRole", "None"]
+
+
+class SecretPolicy(SpecModel):
+    lifetime_days: int = Field(
+        365, ge=1, le=MAX_SECRET_LIFETIME_DAYS, description="a whole number of days from 1 to 730 (two years)"
+    )
+    rotate_after_days: int = Field(
+        180, ge=1, description="days after creation at which a scheduled run replaces the secret"
+    )
+    rotate_before_expiry_days: int = Field(
+        30, ge=0, description="days before expiry at which a scheduled run replaces the secret at the latest"
+    )
+
+    @model_validator(mode="after")
+    def _rotation_before_expiry(self) -> SecretPolicy:
+        if self.rotate_after_days >= self.lifetime_days:
+            raise fixable(
+                f"rotateAfterDays ({self.rotate_after_days}) is not shorter than lifetimeDays "
+                f"({self.lifetime_days}), so the secret would expire before it is rotated",
+                "make rotateAfterDays smaller than lifetimeDays",
+            )
+        if self.rotate_before_expiry_days >= self.lifetime_days:
+            raise fixable(
+                "rotateBeforeExpiryDays is not shorter than lifetimeDays",
+                "make rotateBeforeExpiryDays smaller than lifetimeDays",
+            )
+        return self
+
+
+class EntraAssignments(SpecModel):
+    groups: list[DisplayText] = Field(
+        default_factory=list, max_length=500, description="display names of the tenant's groups to assign"
+    )
+    users: list[DisplayText] = Field(
+        default_factory=list, max_length=500, description="user principal names (alice@contoso.com) to assign"
+    )
+
+
+class EntraIdp(SpecModel):
+    """Entra ID OIDC: an app registration plus its enterprise application in the customer's tenant."""
+
+    kind: Literal["entra"]
+    tenant_id: TenantId = Field(description="the customer's tenant ID (GUID) or verified domain")
+    multi_tenant: bool = Field(False, description="true to accept users from any Entra tenant")
+    extra_redirect_uris: list[HttpsUrl] = Field(
+        default_factory=list, max_length=20, description="https URLs besides the broker's callback"
+    )
+    optional_claims: list[IdTokenClaim] = Field(
+        default_factory=lambda: ["email", "given_name", "family_name"],
+        description="any of email, given_name, family_name",
+    )
+    groups_claim: EntraGroupsClaim = Field(
+        "ApplicationGroup", description="one of ApplicationGroup, SecurityGroup, All, DirectoryRole, None"
+    )
+    assignment_required: bool = Field(True, description="true to let only assigned users and groups sign in")
+    assignments: EntraAssignments = Field(default_factory=EntraAssignments)
+
+
+class MicrosoftIdp(SpecModel):
+    """Microsoft OAuth ("Sign in with Microsoft"): personal Microsoft accounts, app in our own tenant."""
+
+    kind: Literal["microsoft"]
+    tenant_id: TenantId = Field(description="the tenant (GUID or domain) that hosts the app registration")
+    extra_redirect_uris: list[HttpsUrl] = Field(default_factory=list, max_length=20)
+    optional_claims: list[IdTokenClaim] = Field(
+        default_factory=lambda: ["email", "given_name", "family_name"],
+        description="any of email, given_name, family_name",
+    )
+
+
+class OktaGroupsClaim(SpecModel):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = Field(
+        "groups", description="a claim name of letters, digits and underscores"
+    )
+    filter_type: Literal["regex", "starts_with", "equals", "contains"] = Field(
+        "regex", description="one of regex, starts_with, equals, contains"
+    )
+    value: Annotated[str, Field(min_length=1, max_length=1024)] = Field(
+        ".*", description="the filter value (a regular expression for regex)"
+    )
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> OktaGroupsClaim:
+        if self.filter_type == "regex":
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise fixable(
+                    f"groupsClaim.value is not a valid regular expression ({exc})",
+                    "write a valid regular expression, e.g. .* for all groups",
+                ) from None
+        return self
+
+
+class OktaIdp(SpecModel):
+    """Okta OIDC: a Web app in the customer's Okta org, limited to selected groups."""
+
+    kind: Literal["okta"]
+    org_url: HttpsUrl = Field(description="the customer's Okta org URL, e.g. https://acme.okta.com")
+    groups: list[DisplayText] = Field(
+        default_factory=list, max_length=500, description="exact names of the Okta groups allowed to sign in"
+    )
+    groups_claim: OktaGroupsClaim = Field(default_factory=OktaGroupsClaim)
+    extra_redirect_uris: list[HttpsUrl] = Field(default_factory=list, max_length=20)
+
+
+class OidcIdp(SpecModel):
+    """Generic OIDC: the customer's IT team hands over client ID, secret and discovery endpoint."""
+
+    kind: Literal["oidc"]
+    client_id: Annotated[str, Field(min_length=1, max_length=256)] = Field(
+        description="the client ID the customer's IT team gave you"
+    )
+    discovery_url: DiscoveryUrl = Field(
+        description="an https URL ending in /.well-known/openid-configuration"
+    )
+
+
+IdentityProvider = Annotated[EntraIdp | MicrosoftIdp | OktaIdp | OidcIdp, Field(discriminator="kind")]
+
+
+class KeycloakBroker(SpecModel):
+    kind: Literal["keycloak"]
+    url: HttpsUrl = Field(description="Keycloak's base URL, e.g. https://sso.example.com")
+    realm: Slug = Field(description="the realm that brokers this organization's logins")
+    alias: Slug | None = Field(None, description="identity provider alias; defaults to the organization name")
+    sync_mode: Literal["IMPORT", "FORCE", "LEGACY"] = Field(
+        "FORCE", description="FORCE re-applies mapped roles at every login"
+    )
+    create_roles: bool = Field(True, description="create missing realm roles named in role mappings")
+
+
+class WorkosBroker(SpecModel):
+    kind: Literal["workos"]
+    organization_id: Annotated[str, Field(pattern=r"^org_[A-Za-z0-9]{10,40}$")] = Field(
+        description="the WorkOS organization ID (org_...)"
+    )
+    redirect_uri: HttpsUrl = Field(
+        description="the connection's redirect URI as shown in the WorkOS dashboard"
+    )
+    manual_steps_acknowledged: bool = Field(
+        False,
+        description="true once you accept finishing role mappings in the WorkOS dashboard by hand",
+    )
+
+
+Broker = Annotated[KeycloakBroker | WorkosBroker, Field(discriminator="kind")]
+
+
+class RoleMapping(SpecModel):
+    group: DisplayText = Field(description="the IdP group (display name for Entra, name for Okta)")
+    role: DisplayText = Field(description="the broker role its members receive")
+
+
+class OrganizationSpec(SpecModel):
+    name: Slug = Field(description="lower-case letters, digits and dashes, unique across stacks")
+    display_name: DisplayText = Field(description="the customer's name as users should see it")
+    identity_provider: IdentityProvider
+    broker: Broker
+    client_secret: SecretPolicy = Field(default_factory=SecretPolicy)
+    role_mappings: list[RoleMapping] = BoundedList
+    default_role: DisplayText | None = Field(None, description="role for members that match no mapping")
+
+    @model_validator(mode="after")
+    def _mappings_reach_the_token(self) -> OrganizationSpec:
+        idp = self.identity_provider
+        groups = [mapping.group for mapping in self.role_mappings]
+        if len(set(groups)) != len(groups):
+            raise fixable("roleMappings names a group twice", "map each group once")
+        if isinstance(idp, MicrosoftIdp) and groups:
+            raise fixable(
+                "roleMappings cannot apply to Microsoft OAuth: personal accounts carry no groups",
+                "remove roleMappings and use defaultRole",
+            )
+        if isinstance(idp, EntraIdp) and idp.groups_claim == "ApplicationGroup":
+            missing = [group for group in groups if group not in idp.assignments.groups]
+            if missing:
+                raise fixable(
+                    f"roleMappings names {missing}, but with groupsClaim ApplicationGroup only groups "
+                    "assigned to the app reach the token",
+                    "add them to identityProvider.assignments.groups",
+                )
+        if isinstance(idp, EntraIdp) and groups and idp.groups_claim == "None":
+            raise fixable(
+                "roleMappings needs a groups claim, but groupsClaim is None",
+                "set identityProvider.groupsClaim to ApplicationGroup",
+            )
+        return self
+
+    @property
+    def broker_alias(self) -> str:
+        return getattr(self.broker, "alias", None) or self.name
