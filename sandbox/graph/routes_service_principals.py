@@ -1,0 +1,98 @@
+"""`/servicePrincipals`: enterprise applications and who is assigned to them (appRoleAssignedTo)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox.graph.odata import (
+    collection_response,
+    entity_response,
+    graph_route,
+    no_content,
+    not_found,
+    parse_query,
+    project,
+    read_json,
+)
+from sandbox.graph.store import GraphTenant
+
+_FILTERABLE = ("id", "appId", "displayName", "servicePrincipalType", "accountEnabled")
+_ASSIGNMENT_FILTERABLE = ("principalId", "principalType", "appRoleId")
+_PREFIX = "/v1.0/servicePrincipals"
+
+
+def service_principal_routes(store: GraphTenant) -> list[Route]:
+    async def list_service_principals(request: Request) -> Response:
+        query = parse_query(request, "servicePrincipal", _FILTERABLE)
+        items = [sp for sp in store.list_service_principals() if query.matches(sp)]
+        return collection_response(request, items, query, "servicePrincipals")
+
+    async def create_service_principal(request: Request) -> Response:
+        service_principal = store.create_service_principal(await read_json(request))
+        return entity_response(request, service_principal, "servicePrincipals/$entity", status=201)
+
+    def _object_id(request: Request) -> str:
+        if "app_id" in request.path_params:
+            return store.get_service_principal_by_app_id(request.path_params["app_id"])["id"]
+        return request.path_params["object_id"]
+
+    async def get_service_principal(request: Request) -> Response:
+        query = parse_query(request, "servicePrincipal")
+        service_principal = store.get_service_principal(_object_id(request))
+        return entity_response(request, project(service_principal, query.select), "servicePrincipals/$entity")
+
+    async def update_service_principal(request: Request) -> Response:
+        object_id = _object_id(request)
+        store.update_service_principal(object_id, await read_json(request))
+        return no_content(request)
+
+    async def delete_service_principal(request: Request) -> Response:
+        store.delete_service_principal(_object_id(request))
+        return no_content(request)
+
+    def _assignments_context(request: Request) -> str:
+        return f"servicePrincipals('{request.path_params['object_id']}')/appRoleAssignedTo"
+
+    async def list_assignments(request: Request) -> Response:
+        query = parse_query(request, "appRoleAssignment", _ASSIGNMENT_FILTERABLE)
+        items = [a for a in store.list_assignments(request.path_params["object_id"]) if query.matches(a)]
+        return collection_response(request, items, query, _assignments_context(request))
+
+    async def create_assignment(request: Request) -> Response:
+        assignment = store.create_assignment(request.path_params["object_id"], await read_json(request))
+        return entity_response(request, assignment, _assignments_context(request) + "/$entity", status=201)
+
+    async def get_assignment(request: Request) -> Response:
+        assignment_id = request.path_params["assignment_id"]
+        for assignment in store.list_assignments(request.path_params["object_id"]):
+            if assignment["id"] == assignment_id:
+                return entity_response(request, assignment, _assignments_context(request) + "/$entity")
+        raise not_found(assignment_id)
+
+    async def delete_assignment(request: Request) -> Response:
+        store.delete_assignment(request.path_params["object_id"], request.path_params["assignment_id"])
+        return no_content(request)
+
+    item = {
+        "GET": get_service_principal,
+        "PATCH": update_service_principal,
+        "DELETE": delete_service_principal,
+    }
+    tokens = lambda: store.read_only_tokens  # noqa: E731
+    return [
+        graph_route(_PREFIX, {"GET": list_service_principals, "POST": create_service_principal}, tokens),
+        graph_route(_PREFIX + "(appId='{app_id}')", item, tokens),
+        graph_route(_PREFIX + "/{object_id}", item, tokens),
+        graph_route(
+            _PREFIX + "/{object_id}/appRoleAssignedTo",
+            {"GET": list_assignments, "POST": create_assignment},
+            tokens,
+        ),
+        graph_route(
+            _PREFIX + "/{object_id}/appRoleAssignedTo/{assignment_id}",
+            {"GET": get_assignment, "DELETE": delete_assignment},
+            tokens,
+        ),
+    ]

@@ -1,0 +1,461 @@
+"""The in-memory tenant behind the Graph stand-in: thread-safe, JSON-shaped, replication-aware.
+
+Objects are kept in Graph's own JSON shape and copied on every way in and out, so a caller can
+never mutate the tenant by accident. Reads that Graph serves from replicas (an application or
+service principal fetched right after it was created) honour `consistency_delay()`: for that
+many seconds after creation they answer as if the object did not exist yet, which is what
+clients of the real service see.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.graph import resources
+from sandbox.graph.odata import GraphError, graph_datetime, not_found, utcnow
+from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
+from sandbox.graph.validation import password_credential
+
+DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
+_PLATFORMS = ("web", "spa", "publicClient", "api", "info")
+
+
+class GraphTenant:
+    """Users, groups, applications, service principals and app role assignments of one tenant."""
+
+    def __init__(self, seed: TenantSeed) -> None:
+        self.tenant_id = seed.tenant_id
+        self.domain = seed.domain
+        self.read_only_tokens: set[str] = set(seed.read_only_tokens)
+        self.consistency_delay: Callable[[], float] = lambda: 0.0
+        self._lock = threading.RLock()
+        self._users: dict[str, dict[str, Any]] = {}
+        self._groups: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, list[str]] = {}
+        self._applications: dict[str, dict[str, Any]] = {}
+        self._service_principals: dict[str, dict[str, Any]] = {}
+        self._assignments: dict[str, dict[str, Any]] = {}
+        self._created_at: dict[str, float] = {}
+        self._load(seed)
+
+    def _load(self, seed: TenantSeed) -> None:
+        created = utcnow()
+        for user in seed.users:
+            self._users[user.id] = resources.user_resource(user, seed.domain)
+        for group in seed.groups:
+            self._groups[group.id] = resources.group_resource(group, created)
+        for group in seed.groups:
+            members = []
+            for member in group.members:
+                if member.startswith("group:"):
+                    members.append(seed.group(member.removeprefix("group:")).id)
+                else:
+                    members.append(seed.user(member).id)
+            self._members[group.id] = members
+        graph_sp_id = seeded_id("servicePrincipal", MICROSOFT_GRAPH_APP_ID)
+        self._service_principals[graph_sp_id] = resources.microsoft_graph_service_principal(
+            graph_sp_id, self.tenant_id, MICROSOFT_GRAPH_SCOPES
+        )
+
+    # -- replication ------------------------------------------------------------------------
+
+    def _settling(self, object_id: str) -> bool:
+        """True while a new object is not yet visible to replica reads."""
+        created = self._created_at.get(object_id)
+        return created is not None and time.monotonic() - created < self.consistency_delay()
+
+    # -- users and groups -------------------------------------------------------------------
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._users.values()))
+
+    def get_user(self, id_or_upn: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._find_user(id_or_upn))
+
+    def _find_user(self, id_or_upn: str) -> dict[str, Any]:
+        if id_or_upn in self._users:
+            return self._users[id_or_upn]
+        wanted = id_or_upn.lower()
+        for user in self._users.values():
+            if user["userPrincipalName"].lower() == wanted or user["id"] == wanted:
+                return user
+        raise not_found(id_or_upn)
+
+    def list_groups(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._groups.values()))
+
+    def get_group(self, group_id: str) -> dict[str, Any]:
+        with self._lock:
+            if group_id.lower() not in self._groups:
+                raise not_found(group_id)
+            return copy.deepcopy(self._groups[group_id.lower()])
+
+    def group_members(self, group_id: str) -> list[dict[str, Any]]:
+        """Direct members with `@odata.type`, as `/groups/{id}/members` lists them."""
+        with self._lock:
+            if group_id.lower() not in self._groups:
+                raise not_found(group_id)
+            return [self._typed(member) for member in self._members.get(group_id.lower(), [])]
+
+    def member_of(self, id_or_upn: str) -> list[dict[str, Any]]:
+        """Groups a user is a direct member of, as `/users/{id}/memberOf` lists them."""
+        with self._lock:
+            user_id = self._find_user(id_or_upn)["id"]
+            return [
+                self._typed(group_id) for group_id, members in self._members.items() if user_id in members
+            ]
+
+    def _typed(self, object_id: str) -> dict[str, Any]:
+        principal, kind = self._principal(object_id)
+        return {"@odata.type": f"#microsoft.graph.{kind[0].lower()}{kind[1:]}", **copy.deepcopy(principal)}
+
+    def _principal(self, object_id: str) -> tuple[dict[str, Any], str]:
+        """A user, group or service principal by id, with Graph's principalType for it."""
+        key = object_id.lower()
+        if key in self._users:
+            return self._users[key], "User"
+        if key in self._groups:
+            return self._groups[key], "Group"
+        if key in self._service_principals:
+            return self._service_principals[key], "ServicePrincipal"
+        raise not_found(object_id)
+
+    # -- applications -----------------------------------------------------------------------
+
+    def create_application(self, changes: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            unique_name = changes.get("uniqueName")
+            if unique_name and any(
+                (app.get("uniqueName") or "").lower() == unique_name.lower()
+                for app in self._applications.values()
+            ):
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    "Another object with the same value for property uniqueName already exists.",
+                )
+            object_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
+            application = resources.application_resource(object_id, app_id, utcnow(), self.domain)
+            _apply(application, changes)
+            self._applications[object_id] = application
+            self._created_at[object_id] = time.monotonic()
+            return copy.deepcopy(application)
+
+    def list_applications(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(
+                [app for app_id, app in self._applications.items() if not self._settling(app_id)]
+            )
+
+    def get_application(self, object_id: str) -> dict[str, Any]:
+        with self._lock:
+            application = self._applications.get(object_id.lower())
+            if application is None or self._settling(application["id"]):
+                raise not_found(object_id)
+            return copy.deepcopy(application)
+
+    def get_application_by_app_id(self, app_id: str) -> dict[str, Any]:
+        with self._lock:
+            application = self._application_by_app_id(app_id)
+            if application is None or self._settling(application["id"]):
+                raise not_found(app_id)
+            return copy.deepcopy(application)
+
+    def application_object_id(self, app_id: str) -> str:
+        """The object id of the application with `app_id`, for writes (which see every object)."""
+        with self._lock:
+            application = self._application_by_app_id(app_id)
+            if application is None:
+                raise not_found(app_id)
+            return application["id"]
+
+    def _application_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+        return next((a for a in self._applications.values() if a["appId"] == app_id.lower()), None)
+
+    def _writable_application(self, object_id: str) -> dict[str, Any]:
+        application = self._applications.get(object_id.lower())
+        if application is None:
+            raise not_found(object_id)
+        return application
+
+    def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
+        with self._lock:
+            application = self._writable_application(object_id)
+            _apply(application, changes)
+            service_principal = self._service_principal_by_app_id(application["appId"])
+            if service_principal is not None and "displayName" in changes:
+                service_principal["displayName"] = service_principal["appDisplayName"] = changes[
+                    "displayName"
+                ]
+            if service_principal is not None and "web" in changes:
+                service_principal["replyUrls"] = list(application["web"]["redirectUris"])
+
+    def delete_application(self, object_id: str) -> None:
+        """Delete an application; its service principal in this tenant goes with it."""
+        with self._lock:
+            application = self._writable_application(object_id)
+            del self._applications[application["id"]]
+            self._created_at.pop(application["id"], None)
+            service_principal = self._service_principal_by_app_id(application["appId"])
+            if service_principal is not None:
+                self._delete_service_principal(service_principal["id"])
+
+    def add_password(self, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Add a client secret; the only answer that ever carries `secretText`."""
+        with self._lock:
+            application = self._writable_application(object_id)
+            credential = password_credential(body)
+            secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+            stored = {
+                "customKeyIdentifier": None,
+                "displayName": credential["displayName"],
+                "endDateTime": graph_datetime(credential["endDateTime"]),
+                "hint": secret[:3],
+                "keyId": str(uuid.uuid4()),
+                "secretText": None,
+                "startDateTime": graph_datetime(credential["startDateTime"]),
+            }
+            application["passwordCredentials"].append(stored)
+            return {**stored, "secretText": secret}
+
+    def remove_password(self, object_id: str, key_id: str) -> None:
+        with self._lock:
+            application = self._writable_application(object_id)
+            credentials = application["passwordCredentials"]
+            remaining = [c for c in credentials if c["keyId"] != str(key_id).lower()]
+            if len(remaining) == len(credentials):
+                raise GraphError(
+                    400, "Request_BadRequest", f"No password credential found with keyId '{key_id}'."
+                )
+            application["passwordCredentials"] = remaining
+
+    # -- service principals -----------------------------------------------------------------
+
+    def create_service_principal(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            app_id = body.get("appId")
+            application = self._application_by_app_id(app_id) if isinstance(app_id, str) else None
+            if application is None or self._settling(application["id"]):
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    f"The appId '{app_id}' of the service principal does not reference a valid "
+                    "application object.",
+                )
+            if self._service_principal_by_app_id(application["appId"]) is not None:
+                raise GraphError(
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    "Another object with the same value for property servicePrincipalNames already exists.",
+                )
+            required = body.get("appRoleAssignmentRequired", False)
+            if not isinstance(required, bool):
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    "Invalid value specified for property 'appRoleAssignmentRequired' of resource "
+                    "'ServicePrincipal'.",
+                )
+            object_id = str(uuid.uuid4())
+            service_principal = resources.service_principal_resource(
+                object_id, application, self.tenant_id, required
+            )
+            _apply(service_principal, _service_principal_changes(body, creating=True))
+            self._service_principals[object_id] = service_principal
+            self._created_at[object_id] = time.monotonic()
+            return copy.deepcopy(service_principal)
+
+    def list_service_principals(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(
+                [sp for sp_id, sp in self._service_principals.items() if not self._settling(sp_id)]
+            )
+
+    def get_service_principal(self, object_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._writable_service_principal(object_id))
+
+    def get_service_principal_by_app_id(self, app_id: str) -> dict[str, Any]:
+        with self._lock:
+            service_principal = self._service_principal_by_app_id(app_id)
+            if service_principal is None:
+                raise not_found(app_id)
+            return copy.deepcopy(service_principal)
+
+    def _service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
+        return next((sp for sp in self._service_principals.values() if sp["appId"] == app_id.lower()), None)
+
+    def _writable_service_principal(self, object_id: str) -> dict[str, Any]:
+        service_principal = self._service_principals.get(object_id.lower())
+        if service_principal is None:
+            raise not_found(object_id)
+        return service_principal
+
+    def update_service_principal(self, object_id: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            service_principal = self._writable_service_principal(object_id)
+            _apply(service_principal, _service_principal_changes(body, creating=False))
+
+    def delete_service_principal(self, object_id: str) -> None:
+        with self._lock:
+            self._delete_service_principal(self._writable_service_principal(object_id)["id"])
+
+    def _delete_service_principal(self, object_id: str) -> None:
+        del self._service_principals[object_id]
+        self._created_at.pop(object_id, None)
+        for assignment_id, assignment in list(self._assignments.items()):
+            if object_id in (assignment["resourceId"], assignment["principalId"]):
+                del self._assignments[assignment_id]
+
+    # -- app role assignments ---------------------------------------------------------------
+
+    def list_assignments(self, resource_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self._writable_service_principal(resource_id)
+            return copy.deepcopy(
+                [a for a in self._assignments.values() if a["resourceId"] == resource_id.lower()]
+            )
+
+    def create_assignment(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            resource = self._service_principals.get(resource_id.lower())
+            if resource is None or self._settling(resource["id"]):
+                raise not_found(resource_id)
+            for prop in ("principalId", "resourceId", "appRoleId"):
+                if not _is_guid(body.get(prop)):
+                    raise GraphError(
+                        400,
+                        "Request_BadRequest",
+                        f"Invalid value specified for property '{prop}' of resource 'AppRoleAssignment'.",
+                    )
+            if body["resourceId"].lower() != resource["id"]:
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    "Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.",
+                )
+            principal, principal_type = self._principal(body["principalId"])
+            app_role_id = body["appRoleId"].lower()
+            roles = {role["id"] for role in resource.get("appRoles", []) if role.get("isEnabled", True)}
+            if app_role_id != DEFAULT_APP_ROLE_ID and app_role_id not in roles:
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    f"Permission being assigned was not found on application '{resource['appId']}'.",
+                )
+            for existing in self._assignments.values():
+                if (existing["resourceId"], existing["principalId"], existing["appRoleId"]) == (
+                    resource["id"],
+                    principal["id"],
+                    app_role_id,
+                ):
+                    raise GraphError(
+                        400, "Request_BadRequest", "Permission being assigned already exists on the object"
+                    )
+            assignment = resources.app_role_assignment_resource(
+                principal, principal_type, resource, app_role_id, utcnow()
+            )
+            self._assignments[assignment["id"]] = assignment
+            return copy.deepcopy(assignment)
+
+    def delete_assignment(self, resource_id: str, assignment_id: str) -> None:
+        with self._lock:
+            self._writable_service_principal(resource_id)
+            assignment = self._assignments.get(assignment_id)
+            if assignment is None or assignment["resourceId"] != resource_id.lower():
+                raise not_found(assignment_id)
+            del self._assignments[assignment_id]
+
+    # -- test support -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything in the tenant, comparable with `==`: "is the tenant exactly as seeded?"."""
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "users": self._users,
+                    "groups": self._groups,
+                    "members": self._members,
+                    "applications": self._applications,
+                    "servicePrincipals": self._service_principals,
+                    "appRoleAssignments": self._assignments,
+                }
+            )
+
+    def find_application(self, display_name: str) -> dict[str, Any] | None:
+        """Test helper: the application with this display name, ignoring replication delay."""
+        with self._lock:
+            for application in self._applications.values():
+                if application["displayName"] == display_name:
+                    return copy.deepcopy(application)
+            return None
+
+    def assignments_of(self, service_principal_id: str) -> list[dict[str, Any]]:
+        """Test helper: the assignments to one service principal, ignoring replication delay."""
+        with self._lock:
+            return copy.deepcopy(
+                [a for a in self._assignments.values() if a["resourceId"] == service_principal_id]
+            )
+
+
+def _apply(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Graph's PATCH: collections and scalars replace, platform objects merge one level deep."""
+    for name, value in changes.items():
+        if name in _PLATFORMS and isinstance(value, dict) and isinstance(target.get(name), dict):
+            target[name].update(copy.deepcopy(value))
+        else:
+            target[name] = copy.deepcopy(value)
+
+
+_SERVICE_PRINCIPAL_PROPERTIES = {
+    "appRoleAssignmentRequired": bool,
+    "accountEnabled": bool,
+    "tags": list,
+    "notes": (str, type(None)),
+    "description": (str, type(None)),
+    "notificationEmailAddresses": list,
+    "preferredSingleSignOnMode": (str, type(None)),
+}
+
+
+def _service_principal_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    changes = {}
+    for name, value in body.items():
+        if name == "@odata.type" or (creating and name == "appId"):
+            continue
+        expected = _SERVICE_PRINCIPAL_PROPERTIES.get(name)
+        if expected is None:
+            if name in ("id", "appId", "servicePrincipalNames", "appOwnerOrganizationId"):
+                raise GraphError(
+                    400, "Request_BadRequest", f"Property '{name}' is read-only and cannot be set."
+                )
+            raise GraphError(400, "Request_BadRequest", f"Invalid property '{name}'.")
+        if not isinstance(value, expected):
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                f"Invalid value specified for property '{name}' of resource 'ServicePrincipal'.",
+            )
+        changes[name] = value
+    return changes
+
+
+def _is_guid(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
