@@ -1,0 +1,21 @@
+# Two entry points on a fresh machine: `make demo` and `make test`. Both bootstrap first
+# (Python venv, Pulumi CLI built from Go modules, cached outside the repo).
+SHELL := /bin/bash
+BOOTSTRAP := eval "$$(bootstrap/bootstrap.sh)"
+
+.PHONY: demo test lint validate bench
+
+demo:
+	$(BOOTSTRAP) && python -m demo
+
+test: lint
+	$(BOOTSTRAP) && pytest
+
+lint:
+	$(BOOTSTRAP) && ruff check . && ruff format --check .
+
+validate:
+	$(BOOTSTRAP) && ssoprov validate
+
+bench:
+	$(BOOTSTRAP) && python -m benchmarks

@@ -1,0 +1,27 @@
+"""The Pulumi program: read this stack's organization spec and build its Organization."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.spec import CONFIG_NAMESPACE, parse_organization
+from components.spec.problems import InvalidSpec
+
+
+def stack_file() -> str:
+    return f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
+
+
+def main() -> None:
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    try:
+        spec = parse_organization(config.get_object("organization"), stack_file())
+    except InvalidSpec as exc:
+        # RunError prints the message without a Python traceback, before any resource is registered.
+        raise pulumi.RunError(f"invalid organization spec:\n{exc}") from None
+
+    from components.organization import Organization
+
+    organization = Organization(spec.name, spec, oidc_client_secret=config.get_secret("oidcClientSecret"))
+    for name, value in organization.stack_outputs().items():
+        pulumi.export(name, value)

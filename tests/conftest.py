@@ -1,0 +1,32 @@
+"""Fixtures shared by every test folder: the real Pulumi CLI and throwaway projects on a file backend."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.projects import StackProject, new_stack_project
+
+
+@pytest.fixture(scope="session")
+def pulumi_cli() -> str:
+    """The Pulumi CLI the bootstrap provides; the suite fails (not skips) without it."""
+    path = shutil.which("pulumi")
+    if path is None or shutil.which("pulumi-language-python") is None:
+        pytest.fail("the Pulumi CLI is not on PATH: run the tests through `make test`, which bootstraps it")
+    return path
+
+
+@pytest.fixture
+def stack_project(pulumi_cli: str, tmp_path: Path) -> Callable[..., StackProject]:
+    """Make a project in a temp dir with one stack, on a file backend in the same dir."""
+
+    def make(
+        stack: str, config: dict, *, program_dir: Path | None = None, env: dict | None = None
+    ) -> StackProject:
+        return new_stack_project(tmp_path / stack, stack, config, program_dir=program_dir, env=env or {})
+
+    return make
