@@ -22,6 +22,8 @@ def main() -> None:
 
     from components.organization import Organization
 
-    organization = Organization(spec.name, spec, oidc_client_secret=config.get_secret("oidcClientSecret"))
+    organization = Organization(
+        spec.name, spec, stack_file=stack_file(), oidc_client_secret=config.get_secret("oidcClientSecret")
+    )
     for name, value in organization.stack_outputs().items():
         pulumi.export(name, value)

@@ -1,0 +1,25 @@
+"""What every identity-provider component hands to the broker, whatever the IdP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class IdpConnectionInfo:
+    """The four things each manual guide ends by pasting into the broker, plus group claim values."""
+
+    kind: str
+    """entra | microsoft | okta | oidc (the broker picks its provider type from it)."""
+    client_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    """Always a Pulumi secret."""
+    discovery_url: pulumi.Output[str]
+    group_claim_values: Mapping[str, pulumi.Output[str]]
+    """Each spec group name -> the value the IdP puts in the groups claim for it
+    (Entra: the group's object ID; Okta and generic OIDC: the name itself)."""
+    secret_expires_at: pulumi.Output[str] | None = None
+    """ISO timestamp when the client secret expires; None when we do not manage the secret."""

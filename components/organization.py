@@ -1,0 +1,76 @@
+"""The Organization component: broker redirect URI -> identity-provider app -> broker connection."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.brokers.base import Broker, BrokerConnection, RoleRule
+from components.identity import IdpConnectionInfo
+from components.spec.models import OrganizationSpec
+
+
+def _broker_for(spec: OrganizationSpec) -> Broker:
+    if spec.broker.kind == "keycloak":
+        from components.brokers.keycloak.broker import KeycloakBroker
+
+        return KeycloakBroker(spec)
+    from components.brokers.workos.broker import WorkosBroker
+
+    return WorkosBroker(spec)
+
+
+class Organization(pulumi.ComponentResource):
+    """One customer organization's SSO: its IdP app (if any) and its broker connection."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: OrganizationSpec,
+        *,
+        stack_file: str,
+        oidc_client_secret: pulumi.Output[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ssoprov:index:Organization", name, None, opts)
+        self.spec = spec
+        broker = _broker_for(spec)
+        self.redirect_uri = broker.redirect_uri()
+        self.idp = self._identity_provider(spec, stack_file, oidc_client_secret)
+        rules = [
+            RoleRule(group=m.group, claim_value=self.idp.group_claim_values[m.group], role=m.role)
+            for m in spec.role_mappings
+        ]
+        self.connection: BrokerConnection = broker.connect(self.idp, rules, spec.default_role, parent=self)
+        self.register_outputs(self.stack_outputs())
+
+    def _identity_provider(
+        self, spec: OrganizationSpec, stack_file: str, oidc_client_secret: pulumi.Output[str] | None
+    ) -> IdpConnectionInfo:
+        idp = spec.identity_provider
+        child = pulumi.ResourceOptions(parent=self)
+        if idp.kind == "entra" or idp.kind == "microsoft":
+            from components.entra.component import EntraApp
+
+            return EntraApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
+        if idp.kind == "okta":
+            from components.okta.component import OktaApp
+
+            return OktaApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
+        from components.generic_oidc import generic_oidc_connection
+
+        return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)
+
+    def stack_outputs(self) -> dict[str, object]:
+        """The documented stack outputs (README: "Stack outputs")."""
+        return {
+            "organization": self.spec.name,
+            "identityProvider": self.idp.kind,
+            "connectionId": self.connection.connection_id,
+            "redirectUri": self.redirect_uri,
+            "clientId": self.idp.client_id,
+            "discoveryUrl": self.idp.discovery_url,
+            "secretExpiresAt": self.idp.secret_expires_at,
+            "roles": {m.group: m.role for m in self.spec.role_mappings},
+            "defaultRole": self.spec.default_role,
+            "manualSteps": self.connection.manual_steps,
+        }
