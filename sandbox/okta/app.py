@@ -1,0 +1,105 @@
+"""Assemble the Okta management API stand-in: store, edge (rate limit + auth), routes, faults.
+
+    stand_in = build_okta_standin()
+    with ServedApp(stand_in.app) as served:
+        ...  # point the okta SDK at served.url with token stand_in.auth.api_token
+        stand_in.store.snapshot()
+
+Injected faults answer the way Okta does: a throttle is 429 E0000047 with
+`X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset` at the end of the asked wait; a server
+error is an Okta-shaped 500 (E0000009) or 503 (E0000010).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+from sandbox.common.service import StandIn
+from sandbox.okta import errors
+from sandbox.okta.edge import OktaAuth, OktaEdge, RateLimiter
+from sandbox.okta.errors import OktaError, random_token
+from sandbox.okta.routes_app_groups import app_group_routes
+from sandbox.okta.routes_apps import app_routes
+from sandbox.okta.routes_claims import claim_routes
+from sandbox.okta.routes_groups import group_routes
+from sandbox.okta.routes_oauth import oauth_routes
+from sandbox.okta.routes_secrets import secret_routes
+from sandbox.okta.routes_users import user_routes
+from sandbox.okta.seed import DEFAULT_SEED, OrgSeed, seed_org
+from sandbox.okta.store import OktaStore
+
+DEFAULT_API_TOKEN = "00sandbox-okta-api-token"
+"""The SSWS token the stand-in accepts unless told otherwise; a sandbox value, not a secret."""
+
+
+class OktaStandIn(StandIn):
+    """A StandIn whose org (`store`), callers (`auth`) and rate limit (`limiter`) tests can reach."""
+
+    def __init__(self, store: OktaStore, auth: OktaAuth, limiter: RateLimiter) -> None:
+        self.store = store
+        self.auth = auth
+        self.limiter = limiter
+        api = Starlette(
+            routes=[
+                *oauth_routes(auth),
+                *app_routes(store),
+                *app_group_routes(store),
+                *secret_routes(store),
+                *claim_routes(store),
+                *group_routes(store),
+                *user_routes(store),
+            ],
+            middleware=[Middleware(OktaEdge, auth=auth, limiter=limiter)],
+            exception_handlers={OktaError: _okta_error, HTTPException: _http_error},
+        )
+        super().__init__([Mount("", app=api)], self._render_okta_fault)
+        # Workaround: sandbox/common/service.py's _RecordingMiddleware calls `self._render_fault`,
+        # which only the StandIn has, so every injected fault crashes with AttributeError.
+        # Harmless once the shared middleware reads `self._stand_in._render_fault`.
+        if not hasattr(self.app, "_render_fault"):
+            self.app._render_fault = self._render_okta_fault  # type: ignore[attr-defined]
+
+    def _render_okta_fault(self, kind: str, detail: float | int) -> Response:
+        state = self.limiter.peek()
+        headers = {**state.headers(), "X-Okta-Request-Id": random_token(27)}
+        if kind == "throttle":
+            headers["X-Rate-Limit-Remaining"] = "0"
+            headers["X-Rate-Limit-Reset"] = str(math.ceil(time.time() + float(detail)))
+            return errors.too_many_requests().response(headers)
+        return errors.server_error(int(detail)).response(headers)
+
+
+def build_okta_standin(
+    seed: OrgSeed | None = DEFAULT_SEED,
+    *,
+    api_token: str = DEFAULT_API_TOKEN,
+    rate_limit_per_minute: int = 600,
+) -> OktaStandIn:
+    """A fresh org seeded with `seed` (None: empty), accepting `SSWS <api_token>`."""
+    store = OktaStore()
+    if seed is not None:
+        seed_org(store, seed)
+    return OktaStandIn(store, OktaAuth(api_token), RateLimiter(rate_limit_per_minute))
+
+
+async def _okta_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OktaError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (no such route / method) in Okta's words."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return errors.method_not_allowed().response()
+    if exc.status_code == 404:
+        return errors.path_not_found().response()
+    return OktaError(exc.status_code, "E0000009", "Internal Server Error").response()

@@ -1,0 +1,239 @@
+"""Store records as Okta's JSON: camelCase objects with `_links`, snake_case inside `oauthClient`.
+
+`base` is the org URL the request came in on (`http://127.0.0.1:PORT`), so links point back at
+the stand-in the way Okta's point at `https://{yourOktaDomain}`.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from sandbox.okta import errors
+from sandbox.okta.errors import OktaError
+from sandbox.okta.store import App, ClientSecret, Group, GroupAssignment, GroupsClaim, User
+
+
+def org_base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def read_json(request: Request) -> object:
+    """The request's JSON body (None when empty); E0000003 when it is not JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise errors.malformed_body() from exc
+
+
+def json_answer(body: object, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _href(url: str, *methods: str) -> dict:
+    link: dict = {"href": url}
+    if methods:
+        link["hints"] = {"allow": list(methods)}
+    return link
+
+
+def user_json(user: User, base: str) -> dict:
+    return {
+        "id": user.id,
+        "status": user.status,
+        "created": user.created,
+        "activated": user.created,
+        "statusChanged": user.created,
+        "lastLogin": None,
+        "lastUpdated": user.created,
+        "passwordChanged": user.created,
+        "type": {"id": "oty" + user.id[3:]},
+        "profile": {
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "mobilePhone": None,
+            "secondEmail": None,
+            "login": user.login,
+            "email": user.email,
+        },
+        "credentials": {
+            "password": {},
+            "provider": {"type": "OKTA", "name": "OKTA"},
+        },
+        "_links": {"self": _href(f"{base}/api/v1/users/{user.id}")},
+    }
+
+
+def group_json(group: Group, base: str) -> dict:
+    return {
+        "id": group.id,
+        "created": group.created,
+        "lastUpdated": group.last_updated,
+        "lastMembershipUpdated": group.last_membership_updated,
+        "objectClass": ["okta:user_group"],
+        "type": group.type,
+        "profile": {"name": group.name, "description": group.description},
+        "_links": {
+            "logo": [
+                {
+                    "name": "medium",
+                    "href": f"{base}/assets/img/logos/groups/okta-medium.png",
+                    "type": "image/png",
+                },
+                {
+                    "name": "large",
+                    "href": f"{base}/assets/img/logos/groups/okta-large.png",
+                    "type": "image/png",
+                },
+            ],
+            "users": _href(f"{base}/api/v1/groups/{group.id}/users"),
+            "apps": _href(f"{base}/api/v1/groups/{group.id}/apps"),
+        },
+    }
+
+
+def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
+    """An OIDC app; `client_secret` only on the create and update answers, as Okta does."""
+    oauth_client = {
+        "autoKeyRotation": app.auto_key_rotation,
+        "client_id": app.client_id,
+        "pkce_required": app.pkce_required,
+        "token_endpoint_auth_method": app.token_endpoint_auth_method,
+    }
+    if client_secret is not None:
+        oauth_client["client_secret"] = client_secret
+    app_url = f"{base}/api/v1/apps/{app.id}"
+    links: dict = {
+        "appLinks": [
+            {
+                "name": "oidc_client_link",
+                "href": f"{base}/home/oidc_client/{app.id}/aln{app.id[3:]}",
+                "type": "text/html",
+            }
+        ],
+        "groups": _href(f"{app_url}/groups"),
+        "logo": [{"name": "medium", "href": f"{base}/assets/img/logos/default.png", "type": "image/png"}],
+        "users": _href(f"{app_url}/users"),
+        "self": _href(app_url),
+    }
+    if app.status == "ACTIVE":
+        links["deactivate"] = _href(f"{app_url}/lifecycle/deactivate")
+    else:
+        links["activate"] = _href(f"{app_url}/lifecycle/activate")
+    body = {
+        "id": app.id,
+        "name": "oidc_client",
+        "label": app.label,
+        "status": app.status,
+        "lastUpdated": app.last_updated,
+        "created": app.created,
+        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
+        "visibility": {
+            "autoLaunch": False,
+            "autoSubmitToolbar": False,
+            "hide": {"iOS": True, "web": True},
+            "appLinks": {"oidc_client_link": True},
+        },
+        "features": [],
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
+            "signing": {"kid": app.signing_kid},
+            "oauthClient": oauth_client,
+        },
+        "settings": {
+            "app": {},
+            "notifications": {
+                "vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}
+            },
+            "notes": {"admin": None, "enduser": None},
+            "oauthClient": dict(app.oauth_settings),
+        },
+        "_links": links,
+    }
+    if app.profile is not None:
+        body["profile"] = app.profile
+    return body
+
+
+def assignment_json(assignment: GroupAssignment, base: str) -> dict:
+    app_url = f"{base}/api/v1/apps/{assignment.app_id}"
+    return {
+        "id": assignment.group_id,
+        "lastUpdated": assignment.last_updated,
+        "priority": assignment.priority,
+        "profile": assignment.profile,
+        "_links": {
+            "app": _href(app_url),
+            "self": _href(f"{app_url}/groups/{assignment.group_id}"),
+            "group": _href(f"{base}/api/v1/groups/{assignment.group_id}"),
+        },
+    }
+
+
+def secret_json(secret: ClientSecret, base: str) -> dict:
+    secret_url = f"{base}/api/v1/apps/{secret.app_id}/credentials/secrets/{secret.id}"
+    if secret.status == "ACTIVE":
+        links = {"deactivate": _href(f"{secret_url}/lifecycle/deactivate", "POST")}
+    else:
+        links = {
+            "activate": _href(f"{secret_url}/lifecycle/activate", "POST"),
+            "delete": _href(secret_url, "DELETE"),
+        }
+    return {
+        "id": secret.id,
+        "client_secret": secret.value,
+        "secret_hash": secret.secret_hash,
+        "created": secret.created,
+        "lastUpdated": secret.last_updated,
+        "status": secret.status,
+        "_links": links,
+    }
+
+
+def groups_claim_json(claim: GroupsClaim | None, app: App, base: str) -> dict:
+    """The internal idToken settings: issuer context always, the claim fields once one is set."""
+    body: dict = {"issuer": base, "orgUrl": base, "audience": app.client_id, "issuerMode": "ORG_URL"}
+    if claim is not None:
+        body.update(
+            {
+                "valueType": claim.value_type,
+                "groupFilterType": claim.group_filter_type,
+                "issuerMode": claim.issuer_mode,
+                "name": claim.name,
+                "value": claim.value,
+            }
+        )
+    return body
+
+
+def paginate(
+    request: Request, items: list, *, default_limit: int, max_limit: int, cursor_of=lambda item: item.id
+) -> tuple[list, str]:
+    """One page of `items` after the `after` cursor, and the Link header Okta sends with it."""
+    try:
+        limit = int(request.query_params.get("limit", default_limit))
+    except ValueError as exc:
+        raise OktaError(400, "E0000029", "Invalid paging request.") from exc
+    if limit < 1:
+        raise OktaError(400, "E0000029", "Invalid paging request.")
+    limit = min(limit, max_limit)
+    after = request.query_params.get("after")
+    start = 0
+    if after:
+        cursors = [cursor_of(item) for item in items]
+        start = cursors.index(after) + 1 if after in cursors else len(items)
+    page = items[start : start + limit]
+    base_url = org_base(request) + request.url.path
+    kept = {k: v for k, v in request.query_params.items() if k not in ("after", "limit")}
+    links = [f'<{base_url}?{urlencode({**kept, "limit": limit})}>; rel="self"']
+    if start + limit < len(items):
+        next_query = urlencode({**kept, "after": cursor_of(page[-1]), "limit": limit})
+        links.append(f'<{base_url}?{next_query}>; rel="next"')
+    return page, ", ".join(links)
