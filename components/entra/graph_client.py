@@ -1,0 +1,850 @@
+"""An async Microsoft Graph client for the Entra ID providers: plain dicts in and out, no Pulumi.
+
+Every method is one logical operation ("adding password to application <id>") run through
+`components.retry.retry_async` with a Graph classifier:
+
+- transient: 429 and 503 (honouring `Retry-After`), and for idempotent operations (GET, PATCH,
+  DELETE) also 502, 504 and network errors. A create (POST) is not repeated after a 502/504
+  or a lost connection, because Graph may have acted on it and a second create would leave an
+  orphaned application or secret behind.
+- transient, eventual consistency: a 404 on an object this process created in the last few
+  minutes; 400 "...does not reference a valid application object" when creating a service
+  principal; 400 "Not a valid reference update" when assigning.
+- final: everything else, raised as `ApiError` / `NotFoundError` whose message says what was
+  being done to which object.
+
+msgraph-sdk's own RetryHandler middleware (429/503/504, up to 3 retries by default) is
+switched off (`RetryHandlerOption(max_retries=0, should_retry=False)`), so the policy above,
+and its budget, is the only one: retries are bounded by `RetryPolicy` alone.
+
+A `GraphServiceClient` and its httpx client are built per method call and closed at its end,
+because providers call each method from a fresh `asyncio.run`, and an httpx client must not
+outlive its event loop. Secret values (`secret_text`) are returned to the caller and never
+logged or put into an error message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from email.utils import parsedate_to_datetime
+from typing import Any, NotRequired, TypedDict, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from kiota_http.middleware.options import RetryHandlerOption
+from msgraph import GraphServiceClient
+from msgraph.generated.applications.item.add_password.add_password_post_request_body import (
+    AddPasswordPostRequestBody,
+)
+from msgraph.generated.applications.item.application_item_request_builder import (
+    ApplicationItemRequestBuilder,
+)
+from msgraph.generated.applications.item.remove_password.remove_password_post_request_body import (
+    RemovePasswordPostRequestBody,
+)
+from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
+from msgraph.generated.models.app_role_assignment import AppRoleAssignment
+from msgraph.generated.models.application import Application
+from msgraph.generated.models.optional_claim import OptionalClaim
+from msgraph.generated.models.optional_claims import OptionalClaims
+from msgraph.generated.models.password_credential import PasswordCredential
+from msgraph.generated.models.required_resource_access import RequiredResourceAccess
+from msgraph.generated.models.resource_access import ResourceAccess
+from msgraph.generated.models.service_principal import ServicePrincipal
+from msgraph.generated.models.web_application import WebApplication
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_request_adapter import options as graph_default_options
+from msgraph_core import GraphClientFactory
+
+from components.entra.graph_auth import endpoint_from_env
+from components.errors import ApiError, NotFoundError, ProvisionerError
+from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+
+SERVICE = "Microsoft Graph"
+DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+"""The "default access" app role: assign a user or group to an app that defines no roles."""
+
+RECENT_CREATE_WINDOW_SECONDS = 300.0
+"""How long after this process created an object a 404 for it counts as replication lag."""
+
+_NOT_A_VALID_APPLICATION = "does not reference a valid application object"
+_NOT_A_VALID_REFERENCE = "not a valid reference update"
+_ALREADY_ASSIGNED = "already exists"
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# What goes in and comes out: plain dicts, snake_case, fit for Pulumi outputs
+
+
+class IdTokenClaim(TypedDict):
+    name: str
+    essential: NotRequired[bool]
+    source: NotRequired[str | None]
+    additional_properties: NotRequired[list[str]]
+
+
+class ResourceAccessEntry(TypedDict):
+    id: str
+    type: str
+    """"Scope" (delegated permission) or "Role" (application permission)."""
+
+
+class RequiredResource(TypedDict):
+    resource_app_id: str
+    resource_access: list[ResourceAccessEntry]
+
+
+class ApplicationSpec(TypedDict, total=False):
+    """Properties of an app registration; `display_name` is required to create one."""
+
+    display_name: str
+    sign_in_audience: str
+    """AzureADMyOrg | AzureADMultipleOrgs | AzureADandPersonalMicrosoftAccount | PersonalMicrosoftAccount."""
+    redirect_uris: list[str]
+    """Web platform redirect URIs: https, or http for localhost only."""
+    id_token_claims: list[IdTokenClaim]
+    group_membership_claims: str | None
+    """None | SecurityGroup | All | ApplicationGroup | DirectoryRole (comma-joined); None clears it."""
+    required_resource_access: list[RequiredResource]
+    unique_name: str
+    """Create only: Graph refuses to change it later."""
+
+
+class PasswordInfo(TypedDict):
+    key_id: str
+    display_name: str | None
+    hint: str | None
+    start_date_time: str | None
+    end_date_time: str | None
+
+
+class PasswordSecret(PasswordInfo):
+    secret_text: str
+    """The secret value: Graph returns it once, from addPassword. Treat as a Pulumi secret."""
+
+
+class ApplicationInfo(TypedDict):
+    object_id: str
+    app_id: str
+    display_name: str | None
+    sign_in_audience: str | None
+    redirect_uris: list[str]
+    id_token_claims: list[IdTokenClaim]
+    group_membership_claims: str | None
+    required_resource_access: list[RequiredResource]
+    unique_name: str | None
+    passwords: list[PasswordInfo]
+    created_date_time: str | None
+
+
+class ServicePrincipalInfo(TypedDict):
+    object_id: str
+    app_id: str
+    display_name: str | None
+    app_role_assignment_required: bool
+    account_enabled: bool
+
+
+class AssignmentInfo(TypedDict):
+    assignment_id: str
+    principal_id: str
+    principal_type: str | None
+    principal_display_name: str | None
+    app_role_id: str
+    resource_id: str
+
+
+class DirectoryLookupError(ProvisionerError):
+    """A user or group named in the spec matches no directory object, or several."""
+
+    def __init__(self, kind: str, name: str, matches: Sequence[str], message: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.matches = list(matches)
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Objects this process created recently: a 404 for them is replication lag, not absence
+
+
+class _RecentlyCreated:
+    """Ids this process created, grouped by object (an application's object id and appId, and
+    its service principal), so deleting the object forgets all of them at once."""
+
+    def __init__(self) -> None:
+        self._created: dict[str, tuple[float, int]] = {}
+        self._next_group = 0
+        self._lock = threading.Lock()
+
+    def add(self, *object_ids: str | None, related_to: str | None = None) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, (at, _) in self._created.items() if now - at > RECENT_CREATE_WINDOW_SECONDS]:
+                del self._created[key]
+            if related_to and related_to.lower() in self._created:
+                group = self._created[related_to.lower()][1]
+            else:
+                self._next_group += 1
+                group = self._next_group
+            for object_id in object_ids:
+                if object_id:
+                    self._created[object_id.lower()] = (now, group)
+
+    def forget(self, object_id: str, *, with_related: bool) -> None:
+        with self._lock:
+            entry = self._created.pop(object_id.lower(), None)
+            if entry is not None and with_related:
+                for key in [k for k, (_, group) in self._created.items() if group == entry[1]]:
+                    del self._created[key]
+
+    def any_of(self, object_ids: Sequence[str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(
+                now - self._created[object_id.lower()][0] <= RECENT_CREATE_WINDOW_SECONDS
+                for object_id in object_ids
+                if object_id.lower() in self._created
+            )
+
+
+_recently_created = _RecentlyCreated()
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: SDK exceptions -> ApiError, and which of them are worth another try
+
+
+def _retry_after_seconds(headers: Any) -> float | None:
+    value = None
+    if headers is not None:
+        try:
+            value = headers.get("retry-after") or headers.get("Retry-After")
+        except AttributeError:
+            value = None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.datetime.now(moment.tzinfo)).total_seconds())
+
+
+def _api_error(action: str, exc: Exception) -> ApiError:
+    """An SDK failure as our ApiError; `retry_after` carries the service's Retry-After, if any."""
+    if isinstance(exc, httpx.TransportError):
+        error = ApiError(SERVICE, action, 0, "NetworkError", f"{type(exc).__name__}: {exc}")
+        error.retry_after = None  # type: ignore[attr-defined]
+        error.network = True  # type: ignore[attr-defined]
+        return error
+    status = 0
+    code = ""
+    message = ""
+    headers = None
+    if isinstance(exc, APIError):
+        status = exc.response_status_code or 0
+        headers = exc.response_headers
+        main = getattr(exc, "error", None)
+        if main is not None:
+            code = main.code or ""
+            message = main.message or ""
+        else:
+            message = exc.message or ""
+    error_type = NotFoundError if status == 404 else ApiError
+    error = error_type(SERVICE, action, status, code, message)
+    error.retry_after = _retry_after_seconds(headers)  # type: ignore[attr-defined]
+    error.network = False  # type: ignore[attr-defined]
+    return error
+
+
+def _classifier(
+    *, idempotent: bool, settling: Sequence[str], transient_400: Sequence[str]
+) -> Callable[[Exception], float | None]:
+    """Seconds to wait before retrying (0 = use backoff), or None when the failure is final."""
+
+    def is_transient(exc: Exception) -> float | None:
+        if not isinstance(exc, ApiError):
+            return None
+        asked = getattr(exc, "retry_after", None)
+        if exc.status in (429, 503):
+            return asked or 0.0
+        if idempotent and (exc.status in (502, 504) or getattr(exc, "network", False)):
+            return asked or 0.0
+        if exc.status == 404 and settling and _recently_created.any_of(settling):
+            return 0.0
+        if exc.status == 400 and any(marker in exc.message.lower() for marker in transient_400):
+            return 0.0
+        return None
+
+    return is_transient
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+class GraphClient:
+    """Entra ID operations the providers need, over msgraph-sdk, with our retry policy.
+
+    `base_url` is Graph's root including the version (`https://graph.microsoft.com/v1.0`, or
+    `http://127.0.0.1:<port>/v1.0` for the sandbox); `credential` is any azure-core token
+    credential, sync or async. The token is only ever sent to `base_url`'s host.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: Any,
+        *,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        timeout_seconds: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential
+        self._policy = policy
+        self._timeout = timeout_seconds
+        self._host = urlsplit(self.base_url).hostname or ""
+
+    def __repr__(self) -> str:
+        return f"GraphClient({self.base_url!r})"
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _graph(self) -> AsyncIterator[GraphServiceClient]:
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 30.0)),
+            http2=self.base_url.startswith("https://"),
+        )
+        options = dict(graph_default_options)
+        options[RetryHandlerOption.get_key()] = RetryHandlerOption(max_retries=0, should_retry=False)
+        http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
+        auth = AzureIdentityAuthenticationProvider(self._credential, allowed_hosts=[self._host])
+        adapter = GraphRequestAdapter(auth, client=http)
+        adapter.base_url = self.base_url
+        try:
+            yield GraphServiceClient(request_adapter=adapter)
+        finally:
+            await http.aclose()
+
+    async def _call(
+        self,
+        action: str,
+        operation: Callable[[GraphServiceClient], Awaitable[T]],
+        *,
+        idempotent: bool,
+        settling: Sequence[str] = (),
+        transient_400: Sequence[str] = (),
+    ) -> T:
+        async with self._graph() as graph:
+
+            async def attempt() -> T:
+                try:
+                    return await operation(graph)
+                except (APIError, httpx.TransportError) as exc:
+                    raise _api_error(action, exc) from exc
+
+            return await retry_async(
+                attempt,
+                describe=f"{SERVICE}: {action}",
+                is_transient=_classifier(
+                    idempotent=idempotent, settling=settling, transient_400=transient_400
+                ),
+                policy=self._policy,
+            )
+
+    # -- applications -----------------------------------------------------------------------
+
+    async def create_application(self, spec: ApplicationSpec) -> ApplicationInfo:
+        """Register an application (POST /applications) and return it as Graph stored it."""
+        name = spec.get("display_name")
+        if not name:
+            raise ValueError("create_application needs spec['display_name']")
+        body = _application_model(spec)
+
+        async def create(graph: GraphServiceClient) -> Application:
+            created = await graph.applications.post(body)
+            if created is None:
+                raise ApiError(SERVICE, f"creating application '{name}'", 0, "", "empty response")
+            return created
+
+        application = await self._call(f"creating application '{name}'", create, idempotent=False)
+        _recently_created.add(application.id, application.app_id)
+        return _application_info(application)
+
+    async def get_application(self, object_id: str) -> ApplicationInfo:
+        """The application with this object id; NotFoundError if it does not exist."""
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            return await graph.applications.by_application_id(object_id).get()
+
+        application = await self._call(
+            f"reading application {object_id}", get, idempotent=True, settling=(object_id,)
+        )
+        return _application_info(_present(application, f"reading application {object_id}"))
+
+    async def find_application_by_app_id(self, app_id: str) -> ApplicationInfo | None:
+        """The application with this appId (client id), or None if there is none."""
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            return await graph.applications_with_app_id(app_id).get()
+
+        try:
+            application = await self._call(
+                f"reading application with appId {app_id}", get, idempotent=True, settling=(app_id,)
+            )
+        except NotFoundError:
+            return None
+        return _application_info(_present(application, f"reading application with appId {app_id}"))
+
+    async def update_application(self, object_id: str, changes: ApplicationSpec) -> None:
+        """PATCH only the given properties; `group_membership_claims: None` clears the claim."""
+        if "unique_name" in changes:
+            raise ValueError("unique_name can only be set when the application is created")
+        body = _application_model(changes)
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).patch(body)
+
+        await self._call(f"updating application {object_id}", patch, idempotent=True, settling=(object_id,))
+
+    async def delete_application(self, object_id: str) -> None:
+        """Delete the application (its service principal goes with it); NotFoundError if absent."""
+
+        async def delete(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).delete()
+
+        try:
+            await self._call(
+                f"deleting application {object_id}", delete, idempotent=True, settling=(object_id,)
+            )
+        finally:
+            _recently_created.forget(object_id, with_related=True)
+
+    # -- client secrets ---------------------------------------------------------------------
+
+    async def add_password(
+        self, object_id: str, display_name: str, end_date_time: datetime.datetime
+    ) -> PasswordSecret:
+        """Add a client secret; the result's `secret_text` is the only copy there will ever be."""
+        if end_date_time.tzinfo is None:
+            raise ValueError("end_date_time must be timezone-aware")
+        body = AddPasswordPostRequestBody(
+            password_credential=PasswordCredential(display_name=display_name, end_date_time=end_date_time)
+        )
+        action = f"adding password '{display_name}' to application {object_id}"
+
+        async def add(graph: GraphServiceClient) -> PasswordCredential | None:
+            return await graph.applications.by_application_id(object_id).add_password.post(body)
+
+        credential = _present(await self._call(action, add, idempotent=False, settling=(object_id,)), action)
+        if not credential.secret_text:
+            raise ApiError(SERVICE, action, 200, "", "the response carried no secretText")
+        return PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
+
+    async def remove_password(self, object_id: str, key_id: str) -> None:
+        """Remove a client secret; a secret that is already gone counts as removed."""
+        body = RemovePasswordPostRequestBody(key_id=uuid.UUID(key_id))
+        action = f"removing password {key_id} from application {object_id}"
+
+        async def remove(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).remove_password.post(body)
+
+        try:
+            await self._call(action, remove, idempotent=True, settling=(object_id,))
+        except ApiError as error:
+            if error.status not in (400, 404):
+                raise
+            # Graph refuses to remove a keyId it does not have; if the secret is indeed gone,
+            # the goal is reached. (If the application is gone, list_passwords says so.)
+            remaining = await self.list_passwords(object_id)
+            if any(p["key_id"].lower() == key_id.lower() for p in remaining):
+                raise
+
+    async def list_passwords(self, object_id: str) -> list[PasswordInfo]:
+        """The application's client secrets, without their values (Graph never returns them)."""
+        query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+            select=["id", "passwordCredentials"]
+        )
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            builder = graph.applications.by_application_id(object_id)
+            return await builder.get(RequestConfiguration(query_parameters=query))
+
+        action = f"listing passwords of application {object_id}"
+        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        return [_password_info(c) for c in application.password_credentials or []]
+
+    # -- service principals -----------------------------------------------------------------
+
+    async def create_service_principal(
+        self, app_id: str, assignment_required: bool = True
+    ) -> ServicePrincipalInfo:
+        """Create the enterprise application (service principal) for an app registration."""
+        body = ServicePrincipal(app_id=app_id, app_role_assignment_required=assignment_required)
+        action = f"creating service principal for application with appId {app_id}"
+
+        async def create(graph: GraphServiceClient) -> ServicePrincipal | None:
+            return await graph.service_principals.post(body)
+
+        service_principal = _present(
+            await self._call(action, create, idempotent=False, transient_400=(_NOT_A_VALID_APPLICATION,)),
+            action,
+        )
+        _recently_created.add(service_principal.id, related_to=app_id)
+        return _service_principal_info(service_principal)
+
+    async def get_service_principal(self, object_id: str) -> ServicePrincipalInfo:
+        """The service principal with this object id; NotFoundError if it does not exist."""
+        action = f"reading service principal {object_id}"
+
+        async def get(graph: GraphServiceClient) -> ServicePrincipal | None:
+            return await graph.service_principals.by_service_principal_id(object_id).get()
+
+        service_principal = await self._call(action, get, idempotent=True, settling=(object_id,))
+        return _service_principal_info(_present(service_principal, action))
+
+    async def get_service_principal_by_app_id(self, app_id: str) -> ServicePrincipalInfo:
+        """The service principal of the application with this appId; NotFoundError if none."""
+        action = f"reading service principal of application with appId {app_id}"
+
+        async def get(graph: GraphServiceClient) -> ServicePrincipal | None:
+            return await graph.service_principals_with_app_id(app_id).get()
+
+        service_principal = await self._call(action, get, idempotent=True, settling=(app_id,))
+        return _service_principal_info(_present(service_principal, action))
+
+    async def update_service_principal(self, object_id: str, *, assignment_required: bool) -> None:
+        """Set whether users must be assigned (appRoleAssignmentRequired) to sign in."""
+        body = ServicePrincipal(app_role_assignment_required=assignment_required)
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.service_principals.by_service_principal_id(object_id).patch(body)
+
+        await self._call(
+            f"updating service principal {object_id}", patch, idempotent=True, settling=(object_id,)
+        )
+
+    async def delete_service_principal(self, object_id: str) -> None:
+        """Delete the service principal and its assignments; NotFoundError if absent."""
+
+        async def delete(graph: GraphServiceClient) -> None:
+            await graph.service_principals.by_service_principal_id(object_id).delete()
+
+        try:
+            await self._call(
+                f"deleting service principal {object_id}", delete, idempotent=True, settling=(object_id,)
+            )
+        finally:
+            _recently_created.forget(object_id, with_related=False)
+
+    # -- assignments ------------------------------------------------------------------------
+
+    async def list_assignments(self, service_principal_id: str) -> list[AssignmentInfo]:
+        """Users, groups and service principals assigned to the service principal, all pages."""
+        action = f"listing assignments of service principal {service_principal_id}"
+
+        async def get(graph: GraphServiceClient) -> list[AppRoleAssignment]:
+            builder = graph.service_principals.by_service_principal_id(
+                service_principal_id
+            ).app_role_assigned_to
+            page = await builder.get()
+            items: list[AppRoleAssignment] = []
+            while page is not None:
+                items.extend(page.value or [])
+                if not page.odata_next_link:
+                    break
+                page = await builder.with_url(page.odata_next_link).get()
+            return items
+
+        assignments = await self._call(action, get, idempotent=True, settling=(service_principal_id,))
+        return [_assignment_info(a) for a in assignments]
+
+    async def assign(
+        self, service_principal_id: str, principal_id: str, app_role_id: str = DEFAULT_APP_ROLE_ID
+    ) -> AssignmentInfo:
+        """Assign a user or group to the app; an identical existing assignment is returned as is."""
+        body = AppRoleAssignment(
+            principal_id=uuid.UUID(principal_id),
+            resource_id=uuid.UUID(service_principal_id),
+            app_role_id=uuid.UUID(app_role_id),
+        )
+        action = f"assigning principal {principal_id} to service principal {service_principal_id}"
+
+        async def post(graph: GraphServiceClient) -> AppRoleAssignment | None:
+            sp = graph.service_principals.by_service_principal_id(service_principal_id)
+            return await sp.app_role_assigned_to.post(body)
+
+        try:
+            assignment = await self._call(
+                action,
+                post,
+                idempotent=False,
+                settling=(service_principal_id, principal_id),
+                transient_400=(_NOT_A_VALID_REFERENCE,),
+            )
+        except ApiError as error:
+            if error.status != 400 or _ALREADY_ASSIGNED not in error.message.lower():
+                raise
+            for existing in await self.list_assignments(service_principal_id):
+                if (existing["principal_id"], existing["app_role_id"]) == (
+                    principal_id.lower(),
+                    app_role_id.lower(),
+                ):
+                    return existing
+            raise
+        return _assignment_info(_present(assignment, action))
+
+    async def unassign(self, service_principal_id: str, assignment_id: str) -> None:
+        """Remove one assignment; NotFoundError if it does not exist."""
+
+        async def delete(graph: GraphServiceClient) -> None:
+            sp = graph.service_principals.by_service_principal_id(service_principal_id)
+            await sp.app_role_assigned_to.by_app_role_assignment_id(assignment_id).delete()
+
+        await self._call(
+            f"removing assignment {assignment_id} from service principal {service_principal_id}",
+            delete,
+            idempotent=True,
+            settling=(service_principal_id,),
+        )
+
+    # -- directory lookups ------------------------------------------------------------------
+
+    async def resolve_group(self, display_name: str) -> str:
+        """The object id of the one group with this display name (or this object id).
+
+        Raises DirectoryLookupError naming the group when no group or several groups match.
+        """
+        if _is_guid(display_name):
+            return await self._resolve_group_id(display_name)
+        action = f"resolving group '{display_name}'"
+        escaped = display_name.replace("'", "''")
+        query = GroupsRequestBuilder.GroupsRequestBuilderGetQueryParameters(
+            filter=f"displayName eq '{escaped}'", select=["id", "displayName"], top=999
+        )
+
+        async def get(graph: GraphServiceClient) -> list[str]:
+            page = await graph.groups.get(RequestConfiguration(query_parameters=query))
+            ids: list[str] = []
+            while page is not None:
+                ids.extend(group.id for group in page.value or [] if group.id)
+                if not page.odata_next_link:
+                    break
+                page = await graph.groups.with_url(page.odata_next_link).get()
+            return ids
+
+        ids = await self._call(action, get, idempotent=True)
+        if len(ids) == 1:
+            return ids[0]
+        if not ids:
+            raise DirectoryLookupError(
+                "group",
+                display_name,
+                ids,
+                f"{SERVICE}: {action}: no group has this display name in the tenant. Check the "
+                "spelling in the stack file, or give the group's object id instead.",
+            )
+        raise DirectoryLookupError(
+            "group",
+            display_name,
+            ids,
+            f"{SERVICE}: {action}: {len(ids)} groups have this display name ({', '.join(ids)}). "
+            "Give the group's object id in the stack file instead of its name.",
+        )
+
+    async def _resolve_group_id(self, object_id: str) -> str:
+        action = f"resolving group {object_id}"
+
+        async def get(graph: GraphServiceClient) -> str | None:
+            group = await graph.groups.by_group_id(object_id).get()
+            return group.id if group else None
+
+        try:
+            found = await self._call(action, get, idempotent=True)
+        except NotFoundError:
+            found = None
+        if not found:
+            raise DirectoryLookupError(
+                "group", object_id, [], f"{SERVICE}: {action}: no group has this object id in the tenant."
+            )
+        return found
+
+    async def resolve_user(self, user_principal_name: str) -> str:
+        """The object id of the user with this UPN (or object id); DirectoryLookupError if none."""
+        action = f"resolving user '{user_principal_name}'"
+
+        async def get(graph: GraphServiceClient) -> str | None:
+            user = await graph.users.by_user_id(user_principal_name).get()
+            return user.id if user else None
+
+        try:
+            found = await self._call(action, get, idempotent=True)
+        except NotFoundError:
+            found = None
+        if not found:
+            raise DirectoryLookupError(
+                "user",
+                user_principal_name,
+                [],
+                f"{SERVICE}: {action}: no user has this user principal name in the tenant. Check "
+                "the spelling in the stack file (UPNs look like name@domain).",
+            )
+        return found
+
+
+def graph_client_from_env(*, policy: RetryPolicy = DEFAULT_POLICY) -> GraphClient:
+    """A GraphClient for the sandbox when `SSOPROV_GRAPH_URL` is set, else for the real Graph."""
+    base_url, credential = endpoint_from_env()
+    return GraphClient(base_url, credential, policy=policy)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversions between our dicts and msgraph-sdk models
+
+
+def _present(value: T | None, action: str) -> T:
+    if value is None:
+        raise ApiError(SERVICE, action, 0, "", "the response had no body")
+    return value
+
+
+def _is_guid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _application_model(spec: ApplicationSpec) -> Application:
+    unknown = set(spec) - set(ApplicationSpec.__annotations__)
+    if unknown:
+        raise ValueError(f"unknown application properties: {sorted(unknown)}")
+    application = Application()
+    if "display_name" in spec:
+        application.display_name = spec["display_name"]
+    if "sign_in_audience" in spec:
+        application.sign_in_audience = spec["sign_in_audience"]
+    if "unique_name" in spec:
+        application.unique_name = spec["unique_name"]
+    if "redirect_uris" in spec:
+        application.web = WebApplication(redirect_uris=list(spec["redirect_uris"]))
+    if "id_token_claims" in spec:
+        claims = [
+            OptionalClaim(
+                name=claim["name"],
+                essential=claim.get("essential", False),
+                source=claim.get("source"),
+                additional_properties=list(claim.get("additional_properties") or []),
+            )
+            for claim in spec["id_token_claims"]
+        ]
+        application.optional_claims = OptionalClaims(id_token=claims, access_token=[], saml2_token=[])
+    if "group_membership_claims" in spec:
+        if spec["group_membership_claims"] is None:
+            application.additional_data["groupMembershipClaims"] = None  # serialized as JSON null
+        else:
+            application.group_membership_claims = spec["group_membership_claims"]
+    if "required_resource_access" in spec:
+        application.required_resource_access = [
+            RequiredResourceAccess(
+                resource_app_id=resource["resource_app_id"],
+                resource_access=[
+                    ResourceAccess(id=uuid.UUID(access["id"]), type=access["type"])
+                    for access in resource["resource_access"]
+                ],
+            )
+            for resource in spec["required_resource_access"]
+        ]
+    return application
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _password_info(credential: PasswordCredential) -> PasswordInfo:
+    return PasswordInfo(
+        key_id=str(credential.key_id) if credential.key_id else "",
+        display_name=credential.display_name,
+        hint=credential.hint,
+        start_date_time=_iso(credential.start_date_time),
+        end_date_time=_iso(credential.end_date_time),
+    )
+
+
+def _application_info(application: Application) -> ApplicationInfo:
+    claims = application.optional_claims.id_token if application.optional_claims else None
+    return ApplicationInfo(
+        object_id=application.id or "",
+        app_id=application.app_id or "",
+        display_name=application.display_name,
+        sign_in_audience=application.sign_in_audience,
+        redirect_uris=list(application.web.redirect_uris or []) if application.web else [],
+        id_token_claims=[
+            IdTokenClaim(
+                name=claim.name or "",
+                essential=bool(claim.essential),
+                source=claim.source,
+                additional_properties=list(claim.additional_properties or []),
+            )
+            for claim in claims or []
+        ],
+        group_membership_claims=application.group_membership_claims,
+        required_resource_access=[
+            RequiredResource(
+                resource_app_id=resource.resource_app_id or "",
+                resource_access=[
+                    ResourceAccessEntry(id=str(access.id), type=access.type or "")
+                    for access in resource.resource_access or []
+                ],
+            )
+            for resource in application.required_resource_access or []
+        ],
+        unique_name=application.unique_name,
+        passwords=[_password_info(c) for c in application.password_credentials or []],
+        created_date_time=_iso(application.created_date_time),
+    )
+
+
+def _service_principal_info(service_principal: ServicePrincipal) -> ServicePrincipalInfo:
+    return ServicePrincipalInfo(
+        object_id=service_principal.id or "",
+        app_id=service_principal.app_id or "",
+        display_name=service_principal.display_name,
+        app_role_assignment_required=bool(service_principal.app_role_assignment_required),
+        account_enabled=service_principal.account_enabled is not False,
+    )
+
+
+def _assignment_info(assignment: AppRoleAssignment) -> AssignmentInfo:
+    return AssignmentInfo(
+        assignment_id=assignment.id or "",
+        principal_id=str(assignment.principal_id) if assignment.principal_id else "",
+        principal_type=assignment.principal_type,
+        principal_display_name=assignment.principal_display_name,
+        app_role_id=str(assignment.app_role_id) if assignment.app_role_id else DEFAULT_APP_ROLE_ID,
+        resource_id=str(assignment.resource_id) if assignment.resource_id else "",
+    )
