@@ -136,7 +136,10 @@ class OktaAuth:
         if grant is None or grant.expires_at < time.time():
             return errors.invalid_token()
         needed = required_scope(method, path)
-        if needed is None or needed not in grant.scopes:
+        if needed is None:
+            return errors.access_denied()
+        # A manage scope includes reading: okta.apps.manage may GET apps.
+        if needed not in grant.scopes and needed.replace(".read", ".manage") not in grant.scopes:
             return errors.access_denied()
         return None
 

@@ -1,0 +1,830 @@
+"""An async Okta management client for the Okta dynamic providers: dataclasses out, no Pulumi.
+
+Authentication (`okta_client_from_env`):
+
+- `OKTA_ORG_URL` (https; http only for 127.0.0.1/localhost/::1, the sandbox) and
+  `OKTA_API_TOKEN`: an SSWS API token. This is the mode that can do everything, including the
+  legacy groups claim, which Okta serves on an internal endpoint to API tokens only.
+- Or an OAuth 2.0 service app with private_key_jwt: `OKTA_CLIENT_ID`, `OKTA_PRIVATE_KEY` (PEM or
+  JWK JSON) or `OKTA_PRIVATE_KEY_FILE`, optional `OKTA_KEY_ID` (the key's kid) and `OKTA_SCOPES`
+  (space or comma separated, default `okta.apps.manage okta.groups.read okta.users.read`).
+  The groups-claim methods refuse to run in this mode. `OKTA_API_TOKEN` wins if both are set.
+
+Retries: every method is one logical operation ("assigning group Engineering (00g1) to app 0oa1")
+run through `components.retry.retry_async` with an Okta classifier:
+
+- 429: retried after `X-Rate-Limit-Reset`, measured against the answer's `Date` header (Okta's
+  clock, so a skewed local clock does not matter) plus `RESET_MARGIN_SECONDS`.
+- 503: retried with backoff. 500, 502, 504 and lost connections: retried with backoff for
+  idempotent operations only; a create (app, client secret) is not repeated after them, since
+  Okta may have acted on it and a second create would leave an orphaned app or a third secret.
+- everything else is final: `NotFoundError` for 404, else `ApiError`, whose message names what
+  was being done to which object.
+
+The SDK's own rate-limit retry (`rateLimit.maxRetries`, 2 by default) is set to 0, so the policy
+above, and its `RetryPolicy` budget, is the only one. The SDK's response cache is off.
+
+The okta SDK takes about 4 s to import, so it is imported inside the methods that need it, never
+when this module is imported. An SDK client is built per event loop (providers call each method
+from a fresh `asyncio.run`); aiohttp sessions are per request. The SDK's logger stays disabled (its
+debug output would include the Authorization header); client secrets are returned only in
+`repr=False` fields and never put into an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from components.errors import ApiError, NotFoundError, ProvisionerError, SpecError
+from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+
+SERVICE = "Okta"
+DEFAULT_SCOPES = ("okta.apps.manage", "okta.groups.read", "okta.users.read")
+RESET_MARGIN_SECONDS = 0.1
+"""Waited past `X-Rate-Limit-Reset` before retrying a 429."""
+REQUEST_TIMEOUT_SECONDS = 30
+PAGE_SIZE = 200
+FILTER_TYPES = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
+HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_SDK_LOGGER = "okta-sdk-python"
+
+
+# ---------------------------------------------------------------------------------------------
+# What comes out: frozen dataclasses (`as_dict()` for Pulumi outputs); secrets stay out of repr
+
+
+@dataclass(frozen=True)
+class OktaApp:
+    id: str
+    client_id: str
+    label: str
+    status: str
+    """ACTIVE | INACTIVE."""
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    grant_types: list[str]
+    response_types: list[str]
+    token_endpoint_auth_method: str
+    pkce_required: bool
+    client_secret: str | None = field(default=None, repr=False)
+    """Only from `create_oidc_web_app`: Okta shows a secret on create, never on a read."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OktaGroup:
+    id: str
+    name: str
+    type: str
+    """OKTA_GROUP | APP_GROUP (imported from a directory) | BUILT_IN (Everyone)."""
+    description: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupAssignment:
+    group_id: str
+    priority: int | None
+    last_updated: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClientSecret:
+    id: str
+    status: str
+    """ACTIVE | INACTIVE."""
+    created: str | None
+    secret_hash: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    """Only from `create_secret`."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupsClaim:
+    name: str
+    filter_type: str
+    """STARTS_WITH | EQUALS | CONTAINS | REGEX."""
+    value: str
+    value_type: str = "GROUPS"
+    issuer_mode: str = "ORG_URL"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class OktaConfigError(ProvisionerError):
+    """The Okta connection settings (environment) are missing, ambiguous or unusable."""
+
+
+class GroupLookupError(ProvisionerError):
+    """A group named in the spec matches no Okta group, or several, by exact name."""
+
+    def __init__(self, kind: str, name: str, matches: Sequence[str], message: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.matches = list(matches)
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials
+
+
+@dataclass(frozen=True)
+class OktaCredentials:
+    """How to reach one Okta org: an SSWS API token, or a private_key_jwt service app."""
+
+    org_url: str
+    api_token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    key_id: str | None = None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+
+    @property
+    def mode(self) -> str:
+        return "SSWS" if self.api_token else "PrivateKey"
+
+
+def okta_client_from_env(
+    environ: Mapping[str, str] | None = None,
+    *,
+    org_url: str | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> OktaClient:
+    """An `OktaClient` from the environment (see the module docstring); `org_url` overrides
+    `OKTA_ORG_URL`, for a stack whose spec names the org."""
+    env = os.environ if environ is None else environ
+    url = org_url or env.get("OKTA_ORG_URL", "")
+    if not url:
+        raise OktaConfigError(
+            "Okta: OKTA_ORG_URL is not set: set it to the org URL, e.g. https://acme.okta.com"
+        )
+    token = env.get("OKTA_API_TOKEN")
+    if token:
+        return OktaClient(OktaCredentials(url, api_token=token), policy=policy)
+    client_id = env.get("OKTA_CLIENT_ID")
+    key = env.get("OKTA_PRIVATE_KEY")
+    key_file = env.get("OKTA_PRIVATE_KEY_FILE")
+    if client_id and (key or key_file):
+        if not key:
+            try:
+                key = Path(key_file or "").read_text()
+            except OSError as exc:
+                raise OktaConfigError(
+                    f"Okta: reading OKTA_PRIVATE_KEY_FILE {key_file}: {exc.strerror}; "
+                    "point it at the service app's private key (PEM or JWK JSON)"
+                ) from None
+        scopes = tuple(env.get("OKTA_SCOPES", "").replace(",", " ").split()) or DEFAULT_SCOPES
+        credentials = OktaCredentials(
+            url, client_id=client_id, private_key=key, key_id=env.get("OKTA_KEY_ID") or None, scopes=scopes
+        )
+        return OktaClient(credentials, policy=policy)
+    raise OktaConfigError(
+        "Okta: no credentials in the environment: set OKTA_API_TOKEN (an SSWS API token), or "
+        "OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (an OAuth 2.0 service app)"
+    )
+
+
+def _checked_org_url(url: str) -> str:
+    """The org URL without a trailing slash; http is allowed for loopback (the sandbox) only."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return url.strip().rstrip("/")
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        # The SDK refuses http org URLs unless this is set before the client is built; a
+        # `testing` key in the config dict is ignored (API-NOTES).
+        os.environ[HTTPS_CHECK_ENV] = "true"
+        return url.strip().rstrip("/")
+    raise OktaConfigError(f"Okta: the org URL {url!r} must be https://<your org>.okta.com")
+
+
+# ---------------------------------------------------------------------------------------------
+# The SDK, built lazily: importing okta.client costs seconds
+
+
+class _TransportFailure(Exception):
+    """No HTTP answer at all (connection refused or reset, timeout)."""
+
+
+_raising_http_client: type | None = None
+
+
+def _http_client_class() -> type:
+    """The SDK's HTTP client, changed to raise when no answer came back.
+
+    The stock one returns the aiohttp error, and the generated methods then fail with
+    AttributeError on the missing response; raising lets the classifier see a network error.
+    """
+    global _raising_http_client
+    if _raising_http_client is None:
+        from okta.http_client import HTTPClient
+
+        class RaisingHTTPClient(HTTPClient):
+            async def send_request(self, request: dict) -> tuple:
+                result = await super().send_request(request)
+                if result[1] is None and result[3] is not None:
+                    error = result[3]
+                    raise _TransportFailure(f"{type(error).__name__}: {error}".rstrip(": "))
+                return result
+
+        _raising_http_client = RaisingHTTPClient
+    return _raising_http_client
+
+
+def _build_sdk_client(credentials: OktaCredentials) -> Any:
+    org_url = _checked_org_url(credentials.org_url)
+    from okta.client import Client
+
+    config: dict[str, Any] = {
+        "orgUrl": org_url,
+        "rateLimit": {"maxRetries": 0},
+        "requestTimeout": REQUEST_TIMEOUT_SECONDS,
+        "cache": {"enabled": False},
+        "logging": {"enabled": False},
+        "httpClient": _http_client_class(),
+    }
+    if credentials.api_token:
+        config.update(authorizationMode="SSWS", token=credentials.api_token)
+    else:
+        config.update(
+            authorizationMode="PrivateKey",
+            clientId=credentials.client_id,
+            scopes=list(credentials.scopes),
+            privateKey=credentials.private_key,
+        )
+        if credentials.key_id:
+            config["kid"] = credentials.key_id
+    sdk_logger = logging.getLogger(_SDK_LOGGER)
+    handlers_before = list(sdk_logger.handlers)
+    try:
+        client = Client(config)
+    except ValueError as exc:
+        raise OktaConfigError(f"Okta: the SDK refused the connection settings: {exc}".strip()) from None
+    # Every Client() adds a stream handler to the (disabled) SDK logger; keep one at most.
+    if handlers_before:
+        sdk_logger.handlers = handlers_before
+    return client
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors and the retry classifier
+
+
+def _header_values(headers: Any, name: str) -> list[str]:
+    """All values of a header, from aiohttp's multi-dict or a plain dict, any case."""
+    if headers is None:
+        return []
+    getall = getattr(headers, "getall", None)
+    if getall is not None:
+        return list(getall(name, []))
+    return [value for key, value in dict(headers).items() if key.lower() == name.lower()]
+
+
+def _header(headers: Any, name: str) -> str | None:
+    values = _header_values(headers, name)
+    return values[0] if values else None
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
+    """Seconds until `X-Rate-Limit-Reset` by the answer's own `Date`, plus the margin."""
+    # Okta may send the rate-limit headers twice (org-wide and per endpoint): the earliest wins.
+    resets = [float(v) for v in _header_values(headers, "X-Rate-Limit-Reset") if _is_number(v)]
+    if not resets:
+        return None
+    clock = now if now is not None else time.time()
+    date = _header(headers, "Date")
+    if date:
+        with contextlib.suppress(TypeError, ValueError):
+            clock = parsedate_to_datetime(date).timestamp()
+    return max(0.0, min(resets) - clock) + RESET_MARGIN_SECONDS
+
+
+def _api_error(action: str, error: Any, response: Any = None) -> ApiError:
+    """An SDK failure as our ApiError; `retry_after` and `network` feed the classifier."""
+    if isinstance(error, _TransportFailure):
+        failure = ApiError(SERVICE, action, 0, "NetworkError", str(error))
+        failure.network = True  # type: ignore[attr-defined]
+        return failure
+    status = getattr(error, "status", None) or getattr(response, "status", None) or 0
+    code = str(getattr(error, "error_code", "") or "")
+    headers = getattr(error, "headers", None) or getattr(error, "response_headers", None)
+    if code:
+        causes = [
+            c.get("errorSummary", "") for c in getattr(error, "error_causes", []) if isinstance(c, dict)
+        ]
+        message = "; ".join(part for part in [getattr(error, "error_summary", ""), *causes] if part)
+    else:
+        message = str(getattr(error, "message", "") or error)
+    return _error(action, int(status), code, message[:500], headers)
+
+
+def _error(action: str, status: int, code: str, message: str, headers: Any = None) -> ApiError:
+    kind = NotFoundError if status == 404 else ApiError
+    failure = kind(SERVICE, action, status, code, message)
+    failure.retry_after = rate_limit_wait(headers) if status == 429 else None  # type: ignore[attr-defined]
+    failure.network = False  # type: ignore[attr-defined]
+    return failure
+
+
+def _unexpected(action: str, exc: Exception) -> ApiError:
+    """An answer the SDK could not parse. pydantic's messages quote the offending input, which
+    may be a client secret, so only the field locations and reasons are kept."""
+    errors_of = getattr(exc, "errors", None)
+    if callable(errors_of):
+        try:
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                for e in errors_of(include_input=False)
+            )
+        except TypeError:
+            details = type(exc).__name__
+    else:
+        details = f"{type(exc).__name__}: {exc}"
+    return ApiError(SERVICE, action, 0, "UnexpectedResponse", details[:500])
+
+
+def _classifier(*, idempotent: bool) -> Callable[[Exception], float | None]:
+    """Seconds to wait before retrying (0 = use backoff), or None when the failure is final."""
+
+    def is_transient(exc: Exception) -> float | None:
+        if not isinstance(exc, ApiError):
+            return None
+        if exc.status == 429:
+            return getattr(exc, "retry_after", None) or 0.0
+        if exc.status == 503:
+            return 0.0
+        if idempotent and (exc.status in (500, 502, 504) or getattr(exc, "network", False)):
+            return 0.0
+        return None
+
+    return is_transient
+
+
+def _unwrap(action: str, result: Any) -> tuple[Any, Any]:
+    """(data, response) of an SDK call, raising its error as ApiError.
+
+    Generated methods answer (data, response, error) on success and (response, error) or
+    (None, response, error) on failure; they report an error answer with an empty body as a
+    success, so the status is checked here too.
+    """
+    if not isinstance(result, tuple):
+        return result, None
+    if len(result) == 2:
+        response, error = result
+        raise _api_error(action, error, response)
+    data, response, error = result
+    if error is not None:
+        raise _api_error(action, error, response)
+    status = getattr(response, "status_code", None) or 0
+    if status >= 400:
+        raise _error(action, status, "", "the answer had no body", getattr(response, "headers", None))
+    return data, response
+
+
+def _text(value: Any) -> str:
+    """An SDK enum or string as its string value."""
+    return str(getattr(value, "value", value) if value is not None else "")
+
+
+def _next_cursor(response: Any) -> str | None:
+    link = _header(getattr(response, "headers", None), "Link") or ""
+    for part in link.split(","):
+        if 'rel="next"' in part:
+            url = part.split(";")[0].strip().strip("<>")
+            return (parse_qs(urlsplit(url).query).get("after") or [None])[0]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+class OktaClient:
+    """Okta management operations for the providers; see the module docstring."""
+
+    def __init__(self, credentials: OktaCredentials, *, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+        _checked_org_url(credentials.org_url)
+        self._credentials = credentials
+        self._policy = policy
+        self._sdk_client: Any = None
+        self._sdk_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"OktaClient({self._credentials.org_url!r}, mode={self._credentials.mode})"
+
+    @property
+    def org_url(self) -> str:
+        return self._credentials.org_url.rstrip("/")
+
+    def _sdk(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._sdk_client is None or self._sdk_loop is not loop:
+            self._sdk_client = _build_sdk_client(self._credentials)
+            self._sdk_loop = loop
+        return self._sdk_client
+
+    async def _call(
+        self, action: str, operation: Callable[[Any], Awaitable[Any]], *, idempotent: bool = True
+    ) -> tuple[Any, Any]:
+        """Run one SDK call under the retry policy; (data, response) or a raised ApiError."""
+
+        async def attempt() -> tuple[Any, Any]:
+            try:
+                result = await operation(self._sdk())
+            except _TransportFailure as exc:
+                raise _api_error(action, exc) from None
+            except (ApiError, OktaConfigError):
+                raise
+            except Exception as exc:
+                raise _unexpected(action, exc) from None
+            return _unwrap(action, result)
+
+        return await retry_async(
+            attempt,
+            describe=f"{SERVICE}: {action}",
+            is_transient=_classifier(idempotent=idempotent),
+            policy=self._policy,
+        )
+
+    async def _raw(
+        self, action: str, method: str, path: str, body: dict | None = None, *, idempotent: bool = True
+    ) -> Any:
+        """A request through the SDK's request executor, for endpoints the SDK has no method for."""
+
+        async def operation(sdk: Any) -> tuple[Any, Any, Any]:
+            executor = sdk.get_request_executor()
+            request, error = await executor.create_request(method, path, body, {})
+            if error is not None:
+                raise _api_error(action, error)
+            response, response_body, error = await executor.execute(request)
+            if error is not None:
+                raise _api_error(action, error, response)
+            if response.status >= 400:
+                raise _error(action, response.status, "", "the answer had no body", response.headers)
+            return (json.loads(response_body) if response_body else None), None, None
+
+        data, _ = await self._call(action, operation, idempotent=idempotent)
+        return data
+
+    async def _pages(self, action: str, fetch: Callable[[Any, str | None], Awaitable[Any]]) -> list:
+        """Every item of a paginated list, following the `after` cursor of the Link header."""
+        items: list = []
+        cursor: str | None = None
+        while True:
+            page, response = await self._call(action, lambda sdk, after=cursor: fetch(sdk, after))
+            items.extend(page or [])
+            cursor = _next_cursor(response)
+            if not cursor or not page:
+                return items
+
+    # -- apps -----------------------------------------------------------------------------------
+
+    async def create_oidc_web_app(
+        self,
+        label: str,
+        redirect_uris: Sequence[str],
+        post_logout_redirect_uris: Sequence[str] = (),
+        *,
+        pkce_required: bool = False,
+    ) -> OktaApp:
+        """Create and activate an OIDC Web app: authorization_code with response type code, a
+        confidential client (client_secret_basic), consent TRUSTED. The answer holds the client
+        secret, which Okta shows only now. PKCE is off by default because the broker is the
+        client and authenticates with its secret; pass True if the broker sends PKCE."""
+        from okta.models.application_credentials_o_auth_client import ApplicationCredentialsOAuthClient
+        from okta.models.o_auth_application_credentials import OAuthApplicationCredentials
+        from okta.models.open_id_connect_application import OpenIdConnectApplication
+        from okta.models.open_id_connect_application_settings import OpenIdConnectApplicationSettings
+        from okta.models.open_id_connect_application_settings_client import (
+            OpenIdConnectApplicationSettingsClient,
+        )
+
+        # The models serialize their defaults (pkce_required True, ...): set all a web app needs.
+        app = OpenIdConnectApplication(
+            name="oidc_client",
+            label=label,
+            sign_on_mode="OPENID_CONNECT",
+            credentials=OAuthApplicationCredentials(
+                oauth_client=ApplicationCredentialsOAuthClient(
+                    token_endpoint_auth_method="client_secret_basic",
+                    pkce_required=pkce_required,
+                    auto_key_rotation=True,
+                )
+            ),
+            settings=OpenIdConnectApplicationSettings(
+                oauth_client=OpenIdConnectApplicationSettingsClient(
+                    application_type="web",
+                    grant_types=["authorization_code"],
+                    response_types=["code"],
+                    redirect_uris=list(redirect_uris),
+                    post_logout_redirect_uris=list(post_logout_redirect_uris) or None,
+                    consent_method="TRUSTED",
+                )
+            ),
+        )
+        action = f"creating OIDC web app '{label}'"
+        created, _ = await self._call(
+            action, lambda sdk: sdk.create_application(app, activate=True), idempotent=False
+        )
+        return _app_from_model(action, created, with_secret=True)
+
+    async def get_app(self, app_id: str) -> OktaApp:
+        """The app as Okta has it now (no client secret); NotFoundError if it is gone."""
+        action = f"reading app {app_id}"
+        found, _ = await self._call(action, lambda sdk: sdk.get_application(app_id))
+        return _app_from_model(action, found)
+
+    async def update_app(
+        self,
+        app_id: str,
+        *,
+        label: str | None = None,
+        redirect_uris: Sequence[str] | None = None,
+        post_logout_redirect_uris: Sequence[str] | None = None,
+    ) -> OktaApp:
+        """Change the label and/or redirect URIs. Okta replaces the whole app on PUT, so this reads
+        the app and writes it back with the changes; None leaves a field as it is."""
+        changed = [
+            name
+            for name, value in (
+                ("label", label),
+                ("redirect URIs", redirect_uris),
+                ("post-logout redirect URIs", post_logout_redirect_uris),
+            )
+            if value is not None
+        ]
+        action = f"updating {', '.join(changed) or 'nothing'} of app {app_id}"
+        current, _ = await self._call(action, lambda sdk: sdk.get_application(app_id))
+        _app_from_model(action, current)  # refuses anything but an OIDC app
+        if label is not None:
+            current.label = label
+        oauth_settings = current.settings.oauth_client
+        if redirect_uris is not None:
+            oauth_settings.redirect_uris = list(redirect_uris)
+        if post_logout_redirect_uris is not None:
+            oauth_settings.post_logout_redirect_uris = list(post_logout_redirect_uris) or None
+        updated, _ = await self._call(action, lambda sdk: sdk.replace_application(app_id, current))
+        return _app_from_model(action, updated)
+
+    async def deactivate_and_delete_app(self, app_id: str) -> None:
+        """Deactivate, then delete (Okta deletes INACTIVE apps only). An app already gone is fine."""
+        try:
+            await self._call(f"deactivating app {app_id}", lambda sdk: sdk.deactivate_application(app_id))
+            await self._call(f"deleting app {app_id}", lambda sdk: sdk.delete_application(app_id))
+        except NotFoundError:
+            return
+
+    # -- groups ---------------------------------------------------------------------------------
+
+    async def find_group_by_name(self, name: str) -> OktaGroup:
+        """The one group named exactly `name`.
+
+        Okta's `q` is a prefix match ("Engineering" also finds "Engineering-Contractors"), so
+        the names are compared here; `q` is used rather than `search` because search results
+        come from an index that lags behind changes.
+        """
+        action = f"finding the Okta group named '{name}'"
+        found = await self._pages(
+            action, lambda sdk, after: sdk.list_groups(q=name, limit=PAGE_SIZE, after=after)
+        )
+        groups = [_group_from_model(g) for g in found]
+        exact = [g for g in groups if g.name == name]
+        if len(exact) == 1:
+            return exact[0]
+        if exact:
+            listed = ", ".join(f"{g.id} ({g.type})" for g in exact)
+            raise GroupLookupError(
+                "group",
+                name,
+                [g.id for g in exact],
+                f"{SERVICE}: {action}: {len(exact)} groups have exactly this name ({listed}); "
+                "rename one of them in Okta so the name picks a single group.",
+            )
+        near = [g.name for g in groups if g.name.lower() == name.lower()]
+        hint = f" Did you mean '{near[0]}'? Names are compared exactly." if near else ""
+        others = [g.name for g in groups if g.name not in near][:5]
+        seen = f" Groups starting with it: {', '.join(others)}." if others and not near else ""
+        raise GroupLookupError(
+            "group",
+            name,
+            [],
+            f"{SERVICE}: {action}: no group has exactly this name in {self.org_url}.{hint}{seen} "
+            "Check the group name in the stack file.",
+        )
+
+    async def list_app_groups(self, app_id: str) -> list[GroupAssignment]:
+        action = f"listing the groups assigned to app {app_id}"
+        found = await self._pages(
+            action,
+            lambda sdk, after: sdk.list_application_group_assignments(app_id, limit=PAGE_SIZE, after=after),
+        )
+        return [_assignment_from_model(a) for a in found]
+
+    async def assign_group(
+        self, app_id: str, group_id: str, *, group_name: str | None = None, priority: int | None = None
+    ) -> GroupAssignment:
+        """Assign a group to the app (PUT, so assigning again is harmless)."""
+        action = f"assigning group {_group_label(group_id, group_name)} to app {app_id}"
+
+        async def assign(sdk: Any) -> Any:
+            body = None
+            if priority is not None:
+                from okta.models.application_group_assignment import ApplicationGroupAssignment
+
+                body = ApplicationGroupAssignment(priority=priority)
+            return await sdk.assign_group_to_application(app_id, group_id, body)
+
+        assigned, _ = await self._call(action, assign)
+        return _assignment_from_model(assigned)
+
+    async def unassign_group(self, app_id: str, group_id: str, *, group_name: str | None = None) -> None:
+        """Remove a group's assignment; one already gone is fine."""
+        action = f"removing group {_group_label(group_id, group_name)} from app {app_id}"
+        try:
+            await self._call(action, lambda sdk: sdk.unassign_application_from_group(app_id, group_id))
+        except NotFoundError:
+            return
+
+    # -- legacy groups claim (internal endpoint, SSWS only) ---------------------------------------
+
+    def _claim_path(self, app_id: str, action: str) -> str:
+        if self._credentials.mode != "SSWS":
+            raise OktaConfigError(
+                f"{SERVICE}: {action}: Okta serves the legacy groups claim to SSWS API tokens only; "
+                "set OKTA_API_TOKEN for this stack"
+            )
+        return f"/api/v1/internal/apps/{app_id}/settings/oauth/idToken"
+
+    async def get_groups_claim(self, app_id: str) -> GroupsClaim | None:
+        """The app's legacy ID-token groups claim, or None if none is set."""
+        action = f"reading the groups claim of app {app_id}"
+        body = await self._raw(action, "GET", self._claim_path(app_id, action)) or {}
+        if not body.get("name"):
+            return None
+        return GroupsClaim(
+            name=body["name"],
+            filter_type=body.get("groupFilterType", ""),
+            value=body.get("value", ""),
+            value_type=body.get("valueType", "GROUPS"),
+            issuer_mode=body.get("issuerMode", "ORG_URL"),
+        )
+
+    async def set_groups_claim(
+        self, app_id: str, name: str, filter_type: str, value: str, *, issuer_mode: str = "ORG_URL"
+    ) -> GroupsClaim:
+        """Set the legacy "Groups claim type: Filter": a claim `name` listing the user's groups whose
+        name matches `value` by `filter_type` (STARTS_WITH | EQUALS | CONTAINS | REGEX, any case)."""
+        kind = filter_type.upper()
+        if kind not in FILTER_TYPES:
+            raise SpecError(
+                f"{SERVICE}: groups claim filter type {filter_type!r} is not one of "
+                f"{', '.join(t.lower() for t in FILTER_TYPES)}"
+            )
+        action = f"setting the groups claim '{name}' ({kind} {value!r}) of app {app_id}"
+        body = {
+            "valueType": "GROUPS",
+            "groupFilterType": kind,
+            "issuerMode": issuer_mode,
+            "name": name,
+            "value": value,
+        }
+        await self._raw(action, "POST", self._claim_path(app_id, action), body)
+        return GroupsClaim(name=name, filter_type=kind, value=value, issuer_mode=issuer_mode)
+
+    # -- client secrets -------------------------------------------------------------------------
+
+    async def list_secrets(self, app_id: str) -> list[ClientSecret]:
+        """The app's client secrets, without their values."""
+        action = f"listing the client secrets of app {app_id}"
+        found, _ = await self._call(action, lambda sdk: sdk.list_o_auth2_client_secrets(app_id))
+        return [_secret_from_model(s) for s in found or []]
+
+    async def create_secret(self, app_id: str) -> ClientSecret:
+        """A new, ACTIVE, Okta-generated secret; its value is in `client_secret`. Okta allows two
+        secrets per app: deactivate and delete an old one first when there are two."""
+        action = f"creating a client secret for app {app_id}"
+        created, _ = await self._call(
+            action, lambda sdk: sdk.create_o_auth2_client_secret(app_id), idempotent=False
+        )
+        return _secret_from_model(created, with_value=True)
+
+    async def deactivate_secret(self, app_id: str, secret_id: str) -> ClientSecret:
+        """Deactivate a secret (Okta refuses for the app's only ACTIVE one). Already INACTIVE is fine."""
+        action = f"deactivating client secret {secret_id} of app {app_id}"
+        try:
+            done, _ = await self._call(
+                action, lambda sdk: sdk.deactivate_o_auth2_client_secret(app_id, secret_id)
+            )
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            current, _ = await self._call(
+                action, lambda sdk: sdk.get_o_auth2_client_secret(app_id, secret_id)
+            )
+            if _text(current.status) != "INACTIVE":
+                raise exc from None
+            done = current
+        return _secret_from_model(done)
+
+    async def delete_secret(self, app_id: str, secret_id: str) -> None:
+        """Delete an INACTIVE secret (Okta refuses an ACTIVE one). One already gone is fine."""
+        action = f"deleting client secret {secret_id} of app {app_id}"
+        try:
+            await self._call(action, lambda sdk: sdk.delete_o_auth2_client_secret(app_id, secret_id))
+        except NotFoundError:
+            return
+
+
+# ---------------------------------------------------------------------------------------------
+# SDK models to dataclasses
+
+
+def _group_label(group_id: str, group_name: str | None) -> str:
+    return f"{group_name} ({group_id})" if group_name else group_id
+
+
+def _app_from_model(action: str, app: Any, *, with_secret: bool = False) -> OktaApp:
+    sign_on = _text(getattr(app, "sign_on_mode", None))
+    oauth_credentials = getattr(getattr(app, "credentials", None), "oauth_client", None)
+    oauth_settings = getattr(getattr(app, "settings", None), "oauth_client", None)
+    if sign_on != "OPENID_CONNECT" or oauth_credentials is None or oauth_settings is None:
+        raise ApiError(
+            SERVICE,
+            action,
+            0,
+            "NotAnOidcApp",
+            f"the app signs on with {sign_on or 'nothing'}, not OPENID_CONNECT",
+        )
+    return OktaApp(
+        id=app.id,
+        client_id=oauth_credentials.client_id or app.id,
+        label=app.label,
+        status=_text(app.status),
+        redirect_uris=list(oauth_settings.redirect_uris or []),
+        post_logout_redirect_uris=list(oauth_settings.post_logout_redirect_uris or []),
+        grant_types=[_text(g) for g in oauth_settings.grant_types or []],
+        response_types=[_text(r) for r in oauth_settings.response_types or []],
+        token_endpoint_auth_method=_text(oauth_credentials.token_endpoint_auth_method),
+        pkce_required=bool(oauth_credentials.pkce_required),
+        client_secret=oauth_credentials.client_secret if with_secret else None,
+    )
+
+
+def _group_from_model(group: Any) -> OktaGroup:
+    profile = getattr(group.profile, "actual_instance", None) or group.profile
+    return OktaGroup(
+        id=group.id,
+        name=getattr(profile, "name", "") or "",
+        type=_text(group.type),
+        description=getattr(profile, "description", "") or "",
+    )
+
+
+def _assignment_from_model(assignment: Any) -> GroupAssignment:
+    updated = assignment.last_updated
+    return GroupAssignment(
+        group_id=assignment.id,
+        priority=assignment.priority,
+        last_updated=updated.isoformat() if hasattr(updated, "isoformat") else updated,
+    )
+
+
+def _secret_from_model(secret: Any, *, with_value: bool = False) -> ClientSecret:
+    return ClientSecret(
+        id=secret.id,
+        status=_text(secret.status),
+        created=secret.created,
+        secret_hash=secret.secret_hash,
+        client_secret=secret.client_secret if with_value else None,
+    )
