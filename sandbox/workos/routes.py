@@ -1,0 +1,299 @@
+"""`/organizations/{id}` and `/connections[/{id}]`: the calls the workos SDK's `organizations`
+and `sso` resources make (GET/POST /connections, GET/PATCH/DELETE /connections/{id},
+GET /organizations/{id}).
+
+Only OIDC connections are emulated; SAML options are refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox.workos.store import Connection, OidcOptions, WorkosStore
+from sandbox.workos.wire import (
+    IdempotencyKeys,
+    check_url,
+    invalid_parameters,
+    json_response,
+    new_id,
+    no_content,
+    not_found,
+    read_json,
+    rule_error,
+    timestamp,
+    workos_route,
+)
+
+OIDC_CONNECTION_TYPES = frozenset(
+    {"GenericOIDC", "EntraIdOIDC", "OktaOIDC", "GoogleOIDC", "AdpOidc", "CleverOIDC", "LoginGovOidc"}
+)
+TOKEN_AUTH_METHODS = frozenset({"client_secret_post", "client_secret_basic", "private_key_jwt"})
+SECRET_METHODS = frozenset({"client_secret_post", "client_secret_basic"})
+_OIDC_EXTRA_KEYS = frozenset(
+    {"pkce", "id_token_signature_algorithm", "fetch_user_info", "jwt_signing_key_pair"}
+)
+_OIDC_KEYS = frozenset(
+    {"discovery_endpoint", "client_id", "client_secret", "redirect_uri", "token_authentication_method"}
+    | _OIDC_EXTRA_KEYS
+)
+MAX_PAGE = 100
+
+
+def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: IdempotencyKeys) -> list[Route]:
+    def route(path: str, **handlers: Any) -> Route:
+        return workos_route(path, {m.upper(): h for m, h in handlers.items()}, api_keys, idempotency)
+
+    # ------------------------------------------------------------------ organizations
+
+    async def get_organization(request: Request) -> Response:
+        org_id = request.path_params["id"]
+        organization = store.organization(org_id)
+        if organization is None:
+            raise not_found("Organization", org_id)
+        return json_response(request, organization.to_json())
+
+    # ------------------------------------------------------------------ connections
+
+    async def create_connection(request: Request) -> Response:
+        body = await read_json(request)
+        org_id = body.get("organization_id")
+        if not isinstance(org_id, str) or not org_id:
+            raise invalid_parameters(
+                ("organization_id_required", "organization_id must be a non-empty string")
+            )
+        organization = store.organization(org_id)
+        if organization is None:
+            raise not_found("Organization", org_id)
+        connection_type = _creatable_type(body)
+        name = _optional_text(body, "name") or organization.name
+        external_id = _optional_text(body, "external_id")
+        oidc = _new_oidc_options(body["oidc_options"])
+        with store.lock:
+            if external_id is not None:
+                existing = store.by_external_id(org_id, external_id)
+                if existing is not None:
+                    # Documented: a create whose external_id exists returns that connection unchanged.
+                    return json_response(request, existing.to_json(), 200)
+            connection = store.insert(
+                Connection(
+                    id=new_id("conn"),
+                    organization_id=org_id,
+                    connection_type=connection_type,
+                    name=name,
+                    oidc=oidc,
+                    external_id=external_id,
+                )
+            )
+        return json_response(request, connection.to_json(), 201)
+
+    async def list_connections(request: Request) -> Response:
+        query = request.query_params
+        limit = _limit(query.get("limit"))
+        if query.get("before"):
+            raise rule_error("invalid_request", "The stand-in pages forward only: use `after`.")
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise invalid_parameters(("invalid_order", "order must be asc or desc"))
+        with store.lock:
+            items = [
+                c
+                for c in store.connections.values()
+                if (not query.get("organization_id") or c.organization_id == query["organization_id"])
+                and (not query.get("connection_type") or c.connection_type == query["connection_type"])
+                and (not query.get("search") or query["search"].lower() in c.name.lower())
+            ]
+        if order == "desc":
+            items.reverse()
+        after = query.get("after")
+        if after:
+            ids = [c.id for c in items]
+            items = items[ids.index(after) + 1 :] if after in ids else []
+        page, rest = items[:limit], items[limit:]
+        return json_response(
+            request,
+            {
+                "object": "list",
+                "data": [c.to_json() for c in page],
+                "list_metadata": {"before": None, "after": page[-1].id if rest and page else None},
+            },
+        )
+
+    async def get_connection(request: Request) -> Response:
+        return json_response(request, _connection(store, request).to_json())
+
+    async def update_connection(request: Request) -> Response:
+        body = await read_json(request)
+        with store.lock:
+            connection = _connection(store, request)
+            if "connection_type" in body and body["connection_type"] != connection.connection_type:
+                raise rule_error(
+                    "connection_type_not_updatable",
+                    f"The type of connection '{connection.id}' is {connection.connection_type} and cannot "
+                    "be changed.",
+                )
+            if body.get("saml_options") is not None:
+                raise rule_error(
+                    "connection_is_not_saml", f"Connection '{connection.id}' is not a SAML connection."
+                )
+            name = _optional_text(body, "name")
+            external_id = connection.external_id
+            if "external_id" in body:
+                external_id = _optional_text(body, "external_id")
+                other = store.by_external_id(connection.organization_id, external_id) if external_id else None
+                if other is not None and other.id != connection.id:
+                    raise rule_error(
+                        "external_id_already_used",
+                        f"external_id '{external_id}' is already used by connection '{other.id}'.",
+                        409,
+                    )
+            oidc = connection.oidc
+            if body.get("oidc_options") is not None:
+                oidc = _patched_oidc_options(connection.oidc, body["oidc_options"])
+            # Validated in full above: apply all or nothing.
+            connection.name = name or connection.name
+            connection.external_id = external_id
+            connection.oidc = oidc
+            connection.updated_at = timestamp()
+            return json_response(request, connection.to_json())
+
+    async def delete_connection(request: Request) -> Response:
+        connection = _connection(store, request)
+        store.delete_connection(connection.id)
+        return no_content(request)
+
+    return [
+        route("/organizations/{id}", get=get_organization),
+        route("/connections", get=list_connections, post=create_connection),
+        route("/connections/{id}", get=get_connection, patch=update_connection, delete=delete_connection),
+    ]
+
+
+def _connection(store: WorkosStore, request: Request) -> Connection:
+    conn_id = request.path_params["id"]
+    connection = store.connection(conn_id)
+    if connection is None:
+        raise not_found("Connection", conn_id)
+    return connection
+
+
+def _creatable_type(body: dict[str, Any]) -> str:
+    """The connection type a create asks for; only OIDC types with oidc_options are emulated."""
+    has_oidc, has_saml = body.get("oidc_options") is not None, body.get("saml_options") is not None
+    if has_oidc and has_saml:
+        raise rule_error(
+            "both_saml_and_oidc_options_provided", "Provide saml_options or oidc_options, not both."
+        )
+    connection_type = body.get("connection_type")
+    if connection_type is not None and not isinstance(connection_type, str):
+        raise invalid_parameters(("invalid_connection_type", "connection_type must be a string"))
+    if has_saml or (connection_type and connection_type.endswith("SAML")):
+        raise rule_error(
+            "connection_type_not_supported", "This WorkOS stand-in emulates OIDC connections only, not SAML."
+        )
+    if connection_type is not None and connection_type not in OIDC_CONNECTION_TYPES:
+        raise rule_error(
+            "connection_type_not_supported",
+            f"Connections of type {connection_type} cannot be created through the API; only SAML and "
+            "OIDC connection types can.",
+        )
+    if not has_oidc:
+        if connection_type is None:
+            raise rule_error(
+                "connection_type_or_options_required",
+                "Provide connection_type, saml_options or oidc_options.",
+            )
+        raise rule_error("oidc_options_required", f"A {connection_type} connection needs oidc_options.")
+    if not isinstance(body["oidc_options"], dict):
+        raise invalid_parameters(("invalid_oidc_options", "oidc_options must be an object"))
+    return connection_type or "GenericOIDC"
+
+
+def _new_oidc_options(raw: dict[str, Any]) -> OidcOptions:
+    _refuse_unknown_keys(raw)
+    if not isinstance(raw.get("client_id"), str) or not raw["client_id"]:
+        raise invalid_parameters(("client_id_required", "oidc_options.client_id must be a non-empty string"))
+    options = OidcOptions(
+        discovery_endpoint=check_url(
+            raw.get("discovery_endpoint"),
+            "discovery_endpoint",
+            https_code="discovery_endpoint_must_use_https",
+        ),
+        client_id=raw["client_id"],
+    )
+    return _apply_oidc_fields(options, raw)
+
+
+def _patched_oidc_options(current: OidcOptions, raw: Any) -> OidcOptions:
+    if not isinstance(raw, dict):
+        raise invalid_parameters(("invalid_oidc_options", "oidc_options must be an object"))
+    _refuse_unknown_keys(raw)
+    options = OidcOptions(**{**current.__dict__, "extra": dict(current.extra)})
+    if "discovery_endpoint" in raw:
+        options.discovery_endpoint = check_url(
+            raw["discovery_endpoint"], "discovery_endpoint", https_code="discovery_endpoint_must_use_https"
+        )
+    if "client_id" in raw:
+        if not isinstance(raw["client_id"], str) or not raw["client_id"]:
+            raise invalid_parameters(
+                ("client_id_required", "oidc_options.client_id must be a non-empty string")
+            )
+        options.client_id = raw["client_id"]
+    return _apply_oidc_fields(options, raw)
+
+
+def _apply_oidc_fields(options: OidcOptions, raw: dict[str, Any]) -> OidcOptions:
+    """client_secret, redirect_uri (null reverts to WorkOS's own), the auth method and the rest."""
+    if "redirect_uri" in raw:
+        value = raw["redirect_uri"]
+        options.redirect_uri = None if value is None else check_url(value, "redirect_uri")
+    method = raw.get("token_authentication_method", options.token_authentication_method)
+    if method not in TOKEN_AUTH_METHODS:
+        raise rule_error(
+            "token_authentication_method_not_supported",
+            f"token_authentication_method {method!r} is not supported.",
+        )
+    options.token_authentication_method = method
+    if raw.get("client_secret") is not None:
+        if not isinstance(raw["client_secret"], str) or not raw["client_secret"]:
+            raise invalid_parameters(
+                ("client_secret_invalid", "oidc_options.client_secret must be a non-empty string")
+            )
+        if method not in SECRET_METHODS:
+            raise rule_error(
+                "client_secret_not_accepted", "private_key_jwt connections take no client_secret."
+            )
+        options.client_secret = raw["client_secret"]
+    if method in SECRET_METHODS and not options.client_secret:
+        raise rule_error("client_secret_required", f"{method} needs oidc_options.client_secret.")
+    if method not in SECRET_METHODS:
+        options.client_secret = None
+    options.extra.update({k: v for k, v in raw.items() if k in _OIDC_EXTRA_KEYS})
+    return options
+
+
+def _refuse_unknown_keys(raw: dict[str, Any]) -> None:
+    unknown = sorted(set(raw) - _OIDC_KEYS)
+    if unknown:
+        raise invalid_parameters(
+            *((f"unknown_{key}", f"oidc_options.{key} is not a known option") for key in unknown)
+        )
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise invalid_parameters((f"invalid_{key}", f"{key} must be a non-empty string"))
+    return value
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise invalid_parameters(("invalid_limit", f"limit must be between 1 and {MAX_PAGE}"))
+    return int(raw)
