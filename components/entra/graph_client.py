@@ -181,34 +181,42 @@ class DirectoryLookupError(ProvisionerError):
 
 
 class _RecentlyCreated:
-    """Ids this process created, grouped by object (an application's object id and appId, and
-    its service principal), so deleting the object forgets all of them at once."""
+    """Ids of objects this process created, for telling replication lag from absence.
+
+    One `add` records one object under all the ids it is looked up by (an application's object
+    id and appId). Objects made for an application (its service principal, assignments) join
+    the application's family via `related_to`, so deleting the application forgets them all.
+    """
 
     def __init__(self) -> None:
-        self._created: dict[str, tuple[float, int]] = {}
-        self._next_group = 0
+        self._created: dict[str, tuple[float, int, int]] = {}  # id -> (when, family, object)
+        self._counter = 0
         self._lock = threading.Lock()
 
     def add(self, *object_ids: str | None, related_to: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in [k for k, (at, _) in self._created.items() if now - at > RECENT_CREATE_WINDOW_SECONDS]:
+            for key in [
+                k for k, entry in self._created.items() if now - entry[0] > RECENT_CREATE_WINDOW_SECONDS
+            ]:
                 del self._created[key]
+            self._counter += 1
+            family = self._counter
             if related_to and related_to.lower() in self._created:
-                group = self._created[related_to.lower()][1]
-            else:
-                self._next_group += 1
-                group = self._next_group
+                family = self._created[related_to.lower()][1]
             for object_id in object_ids:
                 if object_id:
-                    self._created[object_id.lower()] = (now, group)
+                    self._created[object_id.lower()] = (now, family, self._counter)
 
     def forget(self, object_id: str, *, with_related: bool) -> None:
+        """Forget the object `object_id` names (all its ids), and with_related its whole family."""
         with self._lock:
-            entry = self._created.pop(object_id.lower(), None)
-            if entry is not None and with_related:
-                for key in [k for k, (_, group) in self._created.items() if group == entry[1]]:
-                    del self._created[key]
+            entry = self._created.get(object_id.lower())
+            if entry is None:
+                return
+            index = 1 if with_related else 2
+            for key in [k for k, other in self._created.items() if other[index] == entry[index]]:
+                del self._created[key]
 
     def any_of(self, object_ids: Sequence[str]) -> bool:
         now = time.monotonic()
@@ -218,6 +226,11 @@ class _RecentlyCreated:
                 for object_id in object_ids
                 if object_id.lower() in self._created
             )
+
+
+def _service_principal_key(app_id: str) -> str:
+    """The id a service principal is recorded under for lookups by its application's appId."""
+    return f"servicePrincipal(appId={app_id})"
 
 
 _recently_created = _RecentlyCreated()
@@ -329,9 +342,11 @@ class GraphClient:
 
     @asynccontextmanager
     async def _graph(self) -> AsyncIterator[GraphServiceClient]:
+        # msgraph-core wraps the transport in an AsyncGraphTransport whose aclose() does not
+        # close the wrapped one, so the connection pool is closed here explicitly.
+        transport = httpx.AsyncHTTPTransport(http2=self.base_url.startswith("https://"))
         http = httpx.AsyncClient(
-            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 30.0)),
-            http2=self.base_url.startswith("https://"),
+            transport=transport, timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 30.0))
         )
         options = dict(graph_default_options)
         options[RetryHandlerOption.get_key()] = RetryHandlerOption(max_retries=0, should_retry=False)
@@ -343,6 +358,7 @@ class GraphClient:
             yield GraphServiceClient(request_adapter=adapter)
         finally:
             await http.aclose()
+            await transport.aclose()
 
     async def _call(
         self,
@@ -508,7 +524,7 @@ class GraphClient:
             await self._call(action, create, idempotent=False, transient_400=(_NOT_A_VALID_APPLICATION,)),
             action,
         )
-        _recently_created.add(service_principal.id, related_to=app_id)
+        _recently_created.add(service_principal.id, _service_principal_key(app_id), related_to=app_id)
         return _service_principal_info(service_principal)
 
     async def get_service_principal(self, object_id: str) -> ServicePrincipalInfo:
@@ -528,7 +544,9 @@ class GraphClient:
         async def get(graph: GraphServiceClient) -> ServicePrincipal | None:
             return await graph.service_principals_with_app_id(app_id).get()
 
-        service_principal = await self._call(action, get, idempotent=True, settling=(app_id,))
+        service_principal = await self._call(
+            action, get, idempotent=True, settling=(_service_principal_key(app_id),)
+        )
         return _service_principal_info(_present(service_principal, action))
 
     async def update_service_principal(self, object_id: str, *, assignment_required: bool) -> None:
@@ -610,6 +628,7 @@ class GraphClient:
                 ):
                     return existing
             raise
+        _recently_created.add(assignment.id if assignment else None, related_to=service_principal_id)
         return _assignment_info(_present(assignment, action))
 
     async def unassign(self, service_principal_id: str, assignment_id: str) -> None:
@@ -619,12 +638,17 @@ class GraphClient:
             sp = graph.service_principals.by_service_principal_id(service_principal_id)
             await sp.app_role_assigned_to.by_app_role_assignment_id(assignment_id).delete()
 
-        await self._call(
-            f"removing assignment {assignment_id} from service principal {service_principal_id}",
-            delete,
-            idempotent=True,
-            settling=(service_principal_id,),
-        )
+        # A 404 here is about the assignment (the service principal was visible when it was
+        # made), so only a just-made assignment's 404 counts as replication lag.
+        try:
+            await self._call(
+                f"removing assignment {assignment_id} from service principal {service_principal_id}",
+                delete,
+                idempotent=True,
+                settling=(assignment_id,),
+            )
+        finally:
+            _recently_created.forget(assignment_id, with_related=False)
 
     # -- directory lookups ------------------------------------------------------------------
 
