@@ -1,0 +1,49 @@
+"""Fixtures for the Okta tests: a fresh stand-in org on a loopback port, and clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from components.okta.okta_client import OktaClient, OktaCredentials
+from components.retry import RetryPolicy
+from sandbox.common.server import ServedApp
+from sandbox.okta.app import OktaStandIn, build_okta_standin
+
+FAST_POLICY = RetryPolicy(attempts=4, budget_seconds=8.0, base_delay=0.01, max_delay=0.05)
+"""Retries that cost milliseconds, except where the service asks for a wait."""
+
+
+@dataclass
+class OktaSandbox:
+    stand_in: OktaStandIn
+    url: str
+
+    @property
+    def token(self) -> str:
+        return self.stand_in.auth.api_token
+
+    def http(self, authorization: str | None = None) -> httpx.Client:
+        """A plain HTTP client with `SSWS <token>` unless told otherwise."""
+        header = authorization if authorization is not None else f"SSWS {self.token}"
+        return httpx.Client(base_url=self.url, headers={"Authorization": header}, timeout=10)
+
+    def faults(self, **settings: object) -> None:
+        with self.http() as http:
+            http.put("/_sandbox/faults", json=settings).raise_for_status()
+
+
+@pytest.fixture
+def okta_sandbox() -> Iterator[OktaSandbox]:
+    stand_in = build_okta_standin()
+    with ServedApp(stand_in.app) as served:
+        yield OktaSandbox(stand_in, served.url)
+
+
+@pytest.fixture
+def okta(okta_sandbox: OktaSandbox) -> OktaClient:
+    """The real client (and SDK) pointed at the stand-in with its SSWS token and FAST_POLICY."""
+    return OktaClient(OktaCredentials(okta_sandbox.url, api_token=okta_sandbox.token), policy=FAST_POLICY)
