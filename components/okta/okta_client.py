@@ -13,8 +13,9 @@ Authentication (`okta_client_from_env`):
 Retries: every method is one logical operation ("assigning group Engineering (00g1) to app 0oa1")
 run through `components.retry.retry_async` with an Okta classifier:
 
-- 429: retried after `X-Rate-Limit-Reset`, measured against the answer's `Date` header (Okta's
-  clock, so a skewed local clock does not matter) plus `RESET_MARGIN_SECONDS`.
+- 429: retried once `X-Rate-Limit-Reset` (epoch seconds) has passed, plus `RESET_MARGIN_SECONDS`;
+  measured by the local clock, or by the answer's `Date` when the two disagree by more than
+  `CLOCK_SKEW_TOLERANCE_SECONDS` (a skewed host must neither hammer Okta nor wait for nothing).
 - 503: retried with backoff. 500, 502, 504 and lost connections: retried with backoff for
   idempotent operations only; a create (app, client secret) is not repeated after them, since
   Okta may have acted on it and a second create would leave an orphaned app or a third secret.
@@ -53,6 +54,8 @@ SERVICE = "Okta"
 DEFAULT_SCOPES = ("okta.apps.manage", "okta.groups.read", "okta.users.read")
 RESET_MARGIN_SECONDS = 0.1
 """Waited past `X-Rate-Limit-Reset` before retrying a 429."""
+CLOCK_SKEW_TOLERANCE_SECONDS = 2.0
+"""Beyond this gap between the local clock and an answer's `Date`, the reset is read by `Date`."""
 REQUEST_TIMEOUT_SECONDS = 30
 PAGE_SIZE = 200
 FILTER_TYPES = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
@@ -317,7 +320,12 @@ def _is_number(value: str) -> bool:
 
 
 def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
-    """Seconds until `X-Rate-Limit-Reset` by the answer's own `Date`, plus the margin."""
+    """Seconds until `X-Rate-Limit-Reset`, plus the margin; None without the header.
+
+    The reset is measured against the local clock unless it disagrees with the answer's `Date`
+    by more than `CLOCK_SKEW_TOLERANCE_SECONDS`; then against `Date`, Okta's own clock (whole
+    seconds only, so it is the fallback rather than the rule).
+    """
     # Okta may send the rate-limit headers twice (org-wide and per endpoint): the earliest wins.
     resets = [float(v) for v in _header_values(headers, "X-Rate-Limit-Reset") if _is_number(v)]
     if not resets:
@@ -326,7 +334,9 @@ def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
     date = _header(headers, "Date")
     if date:
         with contextlib.suppress(TypeError, ValueError):
-            clock = parsedate_to_datetime(date).timestamp()
+            server_clock = parsedate_to_datetime(date).timestamp()
+            if abs(server_clock - clock) > CLOCK_SKEW_TOLERANCE_SECONDS:
+                clock = server_clock
     return max(0.0, min(resets) - clock) + RESET_MARGIN_SECONDS
 
 
