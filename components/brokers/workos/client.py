@@ -1,0 +1,240 @@
+"""WorkOS organizations and SSO connections over the workos SDK, every call through `retry_async`.
+
+A client is built inside each provider call (`WorkosClient.from_environment()`), from
+WORKOS_API_KEY and, if set, WORKOS_BASE_URL (the SDK's own default is the public API). The
+SDK's built-in retries are switched off (`max_retries=0`) so that `components.retry` is the one
+loop deciding what is retried and for how long: 429 (waiting as long as Retry-After asks),
+5xx, and connection failures or timeouts. Everything else fails at once as an `ApiError`
+(`NotFoundError` for 404) that says what was being done to which object.
+
+HTTP calls made (paths relative to the base URL):
+    GET    /organizations/{id}          get_organization
+    POST   /connections                 create_connection
+    GET    /connections/{id}            get_connection
+    PATCH  /connections/{id}            update_connection
+    DELETE /connections/{id}            delete_connection
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import workos
+from workos import AsyncWorkOSClient
+from workos._errors import APIError, WorkOSConnectionError, WorkOSTimeoutError
+from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
+from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
+
+from components.errors import ApiError, NotFoundError, ProvisionerError
+from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+
+SERVICE = "WorkOS"
+API_KEY_VARIABLE = "WORKOS_API_KEY"
+BASE_URL_VARIABLE = "WORKOS_BASE_URL"
+REQUEST_TIMEOUT_SECONDS = 30
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OidcConnectionSpec:
+    """Everything we set on an OIDC connection (the `oidc_options` plus its identity)."""
+
+    organization_id: str
+    name: str
+    external_id: str
+    connection_type: str
+    """EntraIdOIDC | OktaOIDC | GenericOIDC."""
+    discovery_endpoint: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uri: str
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What WorkOS tells about a connection: the documented object has no options and no secret."""
+
+    id: str
+    organization_id: str
+    connection_type: str
+    name: str
+    state: str
+
+    @classmethod
+    def from_sdk(cls, connection: Connection) -> ConnectionInfo:
+        return cls(
+            id=connection.id,
+            organization_id=connection.organization_id or "",
+            connection_type=_value(connection.connection_type),
+            name=connection.name,
+            state=_value(connection.state),
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationInfo:
+    id: str
+    name: str
+
+
+class WorkosClient:
+    """One WorkOS environment, reached with one API key."""
+
+    def __init__(
+        self, api_key: str, base_url: str | None = None, *, policy: RetryPolicy = DEFAULT_POLICY
+    ) -> None:
+        self._api_key = api_key
+        self._base_url = base_url
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"WorkosClient(base_url={self._base_url!r})"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> WorkosClient:
+        environ = os.environ if environ is None else environ
+        api_key = environ.get(API_KEY_VARIABLE, "").strip()
+        if not api_key:
+            raise ProvisionerError(
+                f"{SERVICE}: {API_KEY_VARIABLE} is not set in the environment that runs `pulumi`. "
+                f"Fix: export {API_KEY_VARIABLE}=sk_... (an API key of the WorkOS environment that holds "
+                "the organization)"
+            )
+        return cls(api_key, environ.get(BASE_URL_VARIABLE) or None)
+
+    # ------------------------------------------------------------------ organizations
+
+    async def get_organization(self, organization_id: str) -> OrganizationInfo:
+        organization = await self._call(
+            f"reading organization {organization_id}",
+            lambda sdk: sdk.organizations.get_organization(organization_id),
+        )
+        return OrganizationInfo(id=organization.id, name=organization.name)
+
+    # ------------------------------------------------------------------ connections
+
+    async def create_connection(self, spec: OidcConnectionSpec) -> ConnectionInfo:
+        """POST /connections. WorkOS answers with the existing connection, unchanged, when one in
+        the organization already has `spec.external_id`."""
+        options = CreateConnectionOIDCOptions(
+            discovery_endpoint=spec.discovery_endpoint,
+            client_id=spec.client_id,
+            client_secret=spec.client_secret,
+            redirect_uri=spec.redirect_uri,
+        )
+        # One key for all tries: a retried POST whose first try did land is answered, not repeated.
+        idempotency_key = str(uuid.uuid4())
+        connection = await self._call(
+            f"creating {spec.connection_type} connection '{spec.external_id}' in organization "
+            f"{spec.organization_id}",
+            lambda sdk: sdk.sso.create_connection(
+                organization_id=spec.organization_id,
+                name=spec.name,
+                external_id=spec.external_id,
+                connection_type=spec.connection_type,
+                protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
+                request_options={"idempotency_key": idempotency_key},
+            ),
+        )
+        return ConnectionInfo.from_sdk(connection)
+
+    async def get_connection(self, connection_id: str) -> ConnectionInfo:
+        connection = await self._call(
+            f"reading connection {connection_id}", lambda sdk: sdk.sso.get_connection(connection_id)
+        )
+        return ConnectionInfo.from_sdk(connection)
+
+    async def update_connection(self, connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
+        """PATCH /connections/{id} with the name, external_id and every OIDC option (the secret too:
+        WorkOS cannot tell us the one it holds)."""
+        options = PatchConnectionOIDCOptions(
+            discovery_endpoint=spec.discovery_endpoint,
+            client_id=spec.client_id,
+            client_secret=spec.client_secret,
+            redirect_uri=spec.redirect_uri,
+        )
+        connection = await self._call(
+            f"updating connection {connection_id} ('{spec.external_id}')",
+            lambda sdk: sdk.sso.update_connection(
+                connection_id,
+                name=spec.name,
+                external_id=spec.external_id,
+                protocol_options=PatchProtocolOptionsOIDC(oidc_options=options),
+            ),
+        )
+        return ConnectionInfo.from_sdk(connection)
+
+    async def delete_connection(self, connection_id: str) -> None:
+        await self._call(
+            f"deleting connection {connection_id}", lambda sdk: sdk.sso.delete_connection(connection_id)
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _call(self, action: str, operation: Callable[[AsyncWorkOSClient], Awaitable[T]]) -> T:
+        async with AsyncWorkOSClient(
+            api_key=self._api_key,
+            base_url=self._base_url,
+            max_retries=0,
+            request_timeout=REQUEST_TIMEOUT_SECONDS,
+        ) as sdk:
+            try:
+                return await retry_async(
+                    lambda: operation(sdk),
+                    describe=f"{SERVICE}: {action}",
+                    is_transient=is_transient,
+                    policy=self._policy,
+                )
+            except workos.NotFoundError as exc:
+                raise NotFoundError(SERVICE, action, 404, exc.code or "", _detail(exc)) from exc
+            except workos.WorkOSError as exc:
+                if isinstance(exc, APIError):
+                    status = exc.status_code or 0
+                    raise ApiError(
+                        SERVICE, action, status, exc.code or "", _detail(exc) + _hint(status)
+                    ) from exc
+                raise ProvisionerError(f"{SERVICE}: {action}: {exc}") from exc
+
+
+def is_transient(exc: Exception) -> float | None:
+    """Retry 429 after the Retry-After wait (0: use backoff), 5xx and network failures; nothing else."""
+    if isinstance(exc, workos.RateLimitExceededError):
+        return exc.retry_after or 0.0
+    if isinstance(exc, workos.ServerError | WorkOSConnectionError | WorkOSTimeoutError):
+        return 0.0
+    return None
+
+
+def _detail(exc: APIError) -> str:
+    """The error's own message plus any per-field errors WorkOS listed."""
+    body = exc.response_json if isinstance(exc.response_json, Mapping) else {}
+    message = body.get("message") or exc.error_description or exc.error
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        listed = "; ".join(_error_item(item) for item in errors)
+        message = f"{message} ({listed})" if message else listed
+    return str(message or "")
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return (
+            f". Fix: check that {API_KEY_VARIABLE} is an API key of the WorkOS environment that holds the "
+            f"organization (and {BASE_URL_VARIABLE}, if set, points at its API)"
+        )
+    return ""
+
+
+def _error_item(item: Any) -> str:
+    if isinstance(item, Mapping):
+        return ": ".join(str(item[k]) for k in ("field", "code", "message") if item.get(k))
+    return str(item)
+
+
+def _value(member: Any) -> str:
+    return str(getattr(member, "value", member))
