@@ -27,9 +27,9 @@ above, and its `RetryPolicy` budget, is the only one. The SDK's response cache i
 
 The okta SDK takes about 4 s to import, so it is imported inside the methods that need it, never
 when this module is imported. An SDK client is built per event loop (providers call each method
-from a fresh `asyncio.run`); aiohttp sessions are per request. The SDK's logger stays disabled (its
-debug output would include the Authorization header); client secrets are returned only in
-`repr=False` fields and never put into an error message.
+from a fresh `asyncio.run`, possibly on several threads); aiohttp sessions are per request. The
+SDK's logger stays disabled (its debug output would include the Authorization header); client
+secrets are returned only in `repr=False` fields and never put into an error message.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
@@ -447,8 +449,10 @@ class OktaClient:
         _checked_org_url(credentials.org_url)
         self._credentials = credentials
         self._policy = policy
-        self._sdk_client: Any = None
-        self._sdk_loop: asyncio.AbstractEventLoop | None = None
+        self._sdk_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._sdk_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OktaClient({self._credentials.org_url!r}, mode={self._credentials.mode})"
@@ -458,11 +462,14 @@ class OktaClient:
         return self._credentials.org_url.rstrip("/")
 
     def _sdk(self) -> Any:
+        """The SDK client of the running event loop: its OAuth token lock belongs to one loop, and
+        providers may call one OktaClient from several threads, each in its own `asyncio.run`."""
         loop = asyncio.get_running_loop()
-        if self._sdk_client is None or self._sdk_loop is not loop:
-            self._sdk_client = _build_sdk_client(self._credentials)
-            self._sdk_loop = loop
-        return self._sdk_client
+        with self._sdk_lock:
+            client = self._sdk_clients.get(loop)
+            if client is None:
+                client = self._sdk_clients[loop] = _build_sdk_client(self._credentials)
+            return client
 
     async def _call(
         self, action: str, operation: Callable[[Any], Awaitable[Any]], *, idempotent: bool = True

@@ -1,4 +1,4 @@
-"""OIDC apps: `/api/v1/apps` create, read, replace, lifecycle (activate/deactivate) and delete.
+"""OIDC apps: `/api/v1/apps` create, list, read, replace, lifecycle (activate/deactivate), delete.
 
 Only `oidc_client` apps are modelled. Validation follows Okta's documented rules for OAuth 2.0
 client apps: grant types allowed per application type, `code` with `authorization_code`, absolute
@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.okta import errors
-from sandbox.okta.render import app_json, json_answer, org_base, read_json
+from sandbox.okta.render import app_json, json_answer, org_base, paginate, read_json
 from sandbox.okta.store import OktaStore
 
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic", "client_secret_jwt", "private_key_jwt")
@@ -36,6 +36,19 @@ def app_routes(store: OktaStore) -> list[Route]:
         activate = request.query_params.get("activate", "true").lower() != "false"
         app, secret = store.create_app(**fields, activate=activate)
         return json_answer(app_json(app, org_base(request), secret.value if secret else None))
+
+    async def list_apps(request: Request) -> Response:
+        """`q` matches the start of the name or label, as Okta documents; 20 a page by default."""
+        found = store.apps()
+        q = request.query_params.get("q")
+        if q is not None:
+            prefix = q.lower()
+            found = [
+                a for a in found if a.label.lower().startswith(prefix) or "oidc_client".startswith(prefix)
+            ]
+        page, link = paginate(request, found, default_limit=20, max_limit=200)
+        base = org_base(request)
+        return json_answer([app_json(a, base) for a in page], headers={"Link": link})
 
     async def read(request: Request) -> Response:
         app = store.get_app(request.path_params["app_id"])
@@ -66,6 +79,7 @@ def app_routes(store: OktaStore) -> list[Route]:
 
     return [
         Route("/api/v1/apps", create, methods=["POST"]),
+        Route("/api/v1/apps", list_apps, methods=["GET"]),
         Route("/api/v1/apps/{app_id}", read, methods=["GET"]),
         Route("/api/v1/apps/{app_id}", replace, methods=["PUT"]),
         Route("/api/v1/apps/{app_id}", delete, methods=["DELETE"]),

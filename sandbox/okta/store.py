@@ -226,6 +226,10 @@ class OktaStore:
                 self._secrets[app_id].append(secret)
             return copy.deepcopy(app), copy.deepcopy(secret)
 
+    def apps(self) -> list[App]:
+        with self._lock:
+            return copy.deepcopy(list(self._apps.values()))
+
     def get_app(self, app_id: str) -> App:
         with self._lock:
             return copy.deepcopy(self._require_app(app_id))

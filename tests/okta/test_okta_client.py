@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from components.errors import ApiError, NotFoundError, SpecError
 from components.okta.okta_client import HTTPS_CHECK_ENV, GroupLookupError, OktaClient
 from tests.okta.conftest import OktaSandbox
+from tests.okta.test_standin import WEB_APP
 
 REDIRECT = "https://broker.example/sso/callback"
 
@@ -55,6 +57,14 @@ def test_app_lifecycle_leaves_the_org_as_seeded(okta: OktaClient, okta_sandbox: 
 
     asyncio.run(scenario())
     assert okta_sandbox.stand_in.store.snapshot() == seeded
+
+
+def test_one_client_serves_several_threads_each_with_its_own_event_loop(okta: OktaClient) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = list(
+            pool.map(lambda n: asyncio.run(okta.find_group_by_name(n)).name, ["Admins", "Sales"] * 4)
+        )
+    assert names == ["Admins", "Sales"] * 4
 
 
 def test_group_lookup_is_by_exact_name_not_prefix(okta: OktaClient) -> None:
@@ -175,5 +185,11 @@ def test_the_sdk_parses_the_user_and_group_answers(
         assert error is None and alice.id in [m.id for m in members]
         group, _, error = await sdk.get_group(groups[1].id)
         assert error is None and group.profile.actual_instance.name == groups[1].profile.actual_instance.name
+        with okta_sandbox.http() as http:
+            http.post("/api/v1/apps", json=WEB_APP).raise_for_status()
+        apps, _, error = await sdk.list_applications(q="acme")
+        assert error is None and [(a.label, a.sign_on_mode.value) for a in apps] == [
+            ("Acme SSO", "OPENID_CONNECT")
+        ]
 
     asyncio.run(scenario())
