@@ -4,6 +4,7 @@ OpenID provider's discovery document to point connections at."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from starlette.routing import Route
 
 from components.brokers.workos.client import WorkosClient
 from components.retry import RetryPolicy
+from sandbox.common.calls import Call
 from sandbox.common.server import ServedApp
 from sandbox.workos import WorkosStandIn, build_workos_standin
 
@@ -33,6 +35,19 @@ class WorkosSandbox:
         """A plain HTTP client with `Bearer <api key>`."""
         key = self.api_key if api_key is None else api_key
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+    def calls(self, settle: float = 0.2) -> list[Call]:
+        """The call log once no call has been added for `settle` seconds: the stand-in records a
+        call just after answering it, so a client can be faster than the log."""
+        deadline = time.monotonic() + 5
+        seen = self.stand_in.calls.all()
+        while time.monotonic() < deadline:
+            time.sleep(settle)
+            now = self.stand_in.calls.all()
+            if len(now) == len(seen):
+                return now
+            seen = now
+        return seen
 
     def env(self) -> dict[str, str]:
         """What a `pulumi` run needs to reach this stand-in."""

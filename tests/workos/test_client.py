@@ -100,7 +100,7 @@ def test_a_wrong_api_key_fails_at_once_with_the_fix(workos_sandbox: WorkosSandbo
     assert raised.value.status == 401
     assert "WORKOS_API_KEY" in str(raised.value)
     assert "sk_test_wrong" not in str(raised.value)
-    assert len(workos_sandbox.stand_in.calls.all()) == 1
+    assert len(workos_sandbox.calls()) == 1
 
 
 def test_throttling_waits_as_long_as_retry_after_asks(
@@ -110,13 +110,13 @@ def test_throttling_waits_as_long_as_retry_after_asks(
     started = time.monotonic()
     assert run(workos_client.get_organization(INITECH.id)).id == INITECH.id
     assert time.monotonic() - started >= 1.0
-    assert [c.status for c in workos_sandbox.stand_in.calls.all()] == [429, 200]
+    assert [c.status for c in workos_sandbox.calls()] == [429, 200]
 
 
 def test_server_errors_are_retried(workos_client: WorkosClient, workos_sandbox: WorkosSandbox) -> None:
     workos_sandbox.stand_in.faults.configure(server_error_count=2, server_error_status=503, methods=["POST"])
     created = run(workos_client.create_connection(spec()))
-    assert [c.status for c in workos_sandbox.stand_in.calls.all()] == [503, 503, 201]
+    assert [c.status for c in workos_sandbox.calls()] == [503, 503, 201]
     assert len(workos_sandbox.stand_in.store.connections_of(INITECH.id)) == 1
     assert created.state == "active"
 
@@ -128,7 +128,7 @@ def test_throttling_beyond_the_budget_ends_with_advice(workos_sandbox: WorkosSan
     with pytest.raises(RetryBudgetExceeded) as raised:
         run(client.get_connection("conn_01HV3K8Q2M7N5P4R6S9T0W1X2Y"))
     assert "WorkOS: reading connection conn_01HV3K8Q2M7N5P4R6S9T0W1X2Y" in str(raised.value)
-    assert len(workos_sandbox.stand_in.calls.all()) == 1
+    assert len(workos_sandbox.calls()) == 1
 
 
 def test_from_environment_needs_the_api_key() -> None:
