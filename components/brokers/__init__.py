@@ -1,0 +1,1 @@
+"""SSO brokers: the interface every broker implements, and the brokers' API clients."""

@@ -1,0 +1,63 @@
+"""One real Keycloak per test session, and an admin HTTP helper independent of the client under test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.keycloak import KeycloakServer
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[KeycloakServer]:
+    """Started once per session (15-60 s); stopped at the end even when tests fail.
+
+    The `with` stops it on any exit of the session, the launcher's watchdog if the test
+    process itself is killed. A start failure fails the tests, with Keycloak's log tail.
+    """
+    with KeycloakServer() as server:
+        yield server
+
+
+class AdminHttp:
+    """Plain admin REST calls with a password-grant token, for arranging and checking tests."""
+
+    def __init__(self, server: KeycloakServer) -> None:
+        self.base = server.url
+        self._server = server
+        self._http = httpx.Client(base_url=server.url, timeout=30.0)
+
+    def _headers(self) -> dict[str, str]:
+        response = self._http.post(
+            "/realms/master/protocol/openid-connect/token",
+            data={
+                "grant_type": "password",
+                "client_id": "admin-cli",
+                "username": self._server.admin_username,
+                "password": self._server.admin_password,
+            },
+        )
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, f"/admin/realms{path}", headers=self._headers(), **kwargs)
+        if response.is_error:
+            raise AssertionError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.call("GET", path, **kwargs).json()
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@pytest.fixture(scope="session")
+def admin_http(keycloak: KeycloakServer) -> Iterator[AdminHttp]:
+    admin = AdminHttp(keycloak)
+    yield admin
+    admin.close()
