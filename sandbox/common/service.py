@@ -77,7 +77,7 @@ class _RecordingMiddleware:
 
         fault = self._stand_in.faults.next_fault(method, path)
         if fault is not None:
-            await self._render_fault(*fault)(scope, receive, send_recording)
+            await self._stand_in._render_fault(*fault)(scope, receive, send_recording)
         else:
             await self._app(scope, receive, send_recording)
         self._stand_in.calls.record(method, path, query, status_seen[0] if status_seen else 0)
