@@ -16,6 +16,22 @@ from sandbox.okta.app import OktaStandIn, build_okta_standin
 FAST_POLICY = RetryPolicy(attempts=4, budget_seconds=8.0, base_delay=0.01, max_delay=0.05)
 """Retries that cost milliseconds, except where the service asks for a wait."""
 
+WEB_APP = {
+    "name": "oidc_client",
+    "label": "Acme SSO",
+    "signOnMode": "OPENID_CONNECT",
+    "credentials": {"oauthClient": {"token_endpoint_auth_method": "client_secret_basic"}},
+    "settings": {
+        "oauthClient": {
+            "application_type": "web",
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "redirect_uris": ["https://broker.example/callback"],
+        }
+    },
+}
+"""An OIDC web app as POST /api/v1/apps takes it."""
+
 
 @dataclass
 class OktaSandbox:

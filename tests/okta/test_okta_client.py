@@ -11,8 +11,7 @@ import pytest
 
 from components.errors import ApiError, NotFoundError, SpecError
 from components.okta.okta_client import HTTPS_CHECK_ENV, GroupLookupError, OktaClient
-from tests.okta.conftest import OktaSandbox
-from tests.okta.test_standin import WEB_APP
+from tests.okta.conftest import WEB_APP, OktaSandbox
 
 REDIRECT = "https://broker.example/sso/callback"
 
@@ -186,10 +185,18 @@ def test_the_sdk_parses_the_user_and_group_answers(
         group, _, error = await sdk.get_group(groups[1].id)
         assert error is None and group.profile.actual_instance.name == groups[1].profile.actual_instance.name
         with okta_sandbox.http() as http:
-            http.post("/api/v1/apps", json=WEB_APP).raise_for_status()
+            app_id = http.post("/api/v1/apps", json=WEB_APP).json()["id"]
         apps, _, error = await sdk.list_applications(q="acme")
-        assert error is None and [(a.label, a.sign_on_mode.value) for a in apps] == [
-            ("Acme SSO", "OPENID_CONNECT")
-        ]
+        assert error is None
+        assert [(a.label, a.sign_on_mode.value) for a in apps] == [("Acme SSO", "OPENID_CONNECT")]
+        _, _, error = await sdk.assign_group_to_application(app_id, group.id)
+        assigned, _, error = await sdk.get_application_group_assignment(app_id, group.id)
+        assert error is None and assigned.id == group.id
+        extra, _, error = await sdk.create_o_auth2_client_secret(app_id)
+        assert error is None
+        inactive, _, error = await sdk.deactivate_o_auth2_client_secret(app_id, extra.id)
+        assert error is None and inactive.status == "INACTIVE"
+        active, _, error = await sdk.activate_o_auth2_client_secret(app_id, extra.id)
+        assert error is None and active.status == "ACTIVE" and active.id == extra.id
 
     asyncio.run(scenario())

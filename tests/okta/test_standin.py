@@ -8,24 +8,9 @@ import pytest
 
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import build_okta_standin
-from tests.okta.conftest import OktaSandbox
+from tests.okta.conftest import WEB_APP, OktaSandbox
 
 RATE_HEADERS = ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "x-okta-request-id")
-
-WEB_APP = {
-    "name": "oidc_client",
-    "label": "Acme SSO",
-    "signOnMode": "OPENID_CONNECT",
-    "credentials": {"oauthClient": {"token_endpoint_auth_method": "client_secret_basic"}},
-    "settings": {
-        "oauthClient": {
-            "application_type": "web",
-            "grant_types": ["authorization_code"],
-            "response_types": ["code"],
-            "redirect_uris": ["https://broker.example/callback"],
-        }
-    },
-}
 
 
 def assert_okta_error(response, status: int, code: str, summary_start: str = "") -> dict:
