@@ -1,0 +1,143 @@
+"""The WorkOS broker: one OIDC connection per organization, plus the steps WorkOS has no API for.
+
+WorkOS's API creates and updates SSO connections, but offers none for the two things the
+dashboard asks for afterwards: mapping IdP groups to roles (and the default role members get
+when no mapping matches), and the credentials of Microsoft OAuth ("Sign in with Microsoft").
+A spec that needs either fails at once, before anything is created, unless
+`broker.manualStepsAcknowledged` is true; then `BrokerConnection.manual_steps` (the stack
+output `manualSteps`) says exactly what to enter in the dashboard. Steps never carry a secret.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.brokers.base import BrokerConnection, RoleRule
+from components.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
+from components.identity import IdpConnectionInfo
+from components.spec.models import OrganizationSpec
+from components.spec.models import WorkosBroker as WorkosBrokerSpec
+
+CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "GenericOIDC"}
+"""IdP kind -> WorkOS connection type. Microsoft OAuth is not a connection the API can create."""
+
+ACK_KEY = "ssoprov:organization.broker.manualStepsAcknowledged"
+DASHBOARD = "WorkOS dashboard"
+
+
+class WorkosBroker:
+    """Implements `components.brokers.base.Broker` for WorkOS."""
+
+    def __init__(self, spec: OrganizationSpec) -> None:
+        if not isinstance(spec.broker, WorkosBrokerSpec):
+            raise TypeError(f"WorkosBroker needs a broker of kind workos, not {spec.broker.kind}")
+        self._spec = spec
+        self._broker: WorkosBrokerSpec = spec.broker
+        needs = manual_needs(spec)
+        if needs and not self._broker.manual_steps_acknowledged:
+            raise pulumi.RunError(_unacknowledged_message(needs))
+
+    def redirect_uri(self) -> str:
+        return self._broker.redirect_uri
+
+    def connect(
+        self,
+        idp: IdpConnectionInfo,
+        rules: list[RoleRule],
+        default_role: str | None,
+        parent: pulumi.Resource,
+    ) -> BrokerConnection:
+        org_id = self._broker.organization_id
+        if idp.kind == "microsoft":
+            steps = _microsoft_steps(idp, self.redirect_uri()) + _role_steps(
+                org_id, None, rules, default_role
+            )
+            # No connection object: Microsoft OAuth is configured in the dashboard only.
+            return BrokerConnection(connection_id=pulumi.Output.from_input(""), manual_steps=steps)
+        connection = WorkosConnection(
+            f"{self._spec.name}-workos-connection",
+            WorkosConnectionArgs(
+                organization_id=org_id,
+                connection_type=CONNECTION_TYPES[idp.kind],
+                name=self._spec.display_name,
+                external_id=self._spec.name,
+                discovery_endpoint=idp.discovery_url,
+                client_id=idp.client_id,
+                client_secret=pulumi.Output.secret(idp.client_secret),
+                redirect_uri=self.redirect_uri(),
+            ),
+            pulumi.ResourceOptions(parent=parent),
+        )
+        return BrokerConnection(
+            connection_id=connection.id,
+            manual_steps=_role_steps(org_id, connection.id, rules, default_role),
+        )
+
+
+def manual_needs(spec: OrganizationSpec) -> list[str]:
+    """What in `spec` WorkOS's API cannot set up, in words for the error message."""
+    needs = []
+    if spec.role_mappings:
+        mapped = ", ".join(f"{m.group} -> {m.role}" for m in spec.role_mappings)
+        needs.append(f"the IdP-group-to-role mappings (roleMappings: {mapped})")
+    if spec.default_role:
+        needs.append(f"the default role (defaultRole: {spec.default_role})")
+    if spec.identity_provider.kind == "microsoft":
+        needs.append("the Microsoft OAuth client ID and secret (identityProvider.kind: microsoft)")
+    return needs
+
+
+def _unacknowledged_message(needs: list[str]) -> str:
+    from components.program import stack_file
+
+    return (
+        f"{stack_file()}: {ACK_KEY}: WorkOS offers no API for {' or '.join(needs)}, so they cannot be "
+        "provisioned; someone must enter them in the WorkOS dashboard by hand. Nothing was created. "
+        f"Fix: set broker.manualStepsAcknowledged: true under ssoprov:organization in {stack_file()}; "
+        "after `pulumi up`, the stack output manualSteps lists exactly what to enter"
+    )
+
+
+def _role_steps(
+    org_id: str, connection_id: pulumi.Output[str] | None, rules: list[RoleRule], default_role: str | None
+) -> list[pulumi.Output[str]]:
+    where = (
+        pulumi.Output.concat(f"{DASHBOARD} > Organizations > {org_id} > SSO connection ", connection_id)
+        if connection_id is not None
+        else pulumi.Output.from_input(f"{DASHBOARD} > Organizations > {org_id}")
+    )
+    steps = [
+        pulumi.Output.concat(
+            where,
+            " > Groups and role assignments: add the group whose IdP group ID is '",
+            rule.claim_value,
+            f"' (name it '{rule.group}') and assign it the role '{rule.role}'",
+        )
+        for rule in rules
+    ]
+    if default_role:
+        steps.append(
+            pulumi.Output.concat(
+                f"{DASHBOARD} > Roles: make '{default_role}' the default role for members of organization "
+                f"{org_id} (those whose groups match no mapping get it)"
+            )
+        )
+    return steps
+
+
+def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str) -> list[pulumi.Output[str]]:
+    return [
+        pulumi.Output.concat(
+            f"{DASHBOARD} > Authentication > Microsoft OAuth: enable it with your own app credentials "
+            "and enter the client ID ",
+            idp.client_id,
+        ),
+        pulumi.Output.from_input(
+            f"{DASHBOARD} > Authentication > Microsoft OAuth: paste the client secret printed by "
+            "`pulumi stack output clientSecret --show-secrets` (it is not shown here)"
+        ),
+        pulumi.Output.from_input(
+            f"{DASHBOARD} > Authentication > Microsoft OAuth: check that its redirect URI is {redirect_uri}, "
+            "the one registered on the Entra app"
+        ),
+    ]

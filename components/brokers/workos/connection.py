@@ -1,0 +1,166 @@
+"""The WorkOS SSO connection (OIDC) as a Pulumi dynamic resource.
+
+Inputs, each a string; "update" changes the connection in place (PATCH), "replace" makes a new one:
+
+    organization_id     replace  the WorkOS organization (org_...); connections cannot move
+    connection_type     replace  EntraIdOIDC | OktaOIDC | GenericOIDC; WorkOS cannot change it
+    name                update   the connection's name in the WorkOS dashboard
+    external_id         update   our key for the connection: the organization spec's name
+    discovery_endpoint  update   the IdP's /.well-known/openid-configuration URL
+    client_id           update
+    client_secret       update   always a Pulumi secret; WorkOS never returns it
+    redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
+
+Outputs: the inputs plus `state` (WorkOS's `active`, `draft`, ...). The resource id is the
+connection id (conn_...).
+
+WorkOS answers a create whose external_id already exists in the organization with that
+connection, unchanged. So create always PATCHes the options afterwards (a create retried after
+an interrupted run converges instead of keeping stale options), refuses to adopt a connection
+of another type, and a type change inside one organization deletes the old connection before
+creating the new one (both would claim the same external_id). Moving to another organization is
+create-before-delete.
+
+The provider reads no credentials of its own: each call builds its client from WORKOS_API_KEY
+and WORKOS_BASE_URL in the provider process's environment, so nothing secret is pickled into state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.dynamic import exact_diff, gone, run_async
+from components.errors import NotFoundError, ProvisionerError
+
+if TYPE_CHECKING:
+    from components.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
+
+# The client (and the workos SDK, about a second to import) is imported inside the provider's
+# methods: they run in the provider process, and the Pulumi program never needs the SDK.
+
+CONNECTION_TYPES = ("EntraIdOIDC", "OktaOIDC", "GenericOIDC")
+REPLACE_KEYS = ("organization_id", "connection_type")
+UPDATE_KEYS = ("name", "external_id", "discovery_endpoint", "client_id", "client_secret", "redirect_uri")
+INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+SECRET_KEYS = ("client_secret",)
+
+
+@dataclass(frozen=True)
+class WorkosConnectionArgs:
+    organization_id: pulumi.Input[str]
+    connection_type: pulumi.Input[str]
+    name: pulumi.Input[str]
+    external_id: pulumi.Input[str]
+    discovery_endpoint: pulumi.Input[str]
+    client_id: pulumi.Input[str]
+    client_secret: pulumi.Input[str]
+    """Wrapped with pulumi.Output.secret whatever is passed."""
+    redirect_uri: pulumi.Input[str]
+
+
+class _WorkosConnectionProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+        same_slot = all(olds.get(key) == news.get(key) for key in ("organization_id", "external_id"))
+        if result.replaces and same_slot:
+            # The new connection would claim the old one's external_id: the old one must go first.
+            return DiffResult(changes=True, replaces=result.replaces, delete_before_replace=True)
+        return result
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = _spec(props)
+        info = run_async(_create(spec))
+        return CreateResult(id_=info.id, outs=_outs(props, info))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from components.brokers.workos.client import WorkosClient
+
+        try:
+            info = run_async(WorkosClient.from_environment().get_connection(id_))
+        except NotFoundError:
+            return gone()
+        # WorkOS does not return oidc_options or external_id: those stay as last applied.
+        return ReadResult(id_, _outs(props, info))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.brokers.workos.client import WorkosClient
+
+        info = run_async(WorkosClient.from_environment().update_connection(id_, _spec(news)))
+        return UpdateResult(outs=_outs(news, info))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        from components.brokers.workos.client import WorkosClient
+
+        with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
+            run_async(WorkosClient.from_environment().delete_connection(id_))
+
+
+async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
+    from components.brokers.workos.client import WorkosClient
+
+    client = WorkosClient.from_environment()
+    info = await client.create_connection(spec)
+    if info.connection_type != spec.connection_type or info.organization_id != spec.organization_id:
+        raise ProvisionerError(
+            f"WorkOS: creating connection '{spec.external_id}' in organization {spec.organization_id}: "
+            f"connection {info.id} already has this external_id but is a {info.connection_type} connection. "
+            "Fix: delete or rename it in the WorkOS dashboard (or change its external_id), then run "
+            "`pulumi up` again"
+        )
+    return await client.update_connection(info.id, spec)
+
+
+def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
+    from components.brokers.workos.client import OidcConnectionSpec
+
+    missing = [key for key in INPUT_KEYS if not isinstance(props.get(key), str) or not props[key]]
+    if missing:
+        raise ValueError(f"WorkOS connection: inputs {missing} must be non-empty strings")
+    if props["connection_type"] not in CONNECTION_TYPES:
+        raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
+    return OidcConnectionSpec(**{key: props[key] for key in INPUT_KEYS})
+
+
+def _outs(props: Mapping[str, Any], info: ConnectionInfo) -> dict[str, Any]:
+    outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs.update(
+        organization_id=info.organization_id,
+        connection_type=info.connection_type,
+        name=info.name,
+        state=info.state,
+    )
+    return outs
+
+
+class WorkosConnection(Resource):
+    """One OIDC connection in one WorkOS organization."""
+
+    organization_id: pulumi.Output[str]
+    connection_type: pulumi.Output[str]
+    name: pulumi.Output[str]
+    external_id: pulumi.Output[str]
+    discovery_endpoint: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    redirect_uri: pulumi.Output[str]
+    state: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: WorkosConnectionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props["client_secret"] = pulumi.Output.secret(args.client_secret)
+        props["state"] = None
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        super().__init__(
+            _WorkosConnectionProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )

@@ -1,0 +1,133 @@
+"""The WorkOS broker: refusal of unacknowledged manual steps, and the steps it lists (Pulumi mocks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.brokers.base import RoleRule
+from components.brokers.workos.broker import ACK_KEY, WorkosBroker, manual_needs
+from components.identity import IdpConnectionInfo
+from components.spec.models import OrganizationSpec
+from sandbox.workos import INITECH
+
+SECRET = "idp-secret-never-in-steps"
+REDIRECT = "https://auth.example.com/sso/callback"
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.resources.append(args)
+        return "conn_01HV3K9A7B6C5D4E3F2G1H0J9K", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
+
+
+MOCKS = _Mocks()
+pulumi.runtime.set_mocks(MOCKS, preview=False)
+
+
+def organization(idp: dict[str, Any], *, ack: bool = False, **extra: Any) -> OrganizationSpec:
+    return OrganizationSpec.model_validate(
+        {
+            "name": "initech-oidc",
+            "displayName": "Initech",
+            "identityProvider": idp,
+            "broker": {
+                "kind": "workos",
+                "organizationId": INITECH.id,
+                "redirectUri": REDIRECT,
+                "manualStepsAcknowledged": ack,
+            },
+            **extra,
+        }
+    )
+
+
+OIDC = {
+    "kind": "oidc",
+    "clientId": "initech-sso",
+    "discoveryUrl": "https://idp.example/.well-known/openid-configuration",
+}
+MICROSOFT = {"kind": "microsoft", "tenantId": "contoso.onmicrosoft.com"}
+MAPPINGS = {"roleMappings": [{"group": "Engineering", "role": "developer"}], "defaultRole": "member"}
+
+
+def connection_info(kind: str) -> IdpConnectionInfo:
+    return IdpConnectionInfo(
+        kind=kind,
+        client_id=pulumi.Output.from_input("app-client-id"),
+        client_secret=pulumi.Output.secret(SECRET),
+        discovery_url=pulumi.Output.from_input("https://idp.example/.well-known/openid-configuration"),
+        group_claim_values={"Engineering": pulumi.Output.from_input("grp-engineering")},
+    )
+
+
+@pytest.mark.parametrize(
+    ("idp", "extra", "named"),
+    [
+        (OIDC, {"roleMappings": [{"group": "Engineering", "role": "developer"}]}, "Engineering -> developer"),
+        (OIDC, {"defaultRole": "member"}, "defaultRole: member"),
+        (MICROSOFT, {}, "Microsoft OAuth client ID and secret"),
+    ],
+)
+def test_manual_work_must_be_acknowledged_before_anything_is_created(
+    idp: dict, extra: dict, named: str
+) -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        WorkosBroker(organization(idp, **extra))
+    message = str(raised.value)
+    assert ACK_KEY in message and "Pulumi.stack.yaml" in message
+    assert "WorkOS offers no API for" in message and named in message
+    assert "set broker.manualStepsAcknowledged: true" in message
+
+
+def test_nothing_to_acknowledge_without_mappings() -> None:
+    assert manual_needs(organization(OIDC)) == []
+    assert WorkosBroker(organization(OIDC)).redirect_uri() == REDIRECT
+
+
+@pulumi.runtime.test
+def test_acknowledged_mappings_become_dashboard_steps() -> pulumi.Output:
+    MOCKS.resources.clear()
+    spec = organization(OIDC, ack=True, **MAPPINGS)
+    rules = [RoleRule("Engineering", pulumi.Output.from_input("grp-engineering"), "developer")]
+    parent = pulumi.ComponentResource("test:index:Parent", "parent")
+    connection = WorkosBroker(spec).connect(connection_info("oidc"), rules, "member", parent)
+
+    def check(steps: list[str]) -> None:
+        assert len(steps) == 2
+        assert "conn_01HV3K9A7B6C5D4E3F2G1H0J9K" in steps[0] and INITECH.id in steps[0]
+        assert "'grp-engineering'" in steps[0] and "'Engineering'" in steps[0] and "'developer'" in steps[0]
+        assert "'member' the default role" in steps[1]
+        assert all(SECRET not in step for step in steps)
+        inputs = next(r.inputs for r in MOCKS.resources if r.name == "initech-oidc-workos-connection")
+        assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
+        assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
+
+    return pulumi.Output.all(*connection.manual_steps).apply(check)
+
+
+@pulumi.runtime.test
+def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret() -> pulumi.Output:
+    MOCKS.resources.clear()
+    spec = organization(MICROSOFT, ack=True, defaultRole="member")
+    parent = pulumi.ComponentResource("test:index:Parent", "parent-ms")
+    connection = WorkosBroker(spec).connect(connection_info("microsoft"), [], "member", parent)
+
+    def check(values: list[str]) -> None:
+        connection_id, *steps = values
+        assert connection_id == ""
+        assert not [r for r in MOCKS.resources if r.name.endswith("workos-connection")]
+        assert any("Microsoft OAuth" in s and "app-client-id" in s for s in steps)
+        assert any("pulumi stack output clientSecret --show-secrets" in s for s in steps)
+        assert any("'member' the default role" in s for s in steps)
+        assert all(SECRET not in step for step in steps)
+
+    return pulumi.Output.all(connection.connection_id, *connection.manual_steps).apply(check)
