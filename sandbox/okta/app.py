@@ -61,11 +61,6 @@ class OktaStandIn(StandIn):
             exception_handlers={OktaError: _okta_error, HTTPException: _http_error},
         )
         super().__init__([Mount("", app=api)], self._render_okta_fault)
-        # Workaround: sandbox/common/service.py's _RecordingMiddleware calls `self._render_fault`,
-        # which only the StandIn has, so every injected fault crashes with AttributeError.
-        # Harmless once the shared middleware reads `self._stand_in._render_fault`.
-        if not hasattr(self.app, "_render_fault"):
-            self.app._render_fault = self._render_okta_fault  # type: ignore[attr-defined]
 
     def _render_okta_fault(self, kind: str, detail: float | int) -> Response:
         state = self.limiter.peek()
