@@ -92,7 +92,8 @@ def _unacknowledged_message(needs: list[str]) -> str:
 
     return (
         f"{stack_file()}: {ACK_KEY}: WorkOS offers no API for {' or '.join(needs)}, so they cannot be "
-        "provisioned; someone must enter them in the WorkOS dashboard by hand. Nothing was created. "
+        "provisioned; someone must enter them in the WorkOS dashboard by hand. Nothing was created at "
+        "WorkOS or at the identity provider. "
         f"Fix: set broker.manualStepsAcknowledged: true under ssoprov:organization in {stack_file()}; "
         "after `pulumi up`, the stack output manualSteps lists exactly what to enter"
     )

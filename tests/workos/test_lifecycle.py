@@ -1,0 +1,132 @@
+"""The real program on the real Pulumi CLI: a generic-OIDC organization brokered by the WorkOS stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pulumi import automation as auto
+
+from sandbox.workos import INITECH
+from tests.support.projects import StackProject
+from tests.workos.conftest import WorkosSandbox
+
+REDIRECT = "https://auth.example.com/sso/oidc/callback"
+FIRST_SECRET = "first-oidc-secret-9d41be"
+SECOND_SECRET = "second-oidc-secret-27ac03"
+
+
+def organization_config(discovery_url: str, *, acknowledged: bool = False, mappings: bool = False) -> dict:
+    spec: dict = {
+        "name": "initech-oidc",
+        "displayName": "Initech",
+        "identityProvider": {"kind": "oidc", "clientId": "initech-sso", "discoveryUrl": discovery_url},
+        "broker": {
+            "kind": "workos",
+            "organizationId": INITECH.id,
+            "redirectUri": REDIRECT,
+            "manualStepsAcknowledged": acknowledged,
+        },
+    }
+    if mappings:
+        spec["roleMappings"] = [{"group": "Engineering", "role": "developer"}]
+        spec["defaultRole"] = "member"
+    return {"ssoprov:organization": spec}
+
+
+def set_secret(project: StackProject, value: str) -> None:
+    project.stack.set_config("ssoprov:oidcClientSecret", auto.ConfigValue(value, secret=True))
+
+
+def connection_resources(project: StackProject) -> list[dict]:
+    resources = project.stack.export_stack().deployment.get("resources", [])
+    return [r for r in resources if r["urn"].endswith("::initech-oidc-workos-connection")]
+
+
+def assert_never_leaked(texts: list[str], workos: WorkosSandbox, project: StackProject) -> None:
+    for text in [*texts, project.state_text()]:
+        for secret in (FIRST_SECRET, SECOND_SECRET, workos.api_key):
+            assert secret not in text
+
+
+def test_up_update_refresh_recreate_destroy(
+    stack_project: Callable[..., StackProject], workos_sandbox: WorkosSandbox, discovery_url: str
+) -> None:
+    project = stack_project("initech-oidc", organization_config(discovery_url), env=workos_sandbox.env())
+    set_secret(project, FIRST_SECRET)
+    store = workos_sandbox.stand_in.store
+    outputs: list[str] = []
+
+    first = project.stack.up(show_secrets=False)
+    outputs += [first.stdout, first.stderr]
+    assert first.summary.resource_changes == {"create": 3}
+    [connection] = store.connections_of(INITECH.id)
+    assert (connection.connection_type, connection.name, connection.external_id) == (
+        "GenericOIDC",
+        "Initech",
+        "initech-oidc",
+    )
+    assert connection.oidc.discovery_endpoint == discovery_url
+    assert (connection.oidc.client_id, connection.oidc.redirect_uri) == ("initech-sso", REDIRECT)
+    assert connection.oidc.client_secret == FIRST_SECRET
+    assert first.outputs["connectionId"].value == connection.id
+    assert first.outputs["manualSteps"].value == []
+    [resource] = connection_resources(project)
+    assert resource["outputs"]["client_secret"]["4dabf18193072939515e22adb298388d"] == (
+        "1b47061264138c4ac30d75fd1eb44270"
+    )  # the engine's secret signature: the value is stored encrypted
+
+    second = project.stack.up(show_secrets=False)
+    outputs += [second.stdout, second.stderr]
+    assert second.summary.resource_changes == {"same": 3}
+
+    set_secret(project, SECOND_SECRET)
+    rotated = project.stack.up(show_secrets=False)
+    outputs += [rotated.stdout, rotated.stderr]
+    assert rotated.summary.resource_changes == {"update": 1, "same": 2}
+    assert [c.id for c in store.connections_of(INITECH.id)] == [connection.id]
+    assert store.connection(connection.id).oidc.client_secret == SECOND_SECRET
+
+    store.delete_connection(connection.id)
+    refreshed = project.stack.refresh(show_secrets=False)
+    outputs += [refreshed.stdout, refreshed.stderr]
+    assert connection_resources(project) == []
+    recreated = project.stack.up(show_secrets=False)
+    outputs += [recreated.stdout, recreated.stderr]
+    assert recreated.summary.resource_changes.get("create") == 1
+    [new_connection] = store.connections_of(INITECH.id)
+    assert new_connection.id != connection.id and new_connection.oidc.client_secret == SECOND_SECRET
+    assert recreated.outputs["connectionId"].value == new_connection.id
+
+    destroyed = project.stack.destroy(show_secrets=False)
+    outputs += [destroyed.stdout, destroyed.stderr]
+    assert store.connections_of(INITECH.id) == []
+    assert project.stack.export_stack().deployment.get("resources", []) == []
+    assert_never_leaked(outputs, workos_sandbox, project)
+
+
+def test_role_mappings_need_acknowledgement_then_become_manual_steps(
+    stack_project: Callable[..., StackProject], workos_sandbox: WorkosSandbox, discovery_url: str
+) -> None:
+    config = organization_config(discovery_url, mappings=True)
+    project = stack_project("initech-oidc", config, env=workos_sandbox.env())
+    set_secret(project, FIRST_SECRET)
+
+    with pytest.raises(auto.CommandError) as refused:
+        project.stack.up(show_secrets=False)
+    message = str(refused.value)
+    assert "stacks/Pulumi.initech-oidc.yaml: ssoprov:organization.broker.manualStepsAcknowledged" in message
+    assert "WorkOS offers no API for the IdP-group-to-role mappings" in message
+    assert "set broker.manualStepsAcknowledged: true" in message
+    assert workos_sandbox.calls() == []
+    assert workos_sandbox.stand_in.store.connections_of(INITECH.id) == []
+
+    project.write_config(organization_config(discovery_url, acknowledged=True, mappings=True))
+    applied = project.stack.up(show_secrets=False)
+    steps = applied.outputs["manualSteps"].value
+    [connection] = workos_sandbox.stand_in.store.connections_of(INITECH.id)
+    assert len(steps) == 2
+    assert "'Engineering'" in steps[0] and "'developer'" in steps[0] and connection.id in steps[0]
+    assert "'member' the default role" in steps[1]
+    assert applied.outputs["roles"].value == {"Engineering": "developer"}
+    assert_never_leaked([message, applied.stdout, applied.stderr, *steps], workos_sandbox, project)
