@@ -11,6 +11,7 @@ server if the launching process dies without stopping it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -29,6 +30,8 @@ from sandbox.keycloak import procgroup
 from sandbox.keycloak.distribution import KEYCLOAK_VERSION, ensure_distribution
 from sandbox.keycloak.java import JavaRuntime, find_java
 from sandbox.keycloak.runhome import AUGMENTED_LOG_LINE, make_run_home, promote_augmentation
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_HEAP = "512m"
 """-Xmx for Keycloak (its own default outside containers); the whole process stays near 0.5 GB."""
@@ -126,7 +129,10 @@ class KeycloakServer:
         self.startup_seconds = time.monotonic() - started
         self.augmented = AUGMENTED_LOG_LINE in self.log_path.read_text(errors="replace")
         if self.augmented:
-            promote_augmentation(prepared.dist, self.home)
+            try:
+                promote_augmentation(prepared.dist, self.home)
+            except OSError as exc:  # another run promoting at the same moment: theirs will do
+                logger.warning("keeping Keycloak's augmentation for later runs failed: %s", exc)
         return self
 
     def stop(self, *, grace: float = 30.0) -> None:
