@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -29,8 +31,19 @@ class _Mocks(pulumi.runtime.Mocks):
         return {}
 
 
-MOCKS = _Mocks()
-pulumi.runtime.set_mocks(MOCKS, preview=False)
+@pytest.fixture
+def pulumi_mocks() -> Iterator[_Mocks]:
+    """Mocks for this module's tests only; the runtime's globals are reset afterwards.
+
+    The mocked runtime wants a current event loop, and an earlier `asyncio.run` leaves none."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = _Mocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+    yield mocks
+    pulumi.runtime.settings.reset_options()
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def organization(idp: dict[str, Any], *, ack: bool = False, **extra: Any) -> OrganizationSpec:
@@ -94,8 +107,7 @@ def test_nothing_to_acknowledge_without_mappings() -> None:
 
 
 @pulumi.runtime.test
-def test_acknowledged_mappings_become_dashboard_steps() -> pulumi.Output:
-    MOCKS.resources.clear()
+def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> pulumi.Output:
     spec = organization(OIDC, ack=True, **MAPPINGS)
     rules = [RoleRule("Engineering", pulumi.Output.from_input("grp-engineering"), "developer")]
     parent = pulumi.ComponentResource("test:index:Parent", "parent")
@@ -107,7 +119,7 @@ def test_acknowledged_mappings_become_dashboard_steps() -> pulumi.Output:
         assert "'grp-engineering'" in steps[0] and "'Engineering'" in steps[0] and "'developer'" in steps[0]
         assert "'member' the default role" in steps[1]
         assert all(SECRET not in step for step in steps)
-        inputs = next(r.inputs for r in MOCKS.resources if r.name == "initech-oidc-workos-connection")
+        inputs = next(r.inputs for r in pulumi_mocks.resources if r.name == "initech-oidc-workos-connection")
         assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
         assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
 
@@ -115,8 +127,7 @@ def test_acknowledged_mappings_become_dashboard_steps() -> pulumi.Output:
 
 
 @pulumi.runtime.test
-def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret() -> pulumi.Output:
-    MOCKS.resources.clear()
+def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret(pulumi_mocks: _Mocks) -> pulumi.Output:
     spec = organization(MICROSOFT, ack=True, defaultRole="member")
     parent = pulumi.ComponentResource("test:index:Parent", "parent-ms")
     connection = WorkosBroker(spec).connect(connection_info("microsoft"), [], "member", parent)
@@ -124,7 +135,7 @@ def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret() -> pulumi
     def check(values: list[str]) -> None:
         connection_id, *steps = values
         assert connection_id == ""
-        assert not [r for r in MOCKS.resources if r.name.endswith("workos-connection")]
+        assert not [r for r in pulumi_mocks.resources if r.name.endswith("workos-connection")]
         assert any("Microsoft OAuth" in s and "app-client-id" in s for s in steps)
         assert any("pulumi stack output clientSecret --show-secrets" in s for s in steps)
         assert any("'member' the default role" in s for s in steps)
