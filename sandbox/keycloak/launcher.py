@@ -105,6 +105,8 @@ class KeycloakServer:
         """Launch Keycloak and wait until it serves; raises KeycloakStartError with its log tail."""
         if self._process is not None:
             raise RuntimeError("this KeycloakServer was already started")
+        if not _port_is_free(self.port):
+            raise KeycloakStartError(f"port {self.port} on 127.0.0.1 is in use; pick another (or none)")
         prepared = prepare(allow_system_java=self.allow_system_java)
         self.java = prepared.java
         self.home = make_run_home(prepared.dist)
@@ -221,6 +223,13 @@ class KeycloakServer:
     def _wait_ready(self, started: float) -> None:
         discovery = f"{self.url}/realms/master/.well-known/openid-configuration"
         expected_issuer = f"{self.url}/realms/master"
+        token_url = f"{expected_issuer}/protocol/openid-connect/token"
+        login = {
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": self.admin_username,
+            "password": self.admin_password,
+        }
         deadline = started + self.startup_timeout
         last_problem = "no answer yet"
         with httpx.Client(timeout=5.0) as http:
@@ -234,8 +243,12 @@ class KeycloakServer:
                 try:
                     response = http.get(discovery)
                     if response.status_code == 200 and response.json().get("issuer") == expected_issuer:
-                        return
-                    last_problem = f"HTTP {response.status_code} from {discovery}"
+                        # Only this run's server knows this run's admin: not some other on the port.
+                        token = http.post(token_url, data=login)
+                        if token.status_code == 200:
+                            return
+                        response = token
+                    last_problem = f"HTTP {response.status_code} from {response.url}"
                 except (httpx.HTTPError, ValueError) as exc:
                     last_problem = f"{type(exc).__name__}: {exc}"
                 if time.monotonic() > deadline:
@@ -251,3 +264,14 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _port_is_free(port: int) -> bool:
+    """True unless something listens on it (connections lingering in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True

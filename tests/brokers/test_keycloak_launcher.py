@@ -104,6 +104,11 @@ def test_a_failed_start_reports_the_log_tail() -> None:
         shutil.rmtree(server.home)
 
 
+def test_a_port_in_use_is_refused_before_launching(keycloak: KeycloakServer) -> None:
+    with pytest.raises(KeycloakStartError, match=f"port {keycloak.port} on 127.0.0.1 is in use"):
+        KeycloakServer(port=keycloak.port).start()
+
+
 def test_watchdog_stops_the_group_when_the_launcher_dies() -> None:
     def start_watched() -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], int]:
         sleeper = subprocess.Popen(["sleep", "300"], start_new_session=True)
