@@ -70,8 +70,8 @@ def _maven_copy(output_dir: Path, java_home: Path | None) -> Path:
     if java_home is not None and not env.get("JAVA_HOME") and shutil.which("java") is None:
         env["JAVA_HOME"] = str(java_home)
     command = [
-        mvn, "--batch-mode", "--quiet", "--strict-checksums", "-Dstyle.color=never", f"{DEPENDENCY_PLUGIN}:copy",
-        f"-Dartifact={ARTIFACT}", f"-DoutputDirectory={output_dir}",
+        mvn, "--batch-mode", "--quiet", "--strict-checksums", "-Dstyle.color=never",
+        f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}", f"-DoutputDirectory={output_dir}",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=output_dir)
     archive = output_dir / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.tar.gz"
