@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -70,13 +71,13 @@ def _maven_copy(output_dir: Path, java_home: Path | None) -> Path:
     if java_home is not None and not env.get("JAVA_HOME") and shutil.which("java") is None:
         env["JAVA_HOME"] = str(java_home)
     command = [
-        mvn, "--batch-mode", "--quiet", "--strict-checksums", "-Dstyle.color=never",
-        f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={ARTIFACT}", f"-DoutputDirectory={output_dir}",
+        mvn, "--batch-mode", "--quiet", "--strict-checksums", f"{DEPENDENCY_PLUGIN}:copy",
+        f"-Dartifact={ARTIFACT}", f"-DoutputDirectory={output_dir}",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=output_dir)
     archive = output_dir / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.tar.gz"
     if result.returncode != 0 or not archive.is_file():
-        output = (result.stdout + result.stderr).strip()[-3000:]
+        output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr).strip()[-3000:]
         raise DistributionError(
             f"downloading {ARTIFACT} with Maven failed (exit {result.returncode}): {output}"
         )
