@@ -668,6 +668,15 @@ class OktaClient:
         )
         return [_assignment_from_model(a) for a in found]
 
+    async def get_app_group(self, app_id: str, group_id: str) -> GroupAssignment:
+        """One group's assignment to the app; NotFoundError if the group is not assigned (or the app
+        is gone)."""
+        action = f"reading the assignment of group {group_id} to app {app_id}"
+        found, _ = await self._call(
+            action, lambda sdk: sdk.get_application_group_assignment(app_id, group_id)
+        )
+        return _assignment_from_model(found)
+
     async def assign_group(
         self, app_id: str, group_id: str, *, group_name: str | None = None, priority: int | None = None
     ) -> GroupAssignment:
@@ -746,6 +755,12 @@ class OktaClient:
         action = f"listing the client secrets of app {app_id}"
         found, _ = await self._call(action, lambda sdk: sdk.list_o_auth2_client_secrets(app_id))
         return [_secret_from_model(s) for s in found or []]
+
+    async def get_secret(self, app_id: str, secret_id: str) -> ClientSecret:
+        """One client secret, without its value; NotFoundError if it (or the app) is gone."""
+        action = f"reading client secret {secret_id} of app {app_id}"
+        found, _ = await self._call(action, lambda sdk: sdk.get_o_auth2_client_secret(app_id, secret_id))
+        return _secret_from_model(found)
 
     async def create_secret(self, app_id: str) -> ClientSecret:
         """A new, ACTIVE, Okta-generated secret; its value is in `client_secret`. Okta allows two
