@@ -1,0 +1,231 @@
+"""The client secret of an organization's Okta app, as a Pulumi dynamic resource, rotated by
+replacement.
+
+Inputs; "update" changes state only (no Okta call), "replace" makes a new secret:
+
+    org_url                    replace  the customer's Okta org
+    app_id                     replace  the app the secret belongs to
+    initial_secret_id          -        the secret Okta made with the app (read at create only)
+    lifetime_days              update   the rotation policy (spec clientSecret), see below
+    rotate_after_days          update
+    rotate_before_expiry_days  update
+
+Outputs: the inputs plus `secret_id` (also the resource id), `client_secret` (a Pulumi secret:
+`additional_secret_outputs`), `status`, `created_at` (Okta's timestamp) and `rotate_by` (the
+date, YYYY-MM-DD, from which a `pulumi up` replaces the secret).
+
+Rotation. Okta client secrets never expire, so the policy is applied to a notional expiry,
+`created_at + lifetime_days`: `diff` asks for a replacement once `RotationPolicy.reason_due`
+says the secret is due (by age, or by nearness to that notional expiry), as of
+`components.clock.utc_now()`. A scheduled `pulumi up` therefore rotates, and `SSOPROV_AS_OF`
+can bring a rotation forward. A secret deactivated out of band is replaced too. A change of
+policy alone updates `rotate_by` in place and calls nothing.
+
+Replacement is create-before-delete, and Okta keeps at most two secrets per app, so:
+
+- create: list the app's secrets; create a new ACTIVE secret; then, if the app's initial
+  secret still exists, deactivate and delete it (it is never exported, so nothing uses it).
+  If the initial secret is still there and the app already has two secrets (a previous run
+  could not remove it), it is removed first, which is allowed since another secret is active.
+- the engine then hands the new secret to dependents (the broker connection);
+- delete (of the old secret): deactivate, then delete. A secret already gone is fine. Okta
+  refuses to deactivate an app's only ACTIVE secret; that only happens when the app itself is
+  being destroyed, so the secret is left to the app's deletion.
+
+So a rotation never needs a third secret, and the app never has zero ACTIVE secrets. Reading a
+secret deleted out of band drops it from state; the next `pulumi up` makes a new one.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.clock import parse_timestamp, utc_now
+from components.dynamic import exact_diff, gone, run_async
+from components.errors import NotFoundError, ProvisionerError
+from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
+from components.rotation import RotationPolicy
+
+REPLACE_KEYS = ("org_url", "app_id")
+POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
+INPUT_KEYS = (*REPLACE_KEYS, "initial_secret_id", *POLICY_KEYS)
+OUTPUT_KEYS = ("secret_id", "client_secret", "status", "created_at", "rotate_by")
+SECRET_KEYS = ("client_secret",)
+MAX_SECRETS = 2
+"""Okta's limit of client secrets per app."""
+
+
+@dataclass(frozen=True)
+class OktaClientSecretArgs:
+    org_url: pulumi.Input[str]
+    app_id: pulumi.Input[str]
+    initial_secret_id: pulumi.Input[str | None]
+    """The id of the secret Okta created with the app; removed once the new secret exists."""
+    lifetime_days: int
+    rotate_after_days: int
+    rotate_before_expiry_days: int
+
+
+class _OktaClientSecretProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        due = []
+        if olds.get("status") == "INACTIVE":
+            due.append("status")
+        elif rotation_reason(olds, news, utc_now()) is not None:
+            due.append("rotate_by")
+        return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _check(props)
+        secret = run_async(_create(props))
+        return CreateResult(id_=secret.id, outs=_outs(props, secret, secret.client_secret))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = okta_client_from_env(org_url=props["org_url"])
+        try:
+            secret = run_async(client.get_secret(props["app_id"], id_))
+        except NotFoundError:
+            return gone()
+        # Okta shows a secret's value only when creating it: the value stays as recorded.
+        return ReadResult(id_, _outs(props, secret, props.get("client_secret")))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only the policy changed (diff replaces on anything else): recompute `rotate_by`."""
+        _check(news)
+        outs = {**{key: olds.get(key) for key in OUTPUT_KEYS}, **{key: news.get(key) for key in INPUT_KEYS}}
+        outs["rotate_by"] = rotate_by(outs)
+        return UpdateResult(outs=outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        run_async(_delete(okta_client_from_env(org_url=props["org_url"]), props["app_id"], id_))
+
+
+def policy_of(props: Mapping[str, Any]) -> RotationPolicy:
+    return RotationPolicy(
+        lifetime_days=int(props["lifetime_days"]),
+        rotate_after_days=int(props["rotate_after_days"]),
+        rotate_before_expiry_days=int(props["rotate_before_expiry_days"]),
+    )
+
+
+def notional_expiry(created_at: datetime, policy: RotationPolicy) -> datetime:
+    """Okta secrets do not expire: the policy treats `created_at + lifetime_days` as the expiry."""
+    return created_at + timedelta(days=policy.lifetime_days)
+
+
+def rotation_reason(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str | None:
+    """Why the recorded secret (`olds`) is due under the new policy (`news`), or None."""
+    created = olds.get("created_at")
+    if not isinstance(created, str) or not created:
+        return None
+    created_at = parse_timestamp(created)
+    policy = policy_of(news)
+    return policy.reason_due(created_at, notional_expiry(created_at, policy), now)
+
+
+def rotate_by(props: Mapping[str, Any]) -> str:
+    """The date (YYYY-MM-DD, UTC) from which the secret is due."""
+    created_at = parse_timestamp(props["created_at"])
+    policy = policy_of(props)
+    return policy.due_at(created_at, notional_expiry(created_at, policy)).date().isoformat()
+
+
+async def _create(props: Mapping[str, Any]) -> ClientSecret:
+    client = okta_client_from_env(org_url=props["org_url"])
+    app_id, initial_id = props["app_id"], props.get("initial_secret_id")
+    existing = await client.list_secrets(app_id)
+    initial = next((s for s in existing if initial_id and s.id == initial_id), None)
+    if initial is not None and len(existing) >= MAX_SECRETS:
+        # A previous run made a secret but could not remove the initial one: make room first.
+        await _deactivate_and_delete(client, app_id, initial)
+        existing.remove(initial)
+        initial = None
+    if len(existing) >= MAX_SECRETS:
+        listed = ", ".join(f"{s.id} ({s.status}, created {s.created})" for s in existing)
+        raise ProvisionerError(
+            f"Okta: creating a client secret for app {app_id}: the app already has {len(existing)} "
+            f"secrets ({listed}) and Okta allows {MAX_SECRETS}. In the Okta admin console, deactivate "
+            "and delete the one that is not this stack's (stack output secretId), then run `pulumi up` "
+            "again"
+        )
+    secret = await client.create_secret(app_id)
+    if initial is not None:
+        try:
+            await _deactivate_and_delete(client, app_id, initial)
+        except ProvisionerError as exc:
+            # The new secret exists and works; failing now would lose it. The next rotation
+            # removes the initial secret first (above).
+            print(f"warning: {exc}; the next rotation removes it", file=sys.stderr)
+    return secret
+
+
+async def _deactivate_and_delete(client: OktaClient, app_id: str, secret: ClientSecret) -> None:
+    if secret.status == "ACTIVE":
+        await client.deactivate_secret(app_id, secret.id)
+    await client.delete_secret(app_id, secret.id)
+
+
+async def _delete(client: OktaClient, app_id: str, secret_id: str) -> None:
+    try:
+        existing = await client.list_secrets(app_id)
+    except NotFoundError:
+        return  # the app is gone, and its secrets with it
+    secret = next((s for s in existing if s.id == secret_id), None)
+    if secret is None:
+        return  # already gone
+    others_active = [s for s in existing if s.id != secret_id and s.status == "ACTIVE"]
+    if secret.status == "ACTIVE" and not others_active:
+        return  # Okta refuses to deactivate the only active secret: it goes with the app
+    await _deactivate_and_delete(client, app_id, secret)
+
+
+def _check(props: Mapping[str, Any]) -> None:
+    missing = [key for key in REPLACE_KEYS if not isinstance(props.get(key), str) or not props[key]]
+    if missing:
+        raise ValueError(f"Okta client secret: inputs {missing} must be non-empty strings")
+    policy_of(props)  # the ints must be there
+
+
+def _outs(props: Mapping[str, Any], secret: ClientSecret, value: str | None) -> dict[str, Any]:
+    outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs.update(
+        secret_id=secret.id,
+        client_secret=value,
+        status=secret.status,
+        created_at=secret.created,
+    )
+    outs["rotate_by"] = rotate_by(outs)
+    return outs
+
+
+class OktaClientSecret(Resource, module="okta", name="ClientSecret"):
+    """The client secret of one Okta app that the broker uses. Its resource id is the secret id."""
+
+    org_url: pulumi.Output[str]
+    app_id: pulumi.Output[str]
+    secret_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    """Always a Pulumi secret."""
+    status: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    rotate_by: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: OktaClientSecretArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        super().__init__(
+            _OktaClientSecretProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )

@@ -1,0 +1,125 @@
+"""OktaApp: an organization's Okta side of SSO, what the Okta OIDC manual guide has you click.
+
+    OktaApp(spec.name, spec, broker_redirect_uri, opts=ResourceOptions(parent=organization))
+
+Children (all `parent=self`):
+
+- `OktaOidcApp`: the OIDC Web app (authorization code, client_secret_basic), redirect URIs the
+  broker's callback first, then `identityProvider.extraRedirectUris`;
+- one `OktaGroupAssignment` per `identityProvider.groups` entry ("limit access to selected groups");
+- `OktaGroupsClaim`: the legacy groups claim (type Filter) from `identityProvider.groupsClaim`;
+- `OktaClientSecret`: the secret the broker uses, rotated by `clientSecret` (the secret policy).
+
+`connection_info` is what the broker needs (kind "okta"): client ID, client secret (a Pulumi
+secret), the org's discovery URL, each role-mapped group's claim value (Okta puts group names in
+the claim, so a group maps to its own name) and the date the secret falls due for rotation.
+
+The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.identity import IdpConnectionInfo
+from components.okta import naming
+from components.okta.app import OktaOidcApp, OktaOidcAppArgs
+from components.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
+from components.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
+from components.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
+from components.spec.models import OktaIdp, OrganizationSpec
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+def app_label(spec: OrganizationSpec) -> str:
+    """The app's name in the customer's Okta admin console and on their users' dashboards."""
+    return f"{spec.display_name} SSO"
+
+
+class OktaApp(pulumi.ComponentResource):
+    """The Okta OIDC app of one organization, its group assignments, groups claim and secret."""
+
+    connection_info: IdpConnectionInfo
+
+    def __init__(
+        self,
+        name: str,
+        spec: OrganizationSpec,
+        redirect_uri: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ssoprov:okta:OktaApp", name, None, opts)
+        idp = spec.identity_provider
+        if not isinstance(idp, OktaIdp):
+            raise TypeError(f"OktaApp needs an Okta identity provider, not {idp.kind!r}")
+        org_url = idp.org_url.rstrip("/")
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.app = OktaOidcApp(
+            naming.app_name(spec.name),
+            OktaOidcAppArgs(
+                org_url=org_url,
+                label=app_label(spec),
+                redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
+                    lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
+                ),
+            ),
+            opts=child,
+        )
+        # The app's resource id is the Okta app id. Dependents take it rather than the `app_id`
+        # output: an id stays known while a label change is previewed, outputs do not.
+        app_id = self.app.id
+
+        self.group_assignments = [
+            OktaGroupAssignment(
+                naming.group_assignment_name(spec.name, group),
+                OktaGroupAssignmentArgs(org_url=org_url, app_id=app_id, group_name=group),
+                opts=child,
+            )
+            for group in idp.groups
+        ]
+        claim = idp.groups_claim
+        self.groups_claim = OktaGroupsClaim(
+            naming.groups_claim_name(spec.name),
+            OktaGroupsClaimArgs(
+                org_url=org_url,
+                app_id=app_id,
+                name=claim.name,
+                filter_type=claim.filter_type,
+                value=claim.value,
+            ),
+            opts=child,
+        )
+        policy = spec.client_secret
+        self.client_secret = OktaClientSecret(
+            naming.client_secret_name(spec.name),
+            OktaClientSecretArgs(
+                org_url=org_url,
+                app_id=app_id,
+                initial_secret_id=self.app.initial_secret_id,
+                lifetime_days=policy.lifetime_days,
+                rotate_after_days=policy.rotate_after_days,
+                rotate_before_expiry_days=policy.rotate_before_expiry_days,
+            ),
+            opts=child,
+        )
+
+        self.connection_info = IdpConnectionInfo(
+            kind="okta",
+            client_id=self.app.client_id,
+            client_secret=pulumi.Output.secret(self.client_secret.client_secret),
+            discovery_url=pulumi.Output.from_input(f"{org_url}{DISCOVERY_PATH}"),
+            group_claim_values={m.group: pulumi.Output.from_input(m.group) for m in spec.role_mappings},
+            secret_expires_at=self.client_secret.rotate_by,
+        )
+        self.register_outputs(
+            {
+                "appId": app_id,
+                "clientId": self.connection_info.client_id,
+                "discoveryUrl": self.connection_info.discovery_url,
+                "secretId": self.client_secret.secret_id,
+                "secretRotateBy": self.client_secret.rotate_by,
+                "assignedGroups": list(idp.groups),
+            }
+        )
