@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from components.entra.graph_auth import StaticTokenCredential
 from components.entra.graph_client import GraphClient
@@ -22,10 +24,10 @@ TOKEN = "test-token"
 class ServedGraph:
     """A running Graph stand-in: `standin` for its store, faults and call log; `url` to reach it."""
 
-    def __init__(self, standin: GraphStandIn, served: ServedApp) -> None:
+    def __init__(self, standin: GraphStandIn, url: str) -> None:
         self.standin = standin
-        self.url = served.url
-        self.base_url = f"{served.url}/v1.0"
+        self.url = url
+        self.base_url = f"{url}/v1.0"
 
     def http(self, token: str | None = TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -35,12 +37,46 @@ class ServedGraph:
         return GraphClient(self.base_url, StaticTokenCredential(token), policy=policy)
 
     def labels(self) -> list[str]:
-        """`<status> METHOD /path` for each call served so far."""
-        return [f"{call.status} {call.label()}" for call in self.standin.calls.all()]
+        """`<status> METHOD /path` for each call served so far.
+
+        The shared call log records a call after its response went out, so a client can see a
+        response before its call is logged: wait until the log stops growing.
+        """
+        calls = self.standin.calls.all()
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            time.sleep(0.03)
+            again = self.standin.calls.all()
+            if len(again) == len(calls):
+                break
+            calls = again
+        return [f"{call.status} {call.label()}" for call in calls]
+
+
+class _CurrentApp:
+    """The ASGI app of the current test's stand-in: one server for the session, a fresh tenant per test."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "no Graph stand-in is installed"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _graph_server() -> Iterator[tuple[_CurrentApp, str]]:
+    current = _CurrentApp()
+    with ServedApp(current) as served:
+        yield current, served.url
 
 
 @pytest.fixture
-def graph() -> Iterator[ServedGraph]:
+def graph(_graph_server: tuple[_CurrentApp, str]) -> Iterator[ServedGraph]:
+    current, url = _graph_server
     standin = build_graph_standin()
-    with ServedApp(standin.app) as served:
-        yield ServedGraph(standin, served)
+    current.app = standin.app
+    try:
+        yield ServedGraph(standin, url)
+    finally:
+        current.app = None

@@ -267,11 +267,18 @@ def test_server_errors_are_retried_only_where_repeating_is_safe(graph: ServedGra
 
 
 def test_replication_delay_is_retried_through(graph: ServedGraph) -> None:
-    graph.standin.faults.configure(consistency_delay_seconds=0.3)
     client = graph.client()
+    # Warm up first: msgraph-sdk imports request builders on first use, which can take longer
+    # than the delay and would let the lag pass unseen.
+    warm = run(client.create_application({"display_name": "Warm"}))
+    run(client.get_application(warm["object_id"]))
+    admins = run(client.resolve_group("Admins"))
+    run(client.assign(run(client.create_service_principal(warm["app_id"]))["object_id"], admins))
+
+    graph.standin.faults.configure(consistency_delay_seconds=0.5)
     app = run(client.create_application({"display_name": "Fresh"}))
     sp = run(client.create_service_principal(app["app_id"]))
-    assignment = run(client.assign(sp["object_id"], run(client.resolve_group("Admins"))))
+    assignment = run(client.assign(sp["object_id"], admins))
     assert assignment["resource_id"] == sp["object_id"]
     other = run(client.create_application({"display_name": "Fresh too"}))
     assert run(client.get_application(other["object_id"]))["object_id"] == other["object_id"]
