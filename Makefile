@@ -9,7 +9,7 @@ demo:
 	$(BOOTSTRAP) && python -m demo
 
 test: lint
-	$(BOOTSTRAP) && pytest
+	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && pytest
 
 lint:
 	$(BOOTSTRAP) && ruff check . && ruff format --check .
