@@ -351,3 +351,19 @@ def test_not_a_valid_reference_update_is_treated_as_replication_lag(graph: Serve
     graph.standin.store.create_assignment = flaky  # type: ignore[method-assign]
     assignment = run(client.assign(sp["object_id"], CONTOSO.user("erin@contoso.example").id))
     assert assignment["principal_display_name"] == "Erin Eastwood" and len(calls) == 2
+
+
+def test_assignment_lists_follow_next_links(graph: ServedGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sandbox.graph.odata.DEFAULT_PAGE_SIZE", 2)
+    client = graph.client()
+    app = run(client.create_application({"display_name": "Paged"}))
+    sp = run(client.create_service_principal(app["app_id"]))
+    principals = [user.id for user in CONTOSO.users[:5]]
+    for principal in principals:
+        run(client.assign(sp["object_id"], principal))
+    listed = run(client.list_assignments(sp["object_id"]))
+    assert sorted(a["principal_id"] for a in listed) == sorted(principals)
+    pages = [
+        label for label in graph.labels() if label.startswith("200 GET") and "appRoleAssignedTo" in label
+    ]
+    assert len(pages) == 3
