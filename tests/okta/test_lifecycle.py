@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.automation import CommandError
 
 from sandbox.common.calls import Call
 from sandbox.common.server import ServedApp
@@ -176,6 +177,18 @@ def test_okta_app_lifecycle(
     assert all("/groups" in label for label in calls_per_step["group change"])
     assert store.get_app(app.id) == app
 
+    # -- a new label and an extra redirect URI update the app in place, and nothing else -----------
+    relabelled = organization(org.url, ["Engineering", "Sales"])
+    relabelled["displayName"] = "Acme Inc"
+    relabelled["identityProvider"]["extraRedirectUris"] = ["https://app.acme.example/callback"]
+    project.write_config({"ssoprov:organization": relabelled})
+    assert stack.preview().change_summary == {"update": 1, "same": 6}  # dependents keep the app id
+    updated = step("app update", lambda: stack.up(show_secrets=False))
+    assert updated.summary.resource_changes == {"update": 1, "same": 6}
+    app = store.get_app(app.id)
+    assert app.label == "Acme Inc SSO"
+    assert app.oauth_settings["redirect_uris"] == [REDIRECT_URI, "https://app.acme.example/callback"]
+
     # -- rotation, forced by moving the clock past rotateAfterDays --------------------------------
     old_secret = secret
     mark = len(watch.states)
@@ -235,3 +248,23 @@ def test_okta_app_lifecycle(
 
     for name, seen in calls_per_step.items():
         print(f"{name}: {len(seen)} calls: {seen}")
+
+
+def test_an_unknown_group_fails_the_up_naming_the_group_and_the_stack_key(
+    stack_project: Callable[..., StackProject], org: ServedOrg
+) -> None:
+    seeded = org.stand_in.store.snapshot()
+    project = stack_project(
+        "acme",
+        {"ssoprov:organization": organization(org.url, ["Engineering", "Enginering"])},
+        program_dir=PROGRAM,
+        env={"OKTA_API_TOKEN": org.token},
+    )
+    with pytest.raises(CommandError) as failure:
+        project.stack.up(show_secrets=False)
+    message = str(failure.value)
+    assert "finding the Okta group named 'Enginering'" in message
+    assert "Stack key: ssoprov:organization.identityProvider.groups." in message
+    assert org.token not in message
+    project.stack.destroy(show_secrets=False)
+    assert org.stand_in.store.snapshot() == seeded

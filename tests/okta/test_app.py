@@ -1,0 +1,74 @@
+"""The OIDC web app provider: exact diff, and create/read/update/delete against the stand-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.okta.app import _OktaOidcAppProvider
+from tests.okta.conftest import OktaSandbox
+
+provider = _OktaOidcAppProvider()
+BROKER = "https://sso.example.com/realms/acme/broker/acme/endpoint"
+INPUTS = {"org_url": "https://acme.okta.com", "label": "Acme SSO", "redirect_uris": [BROKER]}
+STATE = {**INPUTS, "app_id": "0oa1", "client_id": "0oa1", "status": "ACTIVE", "initial_secret_id": "ocs0"}
+
+
+@pytest.fixture
+def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
+    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
+    return okta_sandbox
+
+
+def test_diff_is_exact_label_and_uris_update_org_url_replaces() -> None:
+    assert provider.diff("0oa1", STATE, dict(INPUTS)).changes is False
+    for key, value in (("label", "Acme"), ("redirect_uris", [BROKER, "https://b.example/cb"])):
+        result = provider.diff("0oa1", STATE, {**INPUTS, key: value})
+        assert result.changes is True and result.replaces == []
+    moved = provider.diff("0oa1", STATE, {**INPUTS, "org_url": "https://acme2.okta.com"})
+    assert moved.replaces == ["org_url"] and moved.delete_before_replace is False
+
+
+def test_create_read_update_delete(okta_env: OktaSandbox) -> None:
+    store = okta_env.stand_in.store
+    seeded = store.snapshot()
+    props = {**INPUTS, "org_url": okta_env.url}
+
+    created = provider.create(dict(props))
+    outs = created.outs or {}
+    app = store.get_app(created.id)
+    (initial,) = store.secrets(app.id)
+    assert outs == {
+        **props,
+        "app_id": app.id,
+        "client_id": app.client_id,
+        "status": "ACTIVE",
+        "initial_secret_id": initial.id,  # its id only: the value is not kept anywhere
+    }
+    assert initial.value not in str(outs)
+    assert app.oauth_settings["grant_types"] == ["authorization_code"]
+    assert app.token_endpoint_auth_method == "client_secret_basic"
+
+    assert provider.read(created.id, outs).outs == outs
+    store.replace_app(
+        app.id,
+        label="Renamed in the console",
+        auth_method=app.token_endpoint_auth_method,
+        pkce_required=app.pkce_required,
+        auto_key_rotation=app.auto_key_rotation,
+        oauth_settings=app.oauth_settings,
+        profile=app.profile,
+    )
+    drifted = provider.read(created.id, outs).outs or {}
+    assert drifted["label"] == "Renamed in the console"
+    assert provider.diff(created.id, drifted, props).replaces == []
+
+    extra = [BROKER, "https://app.example/callback"]
+    updated = provider.update(created.id, drifted, {**props, "redirect_uris": extra}).outs or {}
+    assert (updated["label"], updated["redirect_uris"]) == ("Acme SSO", extra)
+    assert updated["initial_secret_id"] == initial.id
+    assert store.get_app(app.id).oauth_settings["redirect_uris"] == extra
+
+    provider.delete(created.id, updated)
+    assert store.snapshot() == seeded
+    provider.delete(created.id, updated)  # already gone: fine
+    assert provider.read(created.id, updated).id is None
