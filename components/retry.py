@@ -64,10 +64,11 @@ async def retry_async(
             spent = time.monotonic() - started
             last_try = retry_number == policy.attempts - 1
             if last_try or spent + wait > policy.budget_seconds:
+                waited_by = "the service asked to wait" if asked_wait > 0 else "the next backoff was"
                 raise RetryBudgetExceeded(
                     f"{describe}: still failing after {retry_number + 1} tries in {spent:.1f}s "
-                    f"(last error: {exc}; the service asked to wait {wait:.1f}s more). "
-                    "Wait for the service's limit to reset and run `pulumi up` again."
+                    f"(last error: {exc}; {waited_by} {wait:.1f}s more). "
+                    "Run `pulumi up` again once the service recovers: it resumes where this run stopped."
                 ) from exc
             await asyncio.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")

@@ -68,11 +68,11 @@ class _RecordingMiddleware:
             return
         method, path = scope["method"], scope["path"]
         query = scope.get("query_string", b"").decode()
-        status_seen: list[int] = []
 
         async def send_recording(message: dict) -> None:
+            # Record before the answer leaves, so a client never sees a response its call log lacks.
             if message["type"] == "http.response.start":
-                status_seen.append(message["status"])
+                self._stand_in.calls.record(method, path, query, message["status"])
             await send(message)
 
         fault = self._stand_in.faults.next_fault(method, path)
@@ -80,4 +80,3 @@ class _RecordingMiddleware:
             await self._stand_in._render_fault(*fault)(scope, receive, send_recording)
         else:
             await self._app(scope, receive, send_recording)
-        self._stand_in.calls.record(method, path, query, status_seen[0] if status_seen else 0)
