@@ -68,6 +68,7 @@ class Organization(pulumi.ComponentResource):
             "connectionId": self.connection.connection_id,
             "redirectUri": self.redirect_uri,
             "clientId": self.idp.client_id,
+            "clientSecret": pulumi.Output.secret(self.idp.client_secret),
             "discoveryUrl": self.idp.discovery_url,
             "secretExpiresAt": self.idp.secret_expires_at,
             "roles": {m.group: m.role for m in self.spec.role_mappings},

@@ -23,7 +23,7 @@ class RoleRule:
 @dataclass(frozen=True)
 class BrokerConnection:
     connection_id: pulumi.Output[str]
-    manual_steps: list[str] = field(default_factory=list)
+    manual_steps: list[pulumi.Input[str]] = field(default_factory=list)
     """Steps the broker's API cannot do, to finish by hand in its dashboard (empty when none)."""
 
 

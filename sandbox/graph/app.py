@@ -27,9 +27,6 @@ class GraphStandIn(StandIn):
         ]
         routes.append(_unmatched_route(list(routes)))
         super().__init__(routes, render_fault)
-        # sandbox.common.service._RecordingMiddleware calls `self._render_fault`, which only the
-        # StandIn has: give the middleware its own reference until the shared code is fixed.
-        self.app._render_fault = render_fault  # type: ignore[attr-defined]
         self.store.consistency_delay = lambda: self.faults.consistency_delay_seconds
 
     @property

@@ -29,11 +29,6 @@ class WorkosStandIn(StandIn):
         routes: list[BaseRoute] = [*api_routes(self.store, self.api_keys, self.idempotency)]
         routes.append(Route("/{path:path}", _unknown_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
         super().__init__(routes, render_fault)
-        # Workaround: sandbox/common/service.py's _RecordingMiddleware calls `self._render_fault`,
-        # which only the StandIn has, so injected faults would crash. Harmless once the shared
-        # middleware reads `self._stand_in._render_fault`.
-        if not hasattr(self.app, "_render_fault"):
-            self.app._render_fault = render_fault  # type: ignore[attr-defined]
 
 
 async def _unknown_path(request: Request) -> Response:
