@@ -1,13 +1,15 @@
-"""Fixtures shared by every test folder: the real Pulumi CLI and throwaway projects on a file backend."""
+"""Fixtures shared by every test folder: the real Pulumi CLI, throwaway projects on a file backend,
+and one real Keycloak per session."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from sandbox.keycloak import KeycloakServer
 from tests.support.projects import StackProject, new_stack_project
 
 
@@ -30,3 +32,14 @@ def stack_project(pulumi_cli: str, tmp_path: Path) -> Callable[..., StackProject
         return new_stack_project(tmp_path / stack, stack, config, program_dir=program_dir, env=env or {})
 
     return make
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[KeycloakServer]:
+    """Started once per session, on first use (15-60 s); stopped at the end even when tests fail.
+
+    The `with` stops it on any exit of the session, the launcher's watchdog if the test
+    process itself is killed. A start failure fails the tests, with Keycloak's log tail.
+    """
+    with KeycloakServer() as server:
+        yield server

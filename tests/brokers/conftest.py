@@ -1,4 +1,4 @@
-"""One real Keycloak per test session, and an admin HTTP helper independent of the client under test."""
+"""An admin HTTP helper independent of the client under test (`keycloak` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,6 @@ import httpx
 import pytest
 
 from sandbox.keycloak import KeycloakServer
-
-
-@pytest.fixture(scope="session")
-def keycloak() -> Iterator[KeycloakServer]:
-    """Started once per session (15-60 s); stopped at the end even when tests fail.
-
-    The `with` stops it on any exit of the session, the launcher's watchdog if the test
-    process itself is killed. A start failure fails the tests, with Keycloak's log tail.
-    """
-    with KeycloakServer() as server:
-        yield server
 
 
 class AdminHttp:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from components.brokers.keycloak_client import MASKED_SECRET, KeycloakAdminClient
+from components.brokers.keycloak.client import MASKED_SECRET, KeycloakAdminClient
 from components.errors import ApiError, NotFoundError
 from sandbox.keycloak import KeycloakServer
 from tests.brokers.broker_login import LoginOutcome, broker_login

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from components.brokers.keycloak_client import MASKED_SECRET, KeycloakAdminClient, KeycloakUnreachable
+from components.brokers.keycloak.client import MASKED_SECRET, KeycloakAdminClient, KeycloakUnreachable
 from components.errors import ApiError, NotFoundError, RetryBudgetExceeded
 from components.retry import RetryPolicy
 
