@@ -138,6 +138,11 @@ def test_okta_app_lifecycle(
         calls_per_step[name] = labels(calls)
         return result
 
+    def preview() -> Any:
+        result = stack.preview()
+        cli_output.extend([result.stdout, result.stderr])
+        return result
+
     # -- up: one web app, its assignments, the groups claim, one secret -------------------------
     up = step("create", lambda: stack.up(show_secrets=False))
     assert up.summary.resource_changes == {"create": 7}  # stack, component, app, 2 groups, claim, secret
@@ -182,7 +187,7 @@ def test_okta_app_lifecycle(
     relabelled["displayName"] = "Acme Inc"
     relabelled["identityProvider"]["extraRedirectUris"] = ["https://app.acme.example/callback"]
     project.write_config({"ssoprov:organization": relabelled})
-    assert stack.preview().change_summary == {"update": 1, "same": 6}  # dependents keep the app id
+    assert preview().change_summary == {"update": 1, "same": 6}  # dependents keep the app id
     updated = step("app update", lambda: stack.up(show_secrets=False))
     assert updated.summary.resource_changes == {"update": 1, "same": 6}
     app = store.get_app(app.id)
@@ -224,7 +229,7 @@ def test_okta_app_lifecycle(
     # -- refresh sees an assignment removed out of band; up restores it ---------------------------
     store.unassign_group(app.id, groups["Sales"])
     step("refresh", lambda: stack.refresh(show_secrets=False))
-    assert stack.preview().change_summary == {"create": 1, "same": 6}
+    assert preview().change_summary == {"create": 1, "same": 6}
     restored = step("restore", lambda: stack.up(show_secrets=False))
     assert restored.summary.resource_changes == {"create": 1, "same": 6}
     assert {a.group_id for a in store.app_assignments(app.id)} == {groups["Engineering"], groups["Sales"]}
