@@ -233,6 +233,7 @@ def test_okta_app_lifecycle(
     restored = step("restore", lambda: stack.up(show_secrets=False))
     assert restored.summary.resource_changes == {"create": 1, "same": 6}
     assert {a.group_id for a in store.app_assignments(app.id)} == {groups["Engineering"], groups["Sales"]}
+    assert stack.outputs()["clientSecret"].value == secret.value  # a refresh keeps the value Okta hides
 
     # -- destroy leaves the org exactly as seeded --------------------------------------------------
     step("destroy", lambda: stack.destroy(show_secrets=False))
