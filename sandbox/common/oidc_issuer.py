@@ -16,16 +16,19 @@ import html
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+SANDBOX_USER_PASSWORD = "sandbox-password"
+"""Every seeded sandbox user signs in with this password (a sandbox value, not a secret)."""
 
 
 class SignInRefused(Exception):
@@ -103,10 +106,19 @@ class SigningKey:
 class OidcIssuer:
     """Serves one issuer's OIDC endpoints for a policy; `base_url` is the stand-in's root URL."""
 
-    def __init__(self, policy: SignInPolicy, paths: IssuerPaths, key: SigningKey | None = None) -> None:
+    def __init__(
+        self,
+        policy: SignInPolicy,
+        paths: IssuerPaths,
+        *,
+        other_grants: Callable[[Request], Awaitable[Response]] | None = None,
+    ) -> None:
+        """`other_grants` answers token requests that are not authorization_code (e.g. a service
+        app's client_credentials on the same endpoint)."""
         self.policy = policy
         self.paths = paths
-        self.key = key or SigningKey()
+        self.key = SigningKey()
+        self._other_grants = other_grants
         self.base_url = ""
         self._grants: dict[str, _Grant] = {}
         self._lock = threading.Lock()
@@ -158,7 +170,7 @@ class OidcIssuer:
     async def _authorize(self, request: Request) -> Response:
         params: Mapping[str, str] = request.query_params
         if request.method == "POST":
-            params = {**params, **(await request.form())}  # type: ignore[dict-item]
+            params = {**params, **_form(await request.body())}
         client_id, redirect_uri = params.get("client_id", ""), params.get("redirect_uri", "")
         registered = self.policy.redirect_uris(client_id)
         if registered is None:
@@ -196,7 +208,9 @@ class OidcIssuer:
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
     async def _token(self, request: Request) -> Response:
-        form = await request.form()
+        form = _form(await request.body())
+        if form.get("grant_type") != "authorization_code" and self._other_grants is not None:
+            return await self._other_grants(request)
         client_id, secret = _client_credentials(request, form)
         if not client_id or not self.policy.check_client_secret(client_id, secret):
             return JSONResponse(
@@ -242,6 +256,11 @@ class OidcIssuer:
                 "access_token": access_token,
             }
         )
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (no multipart: the flows never send files)."""
+    return {key: values[0] for key, values in parse_qs(body.decode()).items()}
 
 
 def _client_credentials(request: Request, form: Mapping[str, Any]) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from sandbox.graph.routes_applications import application_routes
 from sandbox.graph.routes_directory import directory_routes
 from sandbox.graph.routes_service_principals import service_principal_routes
 from sandbox.graph.seed import CONTOSO, TenantSeed
+from sandbox.graph.signin import entra_sign_in
 from sandbox.graph.store import GraphTenant
 
 
@@ -24,6 +25,7 @@ class GraphStandIn(StandIn):
             *application_routes(self.store),
             *service_principal_routes(self.store),
             *directory_routes(self.store),
+            *entra_sign_in(self.store).routes(),
         ]
         routes.append(_unmatched_route(list(routes)))
         super().__init__(routes, render_fault)

@@ -10,6 +10,7 @@ clients of the real service see.
 from __future__ import annotations
 
 import copy
+import hashlib
 import secrets
 import string
 import threading
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.graph import resources
-from sandbox.graph.odata import GraphError, graph_datetime, not_found, utcnow
+from sandbox.graph.odata import GraphError, graph_datetime, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
 from sandbox.graph.validation import password_credential
 
@@ -44,6 +45,8 @@ class GraphTenant:
         self._service_principals: dict[str, dict[str, Any]] = {}
         self._assignments: dict[str, dict[str, Any]] = {}
         self._created_at: dict[str, float] = {}
+        self._secret_hashes: dict[str, str] = {}
+        """keyId -> SHA-256 of the secret: enough for the sign-in side to check a client secret."""
         self._load(seed)
 
     def _load(self, seed: TenantSeed) -> None:
@@ -227,6 +230,7 @@ class GraphTenant:
                 "startDateTime": graph_datetime(credential["startDateTime"]),
             }
             application["passwordCredentials"].append(stored)
+            self._secret_hashes[stored["keyId"]] = _sha256(secret)
             return {**stored, "secretText": secret}
 
     def remove_password(self, object_id: str, key_id: str) -> None:
@@ -377,6 +381,50 @@ class GraphTenant:
                 raise not_found(assignment_id)
             del self._assignments[assignment_id]
 
+    # -- sign-in side ------------------------------------------------------------------------
+
+    def verify_client_secret(self, app_id: str, secret: str) -> bool:
+        """True if `secret` is one of the app's current, unexpired client secrets."""
+        with self._lock:
+            application = self._application_by_app_id(app_id)
+            if application is None:
+                return False
+            now = utcnow()
+            return any(
+                self._secret_hashes.get(credential["keyId"]) == _sha256(secret)
+                and parse_datetime(credential["endDateTime"], "endDateTime", "passwordCredential") > now
+                for credential in application["passwordCredentials"]
+            )
+
+    def sign_in_view(self, app_id: str) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
+        """The application, its service principal (or None) and that principal's assignments."""
+        with self._lock:
+            application = self._application_by_app_id(app_id)
+            if application is None:
+                raise not_found(app_id)
+            principal = self._service_principal_by_app_id(app_id)
+            assignments = (
+                [a for a in self._assignments.values() if a["resourceId"] == principal["id"]]
+                if principal is not None
+                else []
+            )
+            return copy.deepcopy((application, principal, assignments))
+
+    def transitive_group_ids(self, user_id: str) -> set[str]:
+        """Every group the user is in, directly or through nested groups."""
+        with self._lock:
+            found: set[str] = set()
+            frontier = {user_id.lower()}
+            while frontier:
+                parents = {
+                    group_id
+                    for group_id, members in self._members.items()
+                    if frontier & set(members) and group_id not in found
+                }
+                found |= parents
+                frontier = parents
+            return found
+
     # -- test support -----------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
@@ -459,3 +507,7 @@ def _is_guid(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

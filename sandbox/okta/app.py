@@ -30,10 +30,11 @@ from sandbox.okta.routes_app_groups import app_group_routes
 from sandbox.okta.routes_apps import app_routes
 from sandbox.okta.routes_claims import claim_routes
 from sandbox.okta.routes_groups import group_routes
-from sandbox.okta.routes_oauth import oauth_routes
+from sandbox.okta.routes_oauth import service_app_token
 from sandbox.okta.routes_secrets import secret_routes
 from sandbox.okta.routes_users import user_routes
 from sandbox.okta.seed import DEFAULT_SEED, OrgSeed, seed_org
+from sandbox.okta.signin import okta_sign_in
 from sandbox.okta.store import OktaStore
 
 DEFAULT_API_TOKEN = "00sandbox-okta-api-token"
@@ -49,7 +50,7 @@ class OktaStandIn(StandIn):
         self.limiter = limiter
         api = Starlette(
             routes=[
-                *oauth_routes(auth),
+                *okta_sign_in(store, service_app_token(auth)).routes(),
                 *app_routes(store),
                 *app_group_routes(store),
                 *secret_routes(store),

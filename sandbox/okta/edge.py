@@ -22,6 +22,11 @@ from sandbox.okta import errors
 from sandbox.okta.errors import OktaError, random_token
 
 TOKEN_PATH = "/oauth2/v1/token"
+AUTHORIZE_PATH = "/oauth2/v1/authorize"
+KEYS_PATH = "/oauth2/v1/keys"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+SIGN_IN_PATHS = frozenset({TOKEN_PATH, AUTHORIZE_PATH, KEYS_PATH, DISCOVERY_PATH})
+"""The org authorization server's endpoints: public, no API token."""
 ACCESS_TOKEN_SECONDS = 3600
 
 
@@ -111,7 +116,7 @@ class OktaAuth:
 
     def check(self, method: str, path: str, authorization: str) -> OktaError | None:
         """None if the caller may make this request, else the error Okta would answer."""
-        if path == TOKEN_PATH:
+        if path in SIGN_IN_PATHS:
             return None
         if authorization.startswith("SSWS"):
             token = authorization[4:].strip()

@@ -8,11 +8,11 @@ answer is a Bearer access token limited to the requested scopes. Errors are OAut
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from sandbox.okta.edge import ACCESS_TOKEN_SECONDS, TOKEN_PATH, OktaAuth
 from sandbox.okta.render import org_base
@@ -20,7 +20,9 @@ from sandbox.okta.render import org_base
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-def oauth_routes(auth: OktaAuth) -> list[Route]:
+def service_app_token(auth: OktaAuth) -> Callable[[Request], Awaitable[Response]]:
+    """The client_credentials grant of the token endpoint (the sign-in side owns the route)."""
+
     async def token(request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         if form.get("grant_type") != "client_credentials":
@@ -48,7 +50,7 @@ def oauth_routes(auth: OktaAuth) -> list[Route]:
             }
         )
 
-    return [Route(TOKEN_PATH, token, methods=["POST"])]
+    return token
 
 
 def _verified_client(auth: OktaAuth, assertion: str, audience: str) -> str | None:

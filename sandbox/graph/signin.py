@@ -1,0 +1,94 @@
+"""Entra ID's sign-in side for the stand-in tenant: the v2.0 endpoints and Entra's claim rules.
+
+ID tokens carry what the provisioned app registration makes the real service send:
+- `email`, `given_name`, `family_name` only when configured as optional ID-token claims;
+- `groups` per `groupMembershipClaims`: SecurityGroup/All -> every group the user is in
+  (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
+- sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
+  user nor any of the user's groups is assigned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD, IssuerPaths, OidcIssuer, SignInRefused
+from sandbox.graph.odata import GraphError
+from sandbox.graph.store import GraphTenant
+
+PROFILE_CLAIMS = {"email": "mail", "given_name": "givenName", "family_name": "surname"}
+"""Optional ID-token claim -> the user property it carries."""
+
+
+def entra_issuer_paths(tenant_id: str) -> IssuerPaths:
+    return IssuerPaths(
+        issuer=f"/{tenant_id}/v2.0",
+        authorize=f"/{tenant_id}/oauth2/v2.0/authorize",
+        token=f"/{tenant_id}/oauth2/v2.0/token",
+        jwks=f"/{tenant_id}/discovery/v2.0/keys",
+    )
+
+
+class EntraSignIn:
+    """The SignInPolicy of one stand-in tenant."""
+
+    def __init__(self, tenant: GraphTenant) -> None:
+        self._tenant = tenant
+
+    def redirect_uris(self, client_id: str) -> list[str] | None:
+        try:
+            application, _, _ = self._tenant.sign_in_view(client_id)
+        except GraphError:
+            return None
+        return list((application.get("web") or {}).get("redirectUris") or [])
+
+    def check_client_secret(self, client_id: str, secret: str) -> bool:
+        return self._tenant.verify_client_secret(client_id, secret)
+
+    def authenticate(self, login: str, password: str) -> str | None:
+        if password != SANDBOX_USER_PASSWORD:
+            return None
+        try:
+            return self._tenant.get_user(login)["id"]
+        except GraphError:
+            return None
+
+    def id_token_claims(self, client_id: str, user_id: str, scopes: list[str]) -> dict[str, Any]:
+        application, principal, assignments = self._tenant.sign_in_view(client_id)
+        user = self._tenant.get_user(user_id)
+        groups = self._tenant.transitive_group_ids(user["id"])
+        assigned = {assignment["principalId"] for assignment in assignments}
+        if (
+            principal
+            and principal.get("appRoleAssignmentRequired")
+            and not ({user["id"]} | groups) & assigned
+        ):
+            raise SignInRefused(
+                "access_denied",
+                f"AADSTS50105: The signed in user '{user['userPrincipalName']}' is not assigned to a role "
+                f"for the application '{client_id}' ({application['displayName']}).",
+            )
+        claims: dict[str, Any] = {
+            "ver": "2.0",
+            "tid": self._tenant.tenant_id,
+            "oid": user["id"],
+            # v2.0 `sub` is pairwise: stable for one user and one app, different across apps.
+            "sub": hashlib.sha256(f"{user['id']}:{client_id}".encode()).hexdigest()[:43],
+            "name": user["displayName"],
+            "preferred_username": user["userPrincipalName"],
+        }
+        optional = {claim["name"] for claim in (application.get("optionalClaims") or {}).get("idToken") or []}
+        for claim, prop in PROFILE_CLAIMS.items():
+            if claim in optional and user.get(prop):
+                claims[claim] = user[prop]
+        membership = (application.get("groupMembershipClaims") or "None").split(",")
+        if "ApplicationGroup" in membership:
+            claims["groups"] = sorted(groups & assigned)
+        elif {"SecurityGroup", "All"} & set(membership):
+            claims["groups"] = sorted(groups)
+        return claims
+
+
+def entra_sign_in(tenant: GraphTenant) -> OidcIssuer:
+    return OidcIssuer(EntraSignIn(tenant), entra_issuer_paths(tenant.tenant_id))

@@ -1,0 +1,96 @@
+"""Okta's sign-in side for the stand-in org: the org authorization server and its claim rules.
+
+ID tokens carry what the provisioned app makes the real org send:
+- `email` with the email scope, `name`, `preferred_username`, `given_name`, `family_name`
+  with the profile scope;
+- the legacy groups claim as configured on the app (its name and its filter: REGEX must match
+  the whole group name, STARTS_WITH, EQUALS, CONTAINS), over all the user's groups;
+- sign-in refused (access_denied) for a user in no group assigned to the app, and for an app
+  that is not ACTIVE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD, IssuerPaths, OidcIssuer, SignInRefused
+from sandbox.okta.edge import AUTHORIZE_PATH, KEYS_PATH, TOKEN_PATH
+from sandbox.okta.errors import OktaError
+from sandbox.okta.store import App, GroupsClaim, OktaStore
+
+ORG_AUTHORIZATION_SERVER = IssuerPaths(issuer="", authorize=AUTHORIZE_PATH, token=TOKEN_PATH, jwks=KEYS_PATH)
+
+
+def group_passes(claim: GroupsClaim, group_name: str) -> bool:
+    match claim.group_filter_type:
+        case "REGEX":
+            return re.fullmatch(claim.value, group_name) is not None
+        case "STARTS_WITH":
+            return group_name.startswith(claim.value)
+        case "EQUALS":
+            return group_name == claim.value
+        case "CONTAINS":
+            return claim.value in group_name
+    return False
+
+
+class OktaSignIn:
+    """The SignInPolicy of one stand-in org."""
+
+    def __init__(self, store: OktaStore) -> None:
+        self._store = store
+
+    def _app(self, client_id: str) -> App | None:
+        return next((app for app in self._store.apps() if app.client_id == client_id), None)
+
+    def redirect_uris(self, client_id: str) -> list[str] | None:
+        app = self._app(client_id)
+        return None if app is None else list(app.oauth_settings.get("redirect_uris") or [])
+
+    def check_client_secret(self, client_id: str, secret: str) -> bool:
+        app = self._app(client_id)
+        return app is not None and any(
+            s.status == "ACTIVE" and s.value == secret for s in self._store.secrets(app.id)
+        )
+
+    def authenticate(self, login: str, password: str) -> str | None:
+        if password != SANDBOX_USER_PASSWORD:
+            return None
+        try:
+            return self._store.find_user(login).id
+        except OktaError:
+            return None
+
+    def id_token_claims(self, client_id: str, user_id: str, scopes: list[str]) -> dict[str, Any]:
+        app = self._app(client_id)
+        if app is None or app.status != "ACTIVE":
+            raise SignInRefused("access_denied", "The client application is not active.")
+        user = self._store.find_user(user_id)
+        groups = self._store.user_groups(user.id)
+        assigned = {assignment.group_id for assignment in self._store.app_assignments(app.id)}
+        if not assigned & {group.id for group in groups}:
+            raise SignInRefused("access_denied", "User is not assigned to the client application.")
+        claims: dict[str, Any] = {"sub": user.id, "idp": app.id}
+        if "profile" in scopes:
+            claims |= {
+                "name": f"{user.first_name} {user.last_name}",
+                "preferred_username": user.login,
+                "given_name": user.first_name,
+                "family_name": user.last_name,
+            }
+        if "email" in scopes:
+            claims |= {"email": user.email, "email_verified": True}
+        claim = self._store.groups_claim(app.id)
+        if claim is not None:
+            claims[claim.name] = sorted(group.name for group in groups if group_passes(claim, group.name))
+        return claims
+
+
+def okta_sign_in(store: OktaStore, other_grants: Callable[[Request], Awaitable[Response]]) -> OidcIssuer:
+    """The org authorization server; `other_grants` answers the service apps' client_credentials."""
+    return OidcIssuer(OktaSignIn(store), ORG_AUTHORIZATION_SERVER, other_grants=other_grants)

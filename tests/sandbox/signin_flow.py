@@ -1,0 +1,66 @@
+"""Drive a stand-in IdP's authorization-code flow over plain HTTP, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
+
+
+@dataclass
+class SignInResult:
+    error: str | None
+    claims: dict[str, Any]
+
+
+def sign_in(
+    discovery_url: str,
+    client_id: str,
+    secret: str,
+    redirect_uri: str,
+    login: str,
+    *,
+    scope: str = "openid profile email",
+) -> SignInResult:
+    with httpx.Client(timeout=10) as http:
+        metadata = http.get(discovery_url).json()
+        params = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": scope,
+            "state": "s1",
+            "nonce": "n1",
+        }
+        form_page = http.get(metadata["authorization_endpoint"], params=params)
+        form_page.raise_for_status()
+        hidden = dict(re.findall(r"name='(\w+)' value='([^']*)'", form_page.text))
+        answer = http.post(
+            metadata["authorization_endpoint"],
+            data={**hidden, "login": login, "password": SANDBOX_USER_PASSWORD},
+        )
+        if answer.status_code != 302:
+            match = re.search(r"id='error_description'>([^<]*)<", answer.text)
+            return SignInResult(error=match.group(1) if match else answer.text, claims={})
+        query = parse_qs(urlsplit(answer.headers["location"]).query)
+        if "error" in query:
+            return SignInResult(error=query["error_description"][0], claims={})
+        token = http.post(
+            metadata["token_endpoint"],
+            auth=(client_id, secret),
+            data={"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": redirect_uri},
+        )
+        token.raise_for_status()
+        keys = jwt.PyJWKSet.from_dict(http.get(metadata["jwks_uri"]).json())
+        id_token = token.json()["id_token"]
+        key = keys[jwt.get_unverified_header(id_token)["kid"]]
+        claims = jwt.decode(
+            id_token, key.key, algorithms=["RS256"], audience=client_id, issuer=metadata["issuer"]
+        )
+        return SignInResult(error=None, claims=claims)
