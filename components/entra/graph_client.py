@@ -54,6 +54,7 @@ from msgraph.generated.applications.item.remove_password.remove_password_post_re
     RemovePasswordPostRequestBody,
 )
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
+from msgraph.generated.models.api_application import ApiApplication
 from msgraph.generated.models.app_role_assignment import AppRoleAssignment
 from msgraph.generated.models.application import Application
 from msgraph.generated.models.optional_claim import OptionalClaim
@@ -119,6 +120,8 @@ class ApplicationSpec(TypedDict, total=False):
     group_membership_claims: str | None
     """None | SecurityGroup | All | ApplicationGroup | DirectoryRole (comma-joined); None clears it."""
     required_resource_access: list[RequiredResource]
+    requested_access_token_version: int | None
+    """api.requestedAccessTokenVersion: 1, 2 or None; Graph requires 2 for personal-account audiences."""
     unique_name: str
     """Create only: Graph refuses to change it later."""
 
@@ -145,6 +148,7 @@ class ApplicationInfo(TypedDict):
     id_token_claims: list[IdTokenClaim]
     group_membership_claims: str | None
     required_resource_access: list[RequiredResource]
+    requested_access_token_version: int | None
     unique_name: str | None
     passwords: list[PasswordInfo]
     created_date_time: str | None
@@ -634,6 +638,17 @@ class GraphClient:
         _recently_created.add(assignment.id if assignment else None, related_to=service_principal_id)
         return _assignment_info(_present(assignment, action))
 
+    async def get_assignment(self, service_principal_id: str, assignment_id: str) -> AssignmentInfo:
+        """One assignment to the service principal; NotFoundError if it (or the principal) is gone."""
+        action = f"reading assignment {assignment_id} of service principal {service_principal_id}"
+
+        async def get(graph: GraphServiceClient) -> AppRoleAssignment | None:
+            sp = graph.service_principals.by_service_principal_id(service_principal_id)
+            return await sp.app_role_assigned_to.by_app_role_assignment_id(assignment_id).get()
+
+        assignment = await self._call(action, get, idempotent=True, settling=(assignment_id,))
+        return _assignment_info(_present(assignment, action))
+
     async def unassign(self, service_principal_id: str, assignment_id: str) -> None:
         """Remove one assignment; NotFoundError if it does not exist."""
 
@@ -803,6 +818,9 @@ def _application_model(spec: ApplicationSpec) -> Application:
             application.additional_data["groupMembershipClaims"] = None  # serialized as JSON null
         else:
             application.group_membership_claims = spec["group_membership_claims"]
+    if "requested_access_token_version" in spec:
+        version = spec["requested_access_token_version"]
+        application.api = ApiApplication(requested_access_token_version=version)
     if "required_resource_access" in spec:
         application.required_resource_access = [
             RequiredResourceAccess(
@@ -863,6 +881,9 @@ def _application_info(application: Application) -> ApplicationInfo:
             )
             for resource in application.required_resource_access or []
         ],
+        requested_access_token_version=application.api.requested_access_token_version
+        if application.api
+        else None,
         unique_name=application.unique_name,
         passwords=[_password_info(c) for c in application.password_credentials or []],
         created_date_time=_iso(application.created_date_time),

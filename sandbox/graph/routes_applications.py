@@ -17,7 +17,7 @@ from sandbox.graph.odata import (
     read_json,
 )
 from sandbox.graph.store import GraphTenant
-from sandbox.graph.validation import application_changes
+from sandbox.graph.validation import application_changes, check_access_token_version
 
 _FILTERABLE = ("id", "appId", "displayName", "uniqueName", "signInAudience", "publisherDomain")
 _PREFIX = "/v1.0/applications"
@@ -37,6 +37,7 @@ def application_routes(store: GraphTenant) -> list[Route]:
 
     async def create_application(request: Request) -> Response:
         changes = application_changes(await read_json(request), creating=True, find_resource=find_resource)
+        check_access_token_version(changes.get("signInAudience", "AzureADMyOrg"), changes.get("api"))
         application = store.create_application(changes)
         return entity_response(request, application, "applications/$entity", status=201)
 
@@ -56,6 +57,10 @@ def application_routes(store: GraphTenant) -> list[Route]:
     async def update_application(request: Request) -> Response:
         object_id = _object_id(request)
         changes = application_changes(await read_json(request), creating=False, find_resource=find_resource)
+        if "signInAudience" in changes or "api" in changes:
+            current = store.get_application(object_id)
+            api = {**(current.get("api") or {}), **(changes.get("api") or {})}
+            check_access_token_version(changes.get("signInAudience", current["signInAudience"]), api)
         store.update_application(object_id, changes)
         return no_content(request)
 

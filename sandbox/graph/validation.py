@@ -32,6 +32,8 @@ OPTIONAL_CLAIM_PROPERTIES = (
     "sam_account_name",
     "use_guid",
 )
+PERSONAL_ACCOUNT_AUDIENCES = ("AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount")
+"""Audiences that include personal Microsoft accounts: Graph requires v2 access tokens for them."""
 RESOURCE_ACCESS_TYPES = ("Scope", "Role")
 MAX_REDIRECT_URIS = 256
 MAX_URI_LENGTH = 256
@@ -179,6 +181,26 @@ def _implicit_grant(value: Any) -> dict[str, bool]:
     return {k: value.get(k, False) for k in keys}
 
 
+def _access_token_version(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or value not in (1, 2)):
+        raise invalid_value("requestedAccessTokenVersion", "ApiApplication")
+    return value
+
+
+def _optional_bool(value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise invalid_value("acceptMappedClaims", "ApiApplication")
+    return value
+
+
+def check_access_token_version(sign_in_audience: Any, api: Any) -> None:
+    """Graph's rule, checked on the application as it would be stored after a POST or PATCH: an
+    audience with personal Microsoft accounts needs `api.requestedAccessTokenVersion` 2."""
+    version = (api or {}).get("requestedAccessTokenVersion")
+    if sign_in_audience in PERSONAL_ACCOUNT_AUDIENCES and version != 2:
+        raise GraphError(400, "Request_BadRequest", "Property api.requestedAccessTokenVersion is invalid.")
+
+
 def _list_of_objects(value: Any) -> list[Any]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise invalid_value("redirectUriSettings", "Application")
@@ -271,6 +293,14 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
         },
     ),
     "spa": _platform("spa", {"redirectUris": _redirect_uris(public_client=False)}),
+    "api": _platform(
+        "api",
+        {
+            "requestedAccessTokenVersion": _access_token_version,
+            "acceptMappedClaims": _optional_bool,
+            "knownClientApplications": _string_list("knownClientApplications"),
+        },
+    ),
     "publicClient": _platform("publicClient", {"redirectUris": _redirect_uris(public_client=True)}),
 }
 
