@@ -17,9 +17,13 @@ default), with the refresh token when there is one, and fetched anew once on a 4
 Retries (through `retry_async`): a refused connection (Keycloak still starting) and 429/503
 are retried for every call, since the server did nothing; other 5xx, timeouts and dropped
 connections only for idempotent calls (GET, PUT, DELETE), because a create may have happened
-and a second POST would fail with 409 or, for mappers, which Keycloak does not keep unique,
-add a duplicate. Final HTTP failures raise `ApiError` (`NotFoundError` for 404) whose action
+and a second POST would then fail: 409 for an identity provider or a role, and (Keycloak
+26.7, checked) 400 "Failed to add mapper" for a mapper whose name the identity provider
+already has. Final HTTP failures raise `ApiError` (`NotFoundError` for 404) whose action
 names the object ("updating identity provider acme-entra in realm sso").
+
+`from_environment(url)` builds a client from the admin credentials in the environment
+(see `CREDENTIAL_VARIABLES`); they never pass through Pulumi inputs, outputs or state.
 
 Client secrets: GET masks `config.clientSecret` as "**********", and a PUT carrying that mask
 keeps the stored secret (Keycloak swaps the stored value back in). A PUT without the key would
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Collection, Mapping
 from email.utils import parsedate_to_datetime
@@ -252,7 +257,8 @@ class KeycloakAdminClient:
 
         E.g. identityProviderMapper "oidc-role-idp-mapper" with config {claim, "claim.value",
         role, syncMode}, or "oidc-hardcoded-role-idp-mapper" with {role, syncMode}. Keycloak
-        does not keep mapper names unique: list first to avoid duplicates.
+        keeps mapper names unique per identity provider: a taken name fails with HTTP 400
+        (`is_duplicate_mapper`). It does not check that `role` exists.
         """
         body = _copy(mapper)
         body["identityProviderAlias"] = alias
@@ -292,6 +298,33 @@ class KeycloakAdminClient:
             "GET", f"/admin/realms/{_seg(realm)}/roles", action=f"listing realm roles of realm {realm}"
         )
         return response.json()
+
+    async def get_realm_role(self, realm: str, name: str) -> Representation:
+        """The realm role `name`; NotFoundError if the realm has none of that name."""
+        response = await self._call(
+            "GET",
+            f"/admin/realms/{_seg(realm)}/roles/{_seg(name)}",
+            action=f"reading realm role {name} in realm {realm}",
+        )
+        return response.json()
+
+    async def create_realm_role(self, realm: str, name: str, *, description: str | None = None) -> bool:
+        """Create the realm role `name`; False if it existed already (HTTP 409), True if created."""
+        body: Representation = {"name": name}
+        if description:
+            body["description"] = description
+        try:
+            await self._call(
+                "POST",
+                f"/admin/realms/{_seg(realm)}/roles",
+                action=f"creating realm role {name} in realm {realm}",
+                json=body,
+            )
+        except ApiError as exc:
+            if exc.status == 409:
+                return False
+            raise
+        return True
 
     async def ensure_realm_role(
         self, realm: str, name: str, *, description: str | None = None
@@ -440,6 +473,52 @@ class KeycloakAdminClient:
             if self._access_token == token:
                 self._access_token = None
                 self._refresh_token = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials from the environment
+
+
+CREDENTIAL_VARIABLES = {
+    "KEYCLOAK_ADMIN_USERNAME": "an admin user (password grant with admin-cli)",
+    "KEYCLOAK_ADMIN_PASSWORD": "its password",
+    "KEYCLOAK_CLIENT_ID": "or a confidential client with a service account that may manage the realm",
+    "KEYCLOAK_CLIENT_SECRET": "its secret",
+    "KEYCLOAK_AUTH_REALM": "the realm those credentials belong to (default: master)",
+}
+
+
+def from_environment(
+    base_url: str, environ: Mapping[str, str] | None = None, *, policy: RetryPolicy = DEFAULT_POLICY
+) -> KeycloakAdminClient:
+    """A client for `base_url` with the admin credentials in the environment.
+
+    KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD (password grant), else KEYCLOAK_CLIENT_ID
+    and KEYCLOAK_CLIENT_SECRET (client credentials); KEYCLOAK_AUTH_REALM, if set, is the realm
+    they log in to. Raises ProvisionerError naming the variables when neither pair is complete.
+    """
+    env = os.environ if environ is None else environ
+    realm = env.get("KEYCLOAK_AUTH_REALM") or "master"
+    username, password = env.get("KEYCLOAK_ADMIN_USERNAME"), env.get("KEYCLOAK_ADMIN_PASSWORD")
+    if username and password:
+        return KeycloakAdminClient(
+            base_url, username=username, password=password, auth_realm=realm, policy=policy
+        )
+    client_id, client_secret = env.get("KEYCLOAK_CLIENT_ID"), env.get("KEYCLOAK_CLIENT_SECRET")
+    if client_id and client_secret:
+        return KeycloakAdminClient(
+            base_url, client_id=client_id, client_secret=client_secret, auth_realm=realm, policy=policy
+        )
+    raise ProvisionerError(
+        f"{SERVICE}: no admin credentials for {base_url} in the environment that runs `pulumi`. "
+        "Fix: export KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD, or KEYCLOAK_CLIENT_ID and "
+        "KEYCLOAK_CLIENT_SECRET of a service account allowed to manage the realm"
+    )
+
+
+def is_duplicate_mapper(exc: ApiError) -> bool:
+    """Whether a failed `create_mapper` means the identity provider has a mapper of that name."""
+    return exc.status == 400 and "Failed to add mapper" in exc.message
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""The Keycloak broker: an organization's identity provider in a realm, with its role mappers.
+
+    broker = KeycloakBroker(spec)
+    broker.redirect_uri()   # {url}/realms/{realm}/broker/{alias}/endpoint, before anything exists
+    broker.connect(idp, rules, default_role, parent=organization)
+
+`connect` creates, as children of `parent`:
+
+- one `KeycloakRealmRole` per role the mappings and the default role name: created if missing
+  when `broker.createRoles` is true, else only checked (a missing role fails the run before any
+  mapper grants it). Roles are shared by the realm's organizations and are never deleted;
+- the `KeycloakIdentityProvider` (alias `spec.broker_alias`): providerId "oidc" for Entra ID,
+  Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document,
+  or "microsoft" for Microsoft OAuth;
+- one `KeycloakIdpMapper` per role mapping (claim "groups" holds the group's claim value ->
+  role) and one for the default role. Microsoft OAuth carries no groups claim, so it gets the
+  default role only (the spec already refuses role mappings for it).
+
+Mappers take the alias from the identity provider's output and depend on it and on their role,
+so Keycloak sees them after both exist, and a new identity provider gets new mappers. The
+connection id is the alias. No Keycloak API is called here: the resources' providers do that.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.brokers.base import BrokerConnection, RoleRule
+from components.brokers.keycloak import naming
+from components.brokers.keycloak.identity_provider import (
+    KeycloakIdentityProvider,
+    KeycloakIdentityProviderArgs,
+)
+from components.brokers.keycloak.mapper import (
+    DEFAULT_ROLE_MAPPER,
+    ROLE_MAPPER,
+    KeycloakIdpMapper,
+    KeycloakIdpMapperArgs,
+    default_role_config,
+    role_mapping_config,
+)
+from components.brokers.keycloak.realm_role import KeycloakRealmRole, KeycloakRealmRoleArgs
+from components.identity import IdpConnectionInfo
+from components.spec.models import KeycloakBroker as KeycloakBrokerSpec
+from components.spec.models import OrganizationSpec
+
+PROVIDER_IDS = {"entra": "oidc", "okta": "oidc", "oidc": "oidc", "microsoft": "microsoft"}
+"""IdP kind -> Keycloak providerId."""
+
+CLIENT_AUTH_METHODS = {
+    "entra": "client_secret_basic",
+    "okta": "client_secret_basic",  # what our Okta app is created with
+    "oidc": "client_secret_basic",  # OIDC's default when a provider names no method
+}
+"""IdP kind -> how Keycloak authenticates at the token endpoint ("microsoft": Keycloak's own)."""
+
+
+class KeycloakBroker:
+    """Implements `components.brokers.base.Broker` for Keycloak."""
+
+    def __init__(self, spec: OrganizationSpec) -> None:
+        if not isinstance(spec.broker, KeycloakBrokerSpec):
+            raise TypeError(f"KeycloakBroker needs a broker of kind keycloak, not {spec.broker.kind}")
+        self._spec = spec
+        self._broker: KeycloakBrokerSpec = spec.broker
+        self._url = spec.broker.url.rstrip("/")
+        self._alias = spec.broker_alias
+
+    def redirect_uri(self) -> str:
+        # Realm and alias are slugs (spec.fields.Slug): safe in a URL path as they are.
+        return f"{self._url}/realms/{self._broker.realm}/broker/{self._alias}/endpoint"
+
+    def connect(
+        self,
+        idp: IdpConnectionInfo,
+        rules: list[RoleRule],
+        default_role: str | None,
+        parent: pulumi.Resource,
+    ) -> BrokerConnection:
+        if idp.kind not in PROVIDER_IDS:
+            raise ValueError(f"Keycloak cannot broker identity providers of kind {idp.kind!r}")
+        if idp.kind == "microsoft" and rules:
+            raise ValueError("Microsoft OAuth carries no groups claim: role mappings cannot apply to it")
+        organization, realm = self._spec.name, self._broker.realm
+        child = pulumi.ResourceOptions(parent=parent)
+
+        roles = {
+            role: KeycloakRealmRole(
+                naming.realm_role_name(organization, role),
+                KeycloakRealmRoleArgs(
+                    url=self._url, realm=realm, name=role, create_missing=self._broker.create_roles
+                ),
+                opts=child,
+            )
+            for role in dict.fromkeys([*(rule.role for rule in rules), *filter(None, [default_role])])
+        }
+
+        provider_id = PROVIDER_IDS[idp.kind]
+        identity_provider = KeycloakIdentityProvider(
+            naming.identity_provider_name(organization),
+            KeycloakIdentityProviderArgs(
+                url=self._url,
+                realm=realm,
+                alias=self._alias,
+                provider_id=provider_id,
+                display_name=self._spec.display_name,
+                discovery_url=idp.discovery_url if provider_id == "oidc" else None,
+                client_id=idp.client_id,
+                client_secret=idp.client_secret,
+                client_auth_method=CLIENT_AUTH_METHODS.get(idp.kind),
+                sync_mode=self._broker.sync_mode,
+            ),
+            opts=child,
+        )
+
+        def mapper(resource_name: str, title: str, mapper_type: str, config: dict, role: str) -> None:
+            KeycloakIdpMapper(
+                resource_name,
+                KeycloakIdpMapperArgs(
+                    url=self._url,
+                    realm=realm,
+                    alias=identity_provider.alias,
+                    name=title,
+                    mapper_type=mapper_type,
+                    config=config,
+                ),
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[identity_provider, roles[role]]),
+            )
+
+        for rule in rules:
+            mapper(
+                naming.group_mapper_name(organization, rule.group),
+                naming.group_mapper_title(rule.group, rule.role),
+                ROLE_MAPPER,
+                role_mapping_config(rule.claim_value, rule.role),
+                rule.role,
+            )
+        if default_role:
+            mapper(
+                naming.default_role_mapper_name(organization),
+                naming.default_role_mapper_title(default_role),
+                DEFAULT_ROLE_MAPPER,
+                default_role_config(default_role),
+                default_role,
+            )
+        return BrokerConnection(connection_id=identity_provider.alias)

@@ -1,0 +1,338 @@
+"""An organization's identity provider in a Keycloak realm, as a Pulumi dynamic resource.
+
+The broker half of every manual guide: the customer's IdP app (Entra ID, Okta, generic OIDC,
+or Microsoft OAuth) registered in Keycloak with its client ID, client secret and endpoints.
+
+Inputs; "update" changes the identity provider in place (PUT), "replace" makes a new one:
+
+    url                 replace  Keycloak's base URL
+    realm               replace  the realm that brokers the organization's logins
+    alias               replace  the provider's alias (Keycloak cannot rename it); also the last
+                                 segment of the broker redirect URI the IdP app allows
+    provider_id         replace  "oidc" (Entra ID, Okta, generic OIDC) or "microsoft" (Microsoft
+                                 OAuth); Keycloak cannot change it in place
+    display_name        update   what the login page's button says
+    discovery_url       update   the IdP's /.well-known/openid-configuration ("oidc" only)
+    client_id           update
+    client_secret       update   always a Pulumi secret; this is how a rotated secret reaches
+                                 the broker (in place, between the new secret's creation and the
+                                 old one's deletion)
+    client_auth_method  update   client_secret_basic or client_secret_post ("oidc" only)
+    sync_mode           update   IMPORT | FORCE | LEGACY: when Keycloak re-applies mappers
+    options             update   fixed top-level settings (`OPTIONS`): enabled, trustEmail,
+                                 firstBrokerLoginFlowAlias
+    config_options      update   fixed config settings (`OIDC_CONFIG_OPTIONS`): defaultScope,
+                                 validateSignature, useJwksUrl, pkceEnabled
+
+The endpoints (authorizationUrl, tokenUrl, userInfoUrl, issuer, jwksUrl, logoutUrl, ...) are not
+inputs: Keycloak reads them from the discovery document (`import-config`) at create and whenever
+`discovery_url` changes. Outputs: the inputs plus `discovered_endpoints` (what that import
+returned) and `endpoints` (what Keycloak holds, as of the last apply or refresh). The resource
+id is the alias.
+
+Replacement is create-before-delete when the alias, realm or URL changes (the new provider does
+not collide with the old one); a provider_id change under the same alias deletes first (Keycloak
+deletes the provider's mappers with it; the mappers, which take the alias from this resource,
+are replaced too).
+
+Refresh (`read`): a provider deleted out of band is dropped from state (the next `pulumi up`
+creates it again); drift of the client ID, display name, sync mode, options or endpoints is
+reported, and the next `pulumi up` puts them back (endpoints: the recorded `discovered_endpoints`
+are applied again). Keycloak's GET masks the client secret, so read keeps the one in state: a
+secret changed out of band in Keycloak is not detected, but every update sends ours.
+
+The secret is sent only in the create and update bodies (never logged, never in an error
+message); admin credentials come from the provider process's environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.dynamic import exact_diff, gone, run_async
+from components.errors import ApiError, NotFoundError, ProvisionerError
+
+if TYPE_CHECKING:
+    from components.brokers.keycloak.client import KeycloakAdminClient
+
+PROVIDER_IDS = ("oidc", "microsoft")
+REPLACE_KEYS = ("url", "realm", "alias", "provider_id")
+UPDATE_KEYS = (
+    "display_name",
+    "discovery_url",
+    "client_id",
+    "client_secret",
+    "client_auth_method",
+    "sync_mode",
+    "options",
+    "config_options",
+)
+INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+OUTPUT_KEYS = ("discovered_endpoints", "endpoints")
+SECRET_KEYS = ("client_secret",)
+
+OPTIONS: dict[str, Any] = {
+    "enabled": True,
+    "trustEmail": True,
+    "firstBrokerLoginFlowAlias": "first broker login",
+}
+"""Top-level settings of every identity provider we make."""
+
+OIDC_CONFIG_OPTIONS: dict[str, str] = {
+    "defaultScope": "openid profile email",
+    "validateSignature": "true",
+    "useJwksUrl": "true",
+    "pkceEnabled": "false",
+}
+"""Config settings of an "oidc" provider. A "microsoft" one keeps Keycloak's defaults (its
+default scope, User.read, is what it needs to read the profile from Microsoft Graph)."""
+
+_FROM_INPUTS = {
+    "clientId": "client_id",
+    "clientAuthMethod": "client_auth_method",
+    "syncMode": "sync_mode",
+}
+"""Config keys taken from inputs as they are (a None input leaves the key out)."""
+
+
+@dataclass(frozen=True)
+class KeycloakIdentityProviderArgs:
+    url: pulumi.Input[str]
+    realm: pulumi.Input[str]
+    alias: pulumi.Input[str]
+    provider_id: str
+    """"oidc" or "microsoft"; it picks the default options below."""
+    display_name: pulumi.Input[str]
+    discovery_url: pulumi.Input[str] | None
+    """None for "microsoft": Keycloak knows Microsoft's endpoints."""
+    client_id: pulumi.Input[str]
+    client_secret: pulumi.Input[str]
+    """Wrapped with pulumi.Output.secret whatever is passed."""
+    client_auth_method: pulumi.Input[str] | None
+    sync_mode: pulumi.Input[str]
+    options: Mapping[str, Any] | None = None
+    """Defaults to OPTIONS."""
+    config_options: Mapping[str, str] | None = None
+    """Defaults to OIDC_CONFIG_OPTIONS for "oidc", none for "microsoft"."""
+
+
+class _KeycloakIdentityProviderProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+        if result.replaces:
+            same_slot = all(olds.get(key) == news.get(key) for key in ("url", "realm", "alias"))
+            # The new provider would take the old one's alias: the old one must go first.
+            return DiffResult(changes=True, replaces=result.replaces, delete_before_replace=same_slot)
+        if olds.get("endpoints") != olds.get("discovered_endpoints"):  # drift seen by a refresh
+            return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        return result
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _check(props)
+        endpoints = run_async(_create(props))
+        return CreateResult(id_=props["alias"], outs=_outs(props, endpoints))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from components.brokers.keycloak.client import from_environment
+
+        async def get() -> dict[str, Any]:
+            async with from_environment(props["url"]) as keycloak:
+                return await keycloak.get_identity_provider(props["realm"], props["alias"])
+
+        try:
+            actual = run_async(get())
+        except NotFoundError:
+            return gone()
+        return ReadResult(id_, _outs_from_keycloak(props, actual))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        _check(news)
+        endpoints = run_async(_update(olds, news))
+        return UpdateResult(outs=_outs(news, endpoints))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        from components.brokers.keycloak.client import from_environment
+
+        async def delete() -> None:
+            async with from_environment(props["url"]) as keycloak:
+                await keycloak.delete_identity_provider(props["realm"], props["alias"])
+
+        with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
+            run_async(delete())
+
+
+async def _create(props: Mapping[str, Any]) -> dict[str, str]:
+    """Import the endpoints (for "oidc"), then create the provider; returns the endpoints."""
+    from components.brokers.keycloak.client import from_environment
+
+    realm = props["realm"]
+    async with from_environment(props["url"]) as keycloak:
+        try:
+            endpoints = await _discover(keycloak, props)
+            await keycloak.create_identity_provider(realm, _representation({}, props, endpoints))
+        except NotFoundError as exc:
+            raise ProvisionerError(
+                f"{exc}. Fix: create realm {realm} in Keycloak at {props['url']} first, or correct "
+                "ssoprov:organization.broker.realm"
+            ) from None
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            raise ProvisionerError(
+                f"{exc}. Nothing was changed. If another organization uses this alias, give this one "
+                "its own with ssoprov:organization.broker.alias; if it is this organization's, left by an "
+                f"interrupted run, delete it in the Keycloak admin console (realm {realm} > Identity "
+                "providers) and run `pulumi up` again"
+            ) from None
+    return endpoints
+
+
+async def _update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, str]:
+    """PUT the provider: Keycloak's representation (keeps what we do not manage) with ours over it.
+
+    The endpoints are imported again only when discovery_url changed; otherwise the recorded ones
+    are applied (which also repairs endpoint drift). The client secret is always sent.
+    """
+    from components.brokers.keycloak.client import from_environment
+
+    realm, alias = news["realm"], news["alias"]
+    async with from_environment(news["url"]) as keycloak:
+        current = await keycloak.get_identity_provider(realm, alias)
+        if news.get("discovery_url") != olds.get("discovery_url"):
+            endpoints = await _discover(keycloak, news)
+        else:
+            endpoints = dict(olds.get("discovered_endpoints") or {})
+        stale = [key for key in olds.get("discovered_endpoints") or {} if key not in endpoints]
+        body = _representation(current, news, endpoints, drop=stale)
+        await keycloak.update_identity_provider(realm, alias, body)
+    return endpoints
+
+
+async def _discover(keycloak: KeycloakAdminClient, props: Mapping[str, Any]) -> dict[str, str]:
+    """The endpoint config Keycloak reads from the discovery document; none for "microsoft"."""
+    if props["provider_id"] != "oidc":
+        return {}
+    imported = await keycloak.import_config(props["realm"], props["discovery_url"])
+    # import-config also answers settings (validateSignature, useJwksUrl) that config_options own.
+    return {
+        key: str(value)
+        for key, value in imported.items()
+        if key not in OIDC_CONFIG_OPTIONS and value is not None
+    }
+
+
+def _representation(
+    base: Mapping[str, Any],
+    props: Mapping[str, Any],
+    endpoints: Mapping[str, str],
+    *,
+    drop: Collection[str] = (),
+) -> dict[str, Any]:
+    """Keycloak's JSON for the provider: `base` (a GET's, or empty) with every input applied and
+    the config keys in `drop` (endpoints the discovery document no longer names) left out."""
+    body = {key: value for key, value in base.items() if key != "config"}
+    config = {key: value for key, value in (base.get("config") or {}).items() if key not in drop}
+    body.update(
+        alias=props["alias"],
+        providerId=props["provider_id"],
+        displayName=props["display_name"],
+        **(props.get("options") or {}),
+    )
+    config.update(endpoints)
+    config.update(props.get("config_options") or {})
+    for key, name in _FROM_INPUTS.items():
+        if props.get(name):
+            config[key] = props[name]
+        else:
+            config.pop(key, None)
+    config["clientSecret"] = props["client_secret"]
+    body["config"] = config
+    return body
+
+
+def _check(props: Mapping[str, Any]) -> None:
+    required = ["url", "realm", "alias", "display_name", "client_id", "client_secret", "sync_mode"]
+    if props.get("provider_id") == "oidc":
+        required.append("discovery_url")
+    missing = [key for key in required if not isinstance(props.get(key), str) or not props[key]]
+    if missing:
+        raise ValueError(f"Keycloak identity provider: inputs {missing} must be non-empty strings")
+    if props.get("provider_id") not in PROVIDER_IDS:
+        raise ValueError(f"Keycloak identity provider: provider_id must be one of {', '.join(PROVIDER_IDS)}")
+
+
+def _outs(props: Mapping[str, Any], endpoints: Mapping[str, str]) -> dict[str, Any]:
+    """The state after a create or update: what was sent, with the endpoints just applied."""
+    outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs.update(discovered_endpoints=dict(endpoints), endpoints=dict(endpoints))
+    return outs
+
+
+def _outs_from_keycloak(props: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[str, Any]:
+    """The state after a refresh: Keycloak's values for everything it shows; the secret from state."""
+    config = actual.get("config") or {}
+    discovered = dict(props.get("discovered_endpoints") or {})
+    options = {key: actual.get(key) for key in props.get("options") or {}}
+    config_options = {key: config.get(key) for key in props.get("config_options") or {}}
+    outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs.update(
+        alias=actual.get("alias", props["alias"]),
+        provider_id=actual.get("providerId"),
+        display_name=actual.get("displayName"),
+        options=options,
+        config_options=config_options,
+        discovered_endpoints=discovered,
+        endpoints={key: config.get(key) for key in discovered},
+    )
+    for key, name in _FROM_INPUTS.items():
+        outs[name] = config.get(key)
+    return outs
+
+
+class KeycloakIdentityProvider(Resource, module="keycloak", name="IdentityProvider"):
+    """One organization's identity provider in one Keycloak realm. Its resource id is the alias."""
+
+    url: pulumi.Output[str]
+    realm: pulumi.Output[str]
+    alias: pulumi.Output[str]
+    provider_id: pulumi.Output[str]
+    display_name: pulumi.Output[str]
+    discovery_url: pulumi.Output[str | None]
+    client_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    client_auth_method: pulumi.Output[str | None]
+    sync_mode: pulumi.Output[str]
+    options: pulumi.Output[dict[str, Any]]
+    config_options: pulumi.Output[dict[str, str]]
+    discovered_endpoints: pulumi.Output[dict[str, str]]
+    endpoints: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: KeycloakIdentityProviderArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if args.provider_id not in PROVIDER_IDS:
+            raise ValueError(
+                f"provider_id must be one of {', '.join(PROVIDER_IDS)}, not {args.provider_id!r}"
+            )
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props["client_secret"] = pulumi.Output.secret(args.client_secret)
+        props["options"] = dict(OPTIONS if args.options is None else args.options)
+        default_config = OIDC_CONFIG_OPTIONS if args.provider_id == "oidc" else {}
+        props["config_options"] = dict(default_config if args.config_options is None else args.config_options)
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        super().__init__(
+            _KeycloakIdentityProviderProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )

@@ -1,0 +1,188 @@
+"""One mapper of an organization's Keycloak identity provider, as a Pulumi dynamic resource.
+
+The broker's role mappings, one resource each, so that adding or removing a mapping in the spec
+touches that mapping and nothing else:
+
+- a group mapping: "oidc-role-idp-mapper" with config {claim: "groups", "claim.value": <the
+  value the IdP puts in the groups claim for the group>, role: <realm role>, syncMode: "INHERIT"};
+- the default role: "oidc-hardcoded-role-idp-mapper" with config {role, syncMode: "INHERIT"}.
+
+`role` names a realm role, or a client role as "<clientId>.<role>" (Keycloak's syntax; a realm
+role whose name starts with an existing client's id and a dot is read as that client's role).
+
+Inputs; "update" changes the mapper in place (PUT), "replace" makes a new one:
+
+    url          replace  Keycloak's base URL
+    realm        replace  the realm of the identity provider
+    alias        replace  the identity provider's alias (take it from that resource, so a new
+                          identity provider gets new mappers)
+    name         update   the mapper's name, unique per identity provider (Keycloak enforces it)
+    mapper_type  update   identityProviderMapper: oidc-role-idp-mapper, ...
+    config       update   the mapper's config, a dict of strings
+
+Outputs: the inputs, as Keycloak holds them after the last apply or refresh. The resource id is
+the mapper's id (a UUID).
+
+Create converges: if the identity provider already has a mapper of this name (a create whose
+answer was lost, or one made by hand), that mapper is updated to ours and adopted. Refresh drops
+a mapper deleted out of band (or gone with its identity provider) from state and reports drift of
+its name, type or config; the next `pulumi up` restores it. Delete of a mapper already gone (its
+identity provider was deleted first) succeeds.
+
+Admin credentials come from the provider process's environment (`client.from_environment`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.dynamic import exact_diff, gone, run_async
+from components.errors import ApiError, NotFoundError
+
+REPLACE_KEYS = ("url", "realm", "alias")
+UPDATE_KEYS = ("name", "mapper_type", "config")
+INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+
+ROLE_MAPPER = "oidc-role-idp-mapper"
+DEFAULT_ROLE_MAPPER = "oidc-hardcoded-role-idp-mapper"
+GROUPS_CLAIM = "groups"
+MAPPER_SYNC_MODE = "INHERIT"
+"""Mappers follow the identity provider's sync mode (broker.syncMode)."""
+
+
+def role_mapping_config(claim_value: pulumi.Input[str], role: str) -> dict[str, pulumi.Input[str]]:
+    """Config of a group mapping: members whose groups claim holds `claim_value` get `role`."""
+    return {"claim": GROUPS_CLAIM, "claim.value": claim_value, "role": role, "syncMode": MAPPER_SYNC_MODE}
+
+
+def default_role_config(role: str) -> dict[str, str]:
+    """Config of the default role: every member signing in through the provider gets `role`."""
+    return {"role": role, "syncMode": MAPPER_SYNC_MODE}
+
+
+@dataclass(frozen=True)
+class KeycloakIdpMapperArgs:
+    url: pulumi.Input[str]
+    realm: pulumi.Input[str]
+    alias: pulumi.Input[str]
+    name: pulumi.Input[str]
+    mapper_type: pulumi.Input[str]
+    config: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+
+
+class _KeycloakIdpMapperProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # A replacement belongs to another identity provider: no name clash with the old mapper.
+        return exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _check(props)
+        mapper_id = run_async(_create(props))
+        return CreateResult(id_=mapper_id, outs=_outs(props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from components.brokers.keycloak.client import from_environment
+
+        async def get() -> dict[str, Any]:
+            async with from_environment(props["url"]) as keycloak:
+                return await keycloak.get_mapper(props["realm"], props["alias"], id_)
+
+        try:
+            actual = run_async(get())
+        except NotFoundError:
+            return gone()
+        return ReadResult(
+            id_,
+            {
+                **_outs(props),
+                "name": actual.get("name"),
+                "mapper_type": actual.get("identityProviderMapper"),
+                "config": dict(actual.get("config") or {}),
+            },
+        )
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components.brokers.keycloak.client import from_environment
+
+        _check(news)
+
+        async def put() -> None:
+            async with from_environment(news["url"]) as keycloak:
+                await keycloak.update_mapper(news["realm"], news["alias"], id_, _representation(news))
+
+        run_async(put())
+        return UpdateResult(outs=_outs(news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components.brokers.keycloak.client import from_environment
+
+        async def delete() -> None:
+            async with from_environment(props["url"]) as keycloak:
+                await keycloak.delete_mapper(props["realm"], props["alias"], id_)
+
+        with contextlib.suppress(NotFoundError):  # gone already, maybe with its identity provider
+            run_async(delete())
+
+
+async def _create(props: Mapping[str, Any]) -> str:
+    """Create the mapper, or adopt the provider's mapper of the same name; returns its id."""
+    from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
+
+    realm, alias, body = props["realm"], props["alias"], _representation(props)
+    async with from_environment(props["url"]) as keycloak:
+        try:
+            return await keycloak.create_mapper(realm, alias, body)
+        except ApiError as exc:
+            if not is_duplicate_mapper(exc):
+                raise
+            existing = await keycloak.list_mappers(realm, alias)
+            same_name = [mapper["id"] for mapper in existing if mapper.get("name") == body["name"]]
+            if not same_name:
+                raise
+            mapper_id = same_name[0]
+            await keycloak.update_mapper(realm, alias, mapper_id, body)
+            return mapper_id
+
+
+def _representation(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": props["name"],
+        "identityProviderMapper": props["mapper_type"],
+        "config": dict(props["config"]),
+    }
+
+
+def _check(props: Mapping[str, Any]) -> None:
+    missing = [key for key in INPUT_KEYS[:-1] if not isinstance(props.get(key), str) or not props[key]]
+    config = props.get("config")
+    if not isinstance(config, Mapping) or not all(isinstance(v, str) for v in config.values()):
+        missing.append("config")
+    if missing:
+        raise ValueError(f"Keycloak mapper: inputs {missing} must be non-empty strings (config: of strings)")
+
+
+def _outs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: props[key] for key in INPUT_KEYS}
+
+
+class KeycloakIdpMapper(Resource, module="keycloak", name="IdpMapper"):
+    """One mapper of one identity provider. Its resource id is Keycloak's mapper id."""
+
+    url: pulumi.Output[str]
+    realm: pulumi.Output[str]
+    alias: pulumi.Output[str]
+    name: pulumi.Output[str]
+    mapper_type: pulumi.Output[str]
+    config: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, resource_name: str, args: KeycloakIdpMapperArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        super().__init__(_KeycloakIdpMapperProvider(), resource_name, props, opts)
