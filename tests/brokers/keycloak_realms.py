@@ -1,0 +1,174 @@
+"""Realms in the session's Keycloak for the broker tests: the customer's IdP and the broker realm.
+
+A second realm plays the customer's identity provider (a generic OIDC provider): a confidential
+client whose redirect URI is the broker's callback, users in groups, and a "groups" claim that
+carries group names without their path. The broker realm holds the identity provider under
+test and a public app client to log in to; it records admin events, so a test can count the
+writes a `pulumi` run made.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.keycloak import KeycloakServer
+from tests.brokers.broker_login import LoginOutcome, broker_login
+from tests.brokers.conftest import AdminHttp
+
+APP_CLIENT = "demo-app"
+APP_REDIRECT = "http://127.0.0.1:9/callback"  # never followed: the login stops at the redirect
+
+
+@dataclass
+class CustomerIdp:
+    """The customer's OIDC provider, played by a realm of the same Keycloak."""
+
+    admin: AdminHttp
+    realm: str
+    client_id: str
+    client_uuid: str
+    client_secret: str
+    discovery_url: str
+    passwords: dict[str, str] = field(default_factory=dict)
+    """username -> password of the realm's users."""
+
+    def allow_redirect(self, redirect_uri: str) -> None:
+        """Let the client accept exactly `redirect_uri`, as the customer's IT team would."""
+        self._update_client(redirectUris=[redirect_uri])
+
+    def set_client_secret(self, secret: str) -> None:
+        """The customer rotates the client secret; the old one stops working at once."""
+        self._update_client(secret=secret)
+        self.client_secret = secret
+
+    def _update_client(self, **changes: Any) -> None:
+        path = f"/{self.realm}/clients/{self.client_uuid}"
+        client = self.admin.get(path)
+        client.update(changes)
+        self.admin.call("PUT", path, json=client)
+
+
+def create_customer_idp(
+    keycloak: KeycloakServer, admin: AdminHttp, members: dict[str, list[str]]
+) -> CustomerIdp:
+    """A realm with one user per `members` key, in the groups listed (created as needed)."""
+    realm = f"customer-{secrets.token_hex(3)}"
+    admin.call("POST", "", json={"realm": realm, "enabled": True})
+    group_ids: dict[str, str] = {}
+    passwords: dict[str, str] = {}
+    for username, groups in members.items():
+        password = secrets.token_urlsafe(12)
+        user = admin.call(
+            "POST",
+            f"/{realm}/users",
+            json={
+                "username": username,
+                "email": f"{username}@customer.example",
+                "firstName": username.title(),
+                "lastName": "Example",
+                "emailVerified": True,
+                "enabled": True,
+                "credentials": [{"type": "password", "value": password, "temporary": False}],
+            },
+        )
+        user_id = _created_id(user)
+        passwords[username] = password
+        for group in groups:
+            if group not in group_ids:
+                group_ids[group] = _created_id(admin.call("POST", f"/{realm}/groups", json={"name": group}))
+            admin.call("PUT", f"/{realm}/users/{user_id}/groups/{group_ids[group]}")
+    client_secret = secrets.token_urlsafe(24)
+    client = admin.call(
+        "POST",
+        f"/{realm}/clients",
+        json={
+            "clientId": "acme-sso",
+            "secret": client_secret,
+            "publicClient": False,
+            "standardFlowEnabled": True,
+            "redirectUris": [],
+            "protocolMappers": [
+                {
+                    "name": "groups",
+                    "protocol": "openid-connect",
+                    "protocolMapper": "oidc-group-membership-mapper",
+                    "config": {
+                        "claim.name": "groups",
+                        "full.path": "false",
+                        "id.token.claim": "true",
+                        "access.token.claim": "true",
+                        "userinfo.token.claim": "true",
+                    },
+                }
+            ],
+        },
+    )
+    return CustomerIdp(
+        admin=admin,
+        realm=realm,
+        client_id="acme-sso",
+        client_uuid=_created_id(client),
+        client_secret=client_secret,
+        discovery_url=f"{keycloak.url}/realms/{realm}/.well-known/openid-configuration",
+        passwords=passwords,
+    )
+
+
+def create_broker_realm(admin: AdminHttp) -> str:
+    """A realm with a public app client to log in to, recording admin events."""
+    realm = f"sso-{secrets.token_hex(3)}"
+    admin.call("POST", "", json={"realm": realm, "enabled": True})
+    admin.call(
+        "POST",
+        f"/{realm}/clients",
+        json={
+            "clientId": APP_CLIENT,
+            "publicClient": True,
+            "standardFlowEnabled": True,
+            "redirectUris": [APP_REDIRECT],
+        },
+    )
+    events = admin.get(f"/{realm}/events/config")
+    admin.call("PUT", f"/{realm}/events/config", json={**events, "adminEventsEnabled": True})
+    return realm
+
+
+def admin_writes(admin: AdminHttp, realm: str, since_ms: int) -> list[tuple[str, str]]:
+    """(operation, resource type) of the admin writes in `realm` since `since_ms`, oldest first."""
+    events = admin.get(f"/{realm}/admin-events", params={"first": 0, "max": 1000})
+    return sorted(
+        ((event["operationType"], event["resourceType"]) for event in events if event["time"] >= since_ms),
+    )
+
+
+def now_ms() -> int:
+    """Keycloak's clock in ms (same machine); events at this instant or later count as after."""
+    return int(time.time() * 1000)
+
+
+def login(
+    keycloak: KeycloakServer, customer: CustomerIdp, realm: str, alias: str, username: str
+) -> LoginOutcome:
+    """`username` signs in to the broker realm's app through identity provider `alias`."""
+    return broker_login(
+        keycloak.url,
+        realm,
+        alias,
+        username=username,
+        password=customer.passwords[username],
+        client_id=APP_CLIENT,
+        redirect_uri=APP_REDIRECT,
+    )
+
+
+def realm_roles(admin: AdminHttp, realm: str, username: str) -> set[str]:
+    """The realm roles the brokered user `username` holds in `realm`."""
+    [user] = admin.get(f"/{realm}/users", params={"username": username, "exact": "true"})
+    return {role["name"] for role in admin.get(f"/{realm}/users/{user['id']}/role-mappings/realm")}
+
+
+def _created_id(response: Any) -> str:
+    return response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
