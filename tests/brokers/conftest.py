@@ -50,3 +50,26 @@ def admin_http(keycloak: KeycloakServer) -> Iterator[AdminHttp]:
     admin = AdminHttp(keycloak)
     yield admin
     admin.close()
+
+
+@pytest.fixture
+def keycloak_admin_env(keycloak: KeycloakServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's admin credentials where the resource providers look for them."""
+    monkeypatch.setenv("KEYCLOAK_ADMIN_USERNAME", keycloak.admin_username)
+    monkeypatch.setenv("KEYCLOAK_ADMIN_PASSWORD", keycloak.admin_password)
+
+
+@pytest.fixture
+def http_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each request any httpx.AsyncClient sends, as "METHOD /path" (the admin client's, in-process)."""
+    calls: list[str] = []
+    send = httpx.AsyncClient.send
+
+    async def recording_send(
+        self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any
+    ) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        return await send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", recording_send)
+    return calls
