@@ -137,11 +137,10 @@ def create_broker_realm(admin: AdminHttp) -> str:
 
 
 def admin_writes(admin: AdminHttp, realm: str, since_ms: int) -> list[tuple[str, str]]:
-    """(operation, resource type) of the admin writes in `realm` since `since_ms`, oldest first."""
+    """(operation, resource type) of the admin writes in `realm` since `since_ms`, in order."""
     events = admin.get(f"/{realm}/admin-events", params={"first": 0, "max": 1000})
-    return sorted(
-        ((event["operationType"], event["resourceType"]) for event in events if event["time"] >= since_ms),
-    )
+    recent = sorted((event for event in events if event["time"] >= since_ms), key=lambda event: event["time"])
+    return [(event["operationType"], event["resourceType"]) for event in recent]
 
 
 def now_ms() -> int:

@@ -104,14 +104,20 @@ def broker_realm(admin_http: AdminHttp) -> Iterator[str]:
 
 
 def organization_config(
-    keycloak: KeycloakServer, realm: str, discovery_url: str, client_id: str, mappings: dict[str, str]
+    keycloak: KeycloakServer,
+    realm: str,
+    discovery_url: str,
+    client_id: str,
+    mappings: dict[str, str],
+    alias: str | None = None,
 ) -> dict[str, Any]:
+    broker = {"kind": "keycloak", "url": keycloak.url, "realm": realm} | ({"alias": alias} if alias else {})
     return {
         "ssoprov:organization": {
             "name": ORGANIZATION,
             "displayName": "Acme Corp",
             "identityProvider": {"kind": "oidc", "clientId": client_id, "discoveryUrl": discovery_url},
-            "broker": {"kind": "keycloak", "url": keycloak.url, "realm": realm},
+            "broker": broker,
             "roleMappings": [{"group": group, "role": role} for group, role in mappings.items()],
             "defaultRole": "member",
         }
@@ -277,7 +283,31 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     }
     assert login(keycloak, customer, realm, ORGANIZATION, "alice").code  # the secret survived the repair
 
-    # 6. Destroy: the identity provider and its mappers go; the shared roles stay.
+    # 6. A new alias: a new identity provider and new mappers, then the old ones go.
+    new_redirect_uri = f"{keycloak.url}/realms/{realm}/broker/acme-eu/endpoint"
+    customer.allow_redirect(new_redirect_uri)
+    config = organization_config(
+        keycloak, realm, customer.discovery_url, customer.client_id, mappings, alias="acme-eu"
+    )
+    project.write_config(config)
+    since = now_ms()
+    moved = run(project.stack.up)
+    assert moved.summary.resource_changes == {"replace": 4, "same": 5}
+    assert moved.outputs["redirectUri"].value == new_redirect_uri
+    assert moved.outputs["connectionId"].value == "acme-eu"
+    created_first = [("CREATE", "IDENTITY_PROVIDER")] + [("CREATE", "IDENTITY_PROVIDER_MAPPER")] * 3
+    then_deleted = [("DELETE", "IDENTITY_PROVIDER_MAPPER")] * 3 + [("DELETE", "IDENTITY_PROVIDER")]
+    assert admin_writes(admin_http, realm, since) == created_first + then_deleted
+    assert [idp["alias"] for idp in admin_http.get(f"/{realm}/identity-provider/instances")] == ["acme-eu"]
+    assert len(admin_http.get(f"/{realm}/identity-provider/instances/acme-eu/mappers")) == 3
+    # Users who signed in through the old alias are linked to it; Keycloak asks them to link their
+    # account anew (that is Keycloak's first-broker-login flow). A new user goes straight through,
+    # and one in no mapped group gets the default role only.
+    assert login(keycloak, customer, realm, "acme-eu", "carol").code
+    assert {"member"} <= realm_roles(admin_http, realm, "carol")
+    assert not {"engineer", "accountant"} & realm_roles(admin_http, realm, "carol")
+
+    # 7. Destroy: the identity provider and its mappers go; the shared roles stay.
     since = now_ms()
     run(project.stack.destroy)
     assert project.stack.export_stack().deployment.get("resources", []) == []

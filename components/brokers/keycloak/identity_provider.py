@@ -33,7 +33,9 @@ id is the alias.
 Replacement is create-before-delete when the alias, realm or URL changes (the new provider does
 not collide with the old one); a provider_id change under the same alias deletes first (Keycloak
 deletes the provider's mappers with it; the mappers, which take the alias from this resource,
-are replaced too).
+are replaced too). Users who signed in through the old alias keep their Keycloak accounts but
+lose the link to it: at their next login Keycloak's first-broker-login flow asks them to link
+their account again.
 
 Refresh (`read`): a provider deleted out of band is dropped from state (the next `pulumi up`
 creates it again); drift of the client ID, display name, sync mode, options or endpoints is
