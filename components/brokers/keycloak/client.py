@@ -489,7 +489,11 @@ CREDENTIAL_VARIABLES = {
 
 
 def from_environment(
-    base_url: str, environ: Mapping[str, str] | None = None, *, policy: RetryPolicy = DEFAULT_POLICY
+    base_url: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> KeycloakAdminClient:
     """A client for `base_url` with the admin credentials in the environment.
 
@@ -502,12 +506,22 @@ def from_environment(
     username, password = env.get("KEYCLOAK_ADMIN_USERNAME"), env.get("KEYCLOAK_ADMIN_PASSWORD")
     if username and password:
         return KeycloakAdminClient(
-            base_url, username=username, password=password, auth_realm=realm, policy=policy
+            base_url,
+            username=username,
+            password=password,
+            auth_realm=realm,
+            policy=policy,
+            transport=transport,
         )
     client_id, client_secret = env.get("KEYCLOAK_CLIENT_ID"), env.get("KEYCLOAK_CLIENT_SECRET")
     if client_id and client_secret:
         return KeycloakAdminClient(
-            base_url, client_id=client_id, client_secret=client_secret, auth_realm=realm, policy=policy
+            base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            auth_realm=realm,
+            policy=policy,
+            transport=transport,
         )
     raise ProvisionerError(
         f"{SERVICE}: no admin credentials for {base_url} in the environment that runs `pulumi`. "
