@@ -52,16 +52,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from components.brokers.keycloak.client import KeycloakAdminClient, from_environment
 from components.dynamic import exact_diff, gone, run_async
 from components.errors import ApiError, NotFoundError, ProvisionerError
-
-if TYPE_CHECKING:
-    from components.brokers.keycloak.client import KeycloakAdminClient
 
 PROVIDER_IDS = ("oidc", "microsoft")
 REPLACE_KEYS = ("url", "realm", "alias", "provider_id")
@@ -141,8 +139,6 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
         return CreateResult(id_=props["alias"], outs=_outs(props, endpoints))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.keycloak.client import from_environment
-
         async def get() -> dict[str, Any]:
             async with from_environment(props["url"]) as keycloak:
                 return await keycloak.get_identity_provider(props["realm"], props["alias"])
@@ -159,8 +155,6 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
         return UpdateResult(outs=_outs(news, endpoints))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from components.brokers.keycloak.client import from_environment
-
         async def delete() -> None:
             async with from_environment(props["url"]) as keycloak:
                 await keycloak.delete_identity_provider(props["realm"], props["alias"])
@@ -171,8 +165,6 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
 
 async def _create(props: Mapping[str, Any]) -> dict[str, str]:
     """Import the endpoints (for "oidc"), then create the provider; returns the endpoints."""
-    from components.brokers.keycloak.client import from_environment
-
     realm = props["realm"]
     async with from_environment(props["url"]) as keycloak:
         try:
@@ -201,8 +193,6 @@ async def _update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str,
     The endpoints are imported again only when discovery_url changed; otherwise the recorded ones
     are applied (which also repairs endpoint drift). The client secret is always sent.
     """
-    from components.brokers.keycloak.client import from_environment
-
     realm, alias = news["realm"], news["alias"]
     async with from_environment(news["url"]) as keycloak:
         current = await keycloak.get_identity_provider(realm, alias)

@@ -42,6 +42,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
 from components.dynamic import exact_diff, gone, run_async
 from components.errors import ApiError, NotFoundError
 
@@ -87,8 +88,6 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
         return CreateResult(id_=mapper_id, outs=_outs(props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.keycloak.client import from_environment
-
         async def get() -> dict[str, Any]:
             async with from_environment(props["url"]) as keycloak:
                 return await keycloak.get_mapper(props["realm"], props["alias"], id_)
@@ -108,8 +107,6 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
         )
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from components.brokers.keycloak.client import from_environment
-
         _check(news)
 
         async def put() -> None:
@@ -120,8 +117,6 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
         return UpdateResult(outs=_outs(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from components.brokers.keycloak.client import from_environment
-
         async def delete() -> None:
             async with from_environment(props["url"]) as keycloak:
                 await keycloak.delete_mapper(props["realm"], props["alias"], id_)
@@ -132,8 +127,6 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 
 async def _create(props: Mapping[str, Any]) -> str:
     """Create the mapper, or adopt the provider's mapper of the same name; returns its id."""
-    from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
-
     realm, alias, body = props["realm"], props["alias"], _representation(props)
     async with from_environment(props["url"]) as keycloak:
         try:

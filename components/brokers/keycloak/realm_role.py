@@ -34,6 +34,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from components.brokers.keycloak.client import from_environment
 from components.dynamic import exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
 
@@ -64,8 +65,6 @@ class _KeycloakRealmRoleProvider(ResourceProvider):
         return CreateResult(id_=f"{props['realm']}/{props['name']}", outs=_outs(props, created))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.keycloak.client import from_environment
-
         async def exists() -> None:
             async with from_environment(props["url"]) as keycloak:
                 await keycloak.get_realm_role(props["realm"], props["name"])
@@ -86,8 +85,6 @@ class _KeycloakRealmRoleProvider(ResourceProvider):
 
 async def _ensure(props: Mapping[str, Any]) -> bool:
     """Make sure the role exists; True if this call created it."""
-    from components.brokers.keycloak.client import from_environment
-
     realm, name = props["realm"], props["name"]
     async with from_environment(props["url"]) as keycloak:
         try:
