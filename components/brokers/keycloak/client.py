@@ -145,6 +145,32 @@ class KeycloakAdminClient:
     async def delete_realm(self, realm: str) -> None:
         await self._call("DELETE", f"/admin/realms/{_seg(realm)}", action=f"deleting realm {realm}")
 
+    async def ensure_public_client(self, realm: str, client_id: str, redirect_uris: list[str]) -> bool:
+        """A public client (standard flow with PKCE, no secret) unless one with this clientId exists."""
+        found = await self._call(
+            "GET",
+            f"/admin/realms/{_seg(realm)}/clients",
+            action=f"looking up client {client_id} in realm {realm}",
+            params={"clientId": client_id},
+        )
+        if found.json():
+            return False
+        body: Representation = {
+            "clientId": client_id,
+            "publicClient": True,
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "redirectUris": redirect_uris,
+            "attributes": {"pkce.code.challenge.method": "S256"},
+        }
+        await self._call(
+            "POST",
+            f"/admin/realms/{_seg(realm)}/clients",
+            action=f"creating client {client_id} in realm {realm}",
+            json=body,
+        )
+        return True
+
     # -----------------------------------------------------------------------------------------
     # Identity providers
 

@@ -1,0 +1,204 @@
+"""Prove a connection works: sign a user in through the broker, as a browser would, without one.
+
+Client -> Keycloak (kc_idp_hint=<alias>) -> the IdP's login form -> the broker's callback, where
+Keycloak redeems the IdP's code with the connection's client secret and applies the role
+mappers -> back to our client with a code -> Keycloak's token, whose claims and realm roles
+are the report. The IdP's login page must be a plain HTML form with a password field (the
+sandbox's, or Keycloak's when another realm plays the IdP); real Entra and Okta pages need a
+browser, so against them use a real browser.
+
+Keycloak marks cookies `Secure` even on http://127.0.0.1 and httpx will not send those over
+plain http, so the flow keeps its own cookie jar.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+
+VERIFY_CLIENT_ID = "ssoprov-verify-login"
+VERIFY_REDIRECT_URI = "http://127.0.0.1/ssoprov-verify-login/callback"
+"""Never served: the flow stops when Keycloak redirects here and takes the code from the URL."""
+
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
+_ATTR = re.compile(r'(\w[\w-]*)\s*=\s*("[^"]*"|\'[^\']*\')')
+_INPUT = re.compile(r"<input\b[^>]*>", re.I)
+_USER_FIELDS = ("username", "login", "email", "loginfmt", "identifier")
+_MESSAGE = re.compile(
+    r"<(?:span|div|p)[^>]*(?:kc-feedback-text|alert-error|instruction|id=['\"]error_description['\"]|"
+    r"id=['\"]error['\"])[^>]*>(.*?)</",
+    re.S,
+)
+
+
+@dataclass
+class LoginReport:
+    user: str
+    signed_in: bool
+    detail: str
+    """Why it failed, or how it ended."""
+    claims: dict[str, Any] = field(default_factory=dict)
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def email(self) -> str | None:
+        return self.claims.get("email")
+
+
+class _CookieJar:
+    """Cookies by (path, name), sent whatever their Secure flag (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._cookies: dict[tuple[str, str, str], str] = {}
+
+    def store(self, response: httpx.Response) -> None:
+        host = response.url.host
+        for header in response.headers.get_list("set-cookie"):
+            parsed: SimpleCookie = SimpleCookie()
+            parsed.load(header)
+            for name, morsel in parsed.items():
+                key = (f"{host}:{response.url.port}", morsel["path"] or "/", name)
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self._cookies.pop(key, None)
+                else:
+                    self._cookies[key] = morsel.value
+
+    def header(self, url: str) -> dict[str, str]:
+        parts = httpx.URL(url)
+        origin = f"{parts.host}:{parts.port}"
+        pairs = [
+            f"{name}={value}"
+            for (host, prefix, name), value in self._cookies.items()
+            if host == origin and parts.path.startswith(prefix)
+        ]
+        return {"Cookie": "; ".join(pairs)} if pairs else {}
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return {name.lower(): html.unescape(value[1:-1]) for name, value in _ATTR.findall(tag)}
+
+
+def _login_form(page: str) -> tuple[str, dict[str, str], str] | None:
+    """(action, hidden fields, user field name) of the first form with a password input."""
+    for form in _FORM.findall(page):
+        inputs = [_attributes(tag) for tag in _INPUT.findall(form)]
+        if not any(i.get("type") == "password" for i in inputs):
+            continue
+        names = [i.get("name", "") for i in inputs]
+        user_field = next((n for n in _USER_FIELDS if n in names), "")
+        hidden = {i["name"]: i.get("value", "") for i in inputs if i.get("type") == "hidden" and "name" in i}
+        action = _attributes(form[: form.index(">") + 1]).get("action", "")
+        return action, hidden, user_field
+    return None
+
+
+def _page_message(page: str) -> str:
+    texts = (html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in _MESSAGE.findall(page))
+    return " ".join(text for text in texts if text)[:300]
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """Claims of a token just received over our own TLS-or-loopback call from Keycloak's token endpoint."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+async def prepare_realm(broker_url: str, realm: str, environ: Mapping[str, str] | None = None) -> None:
+    """Make sure `realm` and the verification client exist (admin credentials from the environment)."""
+    from components.brokers.keycloak.client import from_environment
+
+    async with from_environment(broker_url, environ) as admin:
+        await admin.ensure_realm(realm)
+        await admin.ensure_public_client(realm, VERIFY_CLIENT_ID, [VERIFY_REDIRECT_URI])
+
+
+def verify_login(
+    broker_url: str, realm: str, alias: str, *, login: str, password: str, timeout: float = 30.0
+) -> LoginReport:
+    """Sign `login` in through identity provider `alias` of `realm`; never raises for a refusal."""
+    jar = _CookieJar()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    realm_url = f"{broker_url.rstrip('/')}/realms/{realm}"
+    with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+
+        def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
+            response = http.request(method, url, headers=jar.header(url), **kwargs)
+            jar.store(response)
+            http.cookies.clear()
+            return response
+
+        response = send(
+            "GET",
+            f"{realm_url}/protocol/openid-connect/auth",
+            params={
+                "client_id": VERIFY_CLIENT_ID,
+                "redirect_uri": VERIFY_REDIRECT_URI,
+                "response_type": "code",
+                "scope": "openid profile email",
+                "state": secrets.token_urlsafe(8),
+                "nonce": secrets.token_urlsafe(8),
+                "kc_idp_hint": alias,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
+        )
+        submitted = False
+        idp_refusal = ""
+        for _ in range(30):
+            if response.is_redirect:
+                location = urljoin(str(response.url), response.headers["location"])
+                query = parse_qs(urlsplit(location).query)
+                if location.startswith(VERIFY_REDIRECT_URI):
+                    return _finish(send, realm_url, login, query, verifier)
+                if "error" in query:  # the IdP sends its refusal to the broker's callback
+                    idp_refusal = query.get("error_description", query["error"])[0]
+                response = send("GET", location)
+                continue
+            form = _login_form(response.text) if response.status_code in (200, 401) else None
+            if form is not None and not submitted:
+                action, hidden, user_field = form
+                target = urljoin(str(response.url), action) if action else str(response.url)
+                response = send("POST", target, data={**hidden, user_field: login, "password": password})
+                submitted = True
+                continue
+            shown = _page_message(response.text)
+            if idp_refusal:
+                shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
+            return LoginReport(login, False, f"stopped at HTTP {response.status_code}: {shown}")
+    return LoginReport(login, False, "too many redirects")
+
+
+def _finish(send: Any, realm_url: str, login: str, query: dict[str, list[str]], verifier: str) -> LoginReport:
+    if "code" not in query:
+        reason = query.get("error_description", query.get("error", ["unknown"]))[0]
+        return LoginReport(login, False, f"the broker refused: {reason}")
+    token = send(
+        "POST",
+        f"{realm_url}/protocol/openid-connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": VERIFY_REDIRECT_URI,
+            "client_id": VERIFY_CLIENT_ID,
+            "code_verifier": verifier,
+        },
+    )
+    if token.status_code != 200:
+        return LoginReport(login, False, f"the broker's token endpoint answered HTTP {token.status_code}")
+    tokens = token.json()
+    claims = _unverified_claims(tokens["id_token"])
+    access = _unverified_claims(tokens["access_token"])
+    roles = sorted(access.get("realm_access", {}).get("roles", []))
+    return LoginReport(login, True, "signed in", claims=claims, roles=roles)

@@ -1,0 +1,49 @@
+"""Organization specs for integration tests, pointed at a running sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.environment import LocalSandbox
+from sandbox.graph.seed import CONTOSO
+
+
+def keycloak_broker(sandbox: LocalSandbox, realm: str) -> dict[str, Any]:
+    return {"kind": "keycloak", "url": sandbox.keycloak_url, "realm": realm}
+
+
+def okta_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -> dict[str, Any]:
+    return {
+        "name": name,
+        "displayName": "Globex",
+        "identityProvider": {
+            "kind": "okta",
+            "orgUrl": sandbox.okta_url,
+            "groups": ["Engineering", "Admins", "Sales"],
+            "groupsClaim": {"name": "groups", "filterType": "regex", "value": ".*"},
+        },
+        "broker": keycloak_broker(sandbox, realm),
+        "roleMappings": [{"group": "Engineering", "role": "developer"}, {"group": "Admins", "role": "admin"}],
+        "defaultRole": "member",
+    }
+
+
+def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") -> dict[str, Any]:
+    return {
+        "name": name,
+        "displayName": "Acme Corporation",
+        "identityProvider": {
+            "kind": "entra",
+            "tenantId": CONTOSO.tenant_id,
+            "optionalClaims": ["email", "given_name", "family_name"],
+            "groupsClaim": "ApplicationGroup",
+            "assignments": {"groups": ["Engineering", "Admins"], "users": ["frank@contoso.example"]},
+        },
+        "broker": keycloak_broker(sandbox, realm),
+        "roleMappings": [{"group": "Engineering", "role": "developer"}, {"group": "Admins", "role": "admin"}],
+        "defaultRole": "member",
+    }
+
+
+def stack_config(organization: dict[str, Any]) -> dict[str, Any]:
+    return {"ssoprov:organization": organization}

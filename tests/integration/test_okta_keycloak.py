@@ -1,0 +1,79 @@
+"""An Okta organization end to end: Okta app + Keycloak connection, proven by real sign-ins."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from components.verify_login import LoginReport, verify_login
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
+from sandbox.environment import LocalSandbox
+from tests.integration.organizations import okta_organization, stack_config
+from tests.integration.steps import StepLog
+from tests.support.projects import StackProject
+
+
+def sign_in(sandbox: LocalSandbox, realm: str, login: str, alias: str = "globex") -> LoginReport:
+    return verify_login(sandbox.keycloak_url, realm, alias, login=login, password=SANDBOX_USER_PASSWORD)
+
+
+def test_mapped_default_and_unassigned_users(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    project = stack_project(
+        "globex", stack_config(okta_organization(sandbox, realm)), env=sandbox.engine_env()
+    )
+
+    project.stack.up(show_secrets=False)
+
+    alice = sign_in(sandbox, realm, "alice@acme.example")
+    assert alice.signed_in, alice.detail
+    assert {"developer", "admin"} <= set(alice.roles)
+    assert alice.email == "alice@acme.example"
+    carol = sign_in(sandbox, realm, "carol@acme.example")
+    assert carol.signed_in, carol.detail
+    assert "member" in carol.roles and "developer" not in carol.roles
+    dave = sign_in(sandbox, realm, "dave@acme.example")
+    assert not dave.signed_in
+    assert "not assigned" in dave.detail
+
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+
+def test_rotation_updates_the_broker_between_new_and_old_secret_and_never_breaks_sign_in(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    project = stack_project(
+        "globex", stack_config(okta_organization(sandbox, realm)), env=sandbox.engine_env()
+    )
+    project.stack.up(show_secrets=False)
+    old_secret = project.stack.outputs()["clientSecret"].value
+
+    results: list[LoginReport] = []
+    stop = threading.Event()
+
+    def keep_signing_in() -> None:
+        while not stop.is_set():
+            results.append(sign_in(sandbox, realm, "alice@acme.example"))
+
+    steps = StepLog()
+    signer = threading.Thread(target=keep_signing_in)
+    signer.start()
+    project.stack.workspace.env_vars["SSOPROV_AS_OF"] = (datetime.now(UTC) + timedelta(days=200)).isoformat()
+    try:
+        project.stack.up(show_secrets=False, on_event=steps)
+    finally:
+        del project.stack.workspace.env_vars["SSOPROV_AS_OF"]
+        stop.set()
+        signer.join()
+
+    assert (
+        steps.index("create-replacement", "globex-okta-client-secret")
+        < steps.index("update", "globex-keycloak-identity-provider")
+        < steps.index("delete-replaced", "globex-okta-client-secret")
+    )
+    assert results, "no sign-in ran during the rotation"
+    assert all(result.signed_in for result in results), [r.detail for r in results if not r.signed_in]
+    assert project.stack.outputs()["clientSecret"].value != old_secret
+    assert sign_in(sandbox, realm, "alice@acme.example").signed_in
