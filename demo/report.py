@@ -1,0 +1,46 @@
+"""The demo's table: one per organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.verify_login import LoginReport
+from demo.customers import SignInCheck
+
+KEYCLOAK_BUILT_IN_ROLES = ("offline_access", "uma_authorization")
+
+
+def broker_roles(report: LoginReport) -> str:
+    roles = [
+        r for r in report.roles if r not in KEYCLOAK_BUILT_IN_ROLES and not r.startswith("default-roles-")
+    ]
+    return ", ".join(roles) or "(none)"
+
+
+def _as_expected(check: SignInCheck, report: LoginReport) -> bool:
+    if check.roles is None:
+        return not report.signed_in
+    return report.signed_in and set(check.roles) <= set(report.roles)
+
+
+def print_organization(
+    organization: str, outputs: dict[str, Any], results: list[tuple[SignInCheck, LoginReport]]
+) -> int:
+    """Print the table; return how many sign-ins went against what was expected."""
+    print()
+    print(f"== {organization}: {outputs['identityProvider']} -> Keycloak")
+    print(f"   connection      {outputs['connectionId']}")
+    print(f"   client ID       {outputs['clientId']}")
+    print(f"   secret expires  {outputs.get('secretExpiresAt') or 'held by the customer'}")
+    print(f"   {'user':<24} {'groups at the IdP':<40} result")
+    unexpected = 0
+    for check, report in results:
+        if report.signed_in:
+            result = f"signed in: roles {broker_roles(report)}; email {report.email or '-'}"
+        else:
+            result = f"refused: {report.detail}"
+        if not _as_expected(check, report):
+            unexpected += 1
+            result = f"UNEXPECTED (wanted {check.roles or 'a refusal'}) {result}"
+        print(f"   {check.login:<24} {check.groups:<40} {result}")
+    return unexpected
