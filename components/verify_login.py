@@ -103,6 +103,26 @@ def _login_form(page: str) -> tuple[str, dict[str, str], str] | None:
     return None
 
 
+PROFILE_FIELDS = {"email": "email", "firstName": "given_name", "lastName": "family_name"}
+"""Keycloak's profile form fields -> the ID-token claims that would have filled them."""
+
+
+def _missing_profile(page: str) -> list[str]:
+    """Claims the broker's profile-review form asks for because the IdP's token lacked them."""
+    for form in _FORM.findall(page):
+        inputs = [_attributes(tag) for tag in _INPUT.findall(form)]
+        if any(i.get("type") == "password" for i in inputs):
+            continue
+        empty = [
+            PROFILE_FIELDS[i["name"]]
+            for i in inputs
+            if i.get("name") in PROFILE_FIELDS and not i.get("value")
+        ]
+        if empty:
+            return empty
+    return []
+
+
 def _page_message(page: str) -> str:
     texts = (html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in _MESSAGE.findall(page))
     return " ".join(text for text in texts if text)[:300]
@@ -173,6 +193,14 @@ def verify_login(
                 response = send("POST", target, data={**hidden, user_field: login, "password": password})
                 submitted = True
                 continue
+            missing = _missing_profile(response.text) if response.status_code == 200 else []
+            if missing:
+                return LoginReport(
+                    login,
+                    False,
+                    f"the broker asks the user to complete their profile: the identity provider's token "
+                    f"lacks {', '.join(missing)} (check the app's optional claims)",
+                )
             shown = _page_message(response.text)
             if idp_refusal:
                 shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
