@@ -7,6 +7,8 @@ from collections.abc import Callable
 from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from sandbox.graph.seed import CONTOSO
+from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import entra_organization, stack_config
 from tests.support.projects import StackProject
 
@@ -23,6 +25,14 @@ def test_mapped_default_and_unassigned_users(
     )
     project.stack.up(show_secrets=False)
 
+    view = connection_view(sandbox, realm, "acme")
+    assert_endpoints_match_discovery(view, project.stack.outputs()["discoveryUrl"].value)
+    groups = {name: CONTOSO.group(name).id for name in ("Engineering", "Admins")}
+    assert role_mappers(view) == {
+        groups["Engineering"]: "developer",
+        groups["Admins"]: "admin",
+        "default": "member",
+    }
     alice = sign_in(sandbox, realm, "alice@contoso.example")
     assert alice.signed_in, alice.detail
     assert {"developer", "admin"} <= set(alice.roles)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import okta_organization, stack_config
 from tests.integration.steps import StepLog
 from tests.support.projects import StackProject
@@ -27,6 +28,10 @@ def test_mapped_default_and_unassigned_users(
 
     project.stack.up(show_secrets=False)
 
+    view = connection_view(sandbox, realm, "globex")
+    assert_endpoints_match_discovery(view, project.stack.outputs()["discoveryUrl"].value)
+    assert view.provider["config"]["clientId"] == project.stack.outputs()["clientId"].value
+    assert role_mappers(view) == {"Engineering": "developer", "Admins": "admin", "default": "member"}
     alice = sign_in(sandbox, realm, "alice@acme.example")
     assert alice.signed_in, alice.detail
     assert {"developer", "admin"} <= set(alice.roles)
