@@ -13,6 +13,7 @@ from components.brokers.base import RoleRule
 from components.brokers.keycloak import naming
 from components.brokers.keycloak.broker import KeycloakBroker
 from components.identity import IdpConnectionInfo
+from components.naming import HASH_LENGTH, MAX_READABLE
 from components.spec.models import OrganizationSpec
 
 SECRET = "idp-secret-9c2e"
@@ -182,7 +183,7 @@ def test_resource_names_are_stable_and_safe_for_any_group() -> None:
     # Names equal once sanitized stay apart (the hash is of the exact name).
     assert naming.safe_part("a b") != naming.safe_part("a-b") and naming.safe_part("a-b") == "a-b"
     assert naming.safe_part("🚀").isalnum()  # nothing readable left: the hash alone
-    assert len(naming.safe_part("x" * 300)) == naming.MAX_READABLE + 1 + naming.HASH_LENGTH
+    assert len(naming.safe_part("x" * 300)) == MAX_READABLE + 1 + HASH_LENGTH
 
 
 def test_mapper_titles_fit_keycloaks_column() -> None:
