@@ -1,0 +1,106 @@
+"""One user or group assigned to an enterprise application, as a Pulumi dynamic resource.
+
+The manual guide's "Users and groups > Add user/group": with assignment required, only assigned
+users (directly, or through an assigned group) may sign in, and with the ApplicationGroup groups
+claim only assigned groups reach the token. One resource per principal, so adding or removing a
+name in the spec touches that principal's assignment and nothing else.
+
+Inputs; every change replaces the assignment (create-before-delete):
+
+    tenant_id             the tenant
+    service_principal_id  the enterprise application (resource) assigned to
+    principal_id          the user's or group's object ID (from an EntraDirectoryObject)
+    principal_name        the name the spec gives it, for the preview and error messages
+    app_role_id           00000000-0000-0000-0000-000000000000: default access (the app has no roles)
+
+Outputs: the inputs plus `assignment_id` (also the resource id) and `principal_type` (User or
+Group, as Graph reports it). Create returns an identical existing assignment rather than fail.
+Reading an assignment removed out of band drops it from state, so the next `pulumi up` assigns
+the principal again. Delete unassigns; already unassigned is fine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+
+from components.dynamic import exact_diff, gone, run_async
+from components.entra.provider_support import graph_client, require_strings
+from components.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from components.entra.graph_client import AssignmentInfo
+
+DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+"""The "default access" app role: assign to an app that defines no roles."""
+REPLACE_KEYS = ("tenant_id", "service_principal_id", "principal_id", "principal_name", "app_role_id")
+INPUT_KEYS = REPLACE_KEYS
+OUTPUT_KEYS = ("assignment_id", "principal_type")
+
+
+@dataclass(frozen=True)
+class EntraAssignmentArgs:
+    tenant_id: pulumi.Input[str]
+    service_principal_id: pulumi.Input[str]
+    principal_id: pulumi.Input[str]
+    principal_name: str
+    app_role_id: str = DEFAULT_APP_ROLE_ID
+
+
+class _EntraAssignmentProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return exact_diff(olds, news, replace_keys=REPLACE_KEYS)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        require_strings("Entra assignment", props, INPUT_KEYS)
+        assignment = run_async(
+            graph_client().assign(props["service_principal_id"], props["principal_id"], props["app_role_id"])
+        )
+        return CreateResult(id_=assignment["assignment_id"], outs=_outs(props, assignment))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            assignment = run_async(graph_client().get_assignment(props["service_principal_id"], id_))
+        except NotFoundError:
+            return gone()  # unassigned, or the enterprise application is gone
+        return ReadResult(id_, _outs(props, assignment))
+
+    # No update: every input change is a replacement.
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with contextlib.suppress(NotFoundError):  # already unassigned, or the application is gone
+            run_async(graph_client().unassign(props["service_principal_id"], id_))
+
+
+def _outs(props: Mapping[str, Any], assignment: AssignmentInfo) -> dict[str, Any]:
+    return {
+        **{key: props[key] for key in INPUT_KEYS},
+        "principal_id": assignment["principal_id"] or props["principal_id"],
+        "app_role_id": assignment["app_role_id"] or props["app_role_id"],
+        "assignment_id": assignment["assignment_id"],
+        "principal_type": assignment["principal_type"],
+    }
+
+
+class EntraAssignment(Resource, module="entra", name="Assignment"):
+    """One user or group assigned to one enterprise application. Its resource id is the assignment id."""
+
+    tenant_id: pulumi.Output[str]
+    service_principal_id: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    principal_name: pulumi.Output[str]
+    app_role_id: pulumi.Output[str]
+    assignment_id: pulumi.Output[str]
+    principal_type: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: EntraAssignmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        super().__init__(_EntraAssignmentProvider(), resource_name, props, opts)

@@ -1,0 +1,176 @@
+"""The client secret (password credential) the broker uses, as a Pulumi dynamic resource rotated by
+replacement.
+
+Inputs; "update" changes state only (Graph cannot edit a password), "replace" makes a new one:
+
+    tenant_id                  replace  the tenant of the application
+    application_object_id      replace  the app registration the secret belongs to
+    display_name               replace  the secret's description, naming this tool and the organization
+    lifetime_days              update   the rotation policy (spec clientSecret): the next secret's
+    rotate_after_days          update   lifetime, and when the current one falls due
+    rotate_before_expiry_days  update
+
+Outputs: the inputs plus `key_id` (also the resource id), `hint` (the value's first characters,
+as the portal shows them), `created_at` and `expires_at` (Graph's start and end), `rotate_by`
+(YYYY-MM-DD, from which a `pulumi up` replaces the secret) and `client_secret`, the value: Graph
+returns it once, from addPassword, and it lives only in this output, a Pulumi secret
+(`additional_secret_outputs`).
+
+Rotation: `diff` asks for a replacement once `RotationPolicy.reason_due` says the recorded
+secret is due (by age, or by nearness to its real expiry), as of `components.clock.utc_now()`,
+so a scheduled `pulumi up` rotates and `SSOPROV_AS_OF` can bring a rotation forward. The
+replacement is create-before-delete: the engine adds the new password, hands its value to the
+dependents (the broker connection), and only then removes the old one. Entra allows several
+passwords per app, so nothing needs to make room first. A change of policy alone updates
+`rotate_by` in place and calls nothing.
+
+The expiry Graph gets is the real time plus `lifetime_days` (at most 730, Entra's safe maximum),
+never the moved clock. Reading a secret removed in the portal (or of an application deleted)
+drops it from state; the next `pulumi up` adds a new one and the broker receives it. Delete
+removes the password; already gone is fine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.clock import parse_timestamp, utc_now
+from components.dynamic import exact_diff, gone, run_async
+from components.entra.provider_support import graph_client, require_strings
+from components.errors import NotFoundError
+from components.rotation import RotationPolicy
+from components.spec.models import MAX_SECRET_LIFETIME_DAYS
+
+if TYPE_CHECKING:
+    from components.entra.graph_client import PasswordInfo
+
+REPLACE_KEYS = ("tenant_id", "application_object_id", "display_name")
+POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
+INPUT_KEYS = REPLACE_KEYS + POLICY_KEYS
+OUTPUT_KEYS = ("key_id", "hint", "created_at", "expires_at", "rotate_by", "client_secret")
+SECRET_KEYS = ("client_secret",)
+
+
+@dataclass(frozen=True)
+class EntraClientSecretArgs:
+    tenant_id: pulumi.Input[str]
+    application_object_id: pulumi.Input[str]
+    display_name: str
+    lifetime_days: int
+    rotate_after_days: int
+    rotate_before_expiry_days: int
+
+
+class _EntraClientSecretProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        due = ["rotate_by"] if rotation_reason(olds, news, utc_now()) is not None else []
+        return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _check(props)
+        # The real clock, even when SSOPROV_AS_OF moves "now" for the rotation decision.
+        end = datetime.now(UTC) + timedelta(days=int(props["lifetime_days"]))
+        client = graph_client()
+        secret = run_async(client.add_password(props["application_object_id"], props["display_name"], end))
+        return CreateResult(id_=secret["key_id"], outs=_outs(props, secret, secret["secret_text"]))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            passwords = run_async(graph_client().list_passwords(props["application_object_id"]))
+        except NotFoundError:
+            return gone()  # the application is gone, and its secrets with it
+        found = next((p for p in passwords if p["key_id"].lower() == id_.lower()), None)
+        if found is None:
+            return gone()
+        # Graph never shows a secret's value again: the value stays as recorded.
+        return ReadResult(id_, _outs(props, found, props.get("client_secret")))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only the policy changed (anything else replaces): recompute `rotate_by`, call nothing."""
+        _check(news)
+        outs = {**{key: olds.get(key) for key in OUTPUT_KEYS}, **{key: news[key] for key in INPUT_KEYS}}
+        outs["rotate_by"] = rotate_by(outs)
+        return UpdateResult(outs=outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with contextlib.suppress(NotFoundError):  # the application is gone, and its secrets with it
+            run_async(graph_client().remove_password(props["application_object_id"], id_))
+
+
+def policy_of(props: Mapping[str, Any]) -> RotationPolicy:
+    return RotationPolicy(
+        lifetime_days=int(props["lifetime_days"]),
+        rotate_after_days=int(props["rotate_after_days"]),
+        rotate_before_expiry_days=int(props["rotate_before_expiry_days"]),
+    )
+
+
+def rotation_reason(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str | None:
+    """Why the recorded secret (`olds`) is due under the new policy (`news`), or None."""
+    created, expires = olds.get("created_at"), olds.get("expires_at")
+    if not isinstance(created, str) or not created or not isinstance(expires, str) or not expires:
+        return None
+    return policy_of(news).reason_due(parse_timestamp(created), parse_timestamp(expires), now)
+
+
+def rotate_by(props: Mapping[str, Any]) -> str:
+    """The date (YYYY-MM-DD, UTC) from which the secret is due."""
+    due = policy_of(props).due_at(parse_timestamp(props["created_at"]), parse_timestamp(props["expires_at"]))
+    return due.date().isoformat()
+
+
+def _check(props: Mapping[str, Any]) -> None:
+    require_strings("Entra client secret", props, REPLACE_KEYS)
+    lifetime = int(policy_of(props).lifetime_days)
+    if not 1 <= lifetime <= MAX_SECRET_LIFETIME_DAYS:
+        raise ValueError(
+            f"Entra client secret: lifetime_days must be from 1 to {MAX_SECRET_LIFETIME_DAYS}, not {lifetime}"
+        )
+
+
+def _outs(props: Mapping[str, Any], password: PasswordInfo, value: str | None) -> dict[str, Any]:
+    outs: dict[str, Any] = {key: props[key] for key in INPUT_KEYS}
+    created = password["start_date_time"] or datetime.now(UTC).isoformat()
+    outs.update(
+        key_id=password["key_id"],
+        hint=password["hint"],
+        created_at=created,
+        expires_at=password["end_date_time"],
+        client_secret=value,
+    )
+    outs["rotate_by"] = rotate_by(outs)
+    return outs
+
+
+class EntraClientSecret(Resource, module="entra", name="ClientSecret"):
+    """One password credential of one app registration. Its resource id is the keyId."""
+
+    tenant_id: pulumi.Output[str]
+    application_object_id: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    hint: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    expires_at: pulumi.Output[str]
+    rotate_by: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    """Always a Pulumi secret."""
+
+    def __init__(
+        self, resource_name: str, args: EntraClientSecretArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        super().__init__(
+            _EntraClientSecretProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )

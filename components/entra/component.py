@@ -1,0 +1,229 @@
+"""EntraApp: an organization's Microsoft side of SSO, what the Entra ID OIDC and Microsoft OAuth
+manual guides have you click.
+
+    EntraApp(spec.name, spec, broker_redirect_uri, opts=ResourceOptions(parent=organization))
+
+Children (all `parent=self`):
+
+- one `EntraDirectoryObject` per group named in `identityProvider.assignments.groups` or in
+  `roleMappings`, and per user in `identityProvider.assignments.users`: each name looked up once,
+  before the app registration is created, so a misspelt name fails without leaving an app behind;
+- `EntraApplication`: the app registration. Display name = the organization's displayName;
+  Web redirect URIs = the broker's callback, then `extraRedirectUris`; supported account types
+  = single tenant, multitenant (`multiTenant`), or personal Microsoft accounts only (Microsoft
+  OAuth); the optional ID-token claims of `optionalClaims`, with the Microsoft Graph delegated
+  permissions openid, profile and email that the portal's "Turn on the Microsoft Graph email,
+  profile permission" adds; and the groups claim of `groupsClaim` (see below);
+- `EntraClientSecret`: the secret the broker uses, rotated by `clientSecret` (the secret policy);
+- Entra ID only: `EntraEnterpriseApp`, the service principal, with `assignmentRequired`, and one
+  `EntraAssignment` per assigned group and user (default access). Microsoft OAuth signs in
+  personal accounts, which are not in the tenant: there is nobody to assign.
+
+The groups claim. The portal's "Add groups claim" writes two things, and so does this component:
+`groupMembershipClaims` set to the chosen group types (for "Groups assigned to the application",
+`ApplicationGroup`), and an optional claim `groups` on the ID token with no additional
+properties, which is the portal's default "Group ID" format (object IDs, the values the broker
+maps to roles). The portal adds the same entry to the access and SAML tokens; the broker reads
+only the ID token, so only that one is managed here. `groupsClaim: None` sets neither.
+
+`connection_info` is what the broker needs: kind "entra" or "microsoft", the client ID, the client
+secret (a Pulumi secret), the discovery URL (`{login}/{tenant}/v2.0/.well-known/openid-configuration`
+with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenant the spec's
+tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, and the secret's
+expiry. `group_ids` holds the object ID of every group named in the spec.
+
+The component calls no API and imports no msgraph: the providers do, in their own process.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pulumi
+
+from components.entra import naming
+from components.entra.application import EntraApplication, EntraApplicationArgs
+from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
+from components.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
+from components.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
+from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
+from components.identity import IdpConnectionInfo
+from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+
+LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
+LOGIN_URL = "https://login.microsoftonline.com"
+PERSONAL_ACCOUNTS_TENANT = "consumers"
+GRAPH_SCOPES_FOR_CLAIMS = ("openid", "profile", "email")
+"""What "Turn on the Microsoft Graph email, profile permission" grants along with optional claims."""
+
+GROUPS_KEY = "identityProvider.assignments.groups"
+USERS_KEY = "identityProvider.assignments.users"
+MAPPINGS_KEY = "roleMappings"
+
+
+def discovery_url(tenant: str) -> str:
+    login = (os.environ.get(LOGIN_URL_ENV) or LOGIN_URL).rstrip("/")
+    return f"{login}/{tenant}/v2.0/.well-known/openid-configuration"
+
+
+def secret_display_name(spec: OrganizationSpec) -> str:
+    """The secret's description in the portal: which tool made it, for which organization."""
+    return f"ssoprov: {spec.name} SSO broker"
+
+
+def sign_in_audience(idp: EntraIdp | MicrosoftIdp) -> str:
+    if isinstance(idp, MicrosoftIdp):
+        return "PersonalMicrosoftAccount"
+    return "AzureADMultipleOrgs" if idp.multi_tenant else "AzureADMyOrg"
+
+
+def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
+    names = list(dict.fromkeys(idp.optional_claims))
+    if isinstance(idp, EntraIdp) and idp.groups_claim != "None":
+        names.append("groups")  # Group ID format: the portal's default, no additional properties
+    return [{"name": name, "essential": False, "additional_properties": []} for name in names]
+
+
+class EntraApp(pulumi.ComponentResource):
+    """The app registration of one organization, its secret, enterprise app and assignments."""
+
+    connection_info: IdpConnectionInfo
+    group_ids: dict[str, pulumi.Output[str]]
+    """Object ID of every group named in the spec (assigned or role-mapped), by spec name."""
+    assigned_group_ids: dict[str, pulumi.Output[str]]
+    """Object ID of every group in `identityProvider.assignments.groups`, by spec name."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: OrganizationSpec,
+        redirect_uri: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ssoprov:entra:EntraApp", name, None, opts)
+        idp = spec.identity_provider
+        if not isinstance(idp, (EntraIdp, MicrosoftIdp)):
+            raise TypeError(f"EntraApp needs an Entra ID or Microsoft identity provider, not {idp.kind!r}")
+        tenant = idp.tenant_id
+        org = spec.name
+        child = pulumi.ResourceOptions(parent=self)
+
+        # -- directory lookups first: a name that matches nothing fails before the app exists ---
+        groups: dict[str, str] = {}  # spec name -> stack key of its first mention
+        users: list[str] = []
+        if isinstance(idp, EntraIdp):
+            for group in idp.assignments.groups:
+                groups.setdefault(group, GROUPS_KEY)
+            users = list(dict.fromkeys(idp.assignments.users))
+        for mapping in spec.role_mappings:
+            groups.setdefault(mapping.group, MAPPINGS_KEY)
+        self.groups = {
+            group: EntraDirectoryObject(
+                naming.group_name(org, group),
+                EntraDirectoryObjectArgs(tenant_id=tenant, kind="group", spec_name=group, stack_key=key),
+                opts=child,
+            )
+            for group, key in groups.items()
+        }
+        self.users = {
+            user: EntraDirectoryObject(
+                naming.user_name(org, user),
+                EntraDirectoryObjectArgs(tenant_id=tenant, kind="user", spec_name=user, stack_key=USERS_KEY),
+                opts=child,
+            )
+            for user in users
+        }
+        lookups: list[pulumi.Resource] = [*self.groups.values(), *self.users.values()]
+
+        # -- the app registration -------------------------------------------------------------
+        claims = id_token_claims(idp)
+        groups_claim = idp.groups_claim if isinstance(idp, EntraIdp) else "None"
+        self.application = EntraApplication(
+            naming.application_name(org),
+            EntraApplicationArgs(
+                tenant_id=tenant,
+                display_name=spec.display_name,
+                sign_in_audience=sign_in_audience(idp),
+                redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
+                    lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
+                ),
+                id_token_claims=claims,
+                group_membership_claims=None if groups_claim == "None" else groups_claim,
+                graph_scopes=list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims else [],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=lookups),
+        )
+        # The application's resource id is its object ID. Dependents take it rather than an
+        # output: an id stays known while an update of the app is previewed, outputs do not.
+        application_id = self.application.id
+
+        policy = spec.client_secret
+        self.client_secret = EntraClientSecret(
+            naming.client_secret_name(org),
+            EntraClientSecretArgs(
+                tenant_id=tenant,
+                application_object_id=application_id,
+                display_name=secret_display_name(spec),
+                lifetime_days=policy.lifetime_days,
+                rotate_after_days=policy.rotate_after_days,
+                rotate_before_expiry_days=policy.rotate_before_expiry_days,
+            ),
+            opts=child,
+        )
+
+        # -- Entra ID only: the enterprise application and who is assigned to it -----------------
+        self.enterprise_app: EntraEnterpriseApp | None = None
+        self.assignments: list[EntraAssignment] = []
+        if isinstance(idp, EntraIdp):
+            self.enterprise_app = EntraEnterpriseApp(
+                naming.enterprise_app_name(org),
+                EntraEnterpriseAppArgs(
+                    tenant_id=tenant,
+                    application_object_id=application_id,
+                    app_id=self.application.app_id,
+                    assignment_required=idp.assignment_required,
+                ),
+                opts=child,
+            )
+            principals = [
+                (naming.group_assignment_name(org, group), group, self.groups[group])
+                for group in dict.fromkeys(idp.assignments.groups)
+            ] + [(naming.user_assignment_name(org, user), user, self.users[user]) for user in users]
+            self.assignments = [
+                EntraAssignment(
+                    resource_name,
+                    EntraAssignmentArgs(
+                        tenant_id=tenant,
+                        service_principal_id=self.enterprise_app.id,
+                        principal_id=lookup.id,
+                        principal_name=principal,
+                    ),
+                    opts=child,
+                )
+                for resource_name, principal, lookup in principals
+            ]
+
+        self.group_ids = {group: lookup.id for group, lookup in self.groups.items()}
+        assigned = idp.assignments.groups if isinstance(idp, EntraIdp) else []
+        self.assigned_group_ids = {group: self.group_ids[group] for group in assigned}
+        self.connection_info = IdpConnectionInfo(
+            kind=idp.kind,
+            client_id=self.application.app_id,
+            client_secret=pulumi.Output.secret(self.client_secret.client_secret),
+            discovery_url=pulumi.Output.from_input(
+                discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
+            ),
+            group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
+            secret_expires_at=self.client_secret.expires_at,
+        )
+        self.register_outputs(
+            {
+                "applicationObjectId": application_id,
+                "clientId": self.connection_info.client_id,
+                "discoveryUrl": self.connection_info.discovery_url,
+                "secretKeyId": self.client_secret.key_id,
+                "secretExpiresAt": self.client_secret.expires_at,
+                "secretRotateBy": self.client_secret.rotate_by,
+                "groupIds": self.group_ids,
+            }
+        )

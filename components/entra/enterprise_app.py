@@ -1,0 +1,124 @@
+"""The enterprise application (service principal) of an app registration, as a Pulumi dynamic
+resource: the object users and groups are assigned to, and that decides whether only they may
+sign in.
+
+Inputs; "update" patches the service principal, "replace" creates a new one:
+
+    tenant_id              replace  the tenant of the application
+    application_object_id  replace  the app registration (its object ID: known while previewing)
+    app_id                 -        the application (client) ID, read at create only; it is fixed
+                                    by application_object_id, so it takes no part in the diff
+    assignment_required    update   appRoleAssignmentRequired: only assigned users and groups
+
+Outputs: the inputs plus `object_id` (also the resource id). Microsoft OAuth apps (personal
+accounts) have none: personal accounts are not in the tenant, so there is nobody to assign.
+
+Create tolerates a service principal that already exists for the app (a previous run that
+failed after creating it): it is adopted and set as the spec says. Reading one deleted out of
+band drops it from state. Delete removes it with its assignments; already gone is fine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.dynamic import exact_diff, gone, run_async
+from components.entra.provider_support import graph_client, require_strings
+from components.errors import ApiError, NotFoundError
+
+if TYPE_CHECKING:
+    from components.entra.graph_client import ServicePrincipalInfo
+
+REPLACE_KEYS = ("tenant_id", "application_object_id")
+UPDATE_KEYS = ("assignment_required",)
+INPUT_KEYS = (*REPLACE_KEYS, "app_id", *UPDATE_KEYS)
+OUTPUT_KEYS = ("object_id",)
+
+
+@dataclass(frozen=True)
+class EntraEnterpriseAppArgs:
+    tenant_id: pulumi.Input[str]
+    application_object_id: pulumi.Input[str]
+    app_id: pulumi.Input[str]
+    assignment_required: bool
+
+
+class _EntraEnterpriseAppProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _check(props)
+        service_principal = run_async(_create(props["app_id"], bool(props["assignment_required"])))
+        return CreateResult(id_=service_principal["object_id"], outs=_outs(props, service_principal))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            service_principal = run_async(graph_client().get_service_principal(id_))
+        except NotFoundError:
+            return gone()
+        return ReadResult(id_, _outs(props, service_principal))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        _check(news)
+        required = bool(news["assignment_required"])
+        run_async(graph_client().update_service_principal(id_, assignment_required=required))
+        return UpdateResult(outs={**{key: news.get(key) for key in INPUT_KEYS}, "object_id": id_})
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        with contextlib.suppress(NotFoundError):  # already gone, e.g. with its application
+            run_async(graph_client().delete_service_principal(id_))
+
+
+async def _create(app_id: str, assignment_required: bool) -> ServicePrincipalInfo:
+    client = graph_client()
+    try:
+        return await client.create_service_principal(app_id, assignment_required)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+    # The application already has its service principal: adopt it, as the spec wants it.
+    existing = await client.get_service_principal_by_app_id(app_id)
+    if existing["app_role_assignment_required"] != assignment_required:
+        await client.update_service_principal(existing["object_id"], assignment_required=assignment_required)
+        existing["app_role_assignment_required"] = assignment_required
+    return existing
+
+
+def _check(props: Mapping[str, Any]) -> None:
+    require_strings("Entra enterprise application", props, ("tenant_id", "application_object_id", "app_id"))
+    if not isinstance(props.get("assignment_required"), bool):
+        raise ValueError("Entra enterprise application: assignment_required must be true or false")
+
+
+def _outs(props: Mapping[str, Any], service_principal: ServicePrincipalInfo) -> dict[str, Any]:
+    return {
+        "tenant_id": props["tenant_id"],
+        "application_object_id": props["application_object_id"],
+        "app_id": service_principal["app_id"] or props["app_id"],
+        "assignment_required": service_principal["app_role_assignment_required"],
+        "object_id": service_principal["object_id"],
+    }
+
+
+class EntraEnterpriseApp(Resource, module="entra", name="EnterpriseApp"):
+    """The service principal of one app registration. Its resource id is its object ID."""
+
+    tenant_id: pulumi.Output[str]
+    application_object_id: pulumi.Output[str]
+    app_id: pulumi.Output[str]
+    assignment_required: pulumi.Output[bool]
+    object_id: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: EntraEnterpriseAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        super().__init__(_EntraEnterpriseAppProvider(), resource_name, props, opts)

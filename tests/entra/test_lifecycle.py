@@ -1,0 +1,319 @@
+"""EntraApp through the real Pulumi CLI against the Graph stand-in: up, no-op up, in-place update,
+a group swap, drift found by refresh, a forced rotation, destroy; with 429s and replication
+delays; Microsoft OAuth; a misspelt group. Asserted in the stand-in's tenant and call log.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.common.calls import Call
+from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
+from tests.entra.conftest import ServedGraph
+from tests.support.projects import StackProject
+
+PROGRAM = Path(__file__).parent / "program"
+REDIRECT_URI = "http://127.0.0.1:9/realms/r/broker/x/endpoint"
+EXTRA_URI = "https://app.acme.example/callback"
+SECRET_NAME = "ssoprov: acme SSO broker"
+DEFAULT_ROLE = "00000000-0000-0000-0000-000000000000"
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ASSIGNMENT_ID = re.compile(r"(appRoleAssignedTo)/[A-Za-z0-9_-]{40,}")
+
+
+def when(timestamp: str) -> datetime:
+    """A Graph timestamp (seven fractional digits) or ours (six) as a datetime."""
+    head, _, fraction = timestamp.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(fraction or '0')[:6]:0<6}+00:00")
+
+
+def group_id(name: str) -> str:
+    return CONTOSO.group(name).id
+
+
+def user_id(upn: str) -> str:
+    return CONTOSO.user(upn).id
+
+
+def organization(
+    groups: list[str], *, users: list[str] | None = None, extra: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": "acme",
+        "displayName": "Acme Corp",
+        "identityProvider": {
+            "kind": "entra",
+            "tenantId": CONTOSO.tenant_id,
+            "extraRedirectUris": extra or [],
+            "optionalClaims": ["email", "given_name", "family_name"],
+            "groupsClaim": "ApplicationGroup",
+            "assignmentRequired": True,
+            "assignments": {"groups": groups, "users": users or []},
+        },
+        "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "acme"},
+        "clientSecret": {"lifetimeDays": 365, "rotateAfterDays": 180, "rotateBeforeExpiryDays": 30},
+        "roleMappings": [{"group": "Engineering", "role": "developer"}],
+    }
+
+
+@dataclass
+class Watch:
+    """Every secret value the tenant handed out, and the CLI's output of every step."""
+
+    values: set[str] = field(default_factory=set)
+    cli_output: list[str] = field(default_factory=list)
+    calls: dict[str, list[str]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def watch(graph: ServedGraph) -> Watch:
+    """Wraps the stand-in store's addPassword to remember each secret value (test instrumentation)."""
+    store, seen = graph.standin.store, Watch()
+    add_password = store.add_password
+
+    @functools.wraps(add_password)
+    def recording(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        result = add_password(*args, **kwargs)
+        seen.values.add(result["secretText"])
+        return result
+
+    store.add_password = recording  # type: ignore[method-assign]
+    return seen
+
+
+def labels(calls: list[Call]) -> list[str]:
+    """`METHOD /path` of the calls Graph answered (429s dropped), object ids shown as <id>."""
+    shown = [call.label() for call in calls if call.status != 429]
+    shown = [ASSIGNMENT_ID.sub(r"\1/<assignment>", label) for label in shown]
+    return [GUID.sub("<id>", label.replace("/v1.0", "")) for label in shown]
+
+
+@pytest.fixture
+def entra_stack(
+    stack_project: Callable[..., StackProject], graph: ServedGraph, watch: Watch
+) -> Callable[[dict[str, Any]], StackProject]:
+    def make(spec: dict[str, Any]) -> StackProject:
+        return stack_project(
+            "acme",
+            {"ssoprov:organization": spec},
+            program_dir=PROGRAM,
+            env={"SSOPROV_GRAPH_URL": graph.url, "SSOPROV_ENTRA_LOGIN_URL": graph.url},
+        )
+
+    return make
+
+
+def settled_calls(graph: ServedGraph) -> list[Call]:
+    calls = graph.standin.calls.all()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        again = graph.standin.calls.all()
+        if len(again) == len(calls):
+            break
+        calls = again
+    return calls
+
+
+class Steps:
+    """Runs one CLI operation at a time, keeping its output and the Graph calls it made."""
+
+    def __init__(self, graph: ServedGraph, watch: Watch, faults: dict[str, Any] | None = None) -> None:
+        self.graph, self.watch, self.faults = graph, watch, faults or {}
+
+    def __call__(self, name: str, operation: Callable[[], Any]) -> Any:
+        self.graph.standin.calls.clear()
+        self.graph.standin.faults.configure(**self.faults)
+        try:
+            result = operation()
+        finally:
+            self.graph.standin.faults.reset()
+        self.watch.cli_output.extend([getattr(result, "stdout", ""), getattr(result, "stderr", "")])
+        calls = settled_calls(self.graph)
+        if self.faults.get("throttle_count") and calls:
+            assert any(call.status == 429 for call in calls), f"{name}: no 429 was served"
+        self.watch.calls[name] = labels(calls)
+        return result
+
+
+def assert_no_secret_in(texts: list[str], values: set[str]) -> None:
+    assert values
+    for text in texts:
+        for value in values:
+            assert value not in text
+
+
+def test_entra_app_lifecycle(
+    entra_stack: Callable[[dict[str, Any]], StackProject], graph: ServedGraph, watch: Watch
+) -> None:
+    store = graph.standin.store
+    seeded = store.snapshot()
+    dave = "dave@contoso.example"
+    project = entra_stack(organization(["Engineering", "Admins"], users=[dave]))
+    stack = project.stack
+    step = Steps(graph, watch)
+
+    def preview() -> dict[str, int]:
+        result = stack.preview()
+        watch.cli_output.extend([result.stdout, result.stderr])
+        return result.change_summary
+
+    # -- up: the app registration, its secret, the enterprise app and three assignments -------------
+    up = step("create", lambda: stack.up(show_secrets=False))
+    # stack, component, 3 lookups (Engineering, Admins, dave), app, secret, enterprise app, 3 assignments
+    assert up.summary.resource_changes == {"create": 11}
+    app = store.find_application("Acme Corp")
+    assert app is not None
+    assert app["signInAudience"] == "AzureADMyOrg"
+    assert app["web"]["redirectUris"] == [REDIRECT_URI]
+    assert [
+        (c["name"], c["essential"], c["additionalProperties"]) for c in app["optionalClaims"]["idToken"]
+    ] == [
+        ("email", False, []),
+        ("given_name", False, []),
+        ("family_name", False, []),
+        ("groups", False, []),  # "Groups assigned to the application", as Group IDs
+    ]
+    assert app["groupMembershipClaims"] == "ApplicationGroup"
+    assert app["requiredResourceAccess"] == [
+        {
+            "resourceAppId": MICROSOFT_GRAPH_APP_ID,
+            "resourceAccess": [
+                {"id": MICROSOFT_GRAPH_SCOPES[name], "type": "Scope"}
+                for name in ("openid", "profile", "email")
+            ],
+        }
+    ]
+    assert app["api"]["requestedAccessTokenVersion"] is None  # only personal accounts need v2
+    (password,) = app["passwordCredentials"]
+    assert password["displayName"] == SECRET_NAME
+    expires = when(password["endDateTime"])
+    assert abs(expires - (datetime.now(UTC) + timedelta(days=365))) < timedelta(minutes=5)
+    principal = store.get_service_principal_by_app_id(app["appId"])
+    assert principal["appRoleAssignmentRequired"] is True
+    assignments = store.assignments_of(principal["id"])
+    assert sorted((a["principalId"], a["principalType"], a["appRoleId"]) for a in assignments) == sorted(
+        [
+            (group_id("Engineering"), "Group", DEFAULT_ROLE),
+            (group_id("Admins"), "Group", DEFAULT_ROLE),
+            (user_id(dave), "User", DEFAULT_ROLE),
+        ]
+    )
+    outputs = stack.outputs()
+    assert outputs["kind"].value == "entra"
+    assert outputs["clientId"].value == app["appId"]
+    assert outputs["clientSecret"].secret
+    assert outputs["clientSecret"].value in watch.values and len(watch.values) == 1
+    assert (
+        outputs["discoveryUrl"].value
+        == f"{graph.url}/{CONTOSO.tenant_id}/v2.0/.well-known/openid-configuration"
+    )
+    assert outputs["groupClaimValues"].value == {"Engineering": group_id("Engineering")}
+    assert outputs["groupIds"].value == {"Engineering": group_id("Engineering"), "Admins": group_id("Admins")}
+    assert when(outputs["secretExpiresAt"].value) == when(password["endDateTime"])
+    # Lookups first (in any order), then the app, then what hangs off it (the engine runs them in parallel).
+    create_calls = watch.calls["create"]
+    assert sorted(create_calls[:3]) == ["GET /groups", "GET /groups", "GET /users/dave@contoso.example"]
+    assert create_calls[3] == "POST /applications"
+    assert sorted(create_calls[4:]) == sorted(
+        [
+            "POST /applications/<id>/addPassword",
+            "POST /servicePrincipals",
+            *["POST /servicePrincipals/<id>/appRoleAssignedTo"] * 3,
+        ]
+    )
+
+    # -- a second up changes nothing and calls nothing ----------------------------------------------
+    again = step("no-op up", lambda: stack.up(show_secrets=False))
+    assert again.summary.resource_changes == {"same": 11}
+    assert watch.calls["no-op up"] == []
+
+    # -- an extra redirect URI updates the app in place, with one PATCH -----------------------------
+    project.write_config(
+        {"ssoprov:organization": organization(["Engineering", "Admins"], users=[dave], extra=[EXTRA_URI])}
+    )
+    updated = step("redirect update", lambda: stack.up(show_secrets=False))
+    assert updated.summary.resource_changes == {"update": 1, "same": 10}
+    assert watch.calls["redirect update"] == ["PATCH /applications/<id>"]
+    app = store.get_application(app["id"])
+    assert app["web"]["redirectUris"] == [REDIRECT_URI, EXTRA_URI]
+    assert len(app["passwordCredentials"]) == 1
+
+    # -- a group renamed in the spec swaps its lookup and assignment, nothing else --------------------
+    spec = organization(["Engineering", "Sales"], users=[dave], extra=[EXTRA_URI])
+    project.write_config({"ssoprov:organization": spec})
+    swapped = step("group swap", lambda: stack.up(show_secrets=False))
+    assert swapped.summary.resource_changes == {"create": 2, "delete": 2, "same": 9}
+    assert sorted(a["principalId"] for a in store.assignments_of(principal["id"])) == sorted(
+        [group_id("Engineering"), group_id("Sales"), user_id(dave)]
+    )
+    assert sorted(watch.calls["group swap"]) == sorted(
+        [
+            "GET /groups",
+            "POST /servicePrincipals/<id>/appRoleAssignedTo",
+            "DELETE /servicePrincipals/<id>/appRoleAssignedTo/<assignment>",
+        ]
+    )
+    assert stack.outputs()["groupIds"].value == {
+        "Engineering": group_id("Engineering"),
+        "Sales": group_id("Sales"),
+    }
+
+    # -- refresh finds a redirect URI edited in the portal and the secret removed; up converges ----
+    store.update_application(
+        app["id"], {"web": {"redirectUris": [REDIRECT_URI, "https://portal.example/edit"]}}
+    )
+    store.remove_password(app["id"], password["keyId"])
+    step("refresh", lambda: stack.refresh(show_secrets=False))
+    assert preview() == {"create": 1, "update": 1, "same": 9}
+    converged = step("converge", lambda: stack.up(show_secrets=False))
+    assert converged.summary.resource_changes == {"create": 1, "update": 1, "same": 9}
+    app = store.get_application(app["id"])
+    assert app["web"]["redirectUris"] == [REDIRECT_URI, EXTRA_URI]
+    (password,) = app["passwordCredentials"]
+    outputs = stack.outputs()
+    assert outputs["clientSecret"].value in watch.values and len(watch.values) == 2
+    assert outputs["secretKeyId"].value == password["keyId"]
+    assert step("no-op after converge", lambda: stack.up(show_secrets=False)).summary.resource_changes == {
+        "same": 11
+    }
+
+    # -- rotation, forced by moving the clock past rotateAfterDays: new secret first, then the old --
+    old_secret = outputs["clientSecret"].value
+    stack.workspace.env_vars["SSOPROV_AS_OF"] = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()  # type: ignore[index]
+    try:
+        rotated = step("rotation", lambda: stack.up(show_secrets=False))
+    finally:
+        del stack.workspace.env_vars["SSOPROV_AS_OF"]  # type: ignore[attr-defined]
+    assert rotated.summary.resource_changes == {"replace": 1, "same": 10}
+    assert watch.calls["rotation"] == [
+        "POST /applications/<id>/addPassword",
+        "POST /applications/<id>/removePassword",
+    ]
+    (new_password,) = store.get_application(app["id"])["passwordCredentials"]
+    assert new_password["keyId"] != password["keyId"]
+    outputs = stack.outputs()
+    assert outputs["clientSecret"].secret and outputs["clientSecret"].value != old_secret
+    assert outputs["clientSecret"].value in watch.values and len(watch.values) == 3
+    assert outputs["secretKeyId"].value == new_password["keyId"]
+    assert when(outputs["secretExpiresAt"].value) == when(new_password["endDateTime"])
+
+    # -- destroy leaves the tenant exactly as seeded ------------------------------------------------
+    step("destroy", lambda: stack.destroy(show_secrets=False))
+    assert store.snapshot() == seeded
+
+    # -- no secret value in plaintext, in state or in anything the CLI printed ----------------------
+    assert_no_secret_in(
+        [project.state_text(), *watch.cli_output, project.stack_file.read_text()], watch.values
+    )
+    for name, seen in watch.calls.items():
+        print(f"{name}: {len(seen)} calls: {seen}")
