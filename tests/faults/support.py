@@ -104,3 +104,18 @@ def cli_env(project: StackProject) -> dict[str, str]:
     if workspace.pulumi_home:
         env["PULUMI_HOME"] = workspace.pulumi_home
     return env
+
+
+def keycloak_state(sandbox: LocalSandbox, realm: str) -> tuple[list[str], list[str]]:
+    """(identity provider aliases, realm role names) in `realm`, sorted."""
+    import asyncio
+
+    from components.brokers.keycloak.client import from_environment
+
+    async def read() -> tuple[list[str], list[str]]:
+        async with from_environment(sandbox.keycloak_url, sandbox.engine_env()) as admin:
+            providers = await admin.list_identity_providers(realm)
+            roles = await admin.list_realm_roles(realm)
+            return sorted(p["alias"] for p in providers), sorted(r["name"] for r in roles)
+
+    return asyncio.run(read())
