@@ -16,15 +16,15 @@ What the app always is: a confidential Web app. For audiences that include perso
 accounts Graph requires v2 access tokens, so `api.requestedAccessTokenVersion` is set to 2 with
 such an audience (on create, and whenever the audience changes to one).
 
-Outputs: the inputs as Graph stored them, plus `object_id` (also the resource id) and `app_id`
-(the application (client) ID). `read` reports every input property as Graph has it, so a
+Outputs: the inputs as Graph stored them, plus `object_id` (also the resource id), `app_id`
+(the application (client) ID) and `created_at`. `read` reports every input property as Graph has it, so a
 refresh records drift made in the portal (a redirect URI edited, a claim removed, a permission
 added) and the next `pulumi up` patches exactly those properties back. Graph scopes that are
 not among the names below, and permissions on other APIs, read as `<resourceAppId>/<id>/<type>`.
 
 Delete removes the registration (Graph removes its service principal, assignments and secrets
 with it); an application already gone is fine. Reading one deleted out of band drops it from
-state.
+state; a 404 in the minutes after `created_at` is taken for replication lag and retried first.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.dynamic import changed_keys, exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, require_strings
+from components.entra.provider_support import graph_client, read_existing, require_strings
 from components.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ UPDATE_KEYS = (
     "graph_scopes",
 )
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
-OUTPUT_KEYS = ("object_id", "app_id")
+OUTPUT_KEYS = ("object_id", "app_id", "created_at")
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_DELEGATED_SCOPES = {
@@ -91,9 +91,10 @@ class _EntraApplicationProvider(ResourceProvider):
         return CreateResult(id_=application["object_id"], outs=_outs(props, application))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            application = run_async(graph_client().get_application(id_))
-        except NotFoundError:
+        application = read_existing(
+            lambda client: client.get_application(id_), object_id=id_, created_at=props.get("created_at")
+        )
+        if application is None:
             return gone()
         return ReadResult(id_, _outs(props, application))
 
@@ -202,6 +203,7 @@ def _outs(props: Mapping[str, Any], application: ApplicationInfo) -> dict[str, A
         "graph_scopes": _scope_names(application),
         "object_id": application["object_id"],
         "app_id": application["app_id"],
+        "created_at": application["created_date_time"],
     }
 
 
@@ -218,6 +220,7 @@ class EntraApplication(Resource, module="entra", name="Application"):
     object_id: pulumi.Output[str]
     app_id: pulumi.Output[str]
     """The application (client) ID."""
+    created_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, args: EntraApplicationArgs, opts: pulumi.ResourceOptions | None = None

@@ -13,10 +13,10 @@ Inputs; every change replaces the assignment (create-before-delete):
     principal_name        the name the spec gives it, for the preview and error messages
     app_role_id           00000000-0000-0000-0000-000000000000: default access (the app has no roles)
 
-Outputs: the inputs plus `assignment_id` (also the resource id) and `principal_type` (User or
-Group, as Graph reports it). Create returns an identical existing assignment rather than fail.
-Reading an assignment removed out of band drops it from state, so the next `pulumi up` assigns
-the principal again. Delete unassigns; already unassigned is fine.
+Outputs: the inputs plus `assignment_id` (also the resource id), `principal_type` (User or
+Group, as Graph reports it) and `created_at`. Create returns an identical existing assignment
+rather than fail. Reading an assignment removed out of band drops it from state, so the next
+`pulumi up` assigns the principal again. Delete unassigns; already unassigned is fine.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, require_strings
+from components.entra.provider_support import graph_client, read_existing, require_strings
 from components.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 """The "default access" app role: assign to an app that defines no roles."""
 REPLACE_KEYS = ("tenant_id", "service_principal_id", "principal_id", "principal_name", "app_role_id")
 INPUT_KEYS = REPLACE_KEYS
-OUTPUT_KEYS = ("assignment_id", "principal_type")
+OUTPUT_KEYS = ("assignment_id", "principal_type", "created_at")
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,19 @@ class _EntraAssignmentProvider(ResourceProvider):
         assignment = run_async(
             graph_client().assign(props["service_principal_id"], props["principal_id"], props["app_role_id"])
         )
-        return CreateResult(id_=assignment["assignment_id"], outs=_outs(props, assignment))
+        created_at = datetime.now(UTC).isoformat()
+        return CreateResult(id_=assignment["assignment_id"], outs=_outs(props, assignment, created_at))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            assignment = run_async(graph_client().get_assignment(props["service_principal_id"], id_))
-        except NotFoundError:
+        created_at = props.get("created_at")
+        assignment = read_existing(
+            lambda client: client.get_assignment(props["service_principal_id"], id_),
+            object_id=id_,
+            created_at=created_at,
+        )
+        if assignment is None:
             return gone()  # unassigned, or the enterprise application is gone
-        return ReadResult(id_, _outs(props, assignment))
+        return ReadResult(id_, _outs(props, assignment, created_at))
 
     # No update: every input change is a replacement.
 
@@ -77,13 +83,14 @@ class _EntraAssignmentProvider(ResourceProvider):
             run_async(graph_client().unassign(props["service_principal_id"], id_))
 
 
-def _outs(props: Mapping[str, Any], assignment: AssignmentInfo) -> dict[str, Any]:
+def _outs(props: Mapping[str, Any], assignment: AssignmentInfo, created_at: str | None) -> dict[str, Any]:
     return {
         **{key: props[key] for key in INPUT_KEYS},
         "principal_id": assignment["principal_id"] or props["principal_id"],
         "app_role_id": assignment["app_role_id"] or props["app_role_id"],
         "assignment_id": assignment["assignment_id"],
         "principal_type": assignment["principal_type"],
+        "created_at": created_at,
     }
 
 
@@ -97,6 +104,7 @@ class EntraAssignment(Resource, module="entra", name="Assignment"):
     app_role_id: pulumi.Output[str]
     assignment_id: pulumi.Output[str]
     principal_type: pulumi.Output[str]
+    created_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, args: EntraAssignmentArgs, opts: pulumi.ResourceOptions | None = None

@@ -43,7 +43,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.clock import parse_timestamp, utc_now
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, require_strings
+from components.entra.provider_support import graph_client, read_existing, require_strings
 from components.errors import NotFoundError
 from components.rotation import RotationPolicy
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
@@ -82,9 +82,13 @@ class _EntraClientSecretProvider(ResourceProvider):
         return CreateResult(id_=secret["key_id"], outs=_outs(props, secret, secret["secret_text"]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            passwords = run_async(graph_client().list_passwords(props["application_object_id"]))
-        except NotFoundError:
+        application = props["application_object_id"]
+        passwords = read_existing(
+            lambda client: client.list_passwords(application),
+            object_id=application,
+            created_at=props.get("created_at"),  # the app is at least as old as its secret
+        )
+        if passwords is None:
             return gone()  # the application is gone, and its secrets with it
         found = next((p for p in passwords if p["key_id"].lower() == id_.lower()), None)
         if found is None:

@@ -10,12 +10,14 @@ Inputs; "update" patches the service principal, "replace" creates a new one:
                                     by application_object_id, so it takes no part in the diff
     assignment_required    update   appRoleAssignmentRequired: only assigned users and groups
 
-Outputs: the inputs plus `object_id` (also the resource id). Microsoft OAuth apps (personal
-accounts) have none: personal accounts are not in the tenant, so there is nobody to assign.
+Outputs: the inputs plus `object_id` (also the resource id) and `created_at`. Microsoft OAuth
+apps (personal accounts) have none: personal accounts are not in the tenant, so there is nobody
+to assign.
 
 Create tolerates a service principal that already exists for the app (a previous run that
 failed after creating it): it is adopted and set as the spec says. Reading one deleted out of
-band drops it from state. Delete removes it with its assignments; already gone is fine.
+band drops it from state (a 404 soon after `created_at` is retried first: replication lag).
+Delete removes it with its assignments; already gone is fine.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, require_strings
+from components.entra.provider_support import graph_client, read_existing, require_strings
 from components.errors import ApiError, NotFoundError
 
 if TYPE_CHECKING:
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 REPLACE_KEYS = ("tenant_id", "application_object_id")
 UPDATE_KEYS = ("assignment_required",)
 INPUT_KEYS = (*REPLACE_KEYS, "app_id", *UPDATE_KEYS)
-OUTPUT_KEYS = ("object_id",)
+OUTPUT_KEYS = ("object_id", "created_at")
 
 
 @dataclass(frozen=True)
@@ -56,20 +59,26 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
         service_principal = run_async(_create(props["app_id"], bool(props["assignment_required"])))
-        return CreateResult(id_=service_principal["object_id"], outs=_outs(props, service_principal))
+        created_at = datetime.now(UTC).isoformat()
+        return CreateResult(
+            id_=service_principal["object_id"], outs=_outs(props, service_principal, created_at)
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            service_principal = run_async(graph_client().get_service_principal(id_))
-        except NotFoundError:
+        created_at = props.get("created_at")
+        service_principal = read_existing(
+            lambda client: client.get_service_principal(id_), object_id=id_, created_at=created_at
+        )
+        if service_principal is None:
             return gone()
-        return ReadResult(id_, _outs(props, service_principal))
+        return ReadResult(id_, _outs(props, service_principal, created_at))
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _check(news)
         required = bool(news["assignment_required"])
         run_async(graph_client().update_service_principal(id_, assignment_required=required))
-        return UpdateResult(outs={**{key: news.get(key) for key in INPUT_KEYS}, "object_id": id_})
+        outs = {key: news.get(key) for key in INPUT_KEYS}
+        return UpdateResult(outs={**outs, "object_id": id_, "created_at": olds.get("created_at")})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with contextlib.suppress(NotFoundError):  # already gone, e.g. with its application
@@ -97,13 +106,16 @@ def _check(props: Mapping[str, Any]) -> None:
         raise ValueError("Entra enterprise application: assignment_required must be true or false")
 
 
-def _outs(props: Mapping[str, Any], service_principal: ServicePrincipalInfo) -> dict[str, Any]:
+def _outs(
+    props: Mapping[str, Any], service_principal: ServicePrincipalInfo, created_at: str | None
+) -> dict[str, Any]:
     return {
         "tenant_id": props["tenant_id"],
         "application_object_id": props["application_object_id"],
         "app_id": service_principal["app_id"] or props["app_id"],
         "assignment_required": service_principal["app_role_assignment_required"],
         "object_id": service_principal["object_id"],
+        "created_at": created_at,
     }
 
 
@@ -115,6 +127,7 @@ class EntraEnterpriseApp(Resource, module="entra", name="EnterpriseApp"):
     app_id: pulumi.Output[str]
     assignment_required: pulumi.Output[bool]
     object_id: pulumi.Output[str]
+    created_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, args: EntraEnterpriseAppArgs, opts: pulumi.ResourceOptions | None = None

@@ -213,6 +213,16 @@ class _RecentlyCreated:
                 if object_id:
                     self._created[object_id.lower()] = (now, family, self._counter)
 
+    def note(self, object_id: str, age_seconds: float) -> None:
+        """Record an object another process created `age_seconds` ago (kept if already known)."""
+        if age_seconds >= RECENT_CREATE_WINDOW_SECONDS:
+            return
+        with self._lock:
+            if object_id.lower() not in self._created:
+                self._counter += 1
+                entry = (time.monotonic() - max(0.0, age_seconds), self._counter, self._counter)
+                self._created[object_id.lower()] = entry
+
     def forget(self, object_id: str, *, with_related: bool) -> None:
         """Forget the object `object_id` names (all its ids), and with_related its whole family."""
         with self._lock:
@@ -239,6 +249,28 @@ def _service_principal_key(app_id: str) -> str:
 
 
 _recently_created = _RecentlyCreated()
+
+
+def expect_replication_lag(object_id: str, created_at: str | datetime.datetime | None) -> None:
+    """Tell this process that `object_id` was created at `created_at`, e.g. by an earlier `pulumi up`.
+
+    A refresh right after an up runs in a new process that did not create the object, yet Graph
+    may still answer 404 from a replica that has not seen it. Within the recent-create window a
+    404 for it is then retried like one for an object this process created; a read that still
+    gets 404 once the retries are spent (RetryBudgetExceeded caused by NotFoundError) may treat
+    the object as gone. Unknown or unparsable times are ignored.
+    """
+    if isinstance(created_at, str):
+        try:
+            created_at = datetime.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        except ValueError:
+            return
+    if created_at is None:
+        return
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=datetime.UTC)
+    age = (datetime.datetime.now(datetime.UTC) - created_at).total_seconds()
+    _recently_created.note(object_id, age)
 
 
 # ---------------------------------------------------------------------------------------------

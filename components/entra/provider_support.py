@@ -7,11 +7,16 @@ level: each CRUD call gets its client here, and only the provider process pays f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from components.dynamic import run_async
+from components.errors import NotFoundError, RetryBudgetExceeded
 
 if TYPE_CHECKING:
     from components.entra.graph_client import GraphClient
+
+T = TypeVar("T")
 
 STACK_KEY_PREFIX = "ssoprov:organization."
 """Where every spec value lives in a stack file; error messages name the full key."""
@@ -23,6 +28,28 @@ def graph_client() -> GraphClient:
     from components.entra.graph_client import graph_client_from_env
 
     return graph_client_from_env()
+
+
+def read_existing(
+    read: Callable[[GraphClient], Awaitable[T]], *, object_id: str, created_at: str | None
+) -> T | None:
+    """Run a provider's `read` call; None when the object is gone (the read then returns `gone()`).
+
+    `created_at` is when an earlier run created `object_id` (the object the call fetches): until
+    Graph's replicas have all seen it, a 404 is lag and is retried, so a refresh right after an up
+    does not drop a new object from state. A 404 that outlasts the retries means gone.
+    """
+    from components.entra.graph_client import expect_replication_lag
+
+    expect_replication_lag(object_id, created_at)
+    try:
+        return run_async(read(graph_client()))
+    except NotFoundError:
+        return None
+    except RetryBudgetExceeded as exc:
+        if isinstance(exc.__cause__, NotFoundError):
+            return None
+        raise
 
 
 def require_strings(resource: str, props: Mapping[str, Any], keys: Iterable[str]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.automation import CommandError
 
 from sandbox.common.calls import Call
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
@@ -31,9 +32,8 @@ ASSIGNMENT_ID = re.compile(r"(appRoleAssignedTo)/[A-Za-z0-9_-]{40,}")
 
 
 def when(timestamp: str) -> datetime:
-    """A Graph timestamp (seven fractional digits) or ours (six) as a datetime."""
-    head, _, fraction = timestamp.rstrip("Z").partition(".")
-    return datetime.fromisoformat(f"{head}.{(fraction or '0')[:6]:0<6}+00:00")
+    """A Graph timestamp (seven fractional digits) or ours (six), as a datetime."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 def group_id(name: str) -> str:
@@ -72,6 +72,9 @@ class Watch:
     values: set[str] = field(default_factory=set)
     cli_output: list[str] = field(default_factory=list)
     calls: dict[str, list[str]] = field(default_factory=dict)
+    """Each step's answered calls as labels (see `labels`)."""
+    raw: dict[str, list[Call]] = field(default_factory=dict)
+    """Each step's calls as served, 429s and replication refusals included."""
 
 
 @pytest.fixture
@@ -142,6 +145,7 @@ class Steps:
         if self.faults.get("throttle_count") and calls:
             assert any(call.status == 429 for call in calls), f"{name}: no 429 was served"
         self.watch.calls[name] = labels(calls)
+        self.watch.raw[name] = calls
         return result
 
 
@@ -317,3 +321,98 @@ def test_entra_app_lifecycle(
     )
     for name, seen in watch.calls.items():
         print(f"{name}: {len(seen)} calls: {seen}")
+
+
+def test_the_same_stack_rides_out_throttling_and_replication_lag(
+    entra_stack: Callable[[dict[str, Any]], StackProject], graph: ServedGraph, watch: Watch
+) -> None:
+    store = graph.standin.store
+    seeded = store.snapshot()
+    project = entra_stack(organization(["Engineering", "Admins"], users=["dave@contoso.example"]))
+    stack = project.stack
+    # Every operation meets three 429s (Retry-After 0.3 s), and new applications and service
+    # principals stay invisible to reads (and to assignments) for two seconds.
+    faults = {"throttle_count": 3, "throttle_wait_seconds": 0.3, "consistency_delay_seconds": 2.0}
+    step = Steps(graph, watch, faults)
+
+    up = step("create", lambda: stack.up(show_secrets=False))
+    assert up.summary.resource_changes == {"create": 11}
+    app = store.find_application("Acme Corp")
+    assert app is not None and len(app["passwordCredentials"]) == 1
+    assert app["web"]["redirectUris"] == [REDIRECT_URI]
+    principal = store.get_service_principal_by_app_id(app["appId"])
+    assert len(store.assignments_of(principal["id"])) == 3
+    # The service principal was refused until the app replicated, the assignments until the
+    # service principal did: both retried, as Graph's answers say.
+    refused = {
+        (call.method, call.status) for call in watch.raw["create"] if "/servicePrincipals" in call.path
+    }
+    assert ("POST", 400) in refused and ("POST", 404) in refused, watch.raw["create"]
+
+    refreshed = step("refresh", lambda: stack.refresh(show_secrets=False))
+    assert refreshed.summary.resource_changes == {"same": 11}
+    assert step("no-op up", lambda: stack.up(show_secrets=False)).summary.resource_changes == {"same": 11}
+    assert stack.outputs()["clientSecret"].value in watch.values
+
+    step("destroy", lambda: stack.destroy(show_secrets=False))
+    assert store.snapshot() == seeded
+    assert_no_secret_in([project.state_text(), *watch.cli_output], watch.values)
+
+
+def test_microsoft_oauth_registers_a_personal_accounts_app_with_a_secret_and_nothing_else(
+    entra_stack: Callable[[dict[str, Any]], StackProject], graph: ServedGraph, watch: Watch
+) -> None:
+    store = graph.standin.store
+    seeded = store.snapshot()
+    spec = {
+        "name": "acme",
+        "displayName": "Acme Corp",
+        "identityProvider": {"kind": "microsoft", "tenantId": CONTOSO.tenant_id},
+        "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "acme"},
+        "defaultRole": "member",
+    }
+    project = entra_stack(spec)
+    stack = project.stack
+    step = Steps(graph, watch)
+
+    up = step("create", lambda: stack.up(show_secrets=False))
+    assert up.summary.resource_changes == {"create": 4}  # stack, component, app, secret
+    assert watch.calls["create"] == ["POST /applications", "POST /applications/<id>/addPassword"]
+    app = store.find_application("Acme Corp")
+    assert app is not None
+    assert app["signInAudience"] == "PersonalMicrosoftAccount"
+    assert app["api"]["requestedAccessTokenVersion"] == 2  # Graph requires it for personal accounts
+    assert app["web"]["redirectUris"] == [REDIRECT_URI]
+    assert [c["name"] for c in app["optionalClaims"]["idToken"]] == ["email", "given_name", "family_name"]
+    assert app["groupMembershipClaims"] is None
+    assert [a["id"] for a in app["requiredResourceAccess"][0]["resourceAccess"]] == [
+        MICROSOFT_GRAPH_SCOPES[name] for name in ("openid", "profile", "email")
+    ]
+    (password,) = app["passwordCredentials"]
+    assert password["displayName"] == SECRET_NAME
+    assert all(sp["appId"] != app["appId"] for sp in store.list_service_principals())
+    outputs = stack.outputs()
+    assert outputs["kind"].value == "microsoft"
+    assert outputs["clientId"].value == app["appId"]
+    assert outputs["clientSecret"].secret and outputs["clientSecret"].value in watch.values
+    assert outputs["discoveryUrl"].value == f"{graph.url}/consumers/v2.0/.well-known/openid-configuration"
+    assert outputs["groupClaimValues"].value == {}
+
+    step("destroy", lambda: stack.destroy(show_secrets=False))
+    assert store.snapshot() == seeded
+    assert_no_secret_in([project.state_text(), *watch.cli_output], watch.values)
+
+
+def test_a_group_matching_nothing_fails_before_the_app_is_created(
+    entra_stack: Callable[[dict[str, Any]], StackProject], graph: ServedGraph
+) -> None:
+    seeded = graph.standin.store.snapshot()
+    project = entra_stack(organization(["Engineering", "Enginering"]))
+    with pytest.raises(CommandError) as failure:
+        project.stack.up(show_secrets=False)
+    message = str(failure.value)
+    assert "resolving group 'Enginering': no group has this display name" in message
+    assert "Stack key: ssoprov:organization.identityProvider.assignments.groups." in message
+    assert graph.standin.store.find_application("Acme Corp") is None
+    assert not [call for call in graph.standin.calls.all() if call.method != "GET"]
+    assert graph.standin.store.snapshot() == seeded
