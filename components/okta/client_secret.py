@@ -41,17 +41,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.clock import parse_timestamp, utc_now
+from components.clock import utc_now
 from components.dynamic import exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
-from components.rotation import RotationPolicy
+from components.rotation import policy_from, recorded_reason_due, rotate_by
 
 REPLACE_KEYS = ("org_url", "app_id")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
@@ -78,7 +77,7 @@ class _OktaClientSecretProvider(ResourceProvider):
         due = []
         if olds.get("status") == "INACTIVE":
             due.append("status")
-        elif rotation_reason(olds, news, utc_now()) is not None:
+        elif recorded_reason_due(olds, news, utc_now()) is not None:
             due.append("rotate_by")
         return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
 
@@ -105,36 +104,6 @@ class _OktaClientSecretProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         run_async(_delete(okta_client_from_env(org_url=props["org_url"]), props["app_id"], id_))
-
-
-def policy_of(props: Mapping[str, Any]) -> RotationPolicy:
-    return RotationPolicy(
-        lifetime_days=int(props["lifetime_days"]),
-        rotate_after_days=int(props["rotate_after_days"]),
-        rotate_before_expiry_days=int(props["rotate_before_expiry_days"]),
-    )
-
-
-def notional_expiry(created_at: datetime, policy: RotationPolicy) -> datetime:
-    """Okta secrets do not expire: the policy treats `created_at + lifetime_days` as the expiry."""
-    return created_at + timedelta(days=policy.lifetime_days)
-
-
-def rotation_reason(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str | None:
-    """Why the recorded secret (`olds`) is due under the new policy (`news`), or None."""
-    created = olds.get("created_at")
-    if not isinstance(created, str) or not created:
-        return None
-    created_at = parse_timestamp(created)
-    policy = policy_of(news)
-    return policy.reason_due(created_at, notional_expiry(created_at, policy), now)
-
-
-def rotate_by(props: Mapping[str, Any]) -> str:
-    """The date (YYYY-MM-DD, UTC) from which the secret is due."""
-    created_at = parse_timestamp(props["created_at"])
-    policy = policy_of(props)
-    return policy.due_at(created_at, notional_expiry(created_at, policy)).date().isoformat()
 
 
 async def _create(props: Mapping[str, Any]) -> ClientSecret:
@@ -190,7 +159,7 @@ def _check(props: Mapping[str, Any]) -> None:
     missing = [key for key in REPLACE_KEYS if not isinstance(props.get(key), str) or not props[key]]
     if missing:
         raise ValueError(f"Okta client secret: inputs {missing} must be non-empty strings")
-    policy_of(props)  # the ints must be there
+    policy_from(props)  # the ints must be there
 
 
 def _outs(props: Mapping[str, Any], secret: ClientSecret, value: str | None) -> dict[str, Any]:

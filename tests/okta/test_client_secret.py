@@ -8,7 +8,8 @@ import pytest
 
 from components.clock import AS_OF_VARIABLE
 from components.errors import ProvisionerError
-from components.okta.client_secret import _OktaClientSecretProvider, rotation_reason
+from components.okta.client_secret import _OktaClientSecretProvider
+from components.rotation import recorded_reason_due
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import new_app
 
@@ -69,7 +70,7 @@ def test_due_by_the_notional_expiry_created_at_plus_lifetime() -> None:
     # rotate_after_days would wait until 2030-06-30; the notional expiry (2030-01-31) comes first.
     news = inputs(lifetime_days=30, rotate_after_days=29, rotate_before_expiry_days=5)
     now = datetime.fromisoformat("2030-01-27T00:00:00+00:00")
-    assert rotation_reason(olds, news, now) == "expires 2030-01-31, within 5 days"
+    assert recorded_reason_due(olds, news, now) == "expires 2030-01-31, within 5 days"
 
 
 def test_a_policy_change_alone_updates_rotate_by_without_calling_okta(
