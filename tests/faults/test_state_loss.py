@@ -1,0 +1,68 @@
+"""The stack's checkpoint corrupted or deleted: a clear error, then the file backend's own copies.
+
+Recovery verified here: the file backend writes every finished update's checkpoint to
+`.pulumi/history/<project>/<stack>/<stack>-<time>.checkpoint.json`; copying the newest one back
+to `.pulumi/stacks/<project>/<stack>.json` restores the stack (`.pulumi/backups/` holds the
+previous checkpoint, in the same format). `pulumi stack import --file` takes a
+`pulumi stack export` document instead, so it is the recovery when exports are kept.
+Afterwards `pulumi up` has nothing to do and `pulumi destroy` leaves the tenant as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sandbox.environment import LocalSandbox
+from tests.faults.support import keycloak_state, okta_app_ids, run_cli
+from tests.integration.organizations import okta_organization, stack_config
+from tests.support.projects import StackProject
+
+
+def checkpoint(project: StackProject) -> Path:
+    return project.state_dir / ".pulumi" / "stacks" / "ssoprov" / f"{project.stack.name}.json"
+
+
+def restore_newest_history_checkpoint(project: StackProject) -> None:
+    history = project.state_dir / ".pulumi" / "history" / "ssoprov" / project.stack.name
+    newest = max(history.glob("*.checkpoint.json"), key=lambda p: int(p.name.split("-")[-1].split(".")[0]))
+    shutil.copyfile(newest, checkpoint(project))
+
+
+@pytest.mark.parametrize("damage", ["corrupted", "deleted"])
+def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
+    damage: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    seeded_apps = okta_app_ids(sandbox)
+    keycloak_before = keycloak_state(sandbox, realm)
+    organization = okta_organization(sandbox, realm)
+    project = stack_project("globex", stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+    project.stack.up(show_secrets=False)
+    assert checkpoint(project).is_file()
+
+    if damage == "corrupted":
+        checkpoint(project).write_text('{"version": 3, "checkpoint": {"stack": ')
+    else:
+        checkpoint(project).unlink()
+    calls_before = len(sandbox.okta.calls.all())
+    code, output = run_cli(project, "preview")
+
+    assert code != 0
+    if damage == "corrupted":
+        assert "globex" in output and ("unexpected end of JSON" in output or "could not" in output), output
+    else:
+        assert "no stack named 'globex' found" in output, output
+    assert len(sandbox.okta.calls.all()) == calls_before, "the failing preview called Okta"
+
+    restore_newest_history_checkpoint(project)
+    code, output = run_cli(project, "preview", "--expect-no-changes")
+    assert code == 0, output
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+    project.stack.destroy()
+    assert okta_app_ids(sandbox) == seeded_apps
+    assert keycloak_state(sandbox, realm)[0] == keycloak_before[0]
