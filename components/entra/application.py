@@ -29,7 +29,6 @@ state; a 404 in the minutes after `created_at` is taken for replication lag and 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -38,8 +37,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.dynamic import changed_keys, exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, read_existing, require_strings
-from components.errors import NotFoundError
+from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 
 if TYPE_CHECKING:
     from components.entra.graph_client import ApplicationInfo, ApplicationSpec
@@ -114,8 +112,7 @@ class _EntraApplicationProvider(ResourceProvider):
         return UpdateResult(outs={**{key: olds.get(key) for key in OUTPUT_KEYS}, **_inputs(news)})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):  # already gone: the goal is reached
-            run_async(graph_client().delete_application(id_))
+        delete_existing(lambda client: client.delete_application(id_))  # already gone is fine
 
 
 _GRAPH_PROPERTY = {"graph_scopes": "required_resource_access"}

@@ -21,7 +21,6 @@ rather than fail. Reading an assignment removed out of band drops it from state,
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,8 +30,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, read_existing, require_strings
-from components.errors import NotFoundError
+from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 
 if TYPE_CHECKING:
     from components.entra.graph_client import AssignmentInfo
@@ -79,8 +77,8 @@ class _EntraAssignmentProvider(ResourceProvider):
     # No update: every input change is a replacement.
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):  # already unassigned, or the application is gone
-            run_async(graph_client().unassign(props["service_principal_id"], id_))
+        # Already unassigned is fine, and so is an enterprise application already gone.
+        delete_existing(lambda client: client.unassign(props["service_principal_id"], id_))
 
 
 def _outs(props: Mapping[str, Any], assignment: AssignmentInfo, created_at: str | None) -> dict[str, Any]:

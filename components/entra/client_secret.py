@@ -32,7 +32,6 @@ removes the password; already gone is fine.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,8 +42,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.clock import parse_timestamp, utc_now
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, read_existing, require_strings
-from components.errors import NotFoundError
+from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import RotationPolicy
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
 
@@ -104,8 +102,8 @@ class _EntraClientSecretProvider(ResourceProvider):
         return UpdateResult(outs=outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):  # the application is gone, and its secrets with it
-            run_async(graph_client().remove_password(props["application_object_id"], id_))
+        # A secret already removed is fine; so is an application already gone (its secrets went with it).
+        delete_existing(lambda client: client.remove_password(props["application_object_id"], id_))
 
 
 def policy_of(props: Mapping[str, Any]) -> RotationPolicy:

@@ -22,7 +22,6 @@ Delete removes it with its assignments; already gone is fine.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,8 +31,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.dynamic import exact_diff, gone, run_async
-from components.entra.provider_support import graph_client, read_existing, require_strings
-from components.errors import ApiError, NotFoundError
+from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from components.errors import ApiError
 
 if TYPE_CHECKING:
     from components.entra.graph_client import ServicePrincipalInfo
@@ -81,8 +80,7 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
         return UpdateResult(outs={**outs, "object_id": id_, "created_at": olds.get("created_at")})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        with contextlib.suppress(NotFoundError):  # already gone, e.g. with its application
-            run_async(graph_client().delete_service_principal(id_))
+        delete_existing(lambda client: client.delete_service_principal(id_))  # already gone is fine
 
 
 async def _create(app_id: str, assignment_required: bool) -> ServicePrincipalInfo:

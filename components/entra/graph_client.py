@@ -30,8 +30,8 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, NotRequired, TypedDict, TypeVar
 from urllib.parse import urlsplit
@@ -213,15 +213,17 @@ class _RecentlyCreated:
                 if object_id:
                     self._created[object_id.lower()] = (now, family, self._counter)
 
-    def note(self, object_id: str, age_seconds: float) -> None:
-        """Record an object another process created `age_seconds` ago (kept if already known)."""
+    def note(self, object_id: str, age_seconds: float) -> bool:
+        """Record an object another process created `age_seconds` ago; False if already known."""
         if age_seconds >= RECENT_CREATE_WINDOW_SECONDS:
-            return
+            return False
         with self._lock:
-            if object_id.lower() not in self._created:
-                self._counter += 1
-                entry = (time.monotonic() - max(0.0, age_seconds), self._counter, self._counter)
-                self._created[object_id.lower()] = entry
+            if object_id.lower() in self._created:
+                return False
+            self._counter += 1
+            entry = (time.monotonic() - max(0.0, age_seconds), self._counter, self._counter)
+            self._created[object_id.lower()] = entry
+            return True
 
     def forget(self, object_id: str, *, with_related: bool) -> None:
         """Forget the object `object_id` names (all its ids), and with_related its whole family."""
@@ -251,26 +253,32 @@ def _service_principal_key(app_id: str) -> str:
 _recently_created = _RecentlyCreated()
 
 
-def expect_replication_lag(object_id: str, created_at: str | datetime.datetime | None) -> None:
-    """Tell this process that `object_id` was created at `created_at`, e.g. by an earlier `pulumi up`.
+@contextmanager
+def replication_lag_expected(object_id: str, created_at: str | datetime.datetime | None) -> Iterator[None]:
+    """Within the block, treat `object_id` as created at `created_at`, e.g. by an earlier `pulumi up`.
 
     A refresh right after an up runs in a new process that did not create the object, yet Graph
-    may still answer 404 from a replica that has not seen it. Within the recent-create window a
-    404 for it is then retried like one for an object this process created; a read that still
-    gets 404 once the retries are spent (RetryBudgetExceeded caused by NotFoundError) may treat
-    the object as gone. Unknown or unparsable times are ignored.
+    may still answer 404 from a replica that has not seen it. Inside the block, and within the
+    recent-create window, a 404 for it is retried like one for an object this process created; a
+    read that still gets 404 once the retries are spent (RetryBudgetExceeded caused by
+    NotFoundError) may treat the object as gone. Unknown or unparsable times change nothing.
     """
     if isinstance(created_at, str):
         try:
             created_at = datetime.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
         except ValueError:
-            return
-    if created_at is None:
-        return
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=datetime.UTC)
-    age = (datetime.datetime.now(datetime.UTC) - created_at).total_seconds()
-    _recently_created.note(object_id, age)
+            created_at = None
+    noted = False
+    if created_at is not None:
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=datetime.UTC)
+        age = (datetime.datetime.now(datetime.UTC) - created_at).total_seconds()
+        noted = _recently_created.note(object_id, age)
+    try:
+        yield
+    finally:
+        if noted:
+            _recently_created.forget(object_id, with_related=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,17 +39,28 @@ def read_existing(
     Graph's replicas have all seen it, a 404 is lag and is retried, so a refresh right after an up
     does not drop a new object from state. A 404 that outlasts the retries means gone.
     """
-    from components.entra.graph_client import expect_replication_lag
+    from components.entra.graph_client import replication_lag_expected
 
-    expect_replication_lag(object_id, created_at)
     try:
-        return run_async(read(graph_client()))
+        with replication_lag_expected(object_id, created_at):
+            return run_async(read(graph_client()))
     except NotFoundError:
         return None
     except RetryBudgetExceeded as exc:
         if isinstance(exc.__cause__, NotFoundError):
             return None
         raise
+
+
+def delete_existing(delete: Callable[[GraphClient], Awaitable[None]]) -> None:
+    """Run a provider's `delete` call; an object already gone (404, even after retries) is fine."""
+    try:
+        run_async(delete(graph_client()))
+    except NotFoundError:
+        return
+    except RetryBudgetExceeded as exc:
+        if not isinstance(exc.__cause__, NotFoundError):
+            raise
 
 
 def require_strings(resource: str, props: Mapping[str, Any], keys: Iterable[str]) -> None:
