@@ -1,0 +1,1 @@
+"""On-demand benchmarks: `python -m benchmarks [calls|overhead|startup|fleet]` (never collected by pytest)."""
