@@ -1,0 +1,160 @@
+"""EntraApp's wiring (Pulumi mocks): which resources it declares, with which inputs and names."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.entra import naming
+from components.entra.component import EntraApp
+from components.spec.models import OrganizationSpec
+
+REDIRECT = "https://sso.example.com/realms/acme/broker/acme/endpoint"
+TENANT = "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"
+UNICODE_GROUP = "Ops / Überwachung::EU"
+URN_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: dict[str, pulumi.runtime.MockResourceArgs] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.resources[args.name] = args
+        outputs = dict(args.inputs)
+        if args.name.endswith("-entra-app"):  # the provider's create would return the client ID
+            outputs["app_id"] = f"client-id-of-{args.name}"
+        return f"id-of-{args.name}", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
+
+
+@pytest.fixture
+def mocks() -> Iterator[_Mocks]:
+    """Mocks for this module's tests only; the mocked runtime wants a current event loop."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = _Mocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+    yield mocks
+    pulumi.runtime.settings.reset_options()
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def spec(idp: dict[str, Any], **extra: Any) -> OrganizationSpec:
+    return OrganizationSpec.model_validate(
+        {
+            "name": "acme",
+            "displayName": "Acme Corp",
+            "identityProvider": idp,
+            "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "acme"},
+            **extra,
+        }
+    )
+
+
+ENTRA = {
+    "kind": "entra",
+    "tenantId": TENANT,
+    "multiTenant": True,
+    "extraRedirectUris": ["https://app.acme.example/cb", REDIRECT],
+    "groupsClaim": "SecurityGroup",
+    "assignmentRequired": False,
+    "assignments": {
+        "groups": ["Engineering", UNICODE_GROUP, "Engineering"],
+        "users": ["dave@contoso.example"],
+    },
+}
+
+
+@pulumi.runtime.test
+def test_entra_wiring(mocks: _Mocks, monkeypatch: pytest.MonkeyPatch) -> pulumi.Output:
+    monkeypatch.setenv("SSOPROV_ENTRA_LOGIN_URL", "https://login.example/")
+    mapped = [{"group": "Engineering", "role": "developer"}, {"group": "Leadership", "role": "lead"}]
+    app = EntraApp("acme", spec(ENTRA, roleMappings=mapped), REDIRECT)
+    info = app.connection_info
+
+    def check(values: list[Any]) -> None:
+        client_id, discovery, claim_values, group_ids = values[:4]
+        resources = mocks.resources
+        assert all(URN_SAFE.match(name) for name in resources), sorted(resources)
+        lookups = {
+            name: r.inputs
+            for name, r in resources.items()
+            if "-entra-group-" in name or "-entra-user-" in name
+        }
+        # One lookup per distinct name: Engineering is assigned twice and role-mapped, yet looked up once.
+        assert sorted((i["kind"], i["spec_name"], i["stack_key"]) for i in lookups.values()) == sorted(
+            [
+                ("group", "Engineering", "identityProvider.assignments.groups"),
+                ("group", UNICODE_GROUP, "identityProvider.assignments.groups"),
+                ("group", "Leadership", "roleMappings"),
+                ("user", "dave@contoso.example", "identityProvider.assignments.users"),
+            ]
+        )
+        application = resources[naming.application_name("acme")].inputs
+        assert application["sign_in_audience"] == "AzureADMultipleOrgs"
+        assert application["redirect_uris"] == [REDIRECT, "https://app.acme.example/cb"]  # callback once
+        claims = [c["name"] for c in application["id_token_claims"]]
+        assert claims == ["email", "given_name", "family_name", "groups"]
+        assert application["group_membership_claims"] == "SecurityGroup"
+        assert application["graph_scopes"] == ["openid", "profile", "email"]
+        assert resources[naming.enterprise_app_name("acme")].inputs["assignment_required"] is False
+        # Assigned principals only: Leadership is role-mapped (SecurityGroup carries it), not assigned.
+        assigned = sorted(r.inputs["principal_name"] for n, r in resources.items() if "-entra-assign-" in n)
+        assert assigned == sorted(["Engineering", UNICODE_GROUP, "dave@contoso.example"])
+        secret = resources[naming.client_secret_name("acme")].inputs
+        assert secret["application_object_id"] == f"id-of-{naming.application_name('acme')}"
+        assert secret["display_name"] == "ssoprov: acme SSO broker"
+        assert client_id == f"client-id-of-{naming.application_name('acme')}"
+        assert discovery == f"https://login.example/{TENANT}/v2.0/.well-known/openid-configuration"
+        assert claim_values == {
+            "Engineering": f"id-of-{naming.group_name('acme', 'Engineering')}",
+            "Leadership": f"id-of-{naming.group_name('acme', 'Leadership')}",
+        }
+        assert set(group_ids) == {"Engineering", UNICODE_GROUP, "Leadership"}
+
+    assert app.enterprise_app is not None
+    registered = [app.enterprise_app.id, app.client_secret.id, *(a.id for a in app.assignments)]
+    return pulumi.Output.all(
+        info.client_id, info.discovery_url, info.group_claim_values, app.group_ids, *registered
+    ).apply(check)
+
+
+@pulumi.runtime.test
+def test_microsoft_oauth_wiring(mocks: _Mocks, monkeypatch: pytest.MonkeyPatch) -> pulumi.Output:
+    monkeypatch.delenv("SSOPROV_ENTRA_LOGIN_URL", raising=False)
+    microsoft = {"kind": "microsoft", "tenantId": TENANT, "optionalClaims": []}
+    app = EntraApp("acme", spec(microsoft, defaultRole="member"), REDIRECT)
+
+    def check(values: list[Any]) -> None:
+        # The component, the app registration and its secret: no enterprise app, lookups or assignments.
+        names = sorted(mocks.resources)
+        assert names == sorted(["acme", naming.application_name("acme"), naming.client_secret_name("acme")])
+        application = mocks.resources[naming.application_name("acme")].inputs
+        assert application["sign_in_audience"] == "PersonalMicrosoftAccount"
+        assert application["id_token_claims"] == [] and application["graph_scopes"] == []
+        assert application.get("group_membership_claims") is None
+        assert (
+            values[0] == "https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration"
+        )
+        assert app.connection_info.kind == "microsoft" and app.connection_info.group_claim_values == {}
+
+    return pulumi.Output.all(app.connection_info.discovery_url, app.client_secret.id).apply(check)
+
+
+def test_resource_names_are_stable_and_safe() -> None:
+    assert naming.group_name("acme", "Engineering") == "acme-entra-group-Engineering"
+    unicode_name = naming.group_name("acme", UNICODE_GROUP)
+    assert URN_SAFE.match(unicode_name) and unicode_name.startswith("acme-entra-group-Ops-")
+    assert naming.group_name("acme", "Ops / Überwachung::EU") == unicode_name  # stable
+    assert naming.group_name("acme", "Ops / Uberwachung::EU") != unicode_name  # no collision
+    assert URN_SAFE.match(naming.user_assignment_name("acme", "dave@contoso.example"))
+    assert naming.group_name("acme", "管理者") != naming.group_name("acme", "開発者")
