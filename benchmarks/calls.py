@@ -20,14 +20,15 @@ from tests.support.projects import StackProject
 # one admin token grant per run: each provider process signs in once.
 MINIMUM: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("entra", "create"): (
-        {"Graph": 10, "Keycloak": 8},
+        {"Graph": 10, "Keycloak": 9},
         "Graph: the discovery document (Keycloak's import-config reads it), POST application "
         "(redirect URI, claims, groups claim in the body), addPassword, POST servicePrincipal, "
         "resolve 2 groups + 1 user by name (3 GETs), 3 appRoleAssignedTo; Keycloak: "
-        "token, 3 realm roles (create, 409 = exists), POST identity provider, 3 mappers",
+        "token, 3 realm roles (create, 409 = exists), import-config (the IdP's endpoints), POST "
+        "identity provider, 3 mappers",
     ),
     ("okta", "create"): (
-        {"Okta": 9, "Keycloak": 8},
+        {"Okta": 9, "Keycloak": 9},
         "Okta: the discovery document (Keycloak's import-config), POST app (its answer carries "
         "the first secret), 3 group lookups by name, 3 group assignments, PUT groups claim; "
         "Keycloak: as for Entra",
