@@ -223,6 +223,7 @@ def test_entra_app_lifecycle(
     )
     assert outputs["groupClaimValues"].value == {"Engineering": group_id("Engineering")}
     assert outputs["groupIds"].value == {"Engineering": group_id("Engineering"), "Admins": group_id("Admins")}
+    assert outputs["assignedGroupIds"].value == outputs["groupIds"].value  # every named group is assigned
     assert when(outputs["secretExpiresAt"].value) == when(password["endDateTime"])
     # Lookups first (in any order), then the app, then what hangs off it (the engine runs them in parallel).
     create_calls = watch.calls["create"]
