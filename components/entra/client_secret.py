@@ -16,8 +16,8 @@ as the portal shows them), `created_at` and `expires_at` (Graph's start and end)
 returns it once, from addPassword, and it lives only in this output, a Pulumi secret
 (`additional_secret_outputs`).
 
-Rotation: `diff` asks for a replacement once `RotationPolicy.reason_due` says the recorded
-secret is due (by age, or by nearness to its real expiry), as of `components.clock.utc_now()`,
+Rotation: `diff` asks for a replacement once `components.rotation.recorded_reason_due` says the
+recorded secret is due (by age, or by nearness to its real expiry), as of `components.clock.utc_now()`,
 so a scheduled `pulumi up` rotates and `SSOPROV_AS_OF` can bring a rotation forward. The
 replacement is create-before-delete: the engine adds the new password, hands its value to the
 dependents (the broker connection), and only then removes the old one. Entra allows several
@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.clock import parse_timestamp, utc_now
+from components.clock import utc_now
 from components.dynamic import exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
-from components.rotation import RotationPolicy
+from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class EntraClientSecretArgs:
 
 class _EntraClientSecretProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        due = ["rotate_by"] if rotation_reason(olds, news, utc_now()) is not None else []
+        due = ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
         return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -106,31 +106,9 @@ class _EntraClientSecretProvider(ResourceProvider):
         delete_existing(lambda client: client.remove_password(props["application_object_id"], id_))
 
 
-def policy_of(props: Mapping[str, Any]) -> RotationPolicy:
-    return RotationPolicy(
-        lifetime_days=int(props["lifetime_days"]),
-        rotate_after_days=int(props["rotate_after_days"]),
-        rotate_before_expiry_days=int(props["rotate_before_expiry_days"]),
-    )
-
-
-def rotation_reason(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str | None:
-    """Why the recorded secret (`olds`) is due under the new policy (`news`), or None."""
-    created, expires = olds.get("created_at"), olds.get("expires_at")
-    if not isinstance(created, str) or not created or not isinstance(expires, str) or not expires:
-        return None
-    return policy_of(news).reason_due(parse_timestamp(created), parse_timestamp(expires), now)
-
-
-def rotate_by(props: Mapping[str, Any]) -> str:
-    """The date (YYYY-MM-DD, UTC) from which the secret is due."""
-    due = policy_of(props).due_at(parse_timestamp(props["created_at"]), parse_timestamp(props["expires_at"]))
-    return due.date().isoformat()
-
-
 def _check(props: Mapping[str, Any]) -> None:
     require_strings("Entra client secret", props, REPLACE_KEYS)
-    lifetime = int(policy_of(props).lifetime_days)
+    lifetime = policy_from(props).lifetime_days
     if not 1 <= lifetime <= MAX_SECRET_LIFETIME_DAYS:
         raise ValueError(
             f"Entra client secret: lifetime_days must be from 1 to {MAX_SECRET_LIFETIME_DAYS}, not {lifetime}"

@@ -9,7 +9,8 @@ import pytest
 
 from components.clock import AS_OF_VARIABLE
 from components.entra import client_secret
-from components.entra.client_secret import _EntraClientSecretProvider, rotation_reason
+from components.entra.client_secret import _EntraClientSecretProvider
+from components.rotation import recorded_reason_due
 from tests.entra.conftest import ServedGraph
 
 POLICY = {"lifetime_days": 365, "rotate_after_days": 180, "rotate_before_expiry_days": 30}
@@ -75,7 +76,7 @@ def test_due_by_the_real_expiry_graph_reported() -> None:
     # Created recently, but expiring in 20 days (e.g. a tenant policy capped the lifetime).
     olds = state("2030-01-01T00:00:00Z", "2030-01-31T00:00:00Z")
     now = datetime(2030, 1, 11, tzinfo=UTC)
-    assert rotation_reason(olds, inputs(), now) == "expires 2030-01-31, within 30 days"
+    assert recorded_reason_due(olds, inputs(), now) == "expires 2030-01-31, within 30 days"
 
 
 def test_a_policy_change_alone_updates_state_without_calling_graph(
