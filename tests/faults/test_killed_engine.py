@@ -1,19 +1,22 @@
 """The engine killed in the middle of a rotation: after the new secret exists, before the broker has it.
 
-`pulumi up --yes` runs in its own process group with the stack's environment; once the stand-in's
-call log shows the new secret's creation, the whole group (CLI, language host, providers) gets
-SIGKILL. The checkpoint keeps the secret's create as a pending operation and the file backend
-keeps the dead update's lock.
+`pulumi up --yes` runs in its own process group with the stack's environment. The stand-in
+creates the new secret and then holds its answer; while it holds, the whole group (CLI,
+language host, providers) gets SIGKILL, so neither the checkpoint nor the broker ever hears of
+the new secret. (Polling the call log instead races: the call is logged as its answer leaves,
+and the kill sometimes lands after the checkpoint recorded the create.) The checkpoint keeps
+the create as a pending operation and the file backend keeps the dead update's lock.
 
 Recovery verified here: `pulumi cancel --yes` (removes the lock; the next command otherwise
 refuses with "the stack is currently locked"), `pulumi refresh --clear-pending-creates --yes`,
 then `pulumi up --yes` (with the same SSOPROV_AS_OF, so the rotation completes).
 
-Entra converges with that alone. Okta does not: the killed run's secret is an orphan, Okta allows
-two secrets per app, and the resumed rotation's create fails with an error asking the operator to
-deactivate and delete the secret that is not the stack's. The test does that manual step through
-the Okta API (the stack's secret id read from `pulumi stack export`) and then converges. The
-error names a stack output `secretId` that the stack does not have (reported).
+Okta: the resumed rotation's create fails, because Okta allows two secrets per app, with an
+error asking the operator to deactivate and delete the secret that is not the stack's. The test
+does that step through the Okta API (the stack's secret id read from `pulumi stack export`; the
+error names a stack output `secretId` that the stack does not have, reported) and converges.
+Entra: the rotation completes but the orphaned password stays on the app, silently (xfail,
+strict, reported).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -38,34 +42,43 @@ from tests.support.projects import StackProject
 KILL_DEADLINE_SECONDS = 120
 
 
-def kill_after_call(project: StackProject, calls: Callable[[], list], method: str, path_end: str) -> str:
-    """Run a rotating `pulumi up` and SIGKILL its process group once `method ...path_end` answered 2xx."""
+def hold_after_creating(store: object, method: str, seconds: float = 5.0) -> threading.Event:
+    """Make the stand-in's `store.<method>` create as usual, then hold its answer `seconds`.
+
+    The returned event is set once the secret exists in the stand-in: a kill then lands after
+    the creation and before the provider (let alone the checkpoint or the broker) hears of it.
+    """
+    created = threading.Event()
+    original = getattr(store, method)
+
+    def held(*args: object, **kwargs: object) -> object:
+        answer = original(*args, **kwargs)
+        created.set()
+        time.sleep(seconds)
+        return answer
+
+    setattr(store, method, held)
+    return created
+
+
+def kill_once(project: StackProject, created: threading.Event) -> None:
+    """Run a rotating `pulumi up` and SIGKILL its process group once `created` is set."""
     env = {**cli_env(project), "SSOPROV_AS_OF": (datetime.now(UTC) + timedelta(days=200)).isoformat()}
-    before = len(calls())
     process = subprocess.Popen(
         ["pulumi", "up", "--yes", "--skip-preview", "--stack", project.stack.name, "--non-interactive"],
         cwd=project.stack.workspace.work_dir,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + KILL_DEADLINE_SECONDS
     try:
-        while time.monotonic() < deadline and process.poll() is None:
-            new = calls()[before:]
-            if any(c.method == method and c.path.endswith(path_end) and c.status < 300 for c in new):
-                os.killpg(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail(f"the rotation never reached {method} {path_end} (exit {process.poll()})")
+        reached = created.wait(KILL_DEADLINE_SECONDS)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate(timeout=30)
-    return output
+        process.wait(timeout=30)
+    assert reached, f"the rotation never created its secret (exit {process.returncode})"
 
 
 def rotate(project: StackProject) -> tuple[int, str]:
@@ -115,7 +128,7 @@ def test_okta_rotation_killed_after_the_new_secret_converges_with_one_secret(
     (app_id,) = okta_app_ids(sandbox) - seeded
     old_secret = project.stack.outputs()["clientSecret"].value
 
-    kill_after_call(project, sandbox.okta.calls.all, "POST", f"/apps/{app_id}/credentials/secrets")
+    kill_once(project, hold_after_creating(sandbox.okta.store, "create_secret"))
     assert len(sandbox.okta.store.secrets(app_id)) == 2, "the kill came before the new secret existed"
     assert "pending" in project.state_text()
 
@@ -142,6 +155,10 @@ def test_okta_rotation_killed_after_the_new_secret_converges_with_one_secret(
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the killed run's password is never removed: nothing lists the app's passwords against state",
+)
 def test_entra_rotation_killed_after_add_password_converges_with_one_password(
     sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
 ) -> None:
@@ -152,16 +169,16 @@ def test_entra_rotation_killed_after_add_password_converges_with_one_password(
     app_id = project.stack.outputs()["clientId"].value
     object_id = sandbox.graph.store.application_object_id(app_id)
 
-    kill_after_call(project, sandbox.graph.calls.all, "POST", f"/applications/{object_id}/addPassword")
+    kill_once(project, hold_after_creating(sandbox.graph.store, "add_password"))
     assert len(sandbox.graph.store.get_application(object_id)["passwordCredentials"]) == 2
 
     recover(project)
 
-    passwords = sandbox.graph.store.get_application(object_id)["passwordCredentials"]
-    assert len(passwords) == 1, passwords
     assert sandbox.graph.store.verify_client_secret(app_id, project.stack.outputs()["clientSecret"].value)
     login = verify_login(
         sandbox.keycloak_url, realm, "acme", login="alice@contoso.example", password=SANDBOX_USER_PASSWORD
     )
     assert login.signed_in, login.detail
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+    passwords = sandbox.graph.store.get_application(object_id)["passwordCredentials"]
+    assert len(passwords) == 1, f"orphaned password(s) left: {passwords}"
