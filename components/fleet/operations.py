@@ -1,0 +1,244 @@
+"""What a worker does to one stack: preview, up, a drift check, or reading its state.
+
+Each operation drives the real Pulumi CLI through the Automation API and follows the engine's
+event stream: resource steps become progress lines and the outcome's `steps`, error diagnostics
+become its `errors`, the summary event its resource counts. Secrets never pass through here:
+updates run with `show_secrets=False`, and the engine masks secret values in events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation import events
+
+from components.fleet.progress import Progress
+from components.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
+from components.workspace import Engine
+
+SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
+"""The stack itself and provider instances are bookkeeping, not resources a reader cares about."""
+LOGICAL_OPS = ("create", "update", "replace", "delete", "import")
+"""Steps recorded in an outcome; a replacement's create-replacement/delete-replaced halves are not."""
+PRESENT = {
+    "create": "creating",
+    "update": "updating",
+    "replace": "replacing",
+    "delete": "deleting",
+    "create-replacement": "creating the replacement of",
+    "delete-replaced": "deleting the replaced",
+    "import": "importing",
+    "refresh": "reading",
+    "read": "reading",
+}
+PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "create-replacement": "created the replacement of",
+    "delete-replaced": "deleted the replaced",
+    "import": "imported",
+}
+DRIFT = {"update": "changed out of band", "delete": "deleted out of band"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code",)
+"""The engine's closing words after a program error: dropped when a specific error came first."""
+
+
+@dataclass(frozen=True)
+class StackJob:
+    """One stack of a run: its name, its file as the user sees it, its organization and engine."""
+
+    stack: str
+    file: str
+    organization: str | None
+    engine: Engine
+
+
+def op_name(metadata: events.StepEventMetadata) -> str:
+    """The step's operation as Pulumi spells it: create, update, replace, ..."""
+    return str(getattr(metadata.op, "value", metadata.op))
+
+
+def resource_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def short_type(type_token: str) -> str:
+    """`pulumi-python:dynamic/entra:ClientSecret` -> `entra:ClientSecret`."""
+    if type_token.startswith("pulumi-python:dynamic/"):
+        return type_token.removeprefix("pulumi-python:dynamic/")
+    return type_token
+
+
+def changed_properties(metadata: events.StepEventMetadata) -> tuple[str, ...]:
+    """The output properties that differ between the step's old and new state (secrets stay masked)."""
+    if metadata.diffs:
+        return tuple(metadata.diffs)
+    old = (metadata.old.outputs if metadata.old else None) or {}
+    new = (metadata.new.outputs if metadata.new else None) or {}
+    return tuple(sorted(k for k in set(old) | set(new) if k != "__provider" and old.get(k) != new.get(k)))
+
+
+class EventTracker:
+    """Follows one stack's engine events: progress, recorded steps, errors, the summary."""
+
+    def __init__(self, job: StackJob, progress: Progress, *, planning: bool = False, drift: bool = False):
+        self.job = job
+        self.progress = progress
+        self.planning = planning
+        self.drift = drift
+        self.steps: list[Step] = []
+        self.errors: list[str] = []
+        self.summary: dict[str, int] | None = None
+        self._finished = 0
+
+    def __call__(self, event: events.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            self._pre(event.resource_pre_event.metadata)
+        elif event.res_outputs_event is not None:
+            self._done(event.res_outputs_event.metadata)
+        elif event.res_op_failed_event is not None:
+            metadata = event.res_op_failed_event.metadata
+            self._say(f"failed to {op_name(metadata)} {resource_name(metadata.urn)}")
+        elif event.diagnostic_event is not None:
+            self._diagnostic(event.diagnostic_event)
+        elif event.summary_event is not None:
+            self.summary = dict(event.summary_event.resource_changes or {})
+
+    def _skip(self, metadata: events.StepEventMetadata) -> bool:
+        return metadata.type.startswith(SKIPPED_TYPES)
+
+    def _pre(self, metadata: events.StepEventMetadata) -> None:
+        op = op_name(metadata)
+        if self._skip(metadata) or op == "same":
+            return
+        verb = PRESENT.get(op, op)
+        self.progress.update(self.job.stack, f"{verb} {resource_name(metadata.urn)}")
+
+    def _done(self, metadata: events.StepEventMetadata) -> None:
+        op = op_name(metadata)
+        if self._skip(metadata) or op in ("same", "refresh", "read"):
+            return
+        name, kind = resource_name(metadata.urn), short_type(metadata.type)
+        if self.drift:
+            if op in DRIFT:
+                diffs = changed_properties(metadata) if op == "update" else ()
+                self.steps.append(Step(op, name, kind, diffs))
+                changed = f": {', '.join(diffs)}" if diffs else ""
+                self._say(f"{DRIFT[op]}: {name} ({kind}){changed}")
+            return
+        if op in LOGICAL_OPS:
+            self.steps.append(Step(op, name, kind, changed_properties(metadata) if op != "create" else ()))
+        self._finished += 1
+        verb = PAST.get(op, op)
+        self._say(f"{'would have ' + verb if self.planning else verb} {name} ({kind})")
+
+    def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
+        if diagnostic.severity != "error":
+            return
+        message = _ANSI.sub("", diagnostic.message).strip()
+        if message and message not in self.errors:
+            self.errors.append(message)
+            if not message.startswith(GENERIC_ERRORS):
+                self._say(f"error: {message.splitlines()[0]}")
+
+    def problems(self) -> list[str]:
+        specific = [e for e in self.errors if not e.startswith(GENERIC_ERRORS)]
+        return specific or self.errors
+
+    def _say(self, text: str) -> None:
+        self.progress.update(self.job.stack, text, log=text)
+
+
+def _stderr_tail(exc: Exception, lines: int = 6) -> str:
+    """The last lines of a failed CLI command's stderr (CommandError keeps only its text)."""
+    text = str(exc)
+    stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
+    kept = [line for line in _ANSI.sub("", stderr).splitlines() if line.strip()]
+    return "\n".join(kept[-lines:]) or type(exc).__name__
+
+
+def _run(
+    job: StackJob,
+    action: str,
+    progress: Progress,
+    body: Callable[[EventTracker], StackOutcome],
+    tracker: EventTracker,
+) -> StackOutcome:
+    progress.begin(job.stack, action)
+    started = time.monotonic()
+    try:
+        outcome = body(tracker)
+    except Exception as exc:
+        errors = tracker.problems() or [_stderr_tail(exc)]
+        outcome = StackOutcome(
+            job.stack, job.file, FAILED, job.organization, steps=tracker.steps, errors=errors
+        )
+    outcome.seconds = time.monotonic() - started
+    progress.end(outcome)
+    return outcome
+
+
+def preview(job: StackJob, progress: Progress, message: str = "ssoprov preview") -> StackOutcome:
+    tracker = EventTracker(job, progress, planning=True)
+
+    def body(tracker: EventTracker) -> StackOutcome:
+        result = job.engine.stack(job.stack).preview(on_event=tracker, color="never", message=message)
+        changes = Changes.from_summary(result.change_summary)
+        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+
+    return _run(job, "preview", progress, body, tracker)
+
+
+def up(job: StackJob, progress: Progress, message: str = "ssoprov up") -> StackOutcome:
+    tracker = EventTracker(job, progress)
+
+    def body(tracker: EventTracker) -> StackOutcome:
+        result = job.engine.stack(job.stack).up(
+            on_event=tracker, color="never", show_secrets=False, message=message
+        )
+        changes = Changes.from_summary(result.summary.resource_changes)
+        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+
+    return _run(job, "up", progress, body, tracker)
+
+
+def drift(job: StackJob, progress: Progress) -> StackOutcome:
+    """`pulumi refresh --preview-only`: read every resource and compare it with the state, changing
+    neither the state nor any real resource. A resource whose read differs has drifted."""
+    tracker = EventTracker(job, progress, planning=True, drift=True)
+
+    def body(tracker: EventTracker) -> StackOutcome:
+        result = job.engine.stack(job.stack).preview_refresh(on_event=tracker, color="never")
+        changes = Changes.from_summary(result.change_summary)
+        status = DRIFTED if tracker.steps or changes.changed else SUCCEEDED
+        return StackOutcome(job.stack, job.file, status, job.organization, changes, tracker.steps)
+
+    return _run(job, "drift check", progress, body, tracker)
+
+
+def _cli_env(engine: Engine) -> dict[str, str]:
+    home = {"PULUMI_HOME": str(engine.pulumi_home)} if engine.pulumi_home else {}
+    return {**engine.environment(), **home}
+
+
+def read_state(engine: Engine, stack: str, command: auto.PulumiCommand) -> Mapping[str, Any]:
+    """The stack's deployment as `pulumi stack export` prints it: secrets stay encrypted (no
+    --show-secrets, unlike the Automation API's export_stack), and nothing is decrypted or run."""
+    result = command.run(["stack", "export", "--stack", stack], str(engine.project_dir), _cli_env(engine))
+    return json.loads(result.stdout).get("deployment") or {}
+
+
+def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
+    """The names of this project's stacks in the backend (one `pulumi stack ls`)."""
+    result = command.run(["stack", "ls", "--json"], str(engine.project_dir), _cli_env(engine))
+    # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
+    return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}

@@ -1,0 +1,141 @@
+"""Outcomes, the summary table, the JSON report and the progress lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from components.fleet.progress import LiveProgress, PlainProgress, progress_for
+from components.fleet.report import Changes, RunReport, StackOutcome, Step, change_table
+
+STARTED = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+
+
+def outcome(stack: str, status: str = "succeeded", **changes: int) -> StackOutcome:
+    return StackOutcome(stack, f"stacks/Pulumi.{stack}.yaml", status, stack, Changes(**changes), seconds=1.25)
+
+
+def report(*outcomes: StackOutcome) -> RunReport:
+    return RunReport(
+        "up", list(outcomes), STARTED, STARTED + timedelta(seconds=42), "all stacks", "file:///s"
+    )
+
+
+def test_changes_from_the_engine_summary() -> None:
+    changes = Changes.from_summary(
+        {"create": 2, "update": 1, "replace": 1, "delete": 1, "same": 5, "import": 1}
+    )
+    assert changes == Changes(created=3, updated=1, replaced=1, deleted=1, unchanged=5)
+    assert changes.changed == 6
+    assert Changes.from_summary(None) == Changes()
+
+
+def test_exit_code_is_1_when_any_stack_failed_was_invalid_or_drifted() -> None:
+    assert report(outcome("a"), outcome("b", "not-deployed"), outcome("c", "not-due")).exit_code == 0
+    for status in ("failed", "invalid", "drifted"):
+        assert report(outcome("a"), outcome("b", status)).exit_code == 1
+
+
+def test_table_has_a_row_per_stack_with_counts_then_totals() -> None:
+    failed = StackOutcome(
+        "b", "stacks/Pulumi.b.yaml", "failed", errors=["stacks/Pulumi.b.yaml: key: boom.\n Fix: x"]
+    )
+    text = change_table(report(outcome("a", created=3, unchanged=1), failed))
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "stack",
+        "result",
+        "created",
+        "updated",
+        "replaced",
+        "deleted",
+        "unchanged",
+        "time",
+        "note",
+    ]
+    assert lines[2].split() == ["a", "succeeded", "3", "0", "0", "0", "1", "1.2s"]
+    assert lines[3].split()[:7] == ["b", "failed", "-", "-", "-", "-", "-"]
+    assert lines[3].endswith("stacks/Pulumi.b.yaml: key: boom. Fix: x")  # one line, whitespace folded
+    assert lines[4] == "up: 2 stacks (1 failed, 1 succeeded); resources 3 created; 42.0s"
+
+
+def test_json_report(tmp_path: Path) -> None:
+    first = outcome("a", created=1)
+    first.steps = [Step("update", "a-app", "entra:Application", ("redirect_uris",))]
+    run = report(first, StackOutcome("b", "stacks/Pulumi.b.yaml", "invalid", errors=["problem"]))
+    run.removed = ["gone"]
+    path = tmp_path / "out" / "report.json"
+    run.write_json(path)
+    document = json.loads(path.read_text())
+    assert document["command"] == "up" and document["exitCode"] == 1
+    assert document["startedAt"] == "2026-05-04T03:02:01Z" and document["seconds"] == 42.0
+    assert document["removedStackFiles"] == ["gone"]
+    assert document["totals"] == {
+        "stacks": 2,
+        "succeeded": 1,
+        "invalid": 1,
+        "created": 1,
+        "updated": 0,
+        "replaced": 0,
+        "deleted": 0,
+        "unchanged": 0,
+    }
+    a, b = document["stacks"]
+    assert a["steps"] == [
+        {"op": "update", "name": "a-app", "type": "entra:Application", "diffs": ["redirect_uris"]}
+    ]
+    assert a["changes"]["created"] == 1 and a["seconds"] == 1.25
+    assert b == {
+        "stack": "b",
+        "organization": None,
+        "file": "stacks/Pulumi.b.yaml",
+        "status": "invalid",
+        "changes": None,
+        "steps": [],
+        "errors": ["problem"],
+        "seconds": 0.0,
+    }
+
+
+def test_plain_progress_prints_one_prefixed_line_per_event() -> None:
+    stream = io.StringIO()
+    progress = PlainProgress(stream)
+    progress.begin("acme", "up")
+    progress.update("acme", "creating acme-app")  # live-only activity: not printed
+    progress.update("acme", "created acme-app", log="created acme-app (entra:Application)")
+    progress.end(outcome("acme", created=1, updated=2))
+    progress.close()
+    assert stream.getvalue().splitlines() == [
+        "[acme] up started",
+        "[acme] created acme-app (entra:Application)",
+        "[acme] succeeded in 1.2s: 1 created, 2 updated",
+    ]
+
+
+def test_live_progress_redraws_one_line_per_stack_in_place() -> None:
+    stream = io.StringIO()
+    progress = LiveProgress(["acme", "globex"], stream, interval=60)
+    progress.begin("acme", "up")
+    progress.update("acme", "creating acme-app")
+    progress._draw()
+    progress.end(outcome("acme"))
+    progress.close()
+    frames = stream.getvalue().split("\x1b[3F")  # each redraw goes back over the 3 lines it drew
+    assert len(frames) == 2
+    first = [re.sub(r"\x1b\[2K", "", line) for line in frames[0].splitlines()]
+    assert first[0] == "0/2 done, 1 running"
+    assert re.match(r"^[|/\\-] acme    up +\d+s  creating acme-app$", first[1])
+    assert first[2] == "  globex  waiting"
+    last = [re.sub(r"\x1b\[2K", "", line) for line in frames[1].splitlines()]
+    assert last[0] == "1/2 done, 0 running"
+    assert re.match(r"^\+ acme    succeeded +[\d.]+s  no changes$", last[1])
+
+
+def test_plain_lines_unless_the_stream_is_a_terminal() -> None:
+    assert isinstance(progress_for(["a"], "auto", io.StringIO()), PlainProgress)
+    live = progress_for(["a"], "live", io.StringIO())
+    assert isinstance(live, LiveProgress)
+    live.close()
