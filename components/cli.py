@@ -1,8 +1,19 @@
-"""`ssoprov`: operations over the organization stacks in a repository."""
+"""`ssoprov`: operations over the organization stacks in a repository.
+
+validate            check stack files; no cloud calls
+preview, up         run the program over a selection of stacks, in parallel
+rotate              replace the client secrets that are due (as of --as-of), with `up`
+secrets             client-secret expiry report across the fleet
+drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
+new                 scaffold a stack file for a new organization
+
+Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,19 +34,233 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: validate stays light)
+    from components.fleet.commands import FleetRun
+    from components.fleet.engine import fleet_engine
+    from components.fleet.project import Project, ProjectError
+    from components.fleet.selection import Shard, select
+
+    project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
+    if args.parallel < 1:
+        raise ProjectError(f"--parallel {args.parallel}: must be at least 1. Fix: e.g. --parallel 4")
+    selection = select(
+        project,
+        args.stack or [],
+        changed_since=args.changed_since,
+        until=args.until,
+        shard=Shard.parse(args.shard) if args.shard else None,
+    )
+    engine = fleet_engine(project, args.backend, args.secrets_provider)
+    return FleetRun(
+        project=project,
+        selection=selection,
+        engine=engine,
+        parallel=args.parallel,
+        progress_mode=getattr(args, "progress", "auto"),
+        json_report=Path(args.json_report) if getattr(args, "json_report", None) else None,
+    )
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    return commands.changes(_fleet_run(args), args.command)
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    as_of = commands.check_as_of(args.as_of)
+    return commands.rotate(_fleet_run(args), as_of, args.dry_run)
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    as_of = commands.check_as_of(args.as_of)
+    return commands.secrets(_fleet_run(args), as_of, args.json)
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    return commands.drift(_fleet_run(args))
+
+
+def _new(args: argparse.Namespace) -> int:
+    from components.fleet.project import Project
+    from components.fleet.scaffold import NewOrganization, scaffold
+
+    if args.stack_dir:
+        stack_dir = Path(args.stack_dir)
+    else:
+        project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
+        stack_dir = project.stack_dir
+    fields = {key: value for key, value in vars(args).items() if key in NewOrganization.__dataclass_fields__}
+    new = NewOrganization(**fields)
+    target = stack_dir / f"Pulumi.{new.name}.yaml"
+    shown = os.path.relpath(target) if not os.path.relpath(target).startswith("..") else str(target)
+    done = scaffold(new, stack_dir, shown, write=not args.print)
+    if args.print:
+        print(done.text, end="")
+        return 0
+    print(f"wrote {shown}")
+    for step in done.next_steps:
+        print(f"next: {step}")
+    return 0
+
+
+def _selection_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("selection (combined: changed files, then names, then the shard)")
+    group.add_argument(
+        "--stack",
+        action="append",
+        metavar="NAME_OR_GLOB",
+        help="a stack name or glob such as 'acme-*' (repeatable; default: every stack file)",
+    )
+    group.add_argument(
+        "--changed-since", metavar="REV", help="only stacks whose files changed since REV (git)"
+    )
+    group.add_argument(
+        "--until", metavar="REV", help="with --changed-since: compare REV...UNTIL, not the work tree"
+    )
+    group.add_argument(
+        "--shard", metavar="I/N", help="part I of N (1-based, round robin by name), for CI matrices"
+    )
+    group.add_argument(
+        "--project-dir", help="the folder with Pulumi.yaml (default: found from the cwd upwards)"
+    )
+    engine = parent.add_argument_group("engine")
+    engine.add_argument(
+        "--backend",
+        metavar="URL",
+        help="state backend: file://, s3://, azblob://, gs://, https://api.pulumi.com "
+        "(default: $PULUMI_BACKEND_URL, else .pulumi-state/ in the project)",
+    )
+    engine.add_argument(
+        "--secrets-provider",
+        default="passphrase",
+        help="for stacks created on first use: passphrase (default), awskms://, azurekeyvault://, gcpkms://",
+    )
+    engine.add_argument("--parallel", type=int, default=4, metavar="N", help="stacks at a time (default 4)")
+    return parent
+
+
+def _report_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json-report", metavar="FILE", help="also write a machine-readable report")
+    parent.add_argument(
+        "--progress",
+        choices=("auto", "live", "plain"),
+        default="auto",
+        help="live lines on a terminal, plain lines otherwise (auto)",
+    )
+    return parent
+
+
+def _new_parser(commands: argparse._SubParsersAction) -> None:
+    new = commands.add_parser(
+        "new",
+        help="scaffold a stack file for a new organization",
+        description="Write stacks/Pulumi.<name>.yaml from flags, validated first; never overwrites.",
+    )
+    new.add_argument("name", help="organization (and stack) name: lower-case letters, digits, dashes")
+    new.add_argument("--display-name", help="the customer's name as users see it (default: from the name)")
+    new.add_argument("--idp", required=True, choices=("entra", "microsoft", "okta", "oidc"))
+    new.add_argument("--broker", required=True, choices=("keycloak", "workos"))
+    entra = new.add_argument_group("entra / microsoft")
+    entra.add_argument("--tenant-id", help="the tenant's GUID or verified domain")
+    entra.add_argument("--multi-tenant", action="store_true")
+    entra.add_argument("--assign-group", dest="assign_groups", action="append", default=[], metavar="GROUP")
+    entra.add_argument("--assign-user", dest="assign_users", action="append", default=[], metavar="UPN")
+    entra.add_argument(
+        "--groups-claim", help="ApplicationGroup (default), SecurityGroup, All, DirectoryRole, None"
+    )
+    okta = new.add_argument_group("okta")
+    okta.add_argument("--org-url", help="the customer's Okta org, e.g. https://acme.okta.com")
+    okta.add_argument("--okta-group", dest="okta_groups", action="append", default=[], metavar="GROUP")
+    oidc = new.add_argument_group("oidc (generic)")
+    oidc.add_argument("--client-id")
+    oidc.add_argument("--discovery-url", help="ends in /.well-known/openid-configuration")
+    keycloak = new.add_argument_group("keycloak")
+    keycloak.add_argument("--keycloak-url")
+    keycloak.add_argument("--realm")
+    keycloak.add_argument("--alias", help="identity provider alias (default: the organization name)")
+    workos = new.add_argument_group("workos")
+    workos.add_argument("--workos-organization-id", metavar="ORG_ID")
+    workos.add_argument("--workos-redirect-uri", metavar="URL")
+    workos.add_argument("--manual-steps-acknowledged", action="store_true")
+    roles = new.add_argument_group("roles and secret policy")
+    roles.add_argument("--map", dest="mappings", action="append", default=[], metavar="GROUP=ROLE")
+    roles.add_argument("--default-role")
+    roles.add_argument("--lifetime-days", type=int)
+    roles.add_argument("--rotate-after-days", type=int)
+    roles.add_argument("--rotate-before-expiry-days", type=int)
+    new.add_argument("--stack-dir", help="where to write (default: the project's stack folder)")
+    new.add_argument("--project-dir")
+    new.add_argument("--print", action="store_true", help="print the file instead of writing it")
+    new.set_defaults(run=_new)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ssoprov", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ssoprov", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check every stack file; no cloud calls")
     validate.add_argument("files", nargs="*", help="stack files (default: all in --stack-dir)")
     validate.add_argument("--stack-dir", default="stacks")
     validate.set_defaults(run=_validate)
+
+    selection, report = _selection_options(), _report_options()
+    for name, text in (
+        ("preview", "preview the selected stacks (validated first)"),
+        ("up", "apply the selected stacks (validated first); creates stacks on first use"),
+    ):
+        command = commands.add_parser(name, help=text, parents=[selection, report])
+        command.set_defaults(run=_changes)
+    rotate = commands.add_parser(
+        "rotate", help="rotate the client secrets that are due, with `up`", parents=[selection, report]
+    )
+    rotate.add_argument("--as-of", metavar="YYYY-MM-DD", help="plan as of this date (today or later)")
+    rotate.add_argument(
+        "--dry-run", action="store_true", help="list the stacks that would rotate; change nothing"
+    )
+    rotate.set_defaults(run=_rotate)
+    secrets = commands.add_parser("secrets", help="client-secret expiry report", parents=[selection])
+    secrets.add_argument("--as-of", metavar="YYYY-MM-DD", help="days left and due-ness as of this date")
+    secrets.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    secrets.add_argument("--json-report", metavar="FILE", help="also write the JSON report to a file")
+    secrets.set_defaults(run=_secrets)
+    drift = commands.add_parser(
+        "drift",
+        help="report out-of-band changes (refresh, preview only); exit 1 on drift",
+        parents=[selection, report],
+    )
+    drift.set_defaults(run=_drift)
+    _new_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    from components.errors import ProvisionerError
+    from components.fleet.project import ProjectError
+    from components.spec.problems import InvalidSpec
+
+    try:
+        return args.run(args)
+    except InvalidSpec as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except ProjectError as exc:
+        print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ProvisionerError as exc:
+        print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

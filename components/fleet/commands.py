@@ -1,0 +1,394 @@
+"""The fleet commands of `ssoprov`: preview, up, rotate, secrets, drift, new.
+
+Every command runs in the same order: select stacks, validate their files (an invalid stack is
+reported and never reaches the engine), run one worker per stack with bounded parallelism,
+print a summary table on stdout (progress goes to stderr), optionally write a JSON report, and
+exit 1 if any stack failed, was invalid or drifted (2 for usage errors, such as a --stack pattern
+matching nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from pulumi import automation as auto
+
+from components.clock import AS_OF_VARIABLE
+from components.fleet import operations
+from components.fleet.engine import display_url, with_env
+from components.fleet.operations import StackJob
+from components.fleet.progress import Progress, progress_for
+from components.fleet.project import Project, ProjectError
+from components.fleet.report import (
+    FAILED,
+    INVALID,
+    NOT_DEPLOYED,
+    SUCCEEDED,
+    RunReport,
+    StackOutcome,
+    Step,
+    change_table,
+    format_table,
+    now,
+    summary_line,
+)
+from components.fleet.runner import run_each
+from components.fleet.secrets import SecretStatus, planning_now, secret_status
+from components.fleet.selection import Selection
+from components.spec.loading import load_stack_file, validate_stack_files
+from components.spec.models import OrganizationSpec
+from components.workspace import Engine
+
+ROTATED = "rotated"
+DUE = "due"
+NOT_DUE = "not-due"
+NOT_MANAGED = "not-managed"
+
+
+@dataclass
+class FleetRun:
+    """What every fleet command shares: the project, the chosen stacks, the engine, how to report."""
+
+    project: Project
+    selection: Selection
+    engine: Engine
+    parallel: int = 4
+    progress_mode: str = "auto"
+    json_report: Path | None = None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+    def prepare(
+        self, *, need_valid: bool = True
+    ) -> tuple[list[tuple[StackJob, OrganizationSpec | None]], list[StackOutcome]]:
+        """Jobs for the selected stacks, and the outcomes of those whose files do not validate.
+
+        The whole fleet is validated (organization names must be unique across it), but only the
+        selected stacks' problems count. Problems are printed as file + key + fix lines.
+        """
+        every = self.project.stacks()
+        problems = (
+            validate_stack_files([Path(self.project.relative(ref.file)) for ref in every]) if every else []
+        )
+        by_file: dict[str, list[str]] = {}
+        for problem in problems:
+            by_file.setdefault(problem.file, []).append(str(problem))
+        jobs: list[tuple[StackJob, OrganizationSpec | None]] = []
+        invalid: list[StackOutcome] = []
+        for ref in self.selection.stacks:
+            file = self.project.relative(ref.file)
+            spec, _, _ = load_stack_file(ref.file)
+            found = by_file.get(file, [])
+            organization = spec.name if spec else None
+            if found and need_valid:
+                for line in found:
+                    self.say(line)
+                invalid.append(StackOutcome(ref.name, file, INVALID, organization, errors=found))
+                continue
+            jobs.append((StackJob(ref.name, file, organization, self.engine), spec))
+        return jobs, invalid
+
+    def header(self, command: str, count: int) -> None:
+        self.say(
+            f"ssoprov {command}: {count} stack(s) ({self.selection.described}), "
+            f"parallel {self.parallel}, backend {display_url(self.engine.backend_url)}"
+        )
+
+    def finish(self, report: RunReport, table: str) -> int:
+        print(table, file=self.out, flush=True)
+        if self.json_report:
+            report.write_json(self.json_report)
+            self.say(f"JSON report: {self.json_report}")
+        return report.exit_code
+
+    def report(
+        self, command: str, outcomes: list[StackOutcome], started: datetime, **extra: object
+    ) -> RunReport:
+        return RunReport(
+            command=command,
+            outcomes=sorted(outcomes, key=lambda outcome: outcome.stack),
+            started=started,
+            finished=now(),
+            selection=self.selection.described,
+            backend=display_url(self.engine.backend_url),
+            removed=self.selection.removed,
+            extra=dict(extra),
+        )
+
+    def run_jobs(
+        self, action: str, jobs: list[StackJob], work: Callable[[StackJob, Progress], StackOutcome]
+    ) -> list[StackOutcome]:
+        progress = progress_for([job.stack for job in jobs], self.progress_mode, self.err)
+        try:
+            return run_each(
+                jobs,
+                lambda job: work(job, progress),
+                parallel=self.parallel,
+                describe=lambda job: (job.stack, job.file),
+            )
+        finally:
+            progress.close()
+
+    def deployed(self, command: auto.PulumiCommand) -> set[str]:
+        return operations.list_stacks(self.engine, command)
+
+
+def changes(run: FleetRun, command: str) -> int:
+    """preview / up over the selection."""
+    started = now()
+    prepared, invalid = run.prepare()
+    jobs = [job for job, _ in prepared]
+    run.header(command, len(jobs) + len(invalid))
+    work = operations.up if command == "up" else operations.preview
+    outcomes = run.run_jobs(command, jobs, work) + invalid
+    report = run.report(command, outcomes, started)
+    return run.finish(report, change_table(report))
+
+
+def drift(run: FleetRun) -> int:
+    """A refresh in preview-only mode per deployed stack: out-of-band changes, nothing written."""
+    started = now()
+    prepared, _ = run.prepare(need_valid=False)
+    run.header("drift", len(prepared))
+    deployed = run.deployed(auto.PulumiCommand())
+    jobs = [job for job, _ in prepared if job.stack in deployed]
+    absent = [
+        StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
+        for job, _ in prepared
+        if job.stack not in deployed
+    ]
+    outcomes = run.run_jobs("drift", jobs, operations.drift) + absent
+    report = run.report("drift", outcomes, started)
+    rows = []
+    for outcome in report.outcomes:
+        found = "; ".join(_drift_text(step) for step in outcome.steps)
+        rows.append([outcome.stack, outcome.status, found or outcome.note()])
+    table = format_table(("stack", "result", "out-of-band changes"), rows)
+    return run.finish(report, f"{table}\n{summary_line(report)}")
+
+
+def _drift_text(step: Step) -> str:
+    if step.op == "delete":
+        return f"{step.name} ({step.type}) deleted"
+    return f"{step.name} ({step.type}) changed" + (f": {', '.join(step.diffs)}" if step.diffs else "")
+
+
+def _as_of_env(as_of: date | None) -> dict[str, str]:
+    return {AS_OF_VARIABLE: as_of.isoformat()} if as_of else {}
+
+
+def _statuses(
+    run: FleetRun, prepared: list[tuple[StackJob, OrganizationSpec | None]], moment: datetime
+) -> tuple[list[tuple[StackJob, SecretStatus]], list[StackOutcome]]:
+    """Each deployed stack's secret status, read from its state; outcomes for the others."""
+    command = auto.PulumiCommand()
+    deployed = run.deployed(command)
+    others: list[StackOutcome] = []
+    readable: list[tuple[StackJob, OrganizationSpec]] = []
+    for job, spec in prepared:
+        if job.stack not in deployed:
+            others.append(StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization))
+        elif spec is not None:
+            readable.append((job, spec))
+    found: dict[str, SecretStatus] = {}
+
+    def read(item: tuple[StackJob, OrganizationSpec]) -> StackOutcome:
+        job, spec = item
+        deployment = operations.read_state(job.engine, job.stack, command)
+        found[job.stack] = secret_status(job.stack, spec, deployment, moment)
+        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization)
+
+    outcomes = run_each(
+        readable, read, parallel=run.parallel, describe=lambda item: (item[0].stack, item[0].file)
+    )
+    others.extend(outcome for outcome in outcomes if outcome.status == FAILED)
+    return [(job, found[job.stack]) for job, _ in readable if job.stack in found], others
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment else "-"
+
+
+def _day(timestamp: str | None) -> str:
+    return timestamp[:10] if timestamp else "-"
+
+
+def secrets(run: FleetRun, as_of: date | None, as_json: bool) -> int:
+    """The expiry report: every selected stack's client secret, its expiry and rotation date."""
+    started = now()
+    moment = planning_now(as_of)
+    prepared, invalid = run.prepare()
+    statuses, others = _statuses(run, prepared, moment)
+    outcomes = invalid + others
+    for job, status in statuses:
+        state = NOT_MANAGED if not status.managed else DUE if status.due else NOT_DUE
+        outcomes.append(
+            StackOutcome(
+                job.stack, job.file, state, job.organization, details={"secret": status.to_json(moment)}
+            )
+        )
+    report = run.report("secrets", outcomes, started, asOf=moment.isoformat(timespec="seconds"))
+    if as_json:
+        document = report.to_json()
+        document["secrets"] = [
+            status.to_json(moment) for _, status in sorted(statuses, key=lambda s: s[0].stack)
+        ]
+        print(json.dumps(document, indent=2), file=run.out)
+        if run.json_report:
+            report.write_json(run.json_report)
+        return report.exit_code
+    rows = []
+    by_stack = {job.stack: status for job, status in statuses}
+    for outcome in report.outcomes:
+        status = by_stack.get(outcome.stack)
+        if status is None:
+            rows.append(
+                [
+                    outcome.stack,
+                    outcome.organization or "-",
+                    "-",
+                    "-",
+                    "",
+                    "-",
+                    outcome.status,
+                    outcome.note(),
+                ]
+            )
+            continue
+        days = status.days_left(moment)
+        expiry = _date(status.expires_at) + (" (notional)" if status.notional_expiry else "")
+        due = "yes" if status.due else "no" if status.managed else "-"
+        rows.append(
+            [
+                outcome.stack,
+                status.organization,
+                status.idp,
+                expiry,
+                "" if days is None else days,
+                _date(status.due_at),
+                due,
+                status.due_reason or status.note,
+            ]
+        )
+    headers = (
+        "stack",
+        "organization",
+        "idp",
+        "secret expires",
+        "days left",
+        "rotation due",
+        "due now",
+        "note",
+    )
+    table = format_table(headers, rows, right=(4,))
+    return run.finish(report, f"as of {moment:%Y-%m-%d}\n{table}\n{summary_line(report)}")
+
+
+def rotate(run: FleetRun, as_of: date | None, dry_run: bool) -> int:
+    """Find the secrets due (as of --as-of) and rotate exactly those stacks with `up`."""
+    started = now()
+    moment = planning_now(as_of)
+    prepared, invalid = run.prepare()
+    statuses, others = _statuses(run, prepared, moment)
+    due = [(job, status) for job, status in statuses if status.due]
+    run.say(
+        f"ssoprov rotate: {len(due)} of {len(statuses)} deployed stack(s) have a secret due as of "
+        f"{moment:%Y-%m-%d} ({run.selection.described})"
+    )
+    for job, status in due:
+        run.say(f"  {job.stack}: {status.due_reason}")
+    outcomes = invalid + others
+    for job, status in statuses:
+        if not status.due:
+            state = NOT_MANAGED if not status.managed else NOT_DUE
+            outcomes.append(
+                StackOutcome(
+                    job.stack, job.file, state, job.organization, details={"secret": status.to_json(moment)}
+                )
+            )
+    before = {job.stack: status for job, status in due}
+    if dry_run:
+        outcomes += [
+            StackOutcome(
+                job.stack, job.file, DUE, job.organization, details={"secret": status.to_json(moment)}
+            )
+            for job, status in due
+        ]
+    else:
+        rotation_jobs = [
+            StackJob(job.stack, job.file, job.organization, with_env(job.engine, **_as_of_env(as_of)))
+            for job, _ in due
+        ]
+        specs = {job.stack: spec for job, spec in prepared}
+        command = auto.PulumiCommand()
+
+        def rotate_one(job: StackJob, progress: Progress) -> StackOutcome:
+            outcome = operations.up(job, progress, message="ssoprov rotate")
+            if outcome.status != SUCCEEDED:
+                return outcome
+            spec = specs[job.stack]
+            assert spec is not None
+            after = secret_status(
+                job.stack, spec, operations.read_state(job.engine, job.stack, command), moment
+            )
+            old = before[job.stack]
+            outcome.details = {"secret": after.to_json(moment), "previous": old.to_json(moment)}
+            if after.secret_id and after.secret_id != old.secret_id:
+                outcome.status = ROTATED
+            else:
+                outcome.status = FAILED
+                outcome.errors.append(
+                    f"up succeeded but the client secret {old.resource} was not replaced "
+                    f"(still {old.secret_id}). Fix: check the stack's clientSecret policy and that the "
+                    f"provider process sees {AS_OF_VARIABLE}"
+                )
+            return outcome
+
+        outcomes += run.run_jobs("rotate", rotation_jobs, rotate_one)
+    report = run.report(
+        "rotate", outcomes, started, asOf=moment.isoformat(timespec="seconds"), dryRun=dry_run
+    )
+    rows = []
+    for outcome in report.outcomes:
+        secret = outcome.details.get("secret") or {}
+        previous = outcome.details.get("previous")
+        before, after = (previous, secret) if previous else (secret, {})
+        rows.append(
+            [
+                outcome.stack,
+                outcome.status,
+                before.get("reason") or "",
+                _day(before.get("secretExpiresAt")),
+                _day(after.get("secretExpiresAt")),
+                outcome.note(),
+            ]
+        )
+    table = format_table(("stack", "result", "why due", "expiry before", "expiry after", "note"), rows)
+    return run.finish(report, f"{table}\n{summary_line(report)}")
+
+
+def check_as_of(text: str | None) -> date | None:
+    """--as-of YYYY-MM-DD: today or later (rotation can be brought forward, never skipped)."""
+    if not text:
+        return None
+    try:
+        moment = date.fromisoformat(text)
+    except ValueError:
+        raise ProjectError(
+            f"--as-of {text!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2027-03-01"
+        ) from None
+    if moment < datetime.now(UTC).date():
+        raise ProjectError(
+            f"--as-of {text} is in the past; rotation can only be brought forward. "
+            "Fix: give today's date or a later one, or leave --as-of out"
+        )
+    return moment
