@@ -121,8 +121,8 @@ async def _create(props: Mapping[str, Any]) -> ClientSecret:
         raise ProvisionerError(
             f"Okta: creating a client secret for app {app_id}: the app already has {len(existing)} "
             f"secrets ({listed}) and Okta allows {MAX_SECRETS}. In the Okta admin console, deactivate "
-            "and delete the one that is not this stack's (stack output secretId), then run `pulumi up` "
-            "again"
+            "and delete the one that is not this stack's (the stack's own is the client secret "
+            "resource's `secret_id` in `pulumi stack export`), then run `pulumi up` again"
         )
     secret = await client.create_secret(app_id)
     if initial is not None:

@@ -13,8 +13,8 @@ then `pulumi up --yes` (with the same SSOPROV_AS_OF, so the rotation completes).
 
 Okta: the resumed rotation's create fails, because Okta allows two secrets per app, with an
 error asking the operator to deactivate and delete the secret that is not the stack's. The test
-does that step through the Okta API (the stack's secret id read from `pulumi stack export`; the
-error names a stack output `secretId` that the stack does not have, reported) and converges.
+does that step through the Okta API (the stack's secret id read from `pulumi stack export`, as
+the error says) and converges.
 Entra: the rotation completes but the orphaned password stays on the app, silently (xfail,
 strict, reported).
 """
@@ -136,6 +136,7 @@ def test_okta_rotation_killed_after_the_new_secret_converges_with_one_secret(
     code, refused = rotate(project)
     assert code != 0
     assert "the app already has 2 secrets" in refused
+    assert "`secret_id` in `pulumi stack export`" in refused
     assert "deactivate and delete the one that is not this stack's" in refused
     stacks_secret = stack_resource_id(project, "okta:ClientSecret")
     (orphan,) = [s.id for s in sandbox.okta.store.secrets(app_id) if s.id != stacks_secret]
