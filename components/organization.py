@@ -9,14 +9,14 @@ from components.identity import IdpConnectionInfo
 from components.spec.models import OrganizationSpec
 
 
-def _broker_for(spec: OrganizationSpec) -> Broker:
+def _broker_for(spec: OrganizationSpec, stack_file: str) -> Broker:
     if spec.broker.kind == "keycloak":
         from components.brokers.keycloak.broker import KeycloakBroker
 
         return KeycloakBroker(spec)
     from components.brokers.workos.broker import WorkosBroker
 
-    return WorkosBroker(spec)
+    return WorkosBroker(spec, stack_file=stack_file)
 
 
 class Organization(pulumi.ComponentResource):
@@ -33,7 +33,7 @@ class Organization(pulumi.ComponentResource):
     ) -> None:
         super().__init__("ssoprov:index:Organization", name, None, opts)
         self.spec = spec
-        broker = _broker_for(spec)
+        broker = _broker_for(spec, stack_file)
         self.redirect_uri = broker.redirect_uri()
         self.idp = self._identity_provider(spec, stack_file, oidc_client_secret)
         rules = [

@@ -31,6 +31,9 @@ class _Mocks(pulumi.runtime.Mocks):
         return {}
 
 
+STACK_FILE = "stacks/Pulumi.initech-oidc.yaml"
+
+
 @pytest.fixture
 def pulumi_mocks() -> Iterator[_Mocks]:
     """Mocks for this module's tests only; the runtime's globals are reset afterwards.
@@ -94,16 +97,16 @@ def test_manual_work_must_be_acknowledged_before_anything_is_created(
     idp: dict, extra: dict, named: str
 ) -> None:
     with pytest.raises(pulumi.RunError) as raised:
-        WorkosBroker(organization(idp, **extra))
+        WorkosBroker(organization(idp, **extra), stack_file=STACK_FILE)
     message = str(raised.value)
-    assert ACK_KEY in message and "Pulumi.stack.yaml" in message
+    assert ACK_KEY in message and message.startswith(f"{STACK_FILE}: ")
     assert "WorkOS offers no API for" in message and named in message
     assert "set broker.manualStepsAcknowledged: true" in message
 
 
 def test_nothing_to_acknowledge_without_mappings() -> None:
     assert manual_needs(organization(OIDC)) == []
-    assert WorkosBroker(organization(OIDC)).redirect_uri() == REDIRECT
+    assert WorkosBroker(organization(OIDC), stack_file=STACK_FILE).redirect_uri() == REDIRECT
 
 
 @pulumi.runtime.test
@@ -111,7 +114,9 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
     spec = organization(OIDC, ack=True, **MAPPINGS)
     rules = [RoleRule("Engineering", pulumi.Output.from_input("grp-engineering"), "developer")]
     parent = pulumi.ComponentResource("test:index:Parent", "parent")
-    connection = WorkosBroker(spec).connect(connection_info("oidc"), rules, "member", parent)
+    connection = WorkosBroker(spec, stack_file=STACK_FILE).connect(
+        connection_info("oidc"), rules, "member", parent
+    )
 
     def check(steps: list[str]) -> None:
         assert len(steps) == 2
@@ -130,7 +135,9 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
 def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret(pulumi_mocks: _Mocks) -> pulumi.Output:
     spec = organization(MICROSOFT, ack=True, defaultRole="member")
     parent = pulumi.ComponentResource("test:index:Parent", "parent-ms")
-    connection = WorkosBroker(spec).connect(connection_info("microsoft"), [], "member", parent)
+    connection = WorkosBroker(spec, stack_file=STACK_FILE).connect(
+        connection_info("microsoft"), [], "member", parent
+    )
 
     def check(values: list[str]) -> None:
         connection_id, *steps = values

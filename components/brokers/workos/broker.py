@@ -28,14 +28,14 @@ DASHBOARD = "WorkOS dashboard"
 class WorkosBroker:
     """Implements `components.brokers.base.Broker` for WorkOS."""
 
-    def __init__(self, spec: OrganizationSpec) -> None:
+    def __init__(self, spec: OrganizationSpec, *, stack_file: str) -> None:
         if not isinstance(spec.broker, WorkosBrokerSpec):
             raise TypeError(f"WorkosBroker needs a broker of kind workos, not {spec.broker.kind}")
         self._spec = spec
         self._broker: WorkosBrokerSpec = spec.broker
         needs = manual_needs(spec)
         if needs and not self._broker.manual_steps_acknowledged:
-            raise pulumi.RunError(_unacknowledged_message(needs))
+            raise pulumi.RunError(_unacknowledged_message(needs, stack_file))
 
     def redirect_uri(self) -> str:
         return self._broker.redirect_uri
@@ -87,14 +87,12 @@ def manual_needs(spec: OrganizationSpec) -> list[str]:
     return needs
 
 
-def _unacknowledged_message(needs: list[str]) -> str:
-    from components.program import stack_file
-
+def _unacknowledged_message(needs: list[str], stack_file: str) -> str:
     return (
-        f"{stack_file()}: {ACK_KEY}: WorkOS offers no API for {' or '.join(needs)}, so they cannot be "
+        f"{stack_file}: {ACK_KEY}: WorkOS offers no API for {' or '.join(needs)}, so they cannot be "
         "provisioned; someone must enter them in the WorkOS dashboard by hand. Nothing was created at "
         "WorkOS or at the identity provider. "
-        f"Fix: set broker.manualStepsAcknowledged: true under ssoprov:organization in {stack_file()}; "
+        f"Fix: set broker.manualStepsAcknowledged: true under ssoprov:organization in {stack_file}; "
         "after `pulumi up`, the stack output manualSteps lists exactly what to enter"
     )
 
