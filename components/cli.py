@@ -240,7 +240,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drift.set_defaults(run=_drift)
     _new_parser(commands)
+    verify = commands.add_parser(
+        "verify-login",
+        help="sign a user in through the broker (Keycloak) and report roles and claims",
+        description="The password is read from SSOPROV_VERIFY_PASSWORD, or asked for on a terminal.",
+    )
+    verify.add_argument("stack_file", help="the organization's stack file (Pulumi.<org>.yaml)")
+    verify.add_argument("--user", required=True, help="the login name at the identity provider")
+    verify.add_argument(
+        "--prepare",
+        action="store_true",
+        help="create the realm's verification client first (admin credentials)",
+    )
+    verify.set_defaults(run=_verify_login)
     return parser
+
+
+def _verify_login(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    from components.spec.loading import load_stack_file
+    from components.verify_login import prepare_realm, report_lines, verify_login
+
+    spec, _, problems = load_stack_file(Path(args.stack_file))
+    if spec is None or problems:
+        for problem in problems:
+            print(problem)
+        return 1
+    if spec.broker.kind != "keycloak":
+        print(
+            f"{args.stack_file}: verify-login drives Keycloak sign-ins; "
+            f"this organization's broker is {spec.broker.kind}"
+        )
+        return 2
+    password = os.environ.get("SSOPROV_VERIFY_PASSWORD") or getpass.getpass(f"password for {args.user}: ")
+    if args.prepare:
+        asyncio.run(prepare_realm(spec.broker.url, spec.broker.realm))
+    report = verify_login(
+        spec.broker.url, spec.broker.realm, spec.broker_alias, login=args.user, password=password
+    )
+    print("\n".join(report_lines(report)))
+    return 0 if report.signed_in else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -230,3 +230,13 @@ def _finish(send: Any, realm_url: str, login: str, query: dict[str, list[str]], 
     access = _unverified_claims(tokens["access_token"])
     roles = sorted(access.get("realm_access", {}).get("roles", []))
     return LoginReport(login, True, "signed in", claims=claims, roles=roles)
+
+
+def report_lines(report: LoginReport) -> list[str]:
+    """What the command prints: the outcome, then the claims a connection check cares about."""
+    if not report.signed_in:
+        return [f"{report.user}: not signed in: {report.detail}"]
+    keep = ("sub", "preferred_username", "email", "given_name", "family_name", "name")
+    lines = [f"{report.user}: signed in; realm roles: {', '.join(report.roles) or '(none)'}"]
+    lines += [f"  {claim}: {report.claims[claim]}" for claim in keep if claim in report.claims]
+    return lines

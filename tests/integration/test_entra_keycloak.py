@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
+from components.cli import main
 from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import entra_organization, stack_config
+from tests.integration.rotation import rotate_while_signing_in
 from tests.support.projects import StackProject
 
 
@@ -65,3 +69,39 @@ def test_dropping_the_email_claim_in_the_spec_drops_it_at_the_broker(
     assert not first_time.signed_in
     assert "token lacks email" in first_time.detail
     assert "given_name" not in first_time.detail and "family_name" not in first_time.detail
+
+
+def test_rotation_never_breaks_sign_in(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    project = stack_project(
+        "acme", stack_config(entra_organization(sandbox, realm)), env=sandbox.engine_env()
+    )
+    project.stack.up(show_secrets=False)
+
+    rotate_while_signing_in(
+        project, sandbox, realm, login="alice@contoso.example", secret_resource="acme-entra-client-secret"
+    )
+
+
+def test_verify_login_command_reports_roles_and_refusals(
+    sandbox: LocalSandbox,
+    realm: str,
+    stack_project: Callable[..., StackProject],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = stack_project(
+        "acme", stack_config(entra_organization(sandbox, realm)), env=sandbox.engine_env()
+    )
+    project.stack.up(show_secrets=False)
+    monkeypatch.setenv("SSOPROV_VERIFY_PASSWORD", SANDBOX_USER_PASSWORD)
+
+    assert main(["verify-login", str(project.stack_file), "--user", "alice@contoso.example"]) == 0
+    signed_in = capsys.readouterr().out
+    assert main(["verify-login", str(project.stack_file), "--user", "erin@contoso.example"]) == 1
+    refused = capsys.readouterr().out
+
+    assert "alice@contoso.example: signed in; realm roles:" in signed_in and "developer" in signed_in
+    assert "email: alice@contoso.example" in signed_in
+    assert "erin@contoso.example: not signed in:" in refused and "AADSTS50105" in refused

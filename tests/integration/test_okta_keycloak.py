@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import okta_organization, stack_config
-from tests.integration.steps import StepLog
+from tests.integration.rotation import rotate_while_signing_in
 from tests.support.projects import StackProject
 
 
@@ -53,32 +51,7 @@ def test_rotation_updates_the_broker_between_new_and_old_secret_and_never_breaks
         "globex", stack_config(okta_organization(sandbox, realm)), env=sandbox.engine_env()
     )
     project.stack.up(show_secrets=False)
-    old_secret = project.stack.outputs()["clientSecret"].value
 
-    results: list[LoginReport] = []
-    stop = threading.Event()
-
-    def keep_signing_in() -> None:
-        while not stop.is_set():
-            results.append(sign_in(sandbox, realm, "alice@acme.example"))
-
-    steps = StepLog()
-    signer = threading.Thread(target=keep_signing_in)
-    signer.start()
-    project.stack.workspace.env_vars["SSOPROV_AS_OF"] = (datetime.now(UTC) + timedelta(days=200)).isoformat()
-    try:
-        project.stack.up(show_secrets=False, on_event=steps)
-    finally:
-        del project.stack.workspace.env_vars["SSOPROV_AS_OF"]
-        stop.set()
-        signer.join()
-
-    assert (
-        steps.index("create-replacement", "globex-okta-client-secret")
-        < steps.index("update", "globex-keycloak-identity-provider")
-        < steps.index("delete-replaced", "globex-okta-client-secret")
+    rotate_while_signing_in(
+        project, sandbox, realm, login="alice@acme.example", secret_resource="globex-okta-client-secret"
     )
-    assert results, "no sign-in ran during the rotation"
-    assert all(result.signed_in for result in results), [r.detail for r in results if not r.signed_in]
-    assert project.stack.outputs()["clientSecret"].value != old_secret
-    assert sign_in(sandbox, realm, "alice@acme.example").signed_in
