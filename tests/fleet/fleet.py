@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ class Run:
     code: int
     stdout: str
     stderr: str
+    seconds: float = 0.0
 
     def json_report(self, path: Path) -> dict[str, Any]:
         return json.loads(path.read_text())
@@ -125,6 +127,7 @@ class FleetProject:
 
     def ssoprov(self, *args: str, timeout: float = 600) -> Run:
         """`ssoprov ARGS` in the project folder, as a separate process (stdout is not a terminal)."""
+        started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "components.cli", *args],
             cwd=self.root,
@@ -133,7 +136,10 @@ class FleetProject:
             text=True,
             timeout=timeout,
         )
-        return Run(done.returncode, done.stdout, done.stderr)
+        run = Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+        if os.environ.get("SSOPROV_TEST_TIMINGS"):
+            print(f"ssoprov {' '.join(args)}: exit {run.code} in {run.seconds:.1f}s", file=sys.stderr)
+        return run
 
     def engine(self) -> Engine:
         """The engine ssoprov uses by default here, for direct Automation API checks."""
