@@ -45,7 +45,6 @@ from components.spec.loading import load_stack_file, validate_stack_files
 from components.spec.models import OrganizationSpec
 from components.workspace import Engine
 
-TENANT_VARIABLE = "AZURE_TENANT_ID"
 ROTATED = "rotated"
 DUE = "due"
 NOT_DUE = "not-due"
@@ -95,7 +94,7 @@ class FleetRun:
                     self.say(line)
                 invalid.append(StackOutcome(ref.name, file, INVALID, organization, errors=found))
                 continue
-            jobs.append((StackJob(ref.name, file, organization, stack_engine(self.engine, spec)), spec))
+            jobs.append((StackJob(ref.name, file, organization, self.engine), spec))
         return jobs, invalid
 
     def header(self, command: str, count: int) -> None:
@@ -141,15 +140,6 @@ class FleetRun:
 
     def deployed(self, command: auto.PulumiCommand) -> set[str]:
         return operations.list_stacks(self.engine, command)
-
-
-def stack_engine(engine: Engine, spec: OrganizationSpec | None) -> Engine:
-    """The engine for one stack. An Entra or Microsoft OAuth stack's provider processes get
-    AZURE_TENANT_ID = the spec's tenantId, so azure-identity's credential (environment, workload
-    identity) asks for tokens in that stack's tenant, never in whichever tenant the CI job's
-    environment happens to name: one run can cover customers in many tenants."""
-    tenant = getattr(spec.identity_provider, "tenant_id", None) if spec else None
-    return with_env(engine, **{TENANT_VARIABLE: tenant}) if tenant else engine
 
 
 def changes(run: FleetRun, command: str) -> int:

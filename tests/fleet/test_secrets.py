@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.fleet.commands import check_as_of, stack_engine
+from components.fleet.commands import check_as_of
 from components.fleet.project import ProjectError
 from components.fleet.secrets import planning_now, secret_status
 from components.spec import parse_organization
-from components.workspace import Engine
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 PARENT = "ssoprov:index:Organization"
@@ -140,11 +138,3 @@ def test_as_of_must_be_a_date_from_today_on() -> None:
         check_as_of((today - timedelta(days=1)).isoformat())
     with pytest.raises(ProjectError, match="Fix: write it as YYYY-MM-DD"):
         check_as_of("next tuesday")
-
-
-def test_entra_stacks_run_with_their_own_tenant(tmp_path: Path) -> None:
-    engine = Engine(project_dir=tmp_path, backend_url="file:///state", env={"AZURE_TENANT_ID": "ci-tenant"})
-    entra = stack_engine(engine, spec("entra"))
-    assert entra.env["AZURE_TENANT_ID"] == "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"
-    assert entra.environment()["AZURE_TENANT_ID"] == "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"
-    assert stack_engine(engine, spec("okta")) is engine and stack_engine(engine, None) is engine
