@@ -46,6 +46,7 @@ def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: valid
     selection = select(
         project,
         args.stack or [],
+        exclude=args.exclude or [],
         changed_since=args.changed_since,
         until=args.until,
         shard=Shard.parse(args.shard) if args.shard else None,
@@ -112,7 +113,7 @@ def _new(args: argparse.Namespace) -> int:
 
 def _selection_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("selection (combined: changed files, then names, then the shard)")
+    group = parent.add_argument_group("selection (applied in order: changed files, names, exclusions, shard)")
     group.add_argument(
         "--stack",
         action="append",

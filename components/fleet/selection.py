@@ -1,9 +1,11 @@
 """Which stacks a run covers: names and globs, the files changed between git revisions, a shard.
 
-The three filters compose, in this order: `--changed-since` narrows the fleet to the stack files
-git reports as added or modified; `--stack` patterns narrow it further; `--shard i/n` keeps every
-n-th of what is left. Stack files deleted in the compared range are reported as `removed`: their
-stacks still exist in the backend, and destroying them is left to a person.
+The filters compose, in this order: `--changed-since` narrows the fleet to the stack files git
+reports as added or modified; `--stack` patterns narrow it further and `--exclude` patterns take
+stacks out (so CI jobs can own disjoint sets: `--stack 'globex-*'` in one, `--exclude 'globex-*'`
+in the other); `--shard i/n` keeps every n-th of what is left. Stack files deleted in the
+compared range are reported as `removed`: their stacks still exist in the backend, and destroying
+them is left to a person.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def select(
     project: Project,
     patterns: Sequence[str] = (),
     *,
+    exclude: Sequence[str] = (),
     changed_since: str | None = None,
     until: str | None = None,
     shard: Shard | None = None,
@@ -135,6 +138,10 @@ def select(
             )
         stacks = match_patterns(stacks, patterns)
         described.append(f"matching {' '.join(patterns)}")
+    if exclude:
+        excluded = set(match_patterns(stacks, exclude))
+        stacks = [stack for stack in stacks if stack not in excluded]
+        described.append(f"except {' '.join(exclude)}")
     if shard:
         stacks = shard.pick(stacks)
         described.append(f"shard {shard}")

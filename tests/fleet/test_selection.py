@@ -68,6 +68,14 @@ def test_all_by_default_then_names_and_globs(project: Project) -> None:
     assert select(project, ["*-okta"]).described == "matching *-okta"
 
 
+def test_exclusions_take_stacks_out_after_the_patterns(project: Project) -> None:
+    selection = select(project, ["acme-*", "globex-*"], exclude=["*-okta"])
+    assert names(selection.stacks) == ["acme-entra"]
+    assert selection.described == "matching acme-* globex-*, except *-okta"
+    everything_else = select(project, exclude=["acme-*", "no-such-*"])
+    assert names(everything_else.stacks) == ["globex-okta", "initech-oidc"]
+
+
 def test_a_pattern_matching_nothing_is_refused_with_the_known_stacks(project: Project) -> None:
     with pytest.raises(ProjectError) as refused:
         select(project, ["acme-*", "umbrella-*"])
