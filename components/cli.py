@@ -7,7 +7,8 @@ secrets             client-secret expiry report across the fleet
 drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
 new                 scaffold a stack file for a new organization
 
-Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error.
+Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error; 130 interrupted.
+See docs/fleet.md.
 """
 
 from __future__ import annotations
@@ -119,6 +120,12 @@ def _selection_options() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME_OR_GLOB",
         help="a stack name or glob such as 'acme-*' (repeatable; default: every stack file)",
+    )
+    group.add_argument(
+        "--exclude",
+        action="append",
+        metavar="NAME_OR_GLOB",
+        help="leave out the stacks matching this (repeatable), e.g. the ones another CI job runs",
     )
     group.add_argument(
         "--changed-since", metavar="REV", help="only stacks whose files changed since REV (git)"
@@ -303,6 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProvisionerError as exc:
         print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # The running `pulumi` processes got the same signal and stop cleanly, releasing their locks.
+        print(
+            f"ssoprov {args.command}: interrupted; stacks not finished are left as pulumi left them",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

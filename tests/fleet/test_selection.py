@@ -150,3 +150,16 @@ def test_shard_applies_after_the_other_filters(project: Project) -> None:
     assert names(first.stacks) == ["acme-entra", "globex-okta"]
     assert names(second.stacks) == ["acme-okta"]
     assert first.described == "matching *-okta acme-*, shard 1/2"
+
+
+def test_the_command_line_selects_in_the_same_order(project: Project) -> None:
+    """`ssoprov` parses every selection flag into the same Selection (no engine involved)."""
+    from components.cli import _fleet_run, build_parser
+
+    selection = ["--stack", "*-okta", "--stack", "acme-*", "--exclude", "acme-entra", "--shard", "1/2"]
+    engine = ["--backend", "file:///tmp/unused", "--parallel", "2"]
+    args = build_parser().parse_args(["preview", "--project-dir", str(project.root), *selection, *engine])
+    run = _fleet_run(args)
+    assert names(run.selection.stacks) == ["acme-okta"]
+    assert run.selection.described == "matching *-okta acme-*, except acme-entra, shard 1/2"
+    assert run.engine.backend_url == "file:///tmp/unused" and run.parallel == 2
