@@ -66,7 +66,7 @@ def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: valid
 def _changes(args: argparse.Namespace) -> int:
     from components.fleet import commands
 
-    return commands.changes(_fleet_run(args), args.command)
+    return commands.changes(_fleet_run(args), args.command, refresh=args.refresh)
 
 
 def _rotate(args: argparse.Namespace) -> int:
@@ -227,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("up", "apply the selected stacks (validated first); creates stacks on first use"),
     ):
         command = commands.add_parser(name, help=text, parents=[selection, report])
+        command.add_argument(
+            "--refresh",
+            action="store_true",
+            help="read every resource from its service first, so out-of-band changes are put back",
+        )
         command.set_defaults(run=_changes)
     rotate = commands.add_parser(
         "rotate", help="rotate the client secrets that are due, with `up`", parents=[selection, report]

@@ -142,13 +142,17 @@ class FleetRun:
         return operations.list_stacks(self.engine, command)
 
 
-def changes(run: FleetRun, command: str) -> int:
-    """preview / up over the selection."""
+def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
+    """preview / up over the selection; `refresh` reads the services first (repairs drift)."""
     started = now()
     prepared, invalid = run.prepare()
     jobs = [job for job, _ in prepared]
     run.header(command, len(jobs) + len(invalid))
-    work = operations.up if command == "up" else operations.preview
+    operation = operations.up if command == "up" else operations.preview
+
+    def work(job: StackJob, progress: Progress) -> StackOutcome:
+        return operation(job, progress, refresh=refresh)
+
     outcomes = run.run_jobs(command, jobs, work) + invalid
     report = run.report(command, outcomes, started)
     return run.finish(report, change_table(report))

@@ -187,23 +187,28 @@ def _run(
     return outcome
 
 
-def preview(job: StackJob, progress: Progress, message: str = "ssoprov preview") -> StackOutcome:
+def preview(
+    job: StackJob, progress: Progress, message: str = "ssoprov preview", refresh: bool = False
+) -> StackOutcome:
     tracker = EventTracker(job, progress, planning=True)
 
     def body(tracker: EventTracker) -> StackOutcome:
-        result = job.engine.stack(job.stack).preview(on_event=tracker, color="never", message=message)
+        stack = job.engine.stack(job.stack)
+        result = stack.preview(on_event=tracker, color="never", message=message, refresh=refresh or None)
         changes = Changes.from_summary(result.change_summary)
         return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
 
     return _run(job, "preview", progress, body, tracker)
 
 
-def up(job: StackJob, progress: Progress, message: str = "ssoprov up") -> StackOutcome:
+def up(job: StackJob, progress: Progress, message: str = "ssoprov up", refresh: bool = False) -> StackOutcome:
+    """`pulumi up`; with `refresh`, the state is first refreshed from the services, so what drifted
+    out of band is put back to the spec (without it, the engine compares with the recorded state)."""
     tracker = EventTracker(job, progress)
 
     def body(tracker: EventTracker) -> StackOutcome:
         result = job.engine.stack(job.stack).up(
-            on_event=tracker, color="never", show_secrets=False, message=message
+            on_event=tracker, color="never", show_secrets=False, message=message, refresh=refresh or None
         )
         changes = Changes.from_summary(result.summary.resource_changes)
         return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
@@ -220,7 +225,8 @@ def drift(job: StackJob, progress: Progress) -> StackOutcome:
         result = job.engine.stack(job.stack).preview_refresh(on_event=tracker, color="never")
         changes = Changes.from_summary(result.change_summary)
         status = DRIFTED if tracker.steps or changes.changed else SUCCEEDED
-        return StackOutcome(job.stack, job.file, status, job.organization, changes, tracker.steps)
+        # The drifted resources are the steps; resource counts would read as changes made.
+        return StackOutcome(job.stack, job.file, status, job.organization, None, tracker.steps)
 
     return _run(job, "drift check", progress, body, tracker)
 

@@ -202,7 +202,8 @@ def summary_line(report: RunReport) -> str:
         f"{totals[key]} {key}" for key in ("created", "updated", "replaced", "deleted") if totals[key]
     )
     seconds = (report.finished - report.started).total_seconds()
-    line = f"{report.command}: {totals['stacks']} stacks ({statuses or 'none'})"
+    count = totals["stacks"]
+    line = f"{report.command}: {count} stack{'' if count == 1 else 's'} ({statuses or 'none'})"
     if changes:
         line += f"; resources {changes}"
     line += f"; {seconds:.1f}s"

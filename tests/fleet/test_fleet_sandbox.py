@@ -218,7 +218,15 @@ def test_drift_finds_a_redirect_uri_changed_in_the_graph_standin(fleet: Fleet) -
     assert any("redirect" in diff for diff in step["diffs"]), step
     assert {entry["status"] for name, entry in report.items() if name != DRIFTING} == {"succeeded"}
     # Preview only: the edit is still in the stand-in, nothing was put back.
-    assert graph.get_application(application["id"])["web"]["redirectUris"] == [
-        "https://portal.example/edited"
-    ]
-    assert redirects != ["https://portal.example/edited"]
+    edited = ["https://portal.example/edited"]
+    assert graph.get_application(application["id"])["web"]["redirectUris"] == edited != redirects
+
+    # A plain up compares with the recorded state and sees nothing; up --refresh puts it back.
+    repaired = fleet.project.ssoprov(
+        "up", "--refresh", "--stack", DRIFTING, "--json-report", str(fleet.reports / "repair.json")
+    )
+    assert repaired.code == 0, repaired.stdout + repaired.stderr
+    [step] = fleet.report("repair.json")[DRIFTING]["steps"]
+    assert (step["op"], step["type"]) == ("update", "entra:Application")
+    assert graph.get_application(application["id"])["web"]["redirectUris"] == redirects
+    assert fleet.project.ssoprov("drift", "--stack", DRIFTING).code == 0
