@@ -9,6 +9,7 @@ matching nothing).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -76,12 +77,11 @@ class FleetRun:
         selected stacks' problems count. Problems are printed as file + key + fix lines.
         """
         every = self.project.stacks()
-        problems = (
-            validate_stack_files([Path(self.project.relative(ref.file)) for ref in every]) if every else []
-        )
         by_file: dict[str, list[str]] = {}
-        for problem in problems:
-            by_file.setdefault(problem.file, []).append(str(problem))
+        for problem in validate_stack_files([ref.file for ref in every]) if every else []:
+            # Read by absolute path (any cwd), shown as the program shows it: stacks/Pulumi.<x>.yaml.
+            shown = dataclasses.replace(problem, file=self.project.relative(Path(problem.file)))
+            by_file.setdefault(shown.file, []).append(str(shown))
         jobs: list[tuple[StackJob, OrganizationSpec | None]] = []
         invalid: list[StackOutcome] = []
         for ref in self.selection.stacks:
@@ -125,7 +125,7 @@ class FleetRun:
         )
 
     def run_jobs(
-        self, action: str, jobs: list[StackJob], work: Callable[[StackJob, Progress], StackOutcome]
+        self, jobs: list[StackJob], work: Callable[[StackJob, Progress], StackOutcome]
     ) -> list[StackOutcome]:
         progress = progress_for([job.stack for job in jobs], self.progress_mode, self.err)
         try:
@@ -153,7 +153,7 @@ def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
     def work(job: StackJob, progress: Progress) -> StackOutcome:
         return operation(job, progress, refresh=refresh)
 
-    outcomes = run.run_jobs(command, jobs, work) + invalid
+    outcomes = run.run_jobs(jobs, work) + invalid
     report = run.report(command, outcomes, started)
     return run.finish(report, change_table(report))
 
@@ -170,7 +170,7 @@ def drift(run: FleetRun) -> int:
         for job, _ in prepared
         if job.stack not in deployed
     ]
-    outcomes = run.run_jobs("drift", jobs, operations.drift) + absent
+    outcomes = run.run_jobs(jobs, operations.drift) + absent
     report = run.report("drift", outcomes, started)
     rows = []
     for outcome in report.outcomes:
@@ -357,7 +357,7 @@ def rotate(run: FleetRun, as_of: date | None, dry_run: bool) -> int:
                 )
             return outcome
 
-        outcomes += run.run_jobs("rotate", rotation_jobs, rotate_one)
+        outcomes += run.run_jobs(rotation_jobs, rotate_one)
     report = run.report(
         "rotate", outcomes, started, asOf=moment.isoformat(timespec="seconds"), dryRun=dry_run
     )

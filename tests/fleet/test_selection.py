@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -163,3 +164,29 @@ def test_the_command_line_selects_in_the_same_order(project: Project) -> None:
     assert names(run.selection.stacks) == ["acme-okta"]
     assert run.selection.described == "matching *-okta acme-*, except acme-entra, shard 1/2"
     assert run.engine.backend_url == "file:///tmp/unused" and run.parallel == 2
+
+
+def test_invalid_files_are_found_and_named_from_any_working_directory(
+    project: Project, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation reads the files by absolute path and names them as the program does."""
+    from components.fleet.commands import FleetRun
+    from components.fleet.engine import fleet_engine
+
+    good = "config:\n  ssoprov:organization:\n    name: {name}\n    displayName: X\n"
+    good += "    identityProvider: {{kind: okta, orgUrl: 'https://x.okta.com'}}\n"
+    good += "    broker: {{kind: keycloak, url: 'https://sso.example.com', realm: customers}}\n"
+    for name in ("acme-entra", "acme-okta", "globex-okta"):
+        (project.stack_dir / f"Pulumi.{name}.yaml").write_text(good.format(name=name))
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    err = io.StringIO()
+    run = FleetRun(project, select(project), fleet_engine(project, "file:///unused"), err=err)
+
+    jobs, invalid = run.prepare()
+
+    assert [job.stack for job, _ in jobs] == ["acme-entra", "acme-okta", "globex-okta"]
+    assert [outcome.stack for outcome in invalid] == ["initech-oidc"]
+    assert (
+        invalid[0].errors[0].startswith("stacks/Pulumi.initech-oidc.yaml: ssoprov:organization.displayName:")
+    )
+    assert err.getvalue().startswith("stacks/Pulumi.initech-oidc.yaml: ")
