@@ -6,6 +6,7 @@ rotate              replace the client secrets that are due (as of --as-of), wit
 secrets             client-secret expiry report across the fleet
 drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
 new                 scaffold a stack file for a new organization
+verify-login        sign a user in through the broker (Keycloak) and report roles and claims
 
 Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error; 130 interrupted.
 See docs/fleet.md.
