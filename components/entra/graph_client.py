@@ -753,42 +753,49 @@ class GraphClient:
         )
 
     async def _resolve_group_id(self, object_id: str) -> str:
-        action = f"resolving group {object_id}"
-
         async def get(graph: GraphServiceClient) -> str | None:
             group = await graph.groups.by_group_id(object_id).get()
             return group.id if group else None
 
-        try:
-            found = await self._call(action, get, idempotent=True)
-        except NotFoundError:
-            found = None
-        if not found:
-            raise DirectoryLookupError(
-                "group", object_id, [], f"{SERVICE}: {action}: no group has this object id in the tenant."
-            )
-        return found
+        return await self._resolve_one(
+            "group",
+            object_id,
+            f"resolving group {object_id}",
+            get,
+            "no group has this object id in the tenant.",
+        )
 
     async def resolve_user(self, user_principal_name: str) -> str:
         """The object id of the user with this UPN (or object id); DirectoryLookupError if none."""
-        action = f"resolving user '{user_principal_name}'"
 
         async def get(graph: GraphServiceClient) -> str | None:
             user = await graph.users.by_user_id(user_principal_name).get()
             return user.id if user else None
 
+        return await self._resolve_one(
+            "user",
+            user_principal_name,
+            f"resolving user '{user_principal_name}'",
+            get,
+            "no user has this user principal name in the tenant. Check the spelling in the stack "
+            "file (UPNs look like name@domain).",
+        )
+
+    async def _resolve_one(
+        self,
+        kind: str,
+        key: str,
+        action: str,
+        get: Callable[[GraphServiceClient], Awaitable[str | None]],
+        missing: str,
+    ) -> str:
+        """One directory object's id by key; DirectoryLookupError (not NotFoundError) when absent."""
         try:
             found = await self._call(action, get, idempotent=True)
         except NotFoundError:
             found = None
         if not found:
-            raise DirectoryLookupError(
-                "user",
-                user_principal_name,
-                [],
-                f"{SERVICE}: {action}: no user has this user principal name in the tenant. Check "
-                "the spelling in the stack file (UPNs look like name@domain).",
-            )
+            raise DirectoryLookupError(kind, key, [], f"{SERVICE}: {action}: {missing}")
         return found
 
 
