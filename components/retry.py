@@ -8,9 +8,10 @@ so that "retried with bounded backoff" means the same thing for Graph, Okta and 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -37,7 +38,33 @@ class RetryPolicy:
         return random.uniform(ceiling / 2, ceiling)
 
 
-DEFAULT_POLICY = RetryPolicy()
+MAX_BUDGET_SECONDS = 3600.0
+BUDGET_VARIABLE = "SSOPROV_RETRY_BUDGET_SECONDS"
+"""Overrides `RetryPolicy.budget_seconds` for every client of a process (providers inherit it)."""
+
+
+def policy_from_env(environ: Mapping[str, str]) -> RetryPolicy:
+    """The default policy, with the budget from `SSOPROV_RETRY_BUDGET_SECONDS` when it is set.
+
+    A nightly rotation job may rather wait out a long throttle than fail; a pull-request preview
+    may rather fail fast.
+    """
+    raw = environ.get(BUDGET_VARIABLE, "").strip()
+    if not raw:
+        return RetryPolicy()
+    try:
+        budget = float(raw)
+    except ValueError:
+        budget = -1.0
+    if not 0 < budget <= MAX_BUDGET_SECONDS:
+        raise ValueError(
+            f"{BUDGET_VARIABLE}={raw!r}: set it to seconds above 0 and at most {MAX_BUDGET_SECONDS:.0f}, "
+            "or unset it for the default of 60"
+        )
+    return RetryPolicy(budget_seconds=budget)
+
+
+DEFAULT_POLICY = policy_from_env(os.environ)
 
 
 async def retry_async(

@@ -1,0 +1,26 @@
+"""The retry budget a job can set for every client it starts (`SSOPROV_RETRY_BUDGET_SECONDS`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.retry import RetryPolicy, policy_from_env
+
+
+def test_without_the_variable_the_budget_is_sixty_seconds_over_eight_tries() -> None:
+    assert policy_from_env({}) == RetryPolicy(attempts=8, budget_seconds=60.0)
+    assert policy_from_env({"SSOPROV_RETRY_BUDGET_SECONDS": " "}) == RetryPolicy()
+
+
+def test_the_variable_sets_the_budget_and_keeps_the_rest() -> None:
+    assert policy_from_env({"SSOPROV_RETRY_BUDGET_SECONDS": "300"}) == RetryPolicy(budget_seconds=300.0)
+    assert policy_from_env({"SSOPROV_RETRY_BUDGET_SECONDS": "2.5"}).budget_seconds == 2.5
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-5", "3601", "nan"])
+def test_a_bad_budget_names_the_variable_and_the_range(raw: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        policy_from_env({"SSOPROV_RETRY_BUDGET_SECONDS": raw})
+    message = str(raised.value)
+    assert f"SSOPROV_RETRY_BUDGET_SECONDS={raw!r}" in message
+    assert "above 0 and at most 3600" in message
