@@ -24,6 +24,10 @@ dependents (the broker connection), and only then removes the old one. Entra all
 passwords per app, so nothing needs to make room first. A change of policy alone updates
 `rotate_by` in place and calls nothing.
 
+Create first lists the app's passwords carrying this secret's `display_name` and removes those
+no state tracks, left by a run killed between addPassword and the engine's record of it
+(`components.untracked_secrets`); that list is the one call beyond the minimum.
+
 The expiry Graph gets is the real time plus `lifetime_days` (at most 730, Entra's safe maximum),
 never the moved clock. Reading a secret removed in the portal (or of an application deleted)
 drops it from state; the next `pulumi up` adds a new one and the broker receives it. Delete
@@ -32,22 +36,32 @@ removes the password; already gone is fine.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from components.clock import utc_now
 from components.dynamic import exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
+from components.untracked_secrets import leftovers, remember_recorded
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import PasswordInfo
+    from components.entra.graph_client import GraphClient, PasswordInfo, PasswordSecret
 
 REPLACE_KEYS = ("tenant_id", "application_object_id", "display_name")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
@@ -67,7 +81,13 @@ class EntraClientSecretArgs:
 
 
 class _EntraClientSecretProvider(ResourceProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        if olds:
+            remember_recorded(_leftover_key(olds), None)
+        return CheckResult(news, [])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        remember_recorded(_leftover_key(olds), id_)
         due = ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
         return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
 
@@ -75,8 +95,7 @@ class _EntraClientSecretProvider(ResourceProvider):
         _check(props)
         # The real clock, even when SSOPROV_AS_OF moves "now" for the rotation decision.
         end = datetime.now(UTC) + timedelta(days=int(props["lifetime_days"]))
-        client = graph_client()
-        secret = run_async(client.add_password(props["application_object_id"], props["display_name"], end))
+        secret = run_async(_create(graph_client(), props, end))
         return CreateResult(id_=secret["key_id"], outs=_outs(props, secret, secret["secret_text"]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -104,6 +123,28 @@ class _EntraClientSecretProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # A secret already removed is fine; so is an application already gone (its secrets went with it).
         delete_existing(lambda client: client.remove_password(props["application_object_id"], id_))
+
+
+async def _create(client: GraphClient, props: Mapping[str, Any], end: datetime) -> PasswordSecret:
+    application, name = props["application_object_id"], props["display_name"]
+    ours = [p for p in await client.list_passwords(application) if p["display_name"] == name]
+    untracked = leftovers(
+        _leftover_key(props), ours, secret_id=lambda p: p["key_id"], created_at=lambda p: p["start_date_time"]
+    )
+    for password in untracked:
+        await client.remove_password(application, password["key_id"])
+        print(
+            f"Entra: removed client secret {password['key_id']} ({name!r}, added "
+            f"{password['start_date_time']}) from application {application}: no stack tracked it; "
+            "a run was interrupted after adding it",
+            file=sys.stderr,
+        )
+    return await client.add_password(application, name, end)
+
+
+def _leftover_key(props: Mapping[str, Any]) -> str:
+    """Our passwords on an app are the ones carrying our description."""
+    return f"entra:{props['application_object_id']}:{props['display_name']}"
 
 
 def _check(props: Mapping[str, Any]) -> None:

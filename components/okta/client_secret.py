@@ -23,10 +23,13 @@ policy alone updates `rotate_by` in place and calls nothing.
 
 Replacement is create-before-delete, and Okta keeps at most two secrets per app, so:
 
-- create: list the app's secrets; create a new ACTIVE secret; then, if the app's initial
-  secret still exists, deactivate and delete it (it is never exported, so nothing uses it).
-  If the initial secret is still there and the app already has two secrets (a previous run
-  could not remove it), it is removed first, which is allowed since another secret is active.
+- create: list the app's secrets. Those no state tracks are removed: the app's initial secret
+  (never exported, so nothing uses it) and the leftovers of a run killed between Okta's answer
+  and the engine's record of it (`components.untracked_secrets`; Okta secrets have no name, and
+  the app is this stack's, so every other secret on it is a candidate). As many as needed to
+  make room go first, inactive ones first; then the new ACTIVE secret is created; then the rest
+  go. Should a removal fail, the create fails, and its new secret is one more leftover for the
+  next create to remove.
 - the engine then hands the new secret to dependents (the broker connection);
 - delete (of the old secret): deactivate, then delete. A secret already gone is fine. Okta
   refuses to deactivate an app's only ACTIVE secret; that only happens when the app itself is
@@ -44,13 +47,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from components.clock import utc_now
 from components.dynamic import exact_diff, gone, run_async
-from components.errors import NotFoundError, ProvisionerError
+from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
+from components.untracked_secrets import leftovers, remember_recorded
 
 REPLACE_KEYS = ("org_url", "app_id")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
@@ -73,7 +85,13 @@ class OktaClientSecretArgs:
 
 
 class _OktaClientSecretProvider(ResourceProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        if olds:
+            remember_recorded(_leftover_key(olds), None)
+        return CheckResult(news, [])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        remember_recorded(_leftover_key(olds), id_)
         due = []
         if olds.get("status") == "INACTIVE":
             due.append("status")
@@ -110,29 +128,33 @@ async def _create(props: Mapping[str, Any]) -> ClientSecret:
     client = okta_client_from_env(org_url=props["org_url"])
     app_id, initial_id = props["app_id"], props.get("initial_secret_id")
     existing = await client.list_secrets(app_id)
-    initial = next((s for s in existing if initial_id and s.id == initial_id), None)
-    if initial is not None and len(existing) >= MAX_SECRETS:
-        # A previous run made a secret but could not remove the initial one: make room first.
-        await _deactivate_and_delete(client, app_id, initial)
-        existing.remove(initial)
-        initial = None
-    if len(existing) >= MAX_SECRETS:
-        listed = ", ".join(f"{s.id} ({s.status}, created {s.created})" for s in existing)
-        raise ProvisionerError(
-            f"Okta: creating a client secret for app {app_id}: the app already has {len(existing)} "
-            f"secrets ({listed}) and Okta allows {MAX_SECRETS}. In the Okta admin console, deactivate "
-            "and delete the one that is not this stack's (the stack's own is the client secret "
-            "resource's `secret_id` in `pulumi stack export`), then run `pulumi up` again"
+    initial = [s for s in existing if s.id == initial_id]
+    others = [s for s in existing if s.id != initial_id]
+    unused = initial + leftovers(
+        _leftover_key(props), others, secret_id=lambda s: s.id, created_at=lambda s: s.created
+    )
+    unused.sort(key=lambda s: s.status == "ACTIVE")  # inactive ones make room first
+    room_needed = max(0, len(existing) - MAX_SECRETS + 1)
+    for secret in unused[:room_needed]:
+        await _remove_unused(client, app_id, secret, initial_id)
+    created = await client.create_secret(app_id)
+    for secret in unused[room_needed:]:
+        # Should Okta refuse, the create fails and the new secret, untracked and the newest,
+        # is a leftover the next create removes in turn.
+        await _remove_unused(client, app_id, secret, initial_id)
+    return created
+
+
+async def _remove_unused(
+    client: OktaClient, app_id: str, secret: ClientSecret, initial_id: str | None
+) -> None:
+    await _deactivate_and_delete(client, app_id, secret)
+    if secret.id != initial_id:
+        print(
+            f"Okta: removed client secret {secret.id} (created {secret.created}) from app {app_id}: "
+            "no stack tracked it; a run was interrupted after creating it",
+            file=sys.stderr,
         )
-    secret = await client.create_secret(app_id)
-    if initial is not None:
-        try:
-            await _deactivate_and_delete(client, app_id, initial)
-        except ProvisionerError as exc:
-            # The new secret exists and works; failing now would lose it. The next rotation
-            # removes the initial secret first (above).
-            print(f"warning: {exc}; the next rotation removes it", file=sys.stderr)
-    return secret
 
 
 async def _deactivate_and_delete(client: OktaClient, app_id: str, secret: ClientSecret) -> None:
@@ -153,6 +175,11 @@ async def _delete(client: OktaClient, app_id: str, secret_id: str) -> None:
     if secret.status == "ACTIVE" and not others_active:
         return  # Okta refuses to deactivate the only active secret: it goes with the app
     await _deactivate_and_delete(client, app_id, secret)
+
+
+def _leftover_key(props: Mapping[str, Any]) -> str:
+    """Okta secrets have no name; the app is this stack's, so every secret on it could be ours."""
+    return f"okta:{props['org_url']}:{props['app_id']}"
 
 
 def _check(props: Mapping[str, Any]) -> None:

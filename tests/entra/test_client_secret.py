@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components import untracked_secrets
 from components.clock import AS_OF_VARIABLE
 from components.entra import client_secret
 from components.entra.client_secret import _EntraClientSecretProvider
@@ -145,3 +146,62 @@ def test_lifetime_is_bounded_to_two_years(graph_env: ServedGraph) -> None:
     with pytest.raises(ValueError, match="lifetime_days must be from 1 to 730"):
         provider.create(inputs(lifetime_days=731))
     assert graph_env.standin.calls.all() == []
+
+
+# -- leftovers of a run killed between addPassword and the engine's record of it -------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_provider_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What check and diff remember lives as long as the provider process: one test's worth."""
+    monkeypatch.setattr(untracked_secrets, "_recorded", {})
+
+
+def add_ours(store: Any, object_id: str, name: str = "ssoprov: acme SSO broker") -> str:
+    return store.add_password(object_id, {"passwordCredential": {"displayName": name}})["keyId"]
+
+
+def key_ids(store: Any, object_id: str) -> list[str]:
+    return [p["keyId"] for p in store.get_application(object_id)["passwordCredentials"]]
+
+
+def rotate_as_the_engine_does(recorded: str, news: dict[str, Any], *, targeted: bool = False) -> str:
+    """check with the old inputs, diff (unless `pulumi up --replace`), check without, create."""
+    olds = state(
+        "2030-01-01T00:00:00Z", "2031-01-01T00:00:00Z", application_object_id=news["application_object_id"]
+    )
+    checked = provider.check(olds, news).inputs
+    if not targeted:
+        provider.diff(recorded, olds, checked)
+        checked = provider.check({}, news).inputs
+    return provider.create(checked).id
+
+
+def test_a_rotation_removes_a_killed_runs_password_and_keeps_the_stacks_and_foreign_ones(
+    graph_env: ServedGraph,
+) -> None:
+    store = graph_env.standin.store
+    app = store.create_application({"displayName": "Acme Corp"})
+    add_ours(store, app["id"])  # left by a killed first create, older than the stack's own
+    recorded = add_ours(store, app["id"])
+    foreign = add_ours(store, app["id"], name="added by hand in the portal")
+    add_ours(store, app["id"])  # left by a killed rotation
+    created = rotate_as_the_engine_does(recorded, inputs(application_object_id=app["id"]))
+    assert key_ids(store, app["id"]) == [recorded, foreign, created]
+
+
+def test_a_targeted_replace_keeps_the_oldest_of_ours_as_the_recorded_one(graph_env: ServedGraph) -> None:
+    store = graph_env.standin.store
+    app = store.create_application({"displayName": "Acme Corp"})
+    recorded = add_ours(store, app["id"])
+    add_ours(store, app["id"])  # left by a killed rotation
+    created = rotate_as_the_engine_does(recorded, inputs(application_object_id=app["id"]), targeted=True)
+    assert key_ids(store, app["id"]) == [recorded, created]
+
+
+def test_a_first_create_removes_a_killed_first_creates_password(graph_env: ServedGraph) -> None:
+    store = graph_env.standin.store
+    app = store.create_application({"displayName": "Acme Corp"})
+    add_ours(store, app["id"])
+    created = provider.create(provider.check({}, inputs(application_object_id=app["id"])).inputs)
+    assert key_ids(store, app["id"]) == [created.id]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from components import untracked_secrets
 from components.clock import AS_OF_VARIABLE
-from components.errors import ProvisionerError
 from components.okta.client_secret import _OktaClientSecretProvider
 from components.rotation import recorded_reason_due
 from tests.okta.conftest import OktaSandbox
@@ -120,21 +120,53 @@ def test_create_makes_the_new_secret_then_removes_the_apps_initial_one(okta_env:
     assert (read.id, read.outs) == (created.id, outs)
 
 
-def test_create_makes_room_when_a_previous_run_left_the_initial_secret(okta_env: OktaSandbox) -> None:
+@pytest.fixture(autouse=True)
+def fresh_provider_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What check and diff remember lives as long as the provider process: one test's worth."""
+    monkeypatch.setattr(untracked_secrets, "_recorded", {})
+
+
+def rotating(recorded: str, **changes: Any) -> dict[str, Any]:
+    """The create's inputs in a rotation, after the engine's check with old inputs, diff, check."""
+    olds = state("2030-01-01T00:00:00.000Z", **changes)
+    news = inputs(**changes)
+    provider.check(olds, news)
+    provider.diff(recorded, olds, news)
+    return provider.check({}, news).inputs
+
+
+def test_a_rotation_makes_room_when_a_previous_run_left_the_initial_secret(okta_env: OktaSandbox) -> None:
     store = okta_env.stand_in.store
     app_id, initial_id = new_app(store)
     current = store.create_secret(app_id, None)  # the stack's secret; the initial one never went
-    created = provider.create(inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id))
+    created = provider.create(
+        rotating(current.id, org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id)
+    )
     assert [s.id for s in store.secrets(app_id)] == [current.id, created.id]
 
 
-def test_create_refuses_to_need_a_third_secret(okta_env: OktaSandbox) -> None:
+def test_a_rotation_after_a_killed_one_removes_its_leftover_and_keeps_the_stacks_secret(
+    okta_env: OktaSandbox,
+) -> None:
     store = okta_env.stand_in.store
-    app_id, _initial = new_app(store)
-    other = store.create_secret(app_id, None)
-    with pytest.raises(ProvisionerError, match=f"already has 2 secrets .*{other.id}.*Okta allows 2"):
-        provider.create(inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id="ocsgone"))
-    assert len(store.secrets(app_id)) == 2
+    app_id, initial_id = new_app(store)
+    current = provider.create(inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id))
+    leftover = store.create_secret(app_id, None)  # made by a run killed before recording it
+    created = provider.create(
+        rotating(current.id, org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id)
+    )
+    assert [s.id for s in store.secrets(app_id)] == [current.id, created.id]
+    assert leftover.id not in {s.id for s in store.secrets(app_id)}
+
+
+def test_a_first_create_after_a_killed_one_removes_the_leftover_and_the_initial_secret(
+    okta_env: OktaSandbox,
+) -> None:
+    store = okta_env.stand_in.store
+    app_id, initial_id = new_app(store)
+    store.create_secret(app_id, None)  # made by a first create killed before recording it
+    created = provider.create(inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id))
+    assert [(s.id, s.status) for s in store.secrets(app_id)] == [(created.id, "ACTIVE")]
 
 
 def test_delete_deactivates_then_deletes_but_leaves_the_only_active_secret(okta_env: OktaSandbox) -> None:

@@ -1,0 +1,57 @@
+"""Which of an app's client secrets no stack tracks: the leftovers of a run killed mid-create.
+
+The engine records a created secret only once the IdP has answered: a run killed in between
+(CI timeout, lost runner) leaves a working secret in the IdP that no state knows and no later
+run would ever remove. The next create of the same client-secret resource removes such
+leftovers, once it knows which secret the stack has recorded:
+
+- A rotation is a replacement that the provider's `diff` asks for, and `diff` is handed the
+  recorded secret's id. The engine then calls `check` again without the old inputs and `create`
+  with the new inputs only, in the same provider process, so `diff` leaves the id here
+  (`remember_recorded`) for `create` to take (`leftovers`): every other secret is a leftover.
+- `pulumi up --replace <urn>` skips `diff`; only `check`, given the old inputs, says that a
+  secret is recorded, not which. Creates of one resource follow each other, each recorded
+  before the next begins, so the recorded secret is then the oldest: leftovers come from later
+  attempts that were killed. (Deletes still pending from an earlier run are carried out first
+  thing in the next run, so a replaced secret never passes for the recorded one.)
+- With neither, the create is a first one: no secret of ours is in use, every one is a leftover.
+
+Keys name the app (and whatever tells our secrets from others there); the old inputs give the
+key, so a secret moving to another app is a first create on that app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from components.clock import parse_timestamp
+
+S = TypeVar("S")
+
+_recorded: dict[str, str | None] = {}
+"""Per provider process: resource key -> the id of the secret its state records (None: one is
+recorded, which one is unknown)."""
+
+
+def remember_recorded(key: str, secret_id: str | None) -> None:
+    """Note that the resource `key` has a recorded secret (`check` with old inputs: id unknown;
+    `diff`: its id)."""
+    _recorded[key] = secret_id
+
+
+def leftovers(
+    key: str, secrets: Iterable[S], *, secret_id: Callable[[S], str], created_at: Callable[[S], str | None]
+) -> list[S]:
+    """The secrets among `secrets` (those on the app this resource could own) that no state tracks."""
+    if key not in _recorded:
+        return list(secrets)
+    recorded = _recorded.pop(key)
+    if recorded is None:
+        return sorted(secrets, key=lambda secret: _timestamp(created_at(secret)))[1:]
+    return [secret for secret in secrets if secret_id(secret).lower() != recorded.lower()]
+
+
+def _timestamp(value: str | None) -> datetime:
+    return parse_timestamp(value) if value else datetime.min.replace(tzinfo=UTC)
