@@ -1,15 +1,20 @@
-"""What the fault tests share: secrets the stand-ins issue, CLI output, counts of tenant objects."""
+"""What the fault tests share: secrets the stand-ins issue, CLI output, counts of tenant objects,
+and each identity provider's side of the sandbox (`IDENTITY_PROVIDERS`)."""
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from pulumi import automation as auto
 
+from sandbox.common.service import StandIn
 from sandbox.environment import LocalSandbox
+from tests.integration.organizations import entra_organization, okta_organization
 from tests.support.projects import StackProject
 
 
@@ -119,3 +124,69 @@ def keycloak_state(sandbox: LocalSandbox, realm: str) -> tuple[list[str], list[s
             return sorted(p["alias"] for p in providers), sorted(r["name"] for r in roles)
 
     return asyncio.run(read())
+
+
+def graph_objects(sandbox: LocalSandbox) -> Counter[str]:
+    """Applications, service principals and client secrets (passwords) in the Graph stand-in's tenant."""
+    applications = sandbox.graph.store.list_applications()
+    return Counter(
+        {
+            "applications": len(applications),
+            "service principals": len(sandbox.graph.store.list_service_principals()),
+            "passwords": sum(len(app["passwordCredentials"]) for app in applications),
+        }
+    )
+
+
+def okta_objects(sandbox: LocalSandbox) -> Counter[str]:
+    """Apps in the Okta stand-in's org, and their client secrets by status ("active secrets", ...)."""
+    apps = sandbox.okta.store.apps()
+    counts = Counter({"apps": len(apps)})
+    counts.update(
+        f"{secret.status.lower()} secrets" for app in apps for secret in sandbox.okta.store.secrets(app.id)
+    )
+    return counts
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """One identity provider's side of the sandbox, as the fault tests drive and inspect it."""
+
+    kind: str
+    service: str
+    """How the provisioner's errors name its API."""
+    api_path: str
+    """What every path of its management API on the stand-in contains (sign-in endpoints do not)."""
+    organization: Callable[[LocalSandbox, str], dict[str, Any]]
+    """A spec of one organization with a Keycloak broker in the given realm."""
+    stand_in: Callable[[LocalSandbox], StandIn]
+    objects: Callable[[LocalSandbox], Counter[str]]
+    """What the provisioner creates there, counted by kind."""
+    created_by_one_organization: Counter[str]
+    """`objects` after `pulumi up` of `organization`, less `objects` before."""
+    client_ids: Callable[[LocalSandbox], set[str]]
+    """The client ID of every app there."""
+
+
+IDENTITY_PROVIDERS = {
+    "entra": IdentityProvider(
+        kind="entra",
+        service="Microsoft Graph",
+        api_path="/v1.0/",
+        organization=entra_organization,
+        stand_in=attrgetter("graph"),
+        objects=graph_objects,
+        created_by_one_organization=Counter({"applications": 1, "service principals": 1, "passwords": 1}),
+        client_ids=lambda sandbox: {app["appId"] for app in sandbox.graph.store.list_applications()},
+    ),
+    "okta": IdentityProvider(
+        kind="okta",
+        service="Okta",
+        api_path="/api/v1/",
+        organization=okta_organization,
+        stand_in=attrgetter("okta"),
+        objects=okta_objects,
+        created_by_one_organization=Counter({"apps": 1, "active secrets": 1}),
+        client_ids=lambda sandbox: {app.client_id for app in sandbox.okta.store.apps()},
+    ),
+}
