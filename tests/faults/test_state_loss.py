@@ -1,5 +1,7 @@
 """The stack's checkpoint corrupted or deleted: a clear error, then the file backend's own copies.
 
+For an Entra ID and an Okta organization, each with a Keycloak broker.
+
 Recovery verified here: the file backend writes every finished update's checkpoint to
 `.pulumi/history/<project>/<stack>/<stack>-<time>.checkpoint.json`; copying the newest one back
 to `.pulumi/stacks/<project>/<stack>.json` restores the stack (`.pulumi/backups/` holds the
@@ -17,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.environment import LocalSandbox
-from tests.faults.support import keycloak_state, okta_app_ids, run_cli
-from tests.integration.organizations import okta_organization, stack_config
+from tests.faults.support import IDENTITY_PROVIDERS, keycloak_state, run_cli
+from tests.integration.organizations import stack_config
 from tests.support.projects import StackProject
 
 
@@ -32,14 +34,17 @@ def restore_newest_history_checkpoint(project: StackProject) -> None:
     shutil.copyfile(newest, checkpoint(project))
 
 
+@pytest.mark.parametrize("kind", sorted(IDENTITY_PROVIDERS))
 @pytest.mark.parametrize("damage", ["corrupted", "deleted"])
 def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
-    damage: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+    damage: str, kind: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
 ) -> None:
-    seeded_apps = okta_app_ids(sandbox)
+    idp = IDENTITY_PROVIDERS[kind]
+    objects_before = idp.objects(sandbox)
     keycloak_before = keycloak_state(sandbox, realm)
-    organization = okta_organization(sandbox, realm)
-    project = stack_project("globex", stack_config(organization), env=sandbox.engine_env())
+    organization = idp.organization(sandbox, realm)
+    name = organization["name"]
+    project = stack_project(name, stack_config(organization), env=sandbox.engine_env())
     project.stack.up(show_secrets=False)
     project.stack.up(show_secrets=False)
     assert checkpoint(project).is_file()
@@ -48,15 +53,16 @@ def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
         checkpoint(project).write_text('{"version": 3, "checkpoint": {"stack": ')
     else:
         checkpoint(project).unlink()
-    calls_before = len(sandbox.okta.calls.all())
+    calls = idp.stand_in(sandbox).calls
+    calls_before = len(calls.all())
     code, output = run_cli(project, "preview")
 
     assert code != 0
     if damage == "corrupted":
-        assert "globex" in output and ("unexpected end of JSON" in output or "could not" in output), output
+        assert name in output and ("unexpected end of JSON" in output or "could not" in output), output
     else:
-        assert "no stack named 'globex' found" in output, output
-    assert len(sandbox.okta.calls.all()) == calls_before, "the failing preview called Okta"
+        assert f"no stack named '{name}' found" in output, output
+    assert len(calls.all()) == calls_before, f"the failing preview called {idp.service}"
 
     restore_newest_history_checkpoint(project)
     code, output = run_cli(project, "preview", "--expect-no-changes")
@@ -64,5 +70,5 @@ def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
 
     project.stack.destroy()
-    assert okta_app_ids(sandbox) == seeded_apps
+    assert idp.objects(sandbox) == objects_before
     assert keycloak_state(sandbox, realm)[0] == keycloak_before[0]
