@@ -85,12 +85,15 @@ class _EntraApplicationProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
         spec = cast("ApplicationSpec", _graph_properties(props))
-        application = run_async(graph_client().create_application(spec))
+        application = run_async(graph_client(props["tenant_id"]).create_application(spec))
         return CreateResult(id_=application["object_id"], outs=_outs(props, application))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         application = read_existing(
-            lambda client: client.get_application(id_), object_id=id_, created_at=props.get("created_at")
+            lambda client: client.get_application(id_),
+            tenant_id=props["tenant_id"],
+            object_id=id_,
+            created_at=props.get("created_at"),
         )
         if application is None:
             return gone()
@@ -108,11 +111,12 @@ class _EntraApplicationProvider(ResourceProvider):
         if "sign_in_audience" in changed and "requested_access_token_version" in wanted:
             patch["requested_access_token_version"] = wanted["requested_access_token_version"]
         if patch:
-            run_async(graph_client().update_application(id_, cast("ApplicationSpec", patch)))
+            run_async(graph_client(news["tenant_id"]).update_application(id_, cast("ApplicationSpec", patch)))
         return UpdateResult(outs={**{key: olds.get(key) for key in OUTPUT_KEYS}, **_inputs(news)})
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        delete_existing(lambda client: client.delete_application(id_))  # already gone is fine
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Already gone is fine.
+        delete_existing(lambda client: client.delete_application(id_), tenant_id=props["tenant_id"])
 
 
 _GRAPH_PROPERTY = {"graph_scopes": "required_resource_access"}

@@ -58,7 +58,9 @@ class _EntraAssignmentProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         require_strings("Entra assignment", props, INPUT_KEYS)
         assignment = run_async(
-            graph_client().assign(props["service_principal_id"], props["principal_id"], props["app_role_id"])
+            graph_client(props["tenant_id"]).assign(
+                props["service_principal_id"], props["principal_id"], props["app_role_id"]
+            )
         )
         created_at = datetime.now(UTC).isoformat()
         return CreateResult(id_=assignment["assignment_id"], outs=_outs(props, assignment, created_at))
@@ -67,6 +69,7 @@ class _EntraAssignmentProvider(ResourceProvider):
         created_at = props.get("created_at")
         assignment = read_existing(
             lambda client: client.get_assignment(props["service_principal_id"], id_),
+            tenant_id=props["tenant_id"],
             object_id=id_,
             created_at=created_at,
         )
@@ -78,7 +81,9 @@ class _EntraAssignmentProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Already unassigned is fine, and so is an enterprise application already gone.
-        delete_existing(lambda client: client.unassign(props["service_principal_id"], id_))
+        delete_existing(
+            lambda client: client.unassign(props["service_principal_id"], id_), tenant_id=props["tenant_id"]
+        )
 
 
 def _outs(props: Mapping[str, Any], assignment: AssignmentInfo, created_at: str | None) -> dict[str, Any]:

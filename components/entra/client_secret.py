@@ -95,13 +95,14 @@ class _EntraClientSecretProvider(ResourceProvider):
         _check(props)
         # The real clock, even when SSOPROV_AS_OF moves "now" for the rotation decision.
         end = datetime.now(UTC) + timedelta(days=int(props["lifetime_days"]))
-        secret = run_async(_create(graph_client(), props, end))
+        secret = run_async(_create(graph_client(props["tenant_id"]), props, end))
         return CreateResult(id_=secret["key_id"], outs=_outs(props, secret, secret["secret_text"]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         application = props["application_object_id"]
         passwords = read_existing(
             lambda client: client.list_passwords(application),
+            tenant_id=props["tenant_id"],
             object_id=application,
             created_at=props.get("created_at"),  # the app is at least as old as its secret
         )
@@ -122,7 +123,10 @@ class _EntraClientSecretProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # A secret already removed is fine; so is an application already gone (its secrets went with it).
-        delete_existing(lambda client: client.remove_password(props["application_object_id"], id_))
+        delete_existing(
+            lambda client: client.remove_password(props["application_object_id"], id_),
+            tenant_id=props["tenant_id"],
+        )
 
 
 async def _create(client: GraphClient, props: Mapping[str, Any], end: datetime) -> PasswordSecret:

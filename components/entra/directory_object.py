@@ -60,7 +60,7 @@ class _EntraDirectoryObjectProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from components.entra.graph_client import DirectoryLookupError
 
-        client = graph_client()
+        client = graph_client(props["tenant_id"])
         lookup = client.resolve_group if props["kind"] == "group" else client.resolve_user
         try:
             run_async(lookup(id_))  # by object id: 404 means deleted
@@ -79,7 +79,7 @@ class _EntraDirectoryObjectProvider(ResourceProvider):
 async def _resolve(props: Mapping[str, Any]) -> str:
     from components.entra.graph_client import DirectoryLookupError
 
-    client = graph_client()
+    client = graph_client(props["tenant_id"])
     lookup = client.resolve_group if props["kind"] == "group" else client.resolve_user
     try:
         return await lookup(props["spec_name"])

@@ -57,7 +57,9 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
-        service_principal = run_async(_create(props["app_id"], bool(props["assignment_required"])))
+        service_principal = run_async(
+            _create(props["tenant_id"], props["app_id"], bool(props["assignment_required"]))
+        )
         created_at = datetime.now(UTC).isoformat()
         return CreateResult(
             id_=service_principal["object_id"], outs=_outs(props, service_principal, created_at)
@@ -66,7 +68,10 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         created_at = props.get("created_at")
         service_principal = read_existing(
-            lambda client: client.get_service_principal(id_), object_id=id_, created_at=created_at
+            lambda client: client.get_service_principal(id_),
+            tenant_id=props["tenant_id"],
+            object_id=id_,
+            created_at=created_at,
         )
         if service_principal is None:
             return gone()
@@ -75,16 +80,17 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _check(news)
         required = bool(news["assignment_required"])
-        run_async(graph_client().update_service_principal(id_, assignment_required=required))
+        run_async(graph_client(news["tenant_id"]).update_service_principal(id_, assignment_required=required))
         outs = {key: news.get(key) for key in INPUT_KEYS}
         return UpdateResult(outs={**outs, "object_id": id_, "created_at": olds.get("created_at")})
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        delete_existing(lambda client: client.delete_service_principal(id_))  # already gone is fine
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Already gone is fine.
+        delete_existing(lambda client: client.delete_service_principal(id_), tenant_id=props["tenant_id"])
 
 
-async def _create(app_id: str, assignment_required: bool) -> ServicePrincipalInfo:
-    client = graph_client()
+async def _create(tenant_id: str, app_id: str, assignment_required: bool) -> ServicePrincipalInfo:
+    client = graph_client(tenant_id)
     try:
         return await client.create_service_principal(app_id, assignment_required)
     except ApiError as error:

@@ -4,7 +4,10 @@
 requests carry a fixed bearer token (`SSOPROV_GRAPH_TOKEN`, default "sandbox-token") because
 azure-identity will not fetch tokens from an http authority. Unset means the real
 https://graph.microsoft.com/v1.0 with azure-identity's DefaultAzureCredential (environment
-variables, workload identity, managed identity, Azure CLI, ...).
+variables, workload identity, managed identity, Azure CLI, ...), asking for tokens in the
+customer's tenant (the spec's `tenantId`) rather than the one the environment names: one job
+with one multi-tenant app identity serves stacks of many customer tenants, and a token for the
+wrong tenant (which Graph would answer with another directory's objects or 401) is never used.
 """
 
 from __future__ import annotations
@@ -71,20 +74,39 @@ def default_credential() -> TokenCredential:
 
     The synchronous credential is used on purpose: it is thread-safe and not tied to an event
     loop, while each provider call runs its own `asyncio.run`. kiota awaits it when needed.
+    It may fetch tokens for any tenant (`additionally_allowed_tenants`): `TenantCredential`
+    picks the tenant per call.
     """
     global _default_credential
     with _default_credential_lock:
         if _default_credential is None:
             from azure.identity import DefaultAzureCredential
 
-            _default_credential = DefaultAzureCredential()
+            _default_credential = DefaultAzureCredential(additionally_allowed_tenants=["*"])
         return _default_credential
 
 
-def endpoint_from_env() -> tuple[str, Any]:
-    """(base URL, credential) for Graph calls, chosen by `SSOPROV_GRAPH_URL` as described above."""
+class TenantCredential:
+    """A credential that asks `credential` for tokens in one tenant, whichever the environment names."""
+
+    def __init__(self, credential: TokenCredential, tenant_id: str) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant id must not be empty")
+        self.credential = credential
+        self.tenant_id = tenant_id
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return self.credential.get_token(*scopes, **{**kwargs, "tenant_id": self.tenant_id})
+
+    def __repr__(self) -> str:
+        return f"TenantCredential({type(self.credential).__name__}, tenant {self.tenant_id})"
+
+
+def endpoint_from_env(tenant_id: str) -> tuple[str, Any]:
+    """(base URL, credential) for Graph calls in `tenant_id`, chosen by `SSOPROV_GRAPH_URL` as
+    described above (the sandbox serves one tenant and takes any)."""
     sandbox_url = os.environ.get(SANDBOX_URL_ENV, "").strip()
     if sandbox_url:
         token = os.environ.get(SANDBOX_TOKEN_ENV, "").strip() or SANDBOX_TOKEN
         return sandbox_base_url(sandbox_url), StaticTokenCredential(token)
-    return GRAPH_URL, default_credential()
+    return GRAPH_URL, TenantCredential(default_credential(), tenant_id)

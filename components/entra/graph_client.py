@@ -812,9 +812,9 @@ def _ssl_context() -> ssl.SSLContext:
         return _shared_ssl_context
 
 
-def graph_client_from_env(*, policy: RetryPolicy = DEFAULT_POLICY) -> GraphClient:
-    """A GraphClient for the sandbox when `SSOPROV_GRAPH_URL` is set, else for the real Graph."""
-    base_url, credential = endpoint_from_env()
+def graph_client_from_env(tenant_id: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> GraphClient:
+    """A GraphClient in `tenant_id`: the sandbox when `SSOPROV_GRAPH_URL` is set, else the real Graph."""
+    base_url, credential = endpoint_from_env(tenant_id)
     return GraphClient(base_url, credential, policy=policy)
 
 

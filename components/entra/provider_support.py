@@ -22,16 +22,17 @@ STACK_KEY_PREFIX = "ssoprov:organization."
 """Where every spec value lives in a stack file; error messages name the full key."""
 
 
-def graph_client() -> GraphClient:
-    """A client for this call, aimed by the provider process's environment (`SSOPROV_GRAPH_URL`
-    for the sandbox, else the real Graph with DefaultAzureCredential): no credential is an input."""
+def graph_client(tenant_id: str) -> GraphClient:
+    """A client for this call in the customer's tenant `tenant_id` (the resource's input), aimed
+    by the provider process's environment (`SSOPROV_GRAPH_URL` for the sandbox, else the real
+    Graph with DefaultAzureCredential): no credential is an input."""
     from components.entra.graph_client import graph_client_from_env
 
-    return graph_client_from_env()
+    return graph_client_from_env(tenant_id)
 
 
 def read_existing(
-    read: Callable[[GraphClient], Awaitable[T]], *, object_id: str, created_at: str | None
+    read: Callable[[GraphClient], Awaitable[T]], *, tenant_id: str, object_id: str, created_at: str | None
 ) -> T | None:
     """Run a provider's `read` call; None when the object is gone (the read then returns `gone()`).
 
@@ -43,7 +44,7 @@ def read_existing(
 
     try:
         with replication_lag_expected(object_id, created_at):
-            return run_async(read(graph_client()))
+            return run_async(read(graph_client(tenant_id)))
     except NotFoundError:
         return None
     except RetryBudgetExceeded as exc:
@@ -52,10 +53,10 @@ def read_existing(
         raise
 
 
-def delete_existing(delete: Callable[[GraphClient], Awaitable[None]]) -> None:
+def delete_existing(delete: Callable[[GraphClient], Awaitable[None]], *, tenant_id: str) -> None:
     """Run a provider's `delete` call; an object already gone (404, even after retries) is fine."""
     try:
-        run_async(delete(graph_client()))
+        run_async(delete(graph_client(tenant_id)))
     except NotFoundError:
         return
     except RetryBudgetExceeded as exc:

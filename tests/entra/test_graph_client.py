@@ -9,11 +9,12 @@ import time
 import uuid
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
+from azure.core.credentials import AccessToken, TokenCredential
 
-from components.entra.graph_auth import GRAPH_URL, StaticTokenCredential, sandbox_base_url
+from components.entra.graph_auth import GRAPH_URL, StaticTokenCredential, TenantCredential, sandbox_base_url
 from components.entra.graph_client import (
     DEFAULT_APP_ROLE_ID,
     ApplicationSpec,
@@ -304,7 +305,7 @@ def test_destroying_the_application_leaves_the_tenant_as_seeded(graph: ServedGra
 
 def test_client_from_env_picks_sandbox_or_real_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SSOPROV_GRAPH_URL", "http://127.0.0.1:8765/")
-    client = graph_client_from_env()
+    client = graph_client_from_env("contoso.example")
     assert client.base_url == "http://127.0.0.1:8765/v1.0"
     assert isinstance(client._credential, StaticTokenCredential)
     assert "hidden" in repr(client._credential)
@@ -312,12 +313,29 @@ def test_client_from_env_picks_sandbox_or_real_graph(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setenv("SSOPROV_GRAPH_URL", "https://graph.example.com")
     with pytest.raises(ProvisionerError, match="not a loopback URL"):
-        graph_client_from_env()
+        graph_client_from_env("contoso.example")
 
     monkeypatch.delenv("SSOPROV_GRAPH_URL")
-    real = graph_client_from_env()
+    real = graph_client_from_env("contoso.example")
     assert real.base_url == GRAPH_URL
-    assert type(real._credential).__name__ == "DefaultAzureCredential"
+    assert isinstance(real._credential, TenantCredential)
+    assert type(real._credential.credential).__name__ == "DefaultAzureCredential"
+    assert real._credential.tenant_id == "contoso.example"
+
+
+def test_tokens_are_asked_for_in_the_specs_tenant_not_the_environments() -> None:
+    asked: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+
+    class Recording:
+        def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+            asked.append((scopes, kwargs))
+            return AccessToken("token", 0)
+
+    credential = TenantCredential(cast("TokenCredential", Recording()), "fabrikam.example")
+    credential.get_token("https://graph.microsoft.com/.default", tenant_id="the-jobs-tenant", enable_cae=True)
+    assert asked == [
+        (("https://graph.microsoft.com/.default",), {"tenant_id": "fabrikam.example", "enable_cae": True})
+    ]
 
 
 def test_network_errors_are_retried_for_reads_but_not_for_creates() -> None:

@@ -231,6 +231,7 @@ def test_entra_app_lifecycle(
     assert create_calls[3] == "POST /applications"
     assert sorted(create_calls[4:]) == sorted(
         [
+            "GET /applications/<id>",  # the app's passwords: any a killed run left are removed
             "POST /applications/<id>/addPassword",
             "POST /servicePrincipals",
             *["POST /servicePrincipals/<id>/appRoleAssignedTo"] * 3,
@@ -301,6 +302,7 @@ def test_entra_app_lifecycle(
         del stack.workspace.env_vars["SSOPROV_AS_OF"]  # type: ignore[attr-defined]
     assert rotated.summary.resource_changes == {"replace": 1, "same": 10}
     assert watch.calls["rotation"] == [
+        "GET /applications/<id>",
         "POST /applications/<id>/addPassword",
         "POST /applications/<id>/removePassword",
     ]
@@ -378,7 +380,11 @@ def test_microsoft_oauth_registers_a_personal_accounts_app_with_a_secret_and_not
 
     up = step("create", lambda: stack.up(show_secrets=False))
     assert up.summary.resource_changes == {"create": 4}  # stack, component, app, secret
-    assert watch.calls["create"] == ["POST /applications", "POST /applications/<id>/addPassword"]
+    assert watch.calls["create"] == [
+        "POST /applications",
+        "GET /applications/<id>",
+        "POST /applications/<id>/addPassword",
+    ]
     app = store.find_application("Acme Corp")
     assert app is not None
     assert app["signInAudience"] == "PersonalMicrosoftAccount"
