@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import pulumi
 from pulumi.dynamic import DiffResult, ReadResult
 
 T = TypeVar("T")
@@ -49,3 +50,18 @@ def exact_diff(
 def gone() -> ReadResult:
     """The answer of `read` for an object deleted out of band: the engine drops it from state."""
     return ReadResult(None, {})
+
+
+def declared_properties(
+    args: object, input_keys: Iterable[str], output_keys: Iterable[str] = ()
+) -> dict[str, Any]:
+    """What a dynamic resource registers: each input read from its args dataclass, and each
+    output as None, which is how Pulumi learns to fill the class's Output attributes of that name."""
+    properties = {key: getattr(args, key) for key in input_keys}
+    properties.update(dict.fromkeys(output_keys))
+    return properties
+
+
+def with_secret_outputs(opts: pulumi.ResourceOptions | None, keys: Iterable[str]) -> pulumi.ResourceOptions:
+    """`opts`, plus: the provider's values for `keys` are Pulumi secrets (encrypted in state)."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(keys)))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 
 if TYPE_CHECKING:
@@ -112,6 +112,5 @@ class EntraAssignment(Resource, module="entra", name="Assignment"):
     def __init__(
         self, resource_name: str, args: EntraAssignmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_EntraAssignmentProvider(), resource_name, props, opts)

@@ -54,7 +54,7 @@ from pulumi.dynamic import (
 )
 
 from components.clock import utc_now
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
@@ -190,12 +190,7 @@ class EntraClientSecret(Resource, module="entra", name="ClientSecret"):
     def __init__(
         self, resource_name: str, args: EntraClientSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
-        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(
-            _EntraClientSecretProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_outputs),
+            _EntraClientSecretProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.entra.provider_support import STACK_KEY_PREFIX, graph_client, require_strings
 
 REPLACE_KEYS = ("tenant_id", "kind", "spec_name")
@@ -112,6 +112,5 @@ class EntraDirectoryObject(Resource, module="entra", name="DirectoryObject"):
     def __init__(
         self, resource_name: str, args: EntraDirectoryObjectArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_EntraDirectoryObjectProvider(), resource_name, props, opts)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.errors import ApiError
 
@@ -136,6 +136,5 @@ class EntraEnterpriseApp(Resource, module="entra", name="EnterpriseApp"):
     def __init__(
         self, resource_name: str, args: EntraEnterpriseAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_EntraEnterpriseAppProvider(), resource_name, props, opts)

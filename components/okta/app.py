@@ -33,7 +33,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
 from components.okta.okta_client import OktaApp, okta_client_from_env
 
@@ -132,6 +132,5 @@ class OktaOidcApp(Resource, module="okta", name="OidcApp"):
     def __init__(
         self, resource_name: str, args: OktaOidcAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_OktaOidcAppProvider(), resource_name, props, opts)

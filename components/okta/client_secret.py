@@ -58,7 +58,7 @@ from pulumi.dynamic import (
 )
 
 from components.clock import utc_now
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
@@ -216,12 +216,7 @@ class OktaClientSecret(Resource, module="okta", name="ClientSecret"):
     def __init__(
         self, resource_name: str, args: OktaClientSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
-        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(
-            _OktaClientSecretProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_outputs),
+            _OktaClientSecretProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
 from components.okta.okta_client import GroupLookupError, okta_client_from_env
 
@@ -101,6 +101,5 @@ class OktaGroupAssignment(Resource, module="okta", name="GroupAssignment"):
     def __init__(
         self, resource_name: str, args: OktaGroupAssignmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_OktaGroupAssignmentProvider(), resource_name, props, opts)

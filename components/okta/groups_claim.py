@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import NotFoundError
 from components.okta.okta_client import GroupsClaim, okta_client_from_env
 
@@ -113,5 +113,6 @@ class OktaGroupsClaim(Resource, module="okta", name="GroupsClaim"):
     def __init__(
         self, resource_name: str, args: OktaGroupsClaimArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        super().__init__(_OktaGroupsClaimProvider(), resource_name, props, opts)
+        super().__init__(
+            _OktaGroupsClaimProvider(), resource_name, declared_properties(args, INPUT_KEYS), opts
+        )

@@ -58,7 +58,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.brokers.keycloak.client import KeycloakAdminClient, from_environment
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import ApiError, NotFoundError, ProvisionerError
 
 PROVIDER_IDS = ("oidc", "microsoft")
@@ -315,16 +315,11 @@ class KeycloakIdentityProvider(Resource, module="keycloak", name="IdentityProvid
             raise ValueError(
                 f"provider_id must be one of {', '.join(PROVIDER_IDS)}, not {args.provider_id!r}"
             )
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         props["client_secret"] = pulumi.Output.secret(args.client_secret)
         props["options"] = dict(OPTIONS if args.options is None else args.options)
         default_config = OIDC_CONFIG_OPTIONS if args.provider_id == "oidc" else {}
         props["config_options"] = dict(default_config if args.config_options is None else args.config_options)
-        props.update(dict.fromkeys(OUTPUT_KEYS))
-        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
         super().__init__(
-            _KeycloakIdentityProviderProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_outputs),
+            _KeycloakIdentityProviderProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )

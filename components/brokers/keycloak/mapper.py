@@ -43,7 +43,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import ApiError, NotFoundError
 
 REPLACE_KEYS = ("url", "realm", "alias")
@@ -177,5 +177,6 @@ class KeycloakIdpMapper(Resource, module="keycloak", name="IdpMapper"):
     def __init__(
         self, resource_name: str, args: KeycloakIdpMapperArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        super().__init__(_KeycloakIdpMapperProvider(), resource_name, props, opts)
+        super().__init__(
+            _KeycloakIdpMapperProvider(), resource_name, declared_properties(args, INPUT_KEYS), opts
+        )

@@ -35,7 +35,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.brokers.keycloak.client import from_environment
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
 
 REPLACE_KEYS = ("url", "realm", "name")
@@ -125,6 +125,5 @@ class KeycloakRealmRole(Resource, module="keycloak", name="RealmRole"):
     def __init__(
         self, resource_name: str, args: KeycloakRealmRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
-        props.update(dict.fromkeys(OUTPUT_KEYS))
+        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
         super().__init__(_KeycloakRealmRoleProvider(), resource_name, props, opts)

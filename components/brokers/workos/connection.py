@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone, run_async
+from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError, ProvisionerError
 
 if TYPE_CHECKING:
@@ -154,13 +154,8 @@ class WorkosConnection(Resource):
     def __init__(
         self, resource_name: str, args: WorkosConnectionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+        props = declared_properties(args, INPUT_KEYS, ("state",))
         props["client_secret"] = pulumi.Output.secret(args.client_secret)
-        props["state"] = None
-        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
         super().__init__(
-            _WorkosConnectionProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_outputs),
+            _WorkosConnectionProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )
