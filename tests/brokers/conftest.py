@@ -1,4 +1,5 @@
-"""An admin HTTP helper independent of the client under test (`keycloak` is in tests/conftest.py)."""
+"""An admin HTTP helper independent of the client under test (`keycloak` is in tests/conftest.py),
+and a fresh admin token store for every test."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from components.brokers.keycloak import client as keycloak_client
+from components.brokers.keycloak.client import AdminTokenStore
 from sandbox.keycloak import KeycloakServer
 
 
@@ -43,6 +46,14 @@ class AdminHttp:
 
     def close(self) -> None:
         self._http.close()
+
+
+@pytest.fixture(autouse=True)
+def admin_tokens(monkeypatch: pytest.MonkeyPatch) -> AdminTokenStore:
+    """The process-wide admin token store, empty for each test: a test's first call signs in."""
+    store = AdminTokenStore()
+    monkeypatch.setattr(keycloak_client, "ADMIN_TOKENS", store)
+    return store
 
 
 @pytest.fixture(scope="session")

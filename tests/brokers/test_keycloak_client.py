@@ -12,13 +12,14 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import pytest
 
-from components.brokers.keycloak.client import MASKED_SECRET, KeycloakAdminClient
+from components.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, KeycloakAdminClient
 from components.errors import ApiError, NotFoundError
 from sandbox.keycloak import KeycloakServer
 from tests.brokers.broker_login import LoginOutcome, broker_login
@@ -166,6 +167,11 @@ def allow_callback(admin_http: AdminHttp, upstream: Upstream, redirect_uri: str)
     client = admin_http.get(path)
     client["redirectUris"] = [redirect_uri]
     admin_http.call("PUT", path, json=client)
+
+
+def session(access_token: str) -> str:
+    """The Keycloak session an access token belongs to: kept by a refresh, new with each login."""
+    return jwt.decode(access_token, options={"verify_signature": False})["sid"]
 
 
 def login(keycloak: KeycloakServer, upstream: Upstream, realm: str, alias: str) -> LoginOutcome:
@@ -387,22 +393,44 @@ def test_errors_say_what_was_done_to_what(
     run(keycloak, body)
 
 
-def test_admin_token_is_refreshed_and_renewed(keycloak: KeycloakServer, sso_realm: str, caplog: Any) -> None:
+def test_admin_tokens_are_shared_refreshed_and_renewed(
+    keycloak: KeycloakServer,
+    sso_realm: str,
+    admin_tokens: AdminTokenStore,
+    http_calls: list[str],
+    caplog: Any,
+) -> None:
+    """Clients in separate event loops, as Pulumi provider calls are, with one admin token."""
     caplog.set_level(logging.DEBUG)
+    token_request = "POST /realms/master/protocol/openid-connect/token"
+    roles = f"GET /admin/realms/{sso_realm}/roles"
 
-    async def body(client: KeycloakAdminClient) -> str:
-        await client.list_realm_roles(sso_realm)
-        client._access_expires_at = 0.0  # expired: renewed with the refresh token
-        await client.list_realm_roles(sso_realm)
-        refreshed = client._access_token
-        assert refreshed
-        client._access_token = "revoked-or-garbage"  # looks valid locally, 401 from Keycloak
-        await client.list_realm_roles(sso_realm)
-        assert client._access_token not in (None, "revoked-or-garbage")
-        return client._access_token
+    def list_roles(client: KeycloakAdminClient) -> Awaitable[list[dict[str, Any]]]:
+        return client.list_realm_roles(sso_realm)
 
-    token = run(keycloak, body)
-    assert token not in caplog.text
+    run(keycloak, list_roles)
+    run(keycloak, list_roles)
+    assert http_calls == [token_request, roles, roles]  # two clients, one grant
+    [(sign_in, first)] = admin_tokens._tokens.items()
+
+    admin_tokens.put(sign_in, replace(first, access_expires_at=0.0))  # expired: refreshed
+    run(keycloak, list_roles)
+    refreshed = admin_tokens.get(sign_in)
+    assert refreshed is not None and refreshed.access != first.access
+    assert session(refreshed.access) == session(first.access)  # a refresh, not a new login
+
+    # Looks valid here, refused by Keycloak: one new login, which the next client uses too.
+    admin_tokens.put(sign_in, replace(refreshed, access="revoked-or-garbage"))
+    http_calls.clear()
+    run(keycloak, list_roles)
+    run(keycloak, list_roles)
+    assert http_calls == [roles, token_request, roles, roles]
+    renewed = admin_tokens.get(sign_in)
+    assert renewed is not None and session(renewed.access) != session(first.access)
+
+    for token in (first, refreshed, renewed):
+        assert token.access not in caplog.text
+        assert token.refresh and token.refresh not in caplog.text
 
     async def wrong_password() -> None:
         async with KeycloakAdminClient(
@@ -410,7 +438,7 @@ def test_admin_token_is_refreshed_and_renewed(keycloak: KeycloakServer, sso_real
         ) as client:
             await client.list_realm_roles(sso_realm)
 
-    with pytest.raises(ApiError) as denied:
+    with pytest.raises(ApiError) as denied:  # the admin's token is not another password's
         asyncio.run(wrong_password())
     assert (denied.value.status, denied.value.code) == (400, "invalid_grant")  # Keycloak's answer
     assert f"getting an admin token for user {keycloak.admin_username} in realm master" in str(denied.value)

@@ -23,9 +23,8 @@ Answer = httpx.Response | Exception
 class Script:
     """Answers admin calls from a list per (method, path); token requests always succeed."""
 
-    def __init__(self, answers: dict[tuple[str, str], list[Answer]], *, expires_in: int = 300) -> None:
+    def __init__(self, answers: dict[tuple[str, str], list[Answer]]) -> None:
         self.answers = answers
-        self.expires_in = expires_in
         self.calls: list[httpx.Request] = []
         self.grants: list[dict[str, str]] = []
 
@@ -38,7 +37,7 @@ class Script:
                 200,
                 json={
                     "access_token": token,
-                    "expires_in": self.expires_in,
+                    "expires_in": 300,
                     "refresh_token": f"refresh-{len(self.grants)}",
                     "refresh_expires_in": 1800,
                 },
@@ -147,31 +146,6 @@ def test_create_never_sends_a_blank_secret_and_errors_never_echo_one() -> None:
         run(script, lambda client: client.create_identity_provider("sso", provider))
     assert "s3cr3t-value" not in str(refused.value)
     assert "invalid value *** for clientSecret" in str(refused.value)
-
-
-def test_tokens_are_refreshed_before_expiry_and_renewed_after_a_401() -> None:
-    script = Script(
-        {("GET", "/admin/realms/sso/roles"): [httpx.Response(200, json=[])]},
-        expires_in=10,  # under the refresh margin: each call refreshes first
-    )
-
-    async def two_calls(client: KeycloakAdminClient) -> None:
-        await client.list_realm_roles("sso")
-        await client.list_realm_roles("sso")
-
-    run(script, two_calls)
-    assert [grant["grant_type"] for grant in script.grants] == ["password", "refresh_token"]
-    assert script.grants[1]["refresh_token"] == "refresh-1"
-    assert [call.headers["Authorization"] for call in script.calls] == ["Bearer token-1", "Bearer token-2"]
-
-    script = Script({("GET", "/admin/realms/sso/roles"): [httpx.Response(401), httpx.Response(200, json=[])]})
-    assert run(script, lambda client: client.list_realm_roles("sso")) == []
-    assert [grant["grant_type"] for grant in script.grants] == ["password", "password"]
-
-    script = Script({("GET", "/admin/realms/sso/roles"): [httpx.Response(401)]})
-    with pytest.raises(ApiError, match="listing realm roles of realm sso: HTTP 401"):
-        run(script, lambda client: client.list_realm_roles("sso"))
-    assert len(script.calls) == 2  # one fresh login, then final
 
 
 def test_client_credentials_and_redirect_uri() -> None:

@@ -5,8 +5,8 @@ claim about what Keycloak holds is checked through its admin API or, for what th
 (the stored client secret, whether mappers grant roles), by a real brokered login.
 
 Calls are counted from Keycloak's own records: the broker realm's admin events (every write)
-and the master realm's LOGIN events of the provisioning user (one per provider operation
-that reached Keycloak: each builds its client, which logs in once).
+and the master realm's LOGIN events of the provisioning user (one per run that reached
+Keycloak: the run's provider process logs in once, and all its clients share the token).
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         ("CREATE", "IDENTITY_PROVIDER"): 1,
         ("CREATE", "IDENTITY_PROVIDER_MAPPER"): 2,
     }
-    assert provisioner_logins(admin_http, provisioner, since) == 5  # one per resource created
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # five resources, one login
     # The login redeems the customer's code with the stored secret: it is the right one.
     alice = login(keycloak, customer, realm, ORGANIZATION, "alice")
     assert alice.code, alice.detail
@@ -261,7 +261,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     admin_http.call("PUT", f"/{realm}/identity-provider/instances/{ORGANIZATION}", json=changed)
     since = now_ms()
     run(project.stack.refresh)
-    assert provisioner_logins(admin_http, provisioner, since) == 7  # one read per resource
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # seven reads, one login
     names = [r["outputs"]["name"] for r in resources_of(project, "IdpMapper")]
     assert sorted(names) == sorted(["default role: member", f"{FINANCE} -> accountant"])
     since = now_ms()
@@ -316,7 +316,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         ("DELETE", "IDENTITY_PROVIDER_MAPPER"): 3,
         ("DELETE", "IDENTITY_PROVIDER"): 1,
     }
-    assert provisioner_logins(admin_http, provisioner, since) == 4  # roles are left without a call
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # four deletes, one login
     assert {"engineer", "accountant", "member"} <= {
         role["name"] for role in admin_http.get(f"/{realm}/roles")
     }

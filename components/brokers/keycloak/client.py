@@ -14,6 +14,15 @@ realm, or the client-credentials grant of a confidential client with a service a
 The access token is refreshed shortly before it expires (master-realm tokens live 60 s by
 default), with the refresh token when there is one, and fetched anew once on a 401.
 
+Admin tokens outlive the clients. `ADMIN_TOKENS` keeps one token (access token, refresh
+token, their expiries) per sign-in for the whole process, keyed by who signs in where: base
+URL, auth realm, grant type, client id, username, and a keyed hash of the password or client
+secret, never the value. So the many short-lived clients of one `pulumi up` (one per provider
+call, each in its own thread and event loop) sign in once between them. Refreshes and grants
+of one sign-in take turns behind a thread lock, and a client that waited uses the token the
+one before it got. A 401 drops the token for every client, and the one grant that follows
+serves them all. Tokens are kept in memory only.
+
 Retries (through `retry_async`): a refused connection (Keycloak still starting) and 429/503
 are retried for every call, since the server did nothing; other 5xx, timeouts and dropped
 connections only for idempotent calls (GET, PUT, DELETE), because a create may have happened
@@ -34,10 +43,14 @@ no call ever sends a blank secret. Neither secrets nor tokens are logged or put 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
+import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -53,6 +66,9 @@ MASKED_SECRET = "**********"
 
 TOKEN_REFRESH_MARGIN_SECONDS = 15.0
 """An access token this close to expiry is refreshed before use."""
+
+_GRANT_WAIT_SECONDS = 0.01
+"""How often a client waiting for another's grant of the same sign-in looks again."""
 
 _ALWAYS_TRANSIENT_STATUS = {429, 503}
 _SECRET_KEYS = ("clientSecret",)
@@ -102,11 +118,15 @@ class KeycloakAdminClient:
         self._auth_realm = auth_realm
         self._policy = policy
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
-        self._token_lock = asyncio.Lock()
-        self._access_token: str | None = None
-        self._access_expires_at = 0.0
-        self._refresh_token: str | None = None
-        self._refresh_expires_at = 0.0
+        self._tokens = ADMIN_TOKENS
+        self._sign_in = _SignIn(
+            base_url=self.base_url,
+            auth_realm=auth_realm,
+            grant_type="client_credentials" if username is None else "password",
+            client_id=client_id,
+            username=username,
+            credential=_credential_digest(password, client_secret),
+        )
 
     async def __aenter__(self) -> KeycloakAdminClient:
         return self
@@ -417,7 +437,7 @@ class KeycloakAdminClient:
             )
             if response.status_code == 401 and not reauthenticated:
                 reauthenticated = True  # the token expired or was revoked early: one fresh login
-                await self._forget_token(token)
+                self._tokens.forget(self._sign_in, token)
                 raise _Reauthenticate()
             if response.is_success:
                 return response
@@ -441,36 +461,39 @@ class KeycloakAdminClient:
         return response
 
     async def _token(self) -> str:
-        async with self._token_lock:
+        """A valid access token of this client's sign-in: the shared one, refreshed or granted if need be."""
+        held = self._tokens.get(self._sign_in)
+        if held and held.usable(time.monotonic()):
+            return held.access
+        async with self._tokens.granting(self._sign_in):
+            held = self._tokens.get(self._sign_in)  # another client may have granted while we waited
             now = time.monotonic()
-            if self._access_token and now < self._access_expires_at - TOKEN_REFRESH_MARGIN_SECONDS:
-                return self._access_token
+            if held and held.usable(now):
+                return held.access
             form: dict[str, str] = {"client_id": self._client_id}
             if self._client_secret:
                 form["client_secret"] = self._client_secret
-            refreshable = (
-                self._refresh_token and now < self._refresh_expires_at - TOKEN_REFRESH_MARGIN_SECONDS
-            )
-            if refreshable:
+            if held and held.refresh and held.refreshable(now):
                 try:
-                    await self._grant(
-                        {**form, "grant_type": "refresh_token", "refresh_token": self._refresh_token}
+                    token = await self._grant(
+                        {**form, "grant_type": "refresh_token", "refresh_token": held.refresh}
                     )
-                    assert self._access_token is not None
-                    return self._access_token
                 except ApiError as exc:
                     if exc.status not in (400, 401):  # an expired session falls back to a full login
                         raise
+                else:
+                    self._tokens.put(self._sign_in, token)
+                    return token.access
             if self._username is not None:
                 assert self._password is not None
                 form.update(grant_type="password", username=self._username, password=self._password)
             else:
                 form["grant_type"] = "client_credentials"
-            await self._grant(form)
-            assert self._access_token is not None
-            return self._access_token
+            token = await self._grant(form)
+            self._tokens.put(self._sign_in, token)
+            return token.access
 
-    async def _grant(self, form: dict[str, str]) -> None:
+    async def _grant(self, form: dict[str, str]) -> _Token:
         who = f"user {self._username}" if self._username else f"client {self._client_id}"
         action = f"getting an admin token for {who} in realm {self._auth_realm} ({form['grant_type']} grant)"
         path = f"/realms/{_seg(self._auth_realm)}/protocol/openid-connect/token"
@@ -489,16 +512,101 @@ class KeycloakAdminClient:
         )
         grant = response.json()
         now = time.monotonic()
-        self._access_token = grant["access_token"]
-        self._access_expires_at = now + float(grant.get("expires_in", 60))
-        self._refresh_token = grant.get("refresh_token")
-        self._refresh_expires_at = now + float(grant.get("refresh_expires_in", 0) or 0)
+        return _Token(
+            access=grant["access_token"],
+            access_expires_at=now + float(grant.get("expires_in", 60)),
+            refresh=grant.get("refresh_token"),
+            refresh_expires_at=now + float(grant.get("refresh_expires_in", 0) or 0),
+        )
 
-    async def _forget_token(self, token: str) -> None:
-        async with self._token_lock:
-            if self._access_token == token:
-                self._access_token = None
-                self._refresh_token = None
+
+# ---------------------------------------------------------------------------------------------
+# Admin tokens, shared by every client of the process
+
+
+@dataclass(frozen=True)
+class _SignIn:
+    """Who signs in where: what a shared token is kept under."""
+
+    base_url: str
+    auth_realm: str
+    grant_type: Literal["password", "client_credentials"]
+    client_id: str
+    username: str | None
+    credential: str = field(repr=False)
+    """A keyed hash of the password and client secret (`_credential_digest`), never the values."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    access: str = field(repr=False)
+    access_expires_at: float
+    """On the `time.monotonic()` clock, like `refresh_expires_at`."""
+    refresh: str | None = field(repr=False)
+    refresh_expires_at: float
+
+    def usable(self, now: float) -> bool:
+        return now < self.access_expires_at - TOKEN_REFRESH_MARGIN_SECONDS
+
+    def refreshable(self, now: float) -> bool:
+        return now < self.refresh_expires_at - TOKEN_REFRESH_MARGIN_SECONDS
+
+
+class AdminTokenStore:
+    """The admin tokens of one process, one per sign-in, for every thread and event loop.
+
+    Asyncio locks belong to one loop, and a Pulumi provider runs each call in a loop of its
+    own, so the locks here are thread locks. A waiter for a grant polls instead of blocking:
+    a blocked thread would stall its loop, and with it a coroutine of the same loop that is
+    holding the grant (two clients in one `asyncio.gather`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # guards the two dicts; never held across an await
+        self._tokens: dict[_SignIn, _Token] = {}
+        self._grant_locks: dict[_SignIn, threading.Lock] = {}
+
+    def get(self, sign_in: _SignIn) -> _Token | None:
+        with self._lock:
+            return self._tokens.get(sign_in)
+
+    def put(self, sign_in: _SignIn, token: _Token) -> None:
+        with self._lock:
+            self._tokens[sign_in] = token
+
+    def forget(self, sign_in: _SignIn, access: str) -> None:
+        """Drop the sign-in's token if it still is `access` (refused with a 401, by anyone)."""
+        with self._lock:
+            held = self._tokens.get(sign_in)
+            if held is not None and held.access == access:
+                del self._tokens[sign_in]
+
+    @asynccontextmanager
+    async def granting(self, sign_in: _SignIn) -> AsyncIterator[None]:
+        """Hold the sign-in's grant lock: one refresh or grant at a time, process-wide."""
+        with self._lock:
+            lock = self._grant_locks.setdefault(sign_in, threading.Lock())
+        while not lock.acquire(blocking=False):
+            await asyncio.sleep(_GRANT_WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+ADMIN_TOKENS = AdminTokenStore()
+"""This process's admin tokens; every `KeycloakAdminClient` takes its token from here."""
+
+_DIGEST_KEY = os.urandom(32)
+"""Keys the credential hashes: random per process, so a hash says nothing outside it."""
+
+
+def _credential_digest(*values: str | None) -> str:
+    digest = hashlib.blake2b(key=_DIGEST_KEY)
+    for value in values:
+        encoded = (value or "").encode()
+        digest.update(len(encoded).to_bytes(8, "big") + encoded)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
