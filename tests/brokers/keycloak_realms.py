@@ -3,8 +3,8 @@
 A second realm plays the customer's identity provider (a generic OIDC provider): a confidential
 client whose redirect URI is the broker's callback, users in groups, and a "groups" claim that
 carries group names without their path. The broker realm holds the identity provider under
-test and a public app client to log in to; it records admin events, so a test can count the
-writes a `pulumi` run made.
+test and the public client `components.verify_login` signs in with; it records admin events, so
+a test can count the writes a `pulumi` run made.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from sandbox.keycloak import KeycloakServer
-from tests.brokers.broker_login import LoginOutcome, broker_login
 from tests.brokers.conftest import AdminHttp
-
-APP_CLIENT = "demo-app"
-APP_REDIRECT = "http://127.0.0.1:9/callback"  # never followed: the login stops at the redirect
 
 
 @dataclass
@@ -118,17 +115,17 @@ def create_customer_idp(
 
 
 def create_broker_realm(admin: AdminHttp) -> str:
-    """A realm with a public app client to log in to, recording admin events."""
+    """A realm with verify_login's public client (as `prepare_realm` makes it), recording admin events."""
     realm = f"sso-{secrets.token_hex(3)}"
     admin.call("POST", "", json={"realm": realm, "enabled": True})
     admin.call(
         "POST",
         f"/{realm}/clients",
         json={
-            "clientId": APP_CLIENT,
+            "clientId": VERIFY_CLIENT_ID,
             "publicClient": True,
             "standardFlowEnabled": True,
-            "redirectUris": [APP_REDIRECT],
+            "redirectUris": [VERIFY_REDIRECT_URI],
         },
     )
     events = admin.get(f"/{realm}/events/config")
@@ -150,17 +147,13 @@ def now_ms() -> int:
 
 def login(
     keycloak: KeycloakServer, customer: CustomerIdp, realm: str, alias: str, username: str
-) -> LoginOutcome:
-    """`username` signs in to the broker realm's app through identity provider `alias`."""
-    return broker_login(
-        keycloak.url,
-        realm,
-        alias,
-        username=username,
-        password=customer.passwords[username],
-        client_id=APP_CLIENT,
-        redirect_uri=APP_REDIRECT,
-    )
+) -> LoginReport:
+    """`username` signs in to the broker realm through identity provider `alias`.
+
+    It gets there only if Keycloak redeemed the customer's code with the right client secret,
+    which is how the tests check what Keycloak never shows: the secret it keeps.
+    """
+    return verify_login(keycloak.url, realm, alias, login=username, password=customer.passwords[username])
 
 
 def realm_roles(admin: AdminHttp, realm: str, username: str) -> set[str]:

@@ -21,13 +21,11 @@ import pytest
 
 from components.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, KeycloakAdminClient
 from components.errors import ApiError, NotFoundError
+from components.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from sandbox.keycloak import KeycloakServer
-from tests.brokers.broker_login import LoginOutcome, broker_login
 from tests.brokers.conftest import AdminHttp
 
 T = TypeVar("T")
-APP_CLIENT = "demo-app"
-APP_REDIRECT = "http://127.0.0.1:9/callback"  # never followed: the flow stops at the redirect
 
 
 @dataclass(frozen=True)
@@ -117,17 +115,17 @@ def upstream(keycloak: KeycloakServer, admin_http: AdminHttp) -> Iterator[Upstre
 
 @pytest.fixture
 def sso_realm(admin_http: AdminHttp) -> Iterator[str]:
-    """A fresh broker realm with a public app client to log in to."""
+    """A fresh broker realm with verify_login's public client (as `prepare_realm` makes it)."""
     realm = f"sso-{secrets.token_hex(3)}"
     admin_http.call("POST", "", json={"realm": realm, "enabled": True})
     admin_http.call(
         "POST",
         f"/{realm}/clients",
         json={
-            "clientId": APP_CLIENT,
+            "clientId": VERIFY_CLIENT_ID,
             "publicClient": True,
             "standardFlowEnabled": True,
-            "redirectUris": [APP_REDIRECT],
+            "redirectUris": [VERIFY_REDIRECT_URI],
         },
     )
     yield realm
@@ -174,16 +172,8 @@ def session(access_token: str) -> str:
     return jwt.decode(access_token, options={"verify_signature": False})["sid"]
 
 
-def login(keycloak: KeycloakServer, upstream: Upstream, realm: str, alias: str) -> LoginOutcome:
-    return broker_login(
-        keycloak.url,
-        realm,
-        alias,
-        username=upstream.username,
-        password=upstream.password,
-        client_id=APP_CLIENT,
-        redirect_uri=APP_REDIRECT,
-    )
+def login(keycloak: KeycloakServer, upstream: Upstream, realm: str, alias: str) -> LoginReport:
+    return verify_login(keycloak.url, realm, alias, login=upstream.username, password=upstream.password)
 
 
 def test_ensure_realm_creates_it_once(keycloak: KeycloakServer, admin_http: AdminHttp) -> None:
@@ -221,7 +211,7 @@ def test_identity_provider_keeps_its_secret_through_updates(
     # The login reaches the app only if Keycloak redeemed the upstream code with the right secret,
     # and only if the upstream client allowed broker_redirect_uri: so that URI is the real callback.
     first = login(keycloak, upstream, sso_realm, alias)
-    assert first.code, first.detail
+    assert first.signed_in, first.detail
 
     # An update carrying the masked GET representation keeps the stored secret.
     stored["displayName"] = "Acme, renamed"
@@ -229,28 +219,28 @@ def test_identity_provider_keeps_its_secret_through_updates(
     assert run(keycloak, lambda client: client.get_identity_provider(sso_realm, alias))["displayName"] == (
         "Acme, renamed"
     )
-    assert login(keycloak, upstream, sso_realm, alias).code
+    assert login(keycloak, upstream, sso_realm, alias).signed_in
 
     # Control: a wrong secret makes the same login fail, so the check above does test the secret.
     wrong = oidc_provider(upstream, alias, secret="not-the-secret")
     run(keycloak, lambda client: client.update_identity_provider(sso_realm, alias, wrong))
     failed = login(keycloak, upstream, sso_realm, alias)
-    assert failed.code is None, failed.detail
+    assert not failed.signed_in, failed.detail
 
     # A new secret is stored; an update without any secret (absent key) then keeps it.
     right = oidc_provider(upstream, alias, secret=upstream.client_secret)
     run(keycloak, lambda client: client.update_identity_provider(sso_realm, alias, right))
-    assert login(keycloak, upstream, sso_realm, alias).code
+    assert login(keycloak, upstream, sso_realm, alias).signed_in
     without = oidc_provider(upstream, alias, secret=None)
     run(keycloak, lambda client: client.update_identity_provider(sso_realm, alias, without))
-    assert login(keycloak, upstream, sso_realm, alias).code
+    assert login(keycloak, upstream, sso_realm, alias).signed_in
 
     # Why the client never sends an update without the mask: Keycloak's PUT replaces the
     # config, and a raw PUT without clientSecret erases the stored secret.
     path = f"/{sso_realm}/identity-provider/instances/{alias}"
     admin_http.call("PUT", path, json=without)
     assert "clientSecret" not in admin_http.get(path)["config"]
-    assert login(keycloak, upstream, sso_realm, alias).code is None
+    assert not login(keycloak, upstream, sso_realm, alias).signed_in
 
     run(keycloak, lambda client: client.delete_identity_provider(sso_realm, alias))
     with pytest.raises(NotFoundError) as gone:
@@ -325,7 +315,7 @@ def test_mappers_grant_roles_from_the_groups_claim(
     assert by_name["everyone -> member"]["identityProviderMapper"] == "oidc-hardcoded-role-idp-mapper"
 
     outcome = login(keycloak, upstream, sso_realm, alias)
-    assert outcome.code, outcome.detail
+    assert outcome.signed_in, outcome.detail
     [user] = admin_http.get(f"/{sso_realm}/users", params={"username": upstream.username, "exact": "true"})
     roles = {role["name"] for role in admin_http.get(f"/{sso_realm}/users/{user['id']}/role-mappings/realm")}
     assert {"engineer", "member"} <= roles  # alice is in engineering upstream
@@ -358,9 +348,9 @@ def test_roles_are_ensured_once(keycloak: KeycloakServer, sso_realm: str) -> Non
         again = await client.ensure_realm_role(sso_realm, "auditor")
         assert first["id"] == again["id"] and again["description"] == "Reads audit logs"
         assert "auditor" in {role["name"] for role in await client.list_realm_roles(sso_realm)}
-        viewer = await client.ensure_client_role(sso_realm, APP_CLIENT, "viewer")
+        viewer = await client.ensure_client_role(sso_realm, VERIFY_CLIENT_ID, "viewer")
         assert viewer["clientRole"] is True
-        assert (await client.ensure_client_role(sso_realm, APP_CLIENT, "viewer"))["id"] == viewer["id"]
+        assert (await client.ensure_client_role(sso_realm, VERIFY_CLIENT_ID, "viewer"))["id"] == viewer["id"]
         with pytest.raises(NotFoundError, match=f"finding client no-such-app in realm {sso_realm}"):
             await client.ensure_client_role(sso_realm, "no-such-app", "viewer")
 

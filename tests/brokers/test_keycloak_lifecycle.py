@@ -208,7 +208,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     assert provisioner_logins(admin_http, provisioner, since) == 1  # five resources, one login
     # The login redeems the customer's code with the stored secret: it is the right one.
     alice = login(keycloak, customer, realm, ORGANIZATION, "alice")
-    assert alice.code, alice.detail
+    assert alice.signed_in, alice.detail
     assert {"engineer", "member"} <= realm_roles(admin_http, realm, "alice")
 
     # 2. No change in the spec: nothing changes, and Keycloak is not even asked.
@@ -234,7 +234,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     assert finance_name.startswith("acme-keycloak-mapper-Finanzas-Contabilidad-")
     assert any(r["urn"].endswith(f"::{finance_name}") for r in resources_of(project, "IdpMapper"))
     assert mappers_by_name(admin_http, realm)[f"{FINANCE} -> accountant"]["config"]["claim.value"] == FINANCE
-    assert login(keycloak, customer, realm, ORGANIZATION, "bob").code
+    assert login(keycloak, customer, realm, ORGANIZATION, "bob").signed_in
     assert {"accountant", "member"} <= realm_roles(admin_http, realm, "bob")
     assert "engineer" not in realm_roles(admin_http, realm, "bob")
 
@@ -242,14 +242,14 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     #    which is an in-place update of the identity provider and nothing else.
     second_secret = secrets.token_urlsafe(24)
     customer.set_client_secret(second_secret)
-    assert login(keycloak, customer, realm, ORGANIZATION, "alice").code is None
+    assert not login(keycloak, customer, realm, ORGANIZATION, "alice").signed_in
     set_secret(project, second_secret)
     since = now_ms()
     rotated = run(project.stack.up)
     assert rotated.summary.resource_changes == {"update": 1, "same": 8}
     assert admin_writes(admin_http, realm, since) == [("UPDATE", "IDENTITY_PROVIDER")]
     assert provisioner_logins(admin_http, provisioner, since) == 1
-    assert login(keycloak, customer, realm, ORGANIZATION, "alice").code
+    assert login(keycloak, customer, realm, ORGANIZATION, "alice").signed_in
 
     # 5. Out of band: a mapper deleted, the provider's display name and token URL changed.
     #    Refresh drops the mapper and records the drift; up restores both.
@@ -281,7 +281,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         f"{FINANCE} -> accountant",
         "default role: member",
     }
-    assert login(keycloak, customer, realm, ORGANIZATION, "alice").code  # the secret survived the repair
+    assert login(keycloak, customer, realm, ORGANIZATION, "alice").signed_in  # the secret survived the repair
 
     # 6. A new alias: a new identity provider and new mappers, then the old ones go.
     new_redirect_uri = f"{keycloak.url}/realms/{realm}/broker/acme-eu/endpoint"
@@ -303,7 +303,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     # Users who signed in through the old alias are linked to it; Keycloak asks them to link their
     # account anew (that is Keycloak's first-broker-login flow). A new user goes straight through,
     # and one in no mapped group gets the default role only.
-    assert login(keycloak, customer, realm, "acme-eu", "carol").code
+    assert login(keycloak, customer, realm, "acme-eu", "carol").signed_in
     assert {"member"} <= realm_roles(admin_http, realm, "carol")
     assert not {"engineer", "accountant"} & realm_roles(admin_http, realm, "carol")
 
