@@ -93,9 +93,13 @@ async def retry_async(
             if last_try or spent + wait > policy.budget_seconds:
                 waited_by = "the service asked to wait" if asked_wait > 0 else "the next backoff was"
                 raise RetryBudgetExceeded(
-                    f"{describe}: still failing after {retry_number + 1} tries in {spent:.1f}s "
+                    f"{describe}: still failing after {_tries(retry_number + 1)} in {spent:.1f}s "
                     f"(last error: {exc}; {waited_by} {wait:.1f}s more). "
                     "Run `pulumi up` again once the service recovers: it resumes where this run stopped."
                 ) from exc
             await asyncio.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"

@@ -475,10 +475,12 @@ class OktaClient:
         self, action: str, operation: Callable[[Any], Awaitable[Any]], *, idempotent: bool = True
     ) -> tuple[Any, Any]:
         """Run one SDK call under the retry policy; (data, response) or a raised ApiError."""
+        # Built (and the SDK imported, 2-4 s) before the loop: the retry budget is for the service.
+        sdk = self._sdk()
 
         async def attempt() -> tuple[Any, Any]:
             try:
-                result = await operation(self._sdk())
+                result = await operation(sdk)
             except _TransportFailure as exc:
                 raise _api_error(action, exc) from None
             except (ApiError, OktaConfigError):

@@ -79,10 +79,6 @@ def okta_app_ids(sandbox: LocalSandbox) -> set[str]:
     return {app.id for app in sandbox.okta.store.apps()}
 
 
-def okta_secret_count(sandbox: LocalSandbox, app_id: str) -> int:
-    return len(sandbox.okta.store.secrets(app_id))
-
-
 def run_cli(project: StackProject, *args: str) -> tuple[int, str]:
     """Run the pulumi CLI in the project's workspace with its environment; (exit code, output)."""
     import subprocess

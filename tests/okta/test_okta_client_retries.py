@@ -65,7 +65,7 @@ def test_a_reset_beyond_the_budget_fails_at_once(okta_sandbox: OktaSandbox) -> N
     )
     okta_sandbox.faults(throttle_count=-1, throttle_wait_seconds=45)
     with pytest.raises(
-        RetryBudgetExceeded, match=r"finding the Okta group named 'Admins': still failing after 1 tries"
+        RetryBudgetExceeded, match=r"finding the Okta group named 'Admins': still failing after 1 try "
     ):
         asyncio.run(client.find_group_by_name("Admins"))
 
