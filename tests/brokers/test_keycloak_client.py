@@ -19,6 +19,7 @@ import httpx
 import jwt
 import pytest
 
+from components.brokers.keycloak import client as client_module
 from components.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, KeycloakAdminClient
 from components.errors import ApiError, NotFoundError
 from components.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
@@ -340,6 +341,23 @@ def test_import_config_reads_a_discovery_document(
     assert config["jwksUrl"] == upstream.discovery["jwks_uri"]
     assert config["issuer"] == upstream.discovery["issuer"]
     assert run(keycloak, lambda client: client.list_identity_providers(sso_realm)) == []  # created nothing
+
+
+def test_listing_identity_providers_follows_keycloaks_pages(
+    keycloak: KeycloakServer, admin_http: AdminHttp, sso_realm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aliases = [f"org-{n}" for n in range(5)]
+    for alias in aliases:
+        config = {"clientId": alias, "clientSecret": "unused", "authorizationUrl": "https://idp.example/a"}
+        config["tokenUrl"] = "https://idp.example/t"
+        admin_http.call(
+            "POST",
+            f"/{sso_realm}/identity-provider/instances",
+            json={"alias": alias, "providerId": "oidc", "config": config},
+        )
+    monkeypatch.setattr(client_module, "IDP_PAGE_SIZE", 2)  # Keycloak's own default is 100
+    listed = run(keycloak, lambda client: client.list_identity_providers(sso_realm))
+    assert sorted(provider["alias"] for provider in listed) == aliases
 
 
 def test_roles_are_ensured_once(keycloak: KeycloakServer, sso_realm: str) -> None:

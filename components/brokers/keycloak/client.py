@@ -66,6 +66,8 @@ MASKED_SECRET = "**********"
 
 TOKEN_REFRESH_MARGIN_SECONDS = 15.0
 """An access token this close to expiry is refreshed before use."""
+IDP_PAGE_SIZE = 100
+"""Identity providers asked for per page when listing a realm's."""
 
 _GRANT_WAIT_SECONDS = 0.01
 """How often a client waiting for another's grant of the same sign-in looks again."""
@@ -195,10 +197,19 @@ class KeycloakAdminClient:
     # Identity providers
 
     async def list_identity_providers(self, realm: str) -> list[Representation]:
-        response = await self._call(
-            "GET", _idps(realm), action=f"listing identity providers in realm {realm}"
-        )
-        return response.json()
+        """Every identity provider of `realm`: Keycloak answers a page at a time (100 by default)."""
+        providers: list[Representation] = []
+        while True:
+            response = await self._call(
+                "GET",
+                _idps(realm),
+                params={"first": str(len(providers)), "max": str(IDP_PAGE_SIZE)},
+                action=f"listing identity providers in realm {realm}",
+            )
+            page = response.json()
+            providers.extend(page)
+            if len(page) < IDP_PAGE_SIZE:
+                return providers
 
     async def get_identity_provider(self, realm: str, alias: str) -> Representation:
         """The provider's representation, `config.clientSecret` masked; NotFoundError if absent."""
