@@ -22,9 +22,11 @@ key, so a secret moving to another app is a first create on that app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pulumi.dynamic import CheckResult, ResourceProvider
 
 from components.clock import parse_timestamp
 
@@ -39,6 +41,23 @@ def remember_recorded(key: str, secret_id: str | None) -> None:
     """Note that the resource `key` has a recorded secret (`check` with old inputs: id unknown;
     `diff`: its id)."""
     _recorded[key] = secret_id
+
+
+class RecordedSecretProvider(ResourceProvider):
+    """A client-secret provider whose `check` and `diff` note the recorded secret for `create`.
+
+    Subclasses set `leftover_key` (props -> key) and call `remember_diffed` first thing in `diff`.
+    """
+
+    leftover_key: Callable[[Mapping[str, Any]], str]
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        if olds:
+            remember_recorded(self.leftover_key(olds), None)
+        return CheckResult(news, [])
+
+    def remember_diffed(self, secret_id: str, olds: Mapping[str, Any]) -> None:
+        remember_recorded(self.leftover_key(olds), secret_id)
 
 
 def leftovers(

@@ -44,12 +44,10 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckResult,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -58,7 +56,7 @@ from components.dynamic import declared_properties, exact_diff, gone, run_async,
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
-from components.untracked_secrets import leftovers, remember_recorded
+from components.untracked_secrets import RecordedSecretProvider, leftovers
 
 if TYPE_CHECKING:
     from components.entra.graph_client import GraphClient, PasswordInfo, PasswordSecret
@@ -80,14 +78,16 @@ class EntraClientSecretArgs:
     rotate_before_expiry_days: int
 
 
-class _EntraClientSecretProvider(ResourceProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        if olds:
-            remember_recorded(_leftover_key(olds), None)
-        return CheckResult(news, [])
+def _leftover_key(props: Mapping[str, Any]) -> str:
+    """Our passwords on an app are the ones carrying our description."""
+    return f"entra:{props['application_object_id']}:{props['display_name']}"
+
+
+class _EntraClientSecretProvider(RecordedSecretProvider):
+    leftover_key = staticmethod(_leftover_key)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        remember_recorded(_leftover_key(olds), id_)
+        self.remember_diffed(id_, olds)
         due = ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
         return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
 
@@ -144,11 +144,6 @@ async def _create(client: GraphClient, props: Mapping[str, Any], end: datetime) 
             file=sys.stderr,
         )
     return await client.add_password(application, name, end)
-
-
-def _leftover_key(props: Mapping[str, Any]) -> str:
-    """Our passwords on an app are the ones carrying our description."""
-    return f"entra:{props['application_object_id']}:{props['display_name']}"
 
 
 def _check(props: Mapping[str, Any]) -> None:

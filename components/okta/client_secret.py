@@ -48,12 +48,10 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckResult,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -62,7 +60,7 @@ from components.dynamic import declared_properties, exact_diff, gone, run_async,
 from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
-from components.untracked_secrets import leftovers, remember_recorded
+from components.untracked_secrets import RecordedSecretProvider, leftovers
 
 REPLACE_KEYS = ("org_url", "app_id")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
@@ -84,14 +82,16 @@ class OktaClientSecretArgs:
     rotate_before_expiry_days: int
 
 
-class _OktaClientSecretProvider(ResourceProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        if olds:
-            remember_recorded(_leftover_key(olds), None)
-        return CheckResult(news, [])
+def _leftover_key(props: Mapping[str, Any]) -> str:
+    """Okta secrets have no name; the app is this stack's, so every secret on it could be ours."""
+    return f"okta:{props['org_url']}:{props['app_id']}"
+
+
+class _OktaClientSecretProvider(RecordedSecretProvider):
+    leftover_key = staticmethod(_leftover_key)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        remember_recorded(_leftover_key(olds), id_)
+        self.remember_diffed(id_, olds)
         due = []
         if olds.get("status") == "INACTIVE":
             due.append("status")
@@ -175,11 +175,6 @@ async def _delete(client: OktaClient, app_id: str, secret_id: str) -> None:
     if secret.status == "ACTIVE" and not others_active:
         return  # Okta refuses to deactivate the only active secret: it goes with the app
     await _deactivate_and_delete(client, app_id, secret)
-
-
-def _leftover_key(props: Mapping[str, Any]) -> str:
-    """Okta secrets have no name; the app is this stack's, so every secret on it could be ours."""
-    return f"okta:{props['org_url']}:{props['app_id']}"
 
 
 def _check(props: Mapping[str, Any]) -> None:
