@@ -38,6 +38,8 @@ class GraphError(Exception):
     code: str
     message: str
     headers: dict[str, str] = field(default_factory=dict)
+    details: list[dict[str, str]] = field(default_factory=list)
+    """Graph's `error.details`: [{code, message, target}], for errors that name a property."""
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -124,18 +126,22 @@ def no_content(request: Request) -> Response:
     )
 
 
-def error_body(code: str, message: str, request_id: str, client_request_id: str) -> dict[str, Any]:
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": request_id,
-                "client-request-id": client_request_id,
-            },
-        }
+def error_body(
+    code: str,
+    message: str,
+    request_id: str,
+    client_request_id: str,
+    details: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    error["innerError"] = {
+        "date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
     }
+    return {"error": error}
 
 
 def error_response(request: Request | None, error: GraphError) -> Response:
@@ -145,7 +151,7 @@ def error_response(request: Request | None, error: GraphError) -> Response:
         request_id = client_request_id = str(uuid.uuid4())
     headers = {"content-type": CONTENT_TYPE, "request-id": request_id, "client-request-id": client_request_id}
     headers.update(error.headers)
-    body = error_body(error.code, error.message, request_id, client_request_id)
+    body = error_body(error.code, error.message, request_id, client_request_id, error.details)
     return Response(json.dumps(body), status_code=error.status, media_type=None, headers=headers)
 
 

@@ -143,7 +143,7 @@ def test_a_refresh_right_after_an_up_waits_out_replication_instead_of_dropping_t
 ) -> None:
     """The app was made by an earlier process; this one's replica has not seen it yet."""
     store = graph_env.standin.store
-    graph_env.standin.faults.configure(consistency_delay_seconds=1.0)
+    store.replication_lag_seconds = 2.0  # unknown by id for the first second
     app = store.create_application({"displayName": "Acme Corp", "web": {"redirectUris": [CALLBACK]}})
     props = {**inputs(), "object_id": app["id"], "app_id": app["appId"], "created_at": app["createdDateTime"]}
     started = time.monotonic()
