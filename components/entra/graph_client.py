@@ -9,7 +9,8 @@ Every method is one logical operation ("adding password to application <id>") ru
   orphaned application or secret behind.
 - transient, eventual consistency: a 404 on an object this process created in the last few
   minutes; 400 "...does not reference a valid application object" when creating a service
-  principal; 400 "Not a valid reference update" when assigning.
+  principal; 400 "Not a valid reference update" when assigning; a new password that reads of
+  its application do not list yet (addPassword waits for it, as terraform-provider-azuread does).
 - final: everything else, raised as `ApiError` / `NotFoundError` whose message says what was
   being done to which object.
 
@@ -506,7 +507,11 @@ class GraphClient:
     async def add_password(
         self, object_id: str, display_name: str, end_date_time: datetime.datetime
     ) -> PasswordSecret:
-        """Add a client secret; the result's `secret_text` is the only copy there will ever be."""
+        """Add a client secret; the result's `secret_text` is the only copy there will ever be.
+
+        Returns once Graph lists the new secret: reads right after addPassword may not show its
+        keyId yet (replication), and a refresh that ran into that would drop the secret from state.
+        """
         if end_date_time.tzinfo is None:
             raise ValueError("end_date_time must be timezone-aware")
         body = AddPasswordPostRequestBody(
@@ -520,7 +525,21 @@ class GraphClient:
         credential = _present(await self._call(action, add, idempotent=False, settling=(object_id,)), action)
         if not credential.secret_text:
             raise ApiError(SERVICE, action, 200, "", "the response carried no secretText")
-        return PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
+        secret = PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
+        _recently_created.add(secret["key_id"], related_to=object_id)
+        await self._wait_for_password(object_id, secret["key_id"])
+        return secret
+
+    async def _wait_for_password(self, object_id: str, key_id: str) -> None:
+        """Read the application's passwords until `key_id` is among them (retried as replication lag)."""
+        action = f"waiting for password {key_id} of application {object_id} to show in reads"
+
+        async def listed(graph: GraphServiceClient) -> None:
+            passwords = await self._passwords(graph, object_id, action)
+            if not any(p["key_id"].lower() == key_id.lower() for p in passwords):
+                raise NotFoundError(SERVICE, action, 404, "", "Graph does not list the new password yet")
+
+        await self._call(action, listed, idempotent=True, settling=(key_id,))
 
     async def remove_password(self, object_id: str, key_id: str) -> None:
         """Remove a client secret; a secret that is already gone counts as removed."""
@@ -540,19 +559,26 @@ class GraphClient:
             remaining = await self.list_passwords(object_id)
             if any(p["key_id"].lower() == key_id.lower() for p in remaining):
                 raise
+        finally:
+            _recently_created.forget(key_id, with_related=False)
 
     async def list_passwords(self, object_id: str) -> list[PasswordInfo]:
         """The application's client secrets, without their values (Graph never returns them)."""
+        action = f"listing passwords of application {object_id}"
+
+        async def get(graph: GraphServiceClient) -> list[PasswordInfo]:
+            return await self._passwords(graph, object_id, action)
+
+        return await self._call(action, get, idempotent=True, settling=(object_id,))
+
+    @staticmethod
+    async def _passwords(graph: GraphServiceClient, object_id: str, action: str) -> list[PasswordInfo]:
+        """One GET of the application's passwordCredentials."""
         query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
             select=["id", "passwordCredentials"]
         )
-
-        async def get(graph: GraphServiceClient) -> Application | None:
-            builder = graph.applications.by_application_id(object_id)
-            return await builder.get(RequestConfiguration(query_parameters=query))
-
-        action = f"listing passwords of application {object_id}"
-        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        builder = graph.applications.by_application_id(object_id)
+        application = _present(await builder.get(RequestConfiguration(query_parameters=query)), action)
         return [_password_info(c) for c in application.password_credentials or []]
 
     # -- service principals -----------------------------------------------------------------
