@@ -377,9 +377,8 @@ def collection_response(
 ) -> Response:
     """One page of `items` (already filtered), with `@odata.nextLink` when more remain."""
     page = items[query.skip : query.skip + query.top]
-    fragment = f"{context}({','.join(query.select)})" if query.select else context
     body: dict[str, Any] = {
-        "@odata.context": context_url(request, fragment),
+        "@odata.context": context_url(request, _selected(context, query.select)),
         "value": [project(item, query.select) for item in page],
     }
     if query.skip + query.top < len(items):
@@ -393,3 +392,17 @@ def collection_response(
 
 def entity_response(request: Request, item: dict[str, Any], context: str, status: int = 200) -> Response:
     return json_response(request, {"@odata.context": context_url(request, context), **item}, status)
+
+
+def selected_entity_response(
+    request: Request, item: dict[str, Any], entity_set: str, query: Query
+) -> Response:
+    """One entity of `entity_set` as `$select` asks: its context names the selection, as Graph's
+    does (`...$metadata#users(id,mail)/$entity`)."""
+    return entity_response(
+        request, project(item, query.select), _selected(entity_set, query.select) + "/$entity"
+    )
+
+
+def _selected(context: str, select: tuple[str, ...]) -> str:
+    return f"{context}({','.join(select)})" if select else context

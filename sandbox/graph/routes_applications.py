@@ -13,8 +13,8 @@ from sandbox.graph.odata import (
     graph_route,
     no_content,
     parse_query,
-    project,
     read_json,
+    selected_entity_response,
 )
 from sandbox.graph.store import GraphTenant
 from sandbox.graph.validation import application_changes, check_access_token_version
@@ -52,7 +52,7 @@ def application_routes(store: GraphTenant) -> list[Route]:
             application = store.get_application_by_app_id(request.path_params["app_id"])
         else:
             application = store.get_application(request.path_params["object_id"])
-        return entity_response(request, project(application, query.select), "applications/$entity")
+        return selected_entity_response(request, application, "applications", query)
 
     async def update_application(request: Request) -> Response:
         object_id = _object_id(request)

@@ -12,8 +12,8 @@ from sandbox.graph.odata import (
     graph_route,
     no_content,
     parse_query,
-    project,
     read_json,
+    selected_entity_response,
 )
 from sandbox.graph.store import GraphTenant
 
@@ -40,7 +40,7 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
     async def get_service_principal(request: Request) -> Response:
         query = parse_query(request, "servicePrincipal")
         service_principal = store.get_service_principal(_object_id(request))
-        return entity_response(request, project(service_principal, query.select), "servicePrincipals/$entity")
+        return selected_entity_response(request, service_principal, "servicePrincipals", query)
 
     async def update_service_principal(request: Request) -> Response:
         object_id = _object_id(request)

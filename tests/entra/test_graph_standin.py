@@ -84,6 +84,7 @@ def test_application_read_update_delete(graph: ServedGraph) -> None:
 
         selected = http.get(f"/applications/{app['id']}", params={"$select": "id,displayName"}).json()
         assert set(selected) == {"@odata.context", "id", "displayName"}
+        assert selected["@odata.context"].endswith("/v1.0/$metadata#applications(id,displayName)/$entity")
 
         listed = http.get("/applications", params={"$filter": f"appId eq '{app['appId']}'"}).json()
         assert listed["@odata.context"].endswith("$metadata#applications")

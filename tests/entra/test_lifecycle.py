@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from pulumi.automation import CommandError
 from sandbox.common.calls import Call
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
 from tests.entra.conftest import ServedGraph
+from tests.support.graph_contract import contract_violations
 from tests.support.projects import StackProject
 
 PROGRAM = Path(__file__).parent / "program"
@@ -98,6 +99,14 @@ def labels(calls: list[Call]) -> list[str]:
     shown = [call.label() for call in calls if call.status != 429]
     shown = [ASSIGNMENT_ID.sub(r"\1/<assignment>", label) for label in shown]
     return [GUID.sub("<id>", label.replace("/v1.0", "")) for label in shown]
+
+
+@pytest.fixture(autouse=True)
+def graph_contract(graph: ServedGraph) -> Iterator[None]:
+    """At the end of each test: every Graph object served deserializes through msgraph-sdk's model."""
+    yield
+    assert graph.recorder.responses, "the Graph stand-in served nothing to check"
+    assert contract_violations(graph.recorder.responses) == []
 
 
 @pytest.fixture
