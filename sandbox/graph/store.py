@@ -41,7 +41,12 @@ from sandbox.graph.validation import password_credential
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
-_PLATFORMS = ("web", "spa", "publicClient", "api", "info")
+_COMPLEX_DEFAULTS = {
+    name: value
+    for name, value in resources.application_resource("", "", utcnow(), "").items()
+    if isinstance(value, dict)
+}
+"""A new application's complex properties (web, api, info, ...), as PATCH resets what it omits."""
 
 
 class GraphTenant:
@@ -188,7 +193,7 @@ class GraphTenant:
                 )
             object_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
             application = resources.application_resource(object_id, app_id, utcnow(), self.domain)
-            _apply(application, changes)
+            apply_patch(application, changes)
             self._applications[object_id] = application
             self._created(object_id)
             return copy.deepcopy(application)
@@ -230,7 +235,7 @@ class GraphTenant:
     def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
         with self._lock:
             application = self._addressed_application(object_id)
-            _apply(application, changes)
+            apply_patch(application, changes)
             service_principal = self._service_principal_by_app_id(application["appId"])
             if service_principal is not None and "displayName" in changes:
                 service_principal["displayName"] = service_principal["appDisplayName"] = changes[
@@ -314,7 +319,7 @@ class GraphTenant:
             service_principal = resources.service_principal_resource(
                 object_id, application, self.tenant_id, required
             )
-            _apply(service_principal, _service_principal_changes(body, creating=True))
+            apply_patch(service_principal, _service_principal_changes(body, creating=True))
             self._service_principals[object_id] = service_principal
             self._created(object_id)
             return copy.deepcopy(service_principal)
@@ -349,7 +354,7 @@ class GraphTenant:
     def update_service_principal(self, object_id: str, body: dict[str, Any]) -> None:
         with self._lock:
             service_principal = self._addressed_service_principal(object_id)
-            _apply(service_principal, _service_principal_changes(body, creating=False))
+            apply_patch(service_principal, _service_principal_changes(body, creating=False))
 
     def delete_service_principal(self, object_id: str) -> None:
         with self._lock:
@@ -515,11 +520,19 @@ class GraphTenant:
             )
 
 
-def _apply(target: dict[str, Any], changes: dict[str, Any]) -> None:
-    """Graph's PATCH: collections and scalars replace, platform objects merge one level deep."""
+def apply_patch(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Graph's PATCH, as far as Graph promises it: every property sent replaces the stored one.
+
+    A complex property (`web`, `api`, `info`, ...) is replaced whole, and the sub-properties it
+    leaves out go back to their defaults: OData 4.0, which Graph implements, says only that the
+    properties sent replace and those not sent stay, and leaves open whether a nested value is
+    merged or replaced. A client that wants to keep what a portal admin set inside `web` (a
+    logout URL, implicit grant) must send it back.
+    """
     for name, value in changes.items():
-        if name in _PLATFORMS and isinstance(value, dict) and isinstance(target.get(name), dict):
-            target[name].update(copy.deepcopy(value))
+        default = _COMPLEX_DEFAULTS.get(name)
+        if default is not None and isinstance(value, dict):
+            target[name] = {**copy.deepcopy(default), **copy.deepcopy(value)}
         else:
             target[name] = copy.deepcopy(value)
 

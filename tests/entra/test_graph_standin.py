@@ -96,6 +96,47 @@ def test_application_read_update_delete(graph: ServedGraph) -> None:
         assert_odata_error(http.delete(f"/applications/{app['id']}"), 404, "Request_ResourceNotFound")
 
 
+def test_a_patch_replaces_a_complex_property_whole(graph: ServedGraph) -> None:
+    """Graph does not promise to merge nested values: what a PATCH of `web` leaves out is reset."""
+    portal_web = {
+        "redirectUris": ["https://auth.example.com/cb"],
+        "logoutUrl": "https://app.example.com/logout",
+        "homePageUrl": "https://app.example.com",
+        "implicitGrantSettings": {"enableIdTokenIssuance": True},
+        "redirectUriSettings": [{"uri": "https://auth.example.com/cb", "index": None}],
+    }
+    with graph.http() as http:
+        app = new_app(http, web=portal_web)
+        item = f"/applications/{app['id']}"
+        assert http.get(item).json()["web"]["implicitGrantSettings"] == {
+            "enableAccessTokenIssuance": False,
+            "enableIdTokenIssuance": True,
+        }
+        assert (
+            http.patch(item, json={"web": {"redirectUris": ["https://auth.example.com/new"]}}).status_code
+            == 204
+        )
+        assert http.get(item).json()["web"] == {
+            "homePageUrl": None,
+            "logoutUrl": None,
+            "redirectUris": ["https://auth.example.com/new"],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
+            "redirectUriSettings": [],
+        }
+        # Sent back whole, the portal's values stay.
+        assert (
+            http.patch(
+                item, json={"web": {**portal_web, "redirectUris": ["https://auth.example.com/new"]}}
+            ).status_code
+            == 204
+        )
+        assert http.get(item).json()["web"] == {
+            **portal_web,
+            "redirectUris": ["https://auth.example.com/new"],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True},
+        }
+
+
 def test_application_payloads_are_validated_like_graph(graph: ServedGraph) -> None:
     unknown_scope = {"id": "11111111-1111-1111-1111-111111111111", "type": "Scope"}
     bad_bodies = [
