@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -10,46 +12,23 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from components.spec.engine_yaml import BOOL, NULL, TEXT, KeyPath, Source
 from components.spec.models import Broker, IdentityProvider, OrganizationSpec
-from components.spec.problems import FIX_SEPARATOR, InvalidSpec, SpecProblem
+from components.spec.problems import RULES_BROKEN, InvalidSpec, SpecProblem
 
 CONFIG_NAMESPACE = "ssoprov"
 SPEC_KEY = f"{CONFIG_NAMESPACE}:organization"
 OIDC_SECRET_KEY = f"{CONFIG_NAMESPACE}:oidcClientSecret"
 
 _UNIONS_BY_FIELD = {"identityProvider": IdentityProvider, "broker": Broker}
+_NUMBER_TEXT = re.compile(r"[+-]?[0-9][0-9_]*")
+_YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 
 def _union_members(annotation: Any) -> dict[str, type[BaseModel]]:
     union = typing.get_args(annotation)[0]
     members = typing.get_args(union)
     return {typing.get_args(m.model_fields["kind"].annotation)[0]: m for m in members}
-
-
-def _walk(loc: tuple[str | int, ...]) -> tuple[str, str]:
-    """Turn a pydantic location into (dotted key path, field description), dropping union tags."""
-    model: type[BaseModel] | None = OrganizationSpec
-    keys: list[str] = []
-    description = ""
-    previous: str | int | None = None
-    for part in loc:
-        if isinstance(part, int):
-            keys[-1] = f"{keys[-1]}[{part}]"
-            previous = part
-            continue
-        if previous in _UNIONS_BY_FIELD and isinstance(previous, str):
-            model = _union_members(_UNIONS_BY_FIELD[previous]).get(part)
-            previous = part
-            if model is not None:
-                continue
-        keys.append(part)
-        field = None
-        if model is not None:
-            field = next((f for name, f in model.model_fields.items() if (f.alias or name) == part), None)
-        description = (field.description or "") if field else ""
-        model = _nested_model(field.annotation) if field else None
-        previous = part
-    return ".".join(keys), description
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
@@ -60,34 +39,107 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _problem(file: str, error: Mapping[str, Any]) -> SpecProblem:
-    key, description = _walk(tuple(error["loc"]))
-    full_key = SPEC_KEY + (f".{key}" if key else "")
-    kind, message = error["type"], str(error["msg"])
-    if FIX_SEPARATOR in message:
-        message, fix = message.removeprefix("Value error, ").split(FIX_SEPARATOR, 1)
-        return SpecProblem(file, full_key, message.rstrip("."), fix)
+def _render(path: KeyPath) -> str:
+    """SPEC_KEY.identityProvider.groups[3] for ("identityProvider", "groups", 3)."""
+    rendered = SPEC_KEY
+    for part in path:
+        rendered += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return rendered
+
+
+def _walk(loc: tuple[str | int, ...]) -> tuple[KeyPath, str]:
+    """Turn a pydantic location into (YAML key path, field description), dropping union tags."""
+    model: type[BaseModel] | None = OrganizationSpec
+    path: list[str | int] = []
+    description = ""
+    previous: str | int | None = None
+    for part in loc:
+        if isinstance(part, int):
+            path.append(part)
+            previous = part
+            continue
+        if previous in _UNIONS_BY_FIELD and isinstance(previous, str):
+            model = _union_members(_UNIONS_BY_FIELD[previous]).get(part)
+            previous = part
+            if model is not None:
+                continue
+        path.append(part)
+        found = None
+        if model is not None:
+            found = next((f for name, f in model.model_fields.items() if (f.alias or name) == part), None)
+        description = (found.description or "") if found else ""
+        model = _nested_model(found.annotation) if found else None
+        previous = part
+    return tuple(path), description
+
+
+def _written(value: Any, source: Source | None) -> tuple[str, str]:
+    """(the value as the file wrote it, the type YAML gave it), from the file when it was read."""
+    if source is not None and source.text is not None:
+        return source.text, source.kind
+    if isinstance(value, bool):
+        return json.dumps(value), BOOL
+    if value is None:
+        return "null", NULL
+    if isinstance(value, int | float):
+        return json.dumps(value), "number"
+    return str(value), TEXT
+
+
+def _quote_fix(path: KeyPath, text: str) -> str:
+    quoted = json.dumps(text, ensure_ascii=False)
+    return f"quote it: - {quoted}" if isinstance(path[-1], int) else f"quote it: {path[-1]}: {quoted}"
+
+
+def _type_mismatch(
+    error: Mapping[str, Any], path: KeyPath, description: str, source: Source | None
+) -> tuple[str, str] | None:
+    """A clear (message, fix) when YAML gave a value another type than the key takes."""
+    kind = error["type"]
+    text, yaml_type = _written(error.get("input"), source)
+    name = path[-1] if path else SPEC_KEY
+    if kind in ("string_type", "literal_error") and yaml_type != TEXT:
+        if yaml_type == NULL:
+            return "is empty", f"give it a value: {description}"
+        return f"YAML reads {text} as a {yaml_type}, not as text", _quote_fix(path, text)
+    if kind == "int_type":
+        if yaml_type == TEXT and _NUMBER_TEXT.fullmatch(text.strip()):
+            return f"is the text {text!r}, not a number", f"write it without quotes: {name}: {text.strip()}"
+        return f"is {text}, not a whole number", f"use {description}"
+    if kind == "bool_type":
+        fix = f"write {name}: true or {name}: false"
+        if yaml_type != TEXT:
+            return f"is {text}, not true or false", fix
+        if text.lower() in _YAML11_BOOLEANS:
+            return (
+                f"is the text {text!r}: the engine reads YAML 1.2, where only true and false are booleans",
+                fix,
+            )
+        return f"is the text {text!r}, not true or false", fix
+    return None
+
+
+def _problems_of(file: str, error: Mapping[str, Any]) -> list[SpecProblem]:
+    path, description = _walk(tuple(error["loc"]))
+    kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
+    if kind == RULES_BROKEN:
+        return [
+            SpecProblem(file, _render((*path, *v.at)), v.message, v.fix) for v in error["ctx"]["violations"]
+        ]
     if kind == "missing":
-        return SpecProblem(file, full_key, "is required", f"add it: {description or 'see README.md'}")
+        return [SpecProblem(file, _render(path), "is required", f"add it: {description}")]
     if kind == "extra_forbidden":
-        return SpecProblem(
-            file,
-            full_key,
-            "is not a known key",
-            "remove it or correct its spelling (keys are camelCase; see the config reference in README.md)",
-        )
-    if kind == "union_tag_invalid":
-        expected = error.get("ctx", {}).get("expected_tags", "")
-        return SpecProblem(
-            file,
-            f"{full_key}.kind",
-            f"unknown kind {error['input'].get('kind')!r}",
-            f"set kind to one of {expected}",
-        )
-    if kind == "union_tag_not_found":
-        return SpecProblem(file, f"{full_key}.kind", "is required", "add kind (see README.md)")
-    message = message.removeprefix("Value error, ")
-    return SpecProblem(file, full_key, message, f"use {description}" if description else "see README.md")
+        fix = "remove it or correct its spelling (keys are camelCase; see the config reference in README.md)"
+        return [SpecProblem(file, _render(path), "is not a known key", fix)]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = ", ".join(_union_members(_UNIONS_BY_FIELD[str(path[-1])]))
+        found = error["input"].get("kind") if kind == "union_tag_invalid" else None
+        problem = f"unknown kind {found!r}" if found is not None else "is required"
+        return [SpecProblem(file, _render((*path, "kind")), problem, f"set kind to one of {tags}")]
+    explained = _type_mismatch(error, path, description, None)
+    if explained is not None:
+        return [SpecProblem(file, _render(path), *explained)]
+    return [SpecProblem(file, _render(path), message, f"use {description}")]
 
 
 def parse_organization(data: Any, source: str) -> OrganizationSpec:
@@ -106,7 +158,7 @@ def parse_organization(data: Any, source: str) -> OrganizationSpec:
     try:
         return OrganizationSpec.model_validate(data)
     except ValidationError as exc:
-        raise InvalidSpec([_problem(source, error) for error in exc.errors()]) from None
+        raise InvalidSpec([p for error in exc.errors() for p in _problems_of(source, error)]) from None
 
 
 def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
