@@ -1,4 +1,8 @@
-"""Read stack files, validate the organization spec, and render problems with file, key and fix."""
+"""Read stack files as the engine does, validate the organization spec, render problems (file, key, fix).
+
+`ssoprov validate`, the fleet commands and the Pulumi program all go through here, so a file
+gets the same lines wherever it is checked.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,71 @@ import json
 import re
 import typing
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from components.spec.engine_yaml import BOOL, NULL, TEXT, KeyPath, Source
+from components.spec.engine_yaml import (
+    BOOL,
+    NULL,
+    TEXT,
+    TIMESTAMP,
+    EngineYamlError,
+    KeyPath,
+    Source,
+    read_engine_yaml,
+)
 from components.spec.models import Broker, IdentityProvider, OrganizationSpec
 from components.spec.problems import RULES_BROKEN, InvalidSpec, SpecProblem
 
 CONFIG_NAMESPACE = "ssoprov"
 SPEC_KEY = f"{CONFIG_NAMESPACE}:organization"
 OIDC_SECRET_KEY = f"{CONFIG_NAMESPACE}:oidcClientSecret"
+FILE_KEY = "(file)"
 
+_STACK_FILE_NAME = re.compile(r"Pulumi\.(?P<stack>.+)\.yaml")
 _UNIONS_BY_FIELD = {"identityProvider": IdentityProvider, "broker": Broker}
 _NUMBER_TEXT = re.compile(r"[+-]?[0-9][0-9_]*")
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack file's config as the engine hands it to the program, and where each value came from."""
+
+    values: dict[str, Any]
+    """Namespaced config key -> value, as the program receives it."""
+    sources: dict[KeyPath, Source] = field(default_factory=dict)
+    """(config key, key or index, ...) -> the line, the text as written and the type YAML gave it."""
+
+
+def stack_name_of(path: Path) -> str | None:
+    """The stack a file configures: Pulumi.<stack>.yaml."""
+    match = _STACK_FILE_NAME.fullmatch(path.name)
+    return match["stack"] if match else None
+
+
+# ----------------------------------------------------------------------------------------------
+# Problem rendering
+
+
+def _render(path: KeyPath) -> str:
+    """SPEC_KEY.identityProvider.groups[3] for ("identityProvider", "groups", 3)."""
+    rendered = SPEC_KEY
+    for part in path:
+        rendered += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return rendered
+
+
+def _line(sources: Mapping[KeyPath, Source], path: KeyPath) -> int | None:
+    """The line of a key, or of the nearest enclosing key that has one (for a missing key)."""
+    for end in range(len(path), -1, -1):
+        source = sources.get((SPEC_KEY, *path[:end]))
+        if source is not None:
+            return source.line
+    return None
 
 
 def _union_members(annotation: Any) -> dict[str, type[BaseModel]]:
@@ -37,14 +89,6 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate
     return None
-
-
-def _render(path: KeyPath) -> str:
-    """SPEC_KEY.identityProvider.groups[3] for ("identityProvider", "groups", 3)."""
-    rendered = SPEC_KEY
-    for part in path:
-        rendered += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return rendered
 
 
 def _walk(loc: tuple[str | int, ...]) -> tuple[KeyPath, str]:
@@ -119,112 +163,285 @@ def _type_mismatch(
     return None
 
 
-def _problems_of(file: str, error: Mapping[str, Any]) -> list[SpecProblem]:
+def _problems_of(file: str, error: Mapping[str, Any], sources: Mapping[KeyPath, Source]) -> list[SpecProblem]:
     path, description = _walk(tuple(error["loc"]))
     kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
     if kind == RULES_BROKEN:
         return [
-            SpecProblem(file, _render((*path, *v.at)), v.message, v.fix) for v in error["ctx"]["violations"]
+            SpecProblem(file, _render((*path, *v.at)), v.message, v.fix, _line(sources, (*path, *v.at)))
+            for v in error["ctx"]["violations"]
         ]
+    line = _line(sources, path)
     if kind == "missing":
-        return [SpecProblem(file, _render(path), "is required", f"add it: {description}")]
+        return [SpecProblem(file, _render(path), "is required", f"add it: {description}", line)]
     if kind == "extra_forbidden":
         fix = "remove it or correct its spelling (keys are camelCase; see the config reference in README.md)"
-        return [SpecProblem(file, _render(path), "is not a known key", fix)]
+        return [SpecProblem(file, _render(path), "is not a known key", fix, line)]
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = ", ".join(_union_members(_UNIONS_BY_FIELD[str(path[-1])]))
         found = error["input"].get("kind") if kind == "union_tag_invalid" else None
         problem = f"unknown kind {found!r}" if found is not None else "is required"
-        return [SpecProblem(file, _render((*path, "kind")), problem, f"set kind to one of {tags}")]
-    explained = _type_mismatch(error, path, description, None)
+        return [SpecProblem(file, _render((*path, "kind")), problem, f"set kind to one of {tags}", line)]
+    explained = _type_mismatch(error, path, description, sources.get((SPEC_KEY, *path)))
     if explained is not None:
-        return [SpecProblem(file, _render(path), *explained)]
-    return [SpecProblem(file, _render(path), message, f"use {description}")]
+        return [SpecProblem(file, _render(path), *explained, line)]
+    return [SpecProblem(file, _render(path), message, f"use {description}", line)]
+
+
+def _value_at(values: Any, path: KeyPath) -> Any:
+    for part in path:
+        values = values[part]
+    return values
+
+
+def _dates(file: str, config: StackConfig) -> list[SpecProblem]:
+    """Dates YAML read in the spec: the program would get Go's rendering of them as text."""
+    return [
+        SpecProblem(
+            file,
+            _render(path[1:]),
+            f"YAML reads {source.text} as a date, and the program would receive the text "
+            f"{_value_at(config.values, path)!r}",
+            _quote_fix(path, source.text or ""),
+            source.line,
+        )
+        for path, source in config.sources.items()
+        if path[0] == SPEC_KEY and source.kind == TIMESTAMP
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# The organization spec
+
+
+def _check_spec(
+    config: StackConfig, file: str, stack: str | None
+) -> tuple[OrganizationSpec | None, list[SpecProblem]]:
+    """Validate the spec in a stack config; the stack name, when known, must be the spec's name."""
+    data = config.values.get(SPEC_KEY)
+    if not isinstance(data, Mapping):
+        return None, [
+            SpecProblem(
+                file,
+                SPEC_KEY,
+                "is missing or not a mapping",
+                "add the organization spec under config: (see stacks/ for examples)",
+                _line(config.sources, ()),
+            )
+        ]
+    problems = _dates(file, config)
+    dated = {problem.key for problem in problems}
+    spec = None
+    try:
+        spec = OrganizationSpec.model_validate(data)
+    except ValidationError as exc:
+        found = [p for error in exc.errors() for p in _problems_of(file, error, config.sources)]
+        problems.extend(p for p in found if p.key not in dated)
+    name = data.get("name")
+    name_key = _render(("name",))
+    named_wrong = isinstance(name, str) and stack is not None and name != stack
+    if named_wrong and all(problem.key != name_key for problem in problems):
+        problems.append(
+            SpecProblem(
+                file,
+                name_key,
+                f"is {name!r}, but this file configures the stack {stack!r}",
+                f"set name: {stack}, or rename the file to Pulumi.{name}.yaml "
+                "if that stack does not exist yet",
+                _line(config.sources, ("name",)),
+            )
+        )
+    return spec, problems
 
 
 def parse_organization(data: Any, source: str) -> OrganizationSpec:
     """Validate one organization spec; raise InvalidSpec listing every problem found."""
-    if not isinstance(data, Mapping):
-        raise InvalidSpec(
-            [
-                SpecProblem(
-                    source,
-                    SPEC_KEY,
-                    "is missing or not a mapping",
-                    "add the organization spec under config: (see stacks/ for examples)",
-                )
-            ]
-        )
-    try:
-        return OrganizationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidSpec([p for error in exc.errors() for p in _problems_of(source, error)]) from None
+    spec, problems = _check_spec(StackConfig({SPEC_KEY: data}), source, stack=None)
+    if problems or spec is None:
+        raise InvalidSpec(problems)
+    return spec
 
 
-def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
-    """Read a Pulumi.<stack>.yaml: the spec (or None), its whole config map, and the problems found."""
-    source = str(path)
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        return (
-            None,
-            {},
-            [SpecProblem(source, "(file)", f"cannot be read as YAML ({exc})", "fix the YAML syntax")],
+def spec_for_program(received: Any, stack: str, stack_file: Path, shown: str) -> OrganizationSpec:
+    """The spec the program got from the engine, checked as `ssoprov validate` checks the file.
+
+    The JSON the program receives has lost what YAML made of each value: a date arrives as text
+    ("2024-01-01 00:00:00 +0000 UTC"). So the program reads its stack file with the engine's
+    rules too, and uses what it learns only when that file's spec is exactly what arrived: not
+    when the config came from elsewhere (`--config-file`, an ESC environment).
+    """
+    config = StackConfig({SPEC_KEY: received})
+    if stack_file.is_file():
+        from_file, problems = read_stack_config(stack_file, shown)
+        if from_file is not None and not problems and from_file.values.get(SPEC_KEY) == received:
+            config = from_file
+    spec, problems = _check_spec(config, shown, stack)
+    if problems or spec is None:
+        raise InvalidSpec(problems)
+    return spec
+
+
+# ----------------------------------------------------------------------------------------------
+# Stack files
+
+
+def _unreadable(file: str, exc: OSError | UnicodeDecodeError) -> SpecProblem:
+    if isinstance(exc, FileNotFoundError):
+        return SpecProblem(
+            file, FILE_KEY, "does not exist", "check the path: stack files are named Pulumi.<stack>.yaml"
         )
-    config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict):
-        config = {}
+    if isinstance(exc, IsADirectoryError):
+        return SpecProblem(
+            file,
+            FILE_KEY,
+            "is a folder, not a stack file",
+            "give the path of a Pulumi.<stack>.yaml file, or the folder with --stack-dir",
+        )
+    if isinstance(exc, PermissionError):
+        return SpecProblem(file, FILE_KEY, "cannot be read: permission denied", "make it readable")
+    if isinstance(exc, UnicodeDecodeError):
+        return SpecProblem(file, FILE_KEY, f"is not UTF-8 text ({exc.reason})", "save it as UTF-8")
+    return SpecProblem(file, FILE_KEY, f"cannot be read ({exc.strerror or exc})", "check the file")
+
+
+def _key_of(path: KeyPath) -> tuple[str, KeyPath]:
+    """The problem key for a document path: config keys as Pulumi names them, else the file."""
+    if len(path) >= 2 and path[0] == "config":
+        key = str(path[1]) if ":" in str(path[1]) else f"{CONFIG_NAMESPACE}:{path[1]}"
+        rendered = key + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:])
+        return rendered, (key, *path[2:])
+    return FILE_KEY if not path else ".".join(str(part) for part in path), ()
+
+
+def read_stack_config(path: Path, shown: str | None = None) -> tuple[StackConfig | None, list[SpecProblem]]:
+    """A stack file's config as the engine will hand it to the program, or what stops the engine."""
+    file = shown or str(path)
     try:
-        spec = parse_organization(config.get(SPEC_KEY), source)
-    except InvalidSpec as exc:
-        return None, config, exc.problems
-    problems = []
-    if spec.identity_provider.kind == "oidc" and OIDC_SECRET_KEY not in config:
+        document = read_engine_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [_unreadable(file, exc)]
+    except EngineYamlError as exc:
+        return None, [SpecProblem(file, FILE_KEY, exc.message, exc.fix, exc.line)]
+    problems = [SpecProblem(file, _key_of(e.path)[0], e.message, e.fix, e.line) for e in document.problems]
+    root = document.value if document.value is not None else {}
+    raw_config = root.get("config", {}) if isinstance(root, dict) else None
+    if not isinstance(raw_config, dict):
         problems.append(
             SpecProblem(
-                source,
+                file,
+                "config" if isinstance(root, dict) else FILE_KEY,
+                "is not a mapping of config keys",
+                "write the stack file as config: followed by indented keys (see stacks/ for examples)",
+            )
+        )
+        return None, problems
+    values: dict[str, Any] = {}
+    sources: dict[KeyPath, Source] = {}
+    for raw_key, value in raw_config.items():
+        key, _ = _key_of(("config", raw_key))
+        if key in values:
+            problems.append(
+                SpecProblem(
+                    file,
+                    key,
+                    f"is given twice, as {key} and as {raw_key} "
+                    "(Pulumi adds the project name to keys without one)",
+                    "keep one of them",
+                )
+            )
+        values[key] = value
+        prefix = ("config", raw_key)
+        sources.update({(key, *p[2:]): s for p, s in document.sources.items() if p[:2] == prefix})
+    return StackConfig(values, sources), problems
+
+
+def _secret_problems(
+    file: str, spec: OrganizationSpec | None, values: Mapping[str, Any]
+) -> list[SpecProblem]:
+    if spec is not None and spec.identity_provider.kind == "oidc" and OIDC_SECRET_KEY not in values:
+        return [
+            SpecProblem(
+                file,
                 OIDC_SECRET_KEY,
                 "is required for a generic OIDC connection",
                 f"run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>` in this stack",
             )
-        )
-    elif OIDC_SECRET_KEY in config and not isinstance(config[OIDC_SECRET_KEY], dict):
-        problems.append(
+        ]
+    if OIDC_SECRET_KEY in values and not isinstance(values[OIDC_SECRET_KEY], dict):
+        return [
             SpecProblem(
-                source,
+                file,
                 OIDC_SECRET_KEY,
                 "is stored in plaintext",
                 f"remove it and run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>`",
             )
-        )
-    return spec, config, problems
+        ]
+    return []
+
+
+def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
+    """Read a Pulumi.<stack>.yaml: the spec (or None), its config as the program gets it, the problems."""
+    file = str(path)
+    config, problems = read_stack_config(path)
+    if config is None:
+        return None, {}, problems
+    spec, found = _check_spec(config, file, stack_name_of(path))
+    return spec, config.values, [*problems, *found, *_secret_problems(file, spec, config.values)]
 
 
 def stack_files(stack_dir: Path) -> list[Path]:
     return sorted(stack_dir.glob("Pulumi.*.yaml"))
 
 
+# ----------------------------------------------------------------------------------------------
+# Across files: unique names
+
+
+def _organization_name(values: Mapping[str, Any]) -> str | None:
+    spec = values.get(SPEC_KEY)
+    name = spec.get("name") if isinstance(spec, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def _names_beside(paths: list[Path]) -> dict[str, str]:
+    """Organization names in the other stack files of the folders these files are in."""
+    given = {path.resolve() for path in paths}
+    names: dict[str, str] = {}
+    for folder in dict.fromkeys(path.parent for path in paths):
+        for other in stack_files(folder):
+            if other.resolve() in given:
+                continue
+            config, _ = read_stack_config(other)
+            name = _organization_name(config.values) if config else None
+            if name is not None:
+                names.setdefault(name, str(other))
+    return names
+
+
 def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
-    """Validate each file and the fleet as a whole (organization names must be unique)."""
+    """Validate each file, and organization names across its folder."""
+    paths = list(paths)
     problems: list[SpecProblem] = []
     owners: dict[str, str] = {}
+    beside = _names_beside(paths)
     for path in paths:
-        spec, _, found = load_stack_file(path)
+        _, values, found = load_stack_file(path)
         problems.extend(found)
-        if spec is None:
+        name = _organization_name(values)
+        if name is None:
             continue
-        if spec.name in owners:
+        owner = owners.get(name) or beside.get(name)
+        if owner is not None:
             problems.append(
                 SpecProblem(
                     str(path),
                     f"{SPEC_KEY}.name",
-                    f"organization name {spec.name!r} is already used by {owners[spec.name]}",
+                    f"organization name {name!r} is already used by {owner}",
                     "give each organization a unique name",
                 )
             )
         else:
-            owners[spec.name] = str(path)
+            owners[name] = str(path)
     return problems
 
 

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from components.cli import main
 from components.spec import models
-from components.spec.loading import load_stack_file
+from components.spec.loading import load_stack_file, validate_stack_files
 from components.spec.problems import SpecProblem
 from tests.spec.stack_text import entra_stack, okta_stack, write_stack_text
 
@@ -82,6 +83,7 @@ def test_a_group_mapped_twice_is_named_with_its_mapping(tmp_path: Path) -> None:
             "map each group once: remove roleMappings[1] or fold it into roleMappings[0]",
         )
     ]
+    assert problems[0].line == 21
 
 
 @pytest.mark.parametrize(
@@ -139,6 +141,57 @@ def test_pattern_checked_keys_say_what_is_wrong_not_the_pattern(
 
     assert [(p.message, p.fix) for p in problems] == [(message, fix)]
     assert "pattern" not in problems[0].message + problems[0].fix
+
+
+def test_a_missing_file_and_a_folder_are_told_what_is_really_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "Pulumi.nowhere.yaml"
+    folder = tmp_path / "stacks"
+    folder.mkdir()
+
+    code = main(["validate", str(missing), str(folder)])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0] == (
+        f"{missing}: (file): does not exist. Fix: check the path: stack files are named Pulumi.<stack>.yaml"
+    )
+    assert lines[1] == (
+        f"{folder}: (file): is a folder, not a stack file. "
+        "Fix: give the path of a Pulumi.<stack>.yaml file, or the folder with --stack-dir"
+    )
+
+
+def test_validating_one_file_checks_its_name_against_the_other_stack_files(tmp_path: Path) -> None:
+    write_stack_text(tmp_path, "acme", entra_stack())
+    copy = write_stack_text(
+        tmp_path, "acme-eu", entra_stack(name="acme-eu").replace("name: acme-eu", "name: acme")
+    )
+
+    problems = validate_stack_files([copy])
+
+    assert [(p.key, p.message) for p in problems] == [
+        (f"{SPEC}.name", "is 'acme', but this file configures the stack 'acme-eu'"),
+        (f"{SPEC}.name", f"organization name 'acme' is already used by {tmp_path / 'Pulumi.acme.yaml'}"),
+    ]
+
+
+def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, entra_stack(name="acme-corp"), stack="acme")
+
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'Pulumi.acme.yaml'}: {SPEC}.name: is 'acme-corp', but this file configures the "
+        "stack 'acme' (line 3). Fix: set name: acme, or rename the file to Pulumi.acme-corp.yaml if that "
+        "stack does not exist yet"
+    ]
+
+
+def test_every_stack_file_in_the_repository_names_its_own_stack() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    for path in sorted((repo / "stacks").glob("Pulumi.*.yaml")):
+        spec = load_stack_file(path)[0]
+        assert spec is not None and f"Pulumi.{spec.name}.yaml" == path.name
 
 
 def test_union_kinds_are_listed_when_kind_is_missing_or_unknown(tmp_path: Path) -> None:

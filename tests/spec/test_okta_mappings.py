@@ -43,6 +43,19 @@ def test_a_mapping_the_filter_drops_is_refused(
     assert dropped(tmp_path, filter_type, value) == refused
 
 
+def test_the_refusal_names_the_mapping_the_filter_and_the_fix(tmp_path: Path) -> None:
+    text = okta_stack(filter_type="starts_with", filter_value="app-", group="App-Sales")
+
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    assert [str(problem) for problem in problems] == [
+        f"{tmp_path / 'Pulumi.globex.yaml'}: {SPEC}.roleMappings[0].group: names 'Engineering', which the "
+        "groups claim filter (starts_with 'app-', not case-sensitive) drops, so it never reaches the token "
+        "(line 19). Fix: change identityProvider.groupsClaim to let 'Engineering' through, "
+        "or remove this mapping"
+    ]
+
+
 def test_a_mapped_group_outside_identity_provider_groups_still_reaches_the_token(tmp_path: Path) -> None:
     # Okta's claim filter runs over all of the user's groups, not only those assigned to the app: a member
     # of an assigned group who is also in Contractors gets Contractors in the claim, so this can match.

@@ -20,7 +20,9 @@ def valid_spec() -> dict:
 
 
 def write_stack(directory: Path, stack: str, spec: dict, **extra_config: object) -> Path:
+    """Pulumi.<stack>.yaml holding the spec, named after its stack."""
     path = directory / f"Pulumi.{stack}.yaml"
+    spec = {**spec, "name": stack}
     path.write_text(yaml.safe_dump({"config": {"ssoprov:organization": spec, **extra_config}}))
     return path
 
@@ -111,17 +113,17 @@ def test_broken_spec_names_file_key_and_fix(
 def test_duplicate_organization_name_is_reported_on_the_second_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = write_stack(tmp_path, "a", valid_spec())
-    second = write_stack(tmp_path, "b", valid_spec())
+    first = write_stack(tmp_path, "acme-entra", valid_spec())
+    second = tmp_path / "Pulumi.zeta.yaml"
+    second.write_text(first.read_text())
 
     code, lines = run_validate(capsys, "--stack-dir", str(tmp_path))
 
     assert code == 1
     assert (
-        f"{second}: ssoprov:organization.name: organization name 'acme-entra' is already used by {first}"
-        in lines[0]
-    )
-    assert "Fix: give each organization a unique name" in lines[0]
+        f"{second}: ssoprov:organization.name: organization name 'acme-entra' is already used by {first}. "
+        "Fix: give each organization a unique name"
+    ) in lines
 
 
 def test_every_problem_in_a_file_is_reported_at_once(
