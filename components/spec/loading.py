@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from components.spec.config_size import CONFIG_LIMIT, CONFIG_VARIABLE, encoded_size, pulumi_config_text
 from components.spec.engine_yaml import (
     BOOL,
     NULL,
@@ -394,7 +395,38 @@ def stack_files(stack_dir: Path) -> list[Path]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Across files: unique names
+# Across files: size and unique names
+
+
+def _largest_parts(spec: Any) -> str:
+    """The two biggest parts of a spec by their share of PULUMI_CONFIG, to say what to shorten."""
+    parts: list[tuple[int, str]] = []
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if isinstance(value, Mapping):
+                parts.extend((encoded_size(v), f"{key}.{k}") for k, v in value.items())
+            else:
+                parts.append((encoded_size(value), str(key)))
+    biggest = sorted(parts, reverse=True)[:2]
+    return ", ".join(f"{name} {size} bytes" for size, name in biggest)
+
+
+def _size_problem(file: str, values: Mapping[str, Any]) -> list[SpecProblem]:
+    size = len(pulumi_config_text(values).encode())
+    if size <= CONFIG_LIMIT:
+        return []
+    return [
+        SpecProblem(
+            file,
+            SPEC_KEY,
+            f"makes the stack's config {size} bytes as the engine hands it to the program "
+            f"({CONFIG_VARIABLE}), over the {CONFIG_LIMIT} bytes Linux allows one environment variable: "
+            "the program could not start ('argument list too long'); "
+            f"largest: {_largest_parts(values.get(SPEC_KEY))}",
+            f"cut it by {size - CONFIG_LIMIT} bytes: fewer or shorter groups, mappings or redirect URIs "
+            '(each < > & takes 7 bytes, each " or \\ 4, each other byte 1)',
+        )
+    ]
 
 
 def _organization_name(values: Mapping[str, Any]) -> str | None:
@@ -419,7 +451,7 @@ def _names_beside(paths: list[Path]) -> dict[str, str]:
 
 
 def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
-    """Validate each file, and organization names across its folder."""
+    """Validate each file, its size as the program receives it, and names across its folder."""
     paths = list(paths)
     problems: list[SpecProblem] = []
     owners: dict[str, str] = {}
@@ -427,6 +459,7 @@ def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
     for path in paths:
         _, values, found = load_stack_file(path)
         problems.extend(found)
+        problems.extend(_size_problem(str(path), values))
         name = _organization_name(values)
         if name is None:
             continue
