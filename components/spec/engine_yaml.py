@@ -17,51 +17,29 @@ where each value came from (line, text as written, the type YAML gave it).
 
 from __future__ import annotations
 
-import base64
-import binascii
+import json
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
 import yaml
 from yaml import events
 
+from components.spec.yaml_scalars import (
+    MERGE,
+    TEXT,
+    TIMESTAMP_TAG,
+    TYPED_KINDS,
+    ScalarError,
+    go_key_text,
+    go_time_string,
+    resolve_scalar,
+    short_tag,
+)
+
 KeyPath = tuple[str | int, ...]
 """Where a value sits in the document: mapping keys and sequence indexes from the top."""
-
-TEXT, BOOL, INT, FLOAT, NULL, TIMESTAMP = "text", "boolean", "number", "number", "empty value", "date"
-
-_STR, _BOOL, _INT, _FLOAT, _NULL, _TIMESTAMP = "!!str", "!!bool", "!!int", "!!float", "!!null", "!!timestamp"
-_BINARY, _MERGE = "!!binary", "!!merge"
-_RESOLVABLE = {"", _STR, _BOOL, _INT, _FLOAT, _NULL, _TIMESTAMP}
-_LONG_TAG_PREFIX = "tag:yaml.org,2002:"
-
-_KNOWN_PLAIN: dict[str, tuple[str, Any]] = {
-    **{text: (_BOOL, True) for text in ("true", "True", "TRUE")},
-    **{text: (_BOOL, False) for text in ("false", "False", "FALSE")},
-    **{text: (_NULL, None) for text in ("", "~", "null", "Null", "NULL")},
-    **{text: (_FLOAT, math.nan) for text in (".nan", ".NaN", ".NAN")},
-    **{text: (_FLOAT, math.inf) for text in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
-    **{text: (_FLOAT, -math.inf) for text in ("-.inf", "-.Inf", "-.INF")},
-    "<<": (_MERGE, "<<"),
-}
-_HINTED = set("+-0123456789yYnNtTfFoO~.")
-_GO_INT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)")
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
-_TIMESTAMP_RE = re.compile(
-    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
-    r"(?:(?P<sep>[Tt ])(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})(?:[.,](?P<f>[0-9]+))?"
-    r"(?P<z>Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
-_TYPED_KINDS = {_BOOL: BOOL, _INT: INT, _FLOAT: FLOAT, _NULL: NULL, _TIMESTAMP: TIMESTAMP}
-"""The scalar tags that are not text, and how a message names them."""
-_INT64 = range(-(2**63), 2**63)
-_UINT64 = range(0, 2**64)
 
 
 class EngineYamlError(Exception):
@@ -105,12 +83,6 @@ class _Node:
     anchor: str = ""
 
 
-def _short_tag(tag: str | None) -> str:
-    if not tag or tag == "!":
-        return ""
-    return "!!" + tag.removeprefix(_LONG_TAG_PREFIX) if tag.startswith(_LONG_TAG_PREFIX) else tag
-
-
 class _Peekable:
     """Parser events with one event of look-ahead."""
 
@@ -144,10 +116,10 @@ def _compose(stream: _Peekable, anchors: dict[str, _Node]) -> _Node:
             )
         return _Node("alias", line, children=[anchors[event.anchor]], anchor=event.anchor)
     if isinstance(event, events.ScalarEvent):
-        node = _Node("scalar", line, _short_tag(event.tag), event.value, plain=not event.style)
+        node = _Node("scalar", line, short_tag(event.tag), event.value, plain=not event.style)
     elif isinstance(event, events.SequenceStartEvent | events.MappingStartEvent):
         kind = "sequence" if isinstance(event, events.SequenceStartEvent) else "mapping"
-        node = _Node(kind, line, _short_tag(event.tag))
+        node = _Node(kind, line, short_tag(event.tag))
         end = events.SequenceEndEvent if kind == "sequence" else events.MappingEndEvent
         # Register before the children: yaml.v3 does, and reports a self-reference when decoding.
         if event.anchor:
@@ -175,110 +147,14 @@ def _first_document(text: str) -> _Node | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Scalars: yaml.v3's resolve()
-
-
-def _go_time_string(moment: datetime) -> str:
-    """Go's time.Time.String(): '2006-01-02 15:04:05.999999999 -0700 MST'."""
-    offset = moment.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-    fraction = f".{moment.microsecond:06d}".rstrip("0").rstrip(".") if moment.microsecond else ""
-    name = "UTC" if offset == timedelta(0) and moment.tzinfo in (UTC, None) else zone
-    return f"{moment:%Y-%m-%d %H:%M:%S}{fraction} {zone} {name}"
-
-
-def _timestamp(text: str) -> datetime | None:
-    """The timestamps yaml.v3 accepts (four layouts, parsed by Go's time.Parse), else None."""
-    match = _TIMESTAMP_RE.fullmatch(text)
-    if match is None:
-        return None
-    if match["sep"] and (match["sep"] == " ") == bool(match["z"]):
-        return None  # the "T" layouts need a zone, the " " layout takes none
-    try:
-        hour, minute, second = (int(match[g]) for g in ("H", "M", "S")) if match["sep"] else (0, 0, 0)
-        zone = UTC
-        if match["z"] and match["z"] != "Z":
-            hours, minutes = int(match["z"][1:3]), int(match["z"][4:6])
-            if hours > 24 or minutes > 60:
-                return None
-            sign = -1 if match["z"][0] == "-" else 1
-            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
-        micro = int((match["f"] or "0")[:6].ljust(6, "0"))
-        return datetime(int(match["y"]), int(match["m"]), int(match["d"]), hour, minute, second, micro, zone)
-    except ValueError:  # month, day, hour, minute or second out of range: time.Parse refuses it too
-        return None
-
-
-def _resolve_plain(text: str) -> tuple[str, Any]:
-    """yaml.v3 resolve("", text) for an untagged plain scalar: (tag, value)."""
-    if text in _KNOWN_PLAIN:
-        return _KNOWN_PLAIN[text]
-    if not text or text[0] not in _HINTED:
-        return _STR, text
-    if text[0] == ".":
-        # strconv.ParseFloat on the text as written (no underscores, no Python-only spellings).
-        if _DOT_FLOAT.fullmatch(text) and not math.isinf(float(text)):
-            return _FLOAT, float(text)
-        return _STR, text
-    if text[0] in "+-0123456789":
-        moment = _timestamp(text)
-        if moment is not None:
-            return _TIMESTAMP, moment
-        digits = text.replace("_", "")
-        match = _GO_INT.fullmatch(digits)
-        if match is not None:
-            number = _go_base0_int(match[1], match[2])
-            if number in _INT64 or (not match[1] and number in _UINT64):
-                return _INT, number
-        if _YAML_FLOAT.fullmatch(digits):
-            number = float(digits)
-            if not math.isinf(number):  # ParseFloat reports a range error; the text stays text
-                return _FLOAT, number
-    return _STR, text
-
-
-def _go_base0_int(sign: str, digits: str) -> int:
-    prefix = digits[:2].lower()
-    base = {"0x": 16, "0b": 2, "0o": 8}.get(prefix)
-    if base is not None:
-        value = int(digits[2:], base)
-    elif len(digits) > 1 and digits[0] == "0":
-        value = int(digits, 8)  # Go reads a leading 0 as octal, as YAML 1.1 did
-    else:
-        value = int(digits)
-    return -value if sign == "-" else value
+# Decoding: yaml.v3's decoder into interface{}, then the engine's JSON hand-over
 
 
 def _resolve(node: _Node) -> tuple[str, Any]:
-    """(tag, value) of a scalar node as yaml.v3 decodes it into an interface{}."""
-    if node.tag == _STR or (not node.tag and not node.plain):
-        return _STR, node.value
-    if node.tag == _BINARY:
-        try:
-            data = base64.b64decode(node.value.replace("\n", "").replace("\r", ""), validate=True)
-        except binascii.Error:
-            raise EngineYamlError(
-                "is tagged !!binary but is not valid base64", "fix the value or drop the tag", line=node.line
-            ) from None
-        return _STR, data.decode("utf-8", errors="replace")
-    if node.tag not in _RESOLVABLE:
-        return node.tag, node.value  # a custom tag: the value stays text
-    tag, value = _resolve_plain(node.value) if node.plain or node.tag else (_STR, node.value)
-    if node.tag in ("", tag):
-        return tag, value
-    if node.tag == _FLOAT and tag == _INT:
-        return _FLOAT, float(value)
-    raise EngineYamlError(
-        f"is tagged {node.tag} but {node.value!r} is not one",
-        "remove the tag, or quote the value to keep it as text",
-        line=node.line,
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Decoding: yaml.v3's decoder into interface{}, then the engine's JSON hand-over
+    try:
+        return resolve_scalar(node.tag, node.value, plain=node.plain)
+    except ScalarError as exc:
+        raise EngineYamlError(exc.message, exc.fix, line=node.line) from None
 
 
 def _alias_ratio_allowed(decoded: int) -> float:
@@ -339,11 +215,11 @@ class _Decoder:
 
     def _scalar(self, node: _Node, path: KeyPath) -> Any:
         tag, value = _resolve(node)
-        kind = _TYPED_KINDS.get(tag, TEXT)
+        kind = TYPED_KINDS.get(tag, TEXT)
         self.document.sources[path] = Source(node.line, node.value, kind)
-        if tag == _TIMESTAMP:
-            return _go_time_string(value)
-        if tag == _FLOAT:
+        if tag == TIMESTAMP_TAG:
+            return go_time_string(value)
+        if isinstance(value, float):
             if math.isnan(value) or math.isinf(value):
                 self.document.problems.append(
                     EngineYamlError(
@@ -360,7 +236,9 @@ class _Decoder:
         return value
 
     def _key(self, node: _Node, path: KeyPath) -> str | None:
-        """The key as text; a key YAML reads as anything else makes the engine refuse the file."""
+        """The key as the program gets it. Inside a value the engine writes a number, boolean, date
+        or null key as Go prints it (1.0 -> "1", ~ -> "<nil>"); at the top and among config keys
+        it refuses the file."""
         target = node.children[0] if node.kind == "alias" else node
         if target.kind != "scalar":
             self.document.problems.append(
@@ -370,27 +248,30 @@ class _Decoder:
             )
             return None
         tag, value = _resolve(target)
-        if tag in _TYPED_KINDS:
+        if tag not in TYPED_KINDS:
+            return value
+        if path in ((), ("config",)):
             self.document.problems.append(
                 EngineYamlError(
-                    f"has the key {target.value or '(empty)'}, which YAML reads as a {_TYPED_KINDS[tag]}; "
-                    "the engine accepts only text keys",
+                    f"has the key {target.value or '(empty)'}, which YAML reads as a {TYPED_KINDS[tag]}; "
+                    "the engine accepts only text keys here",
                     f"quote the key: {_quoted(target.value)}",
                     line=target.line,
                     path=path,
                 )
             )
-        return str(value) if tag in _TYPED_KINDS else value
+        return go_key_text(tag, value)
 
     def _mapping(self, node: _Node, path: KeyPath, result: dict[str, Any], merged: set[str] | None) -> None:
         pairs = list(zip(node.children[0::2], node.children[1::2], strict=True))
         first_seen: dict[tuple[str, str], int] = {}
         for key_node, _ in pairs:
-            identity = (key_node.kind, key_node.anchor if key_node.kind == "alias" else key_node.value)
+            shown = f"*{key_node.anchor}" if key_node.kind == "alias" else key_node.value
+            identity = (key_node.kind, shown)
             if identity in first_seen:
                 self.document.problems.append(
                     EngineYamlError(
-                        f"has the key {key_node.value!r} twice (lines {first_seen[identity]} and "
+                        f"has the key {shown!r} twice (lines {first_seen[identity]} and "
                         f"{key_node.line}); the engine refuses duplicate keys",
                         "keep one of them",
                         line=key_node.line,
@@ -411,11 +292,10 @@ class _Decoder:
                 merged.add(key)
             result[key] = self.decode(value_node, (*path, key))
         if merge_value is not None:
-            self._merge(node, merge_value, path, result, merged)
+            self._merge(merge_value, path, result, merged)
 
-    def _merge(
-        self, parent: _Node, value: _Node, path: KeyPath, result: dict[str, Any], merged: set[str] | None
-    ) -> None:
+    def _merge(self, value: _Node, path: KeyPath, result: dict[str, Any], merged: set[str] | None) -> None:
+        """Keys of the merged mappings that the mapping does not set itself (the first source wins)."""
         if merged is None:
             merged = set(result)
         sources = value.children if value.kind == "sequence" else [value]
@@ -431,11 +311,11 @@ class _Decoder:
 
 
 def _is_merge_key(node: _Node) -> bool:
-    return node.kind == "scalar" and node.plain and node.value == "<<" and node.tag in ("", _MERGE)
+    return node.kind == "scalar" and node.plain and node.value == "<<" and node.tag in ("", MERGE)
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text, ensure_ascii=False)
 
 
 def read_engine_yaml(text: str) -> EngineDocument:
@@ -460,62 +340,3 @@ def read_engine_yaml(text: str) -> EngineDocument:
     if root is not None:
         document.value = _Decoder(document).decode(root, ())
     return document
-
-
-# ----------------------------------------------------------------------------------------------
-# What the program receives: Go's encoding/json
-
-
-def go_json(value: Any) -> str:
-    """encoding/json.Marshal of the Go value the engine holds: sorted keys, HTML-safe escapes."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _go_float(value)
-    if isinstance(value, str):
-        return _go_string(value)
-    if isinstance(value, list):
-        return "[" + ",".join(go_json(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_go_string(k)}:{go_json(value[k])}" for k in sorted(value)) + "}"
-    raise TypeError(f"no JSON form for {type(value).__name__}")
-
-
-_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _go_string(text: str) -> str:
-    out = ['"']
-    for char in text:
-        if char in _SHORT_ESCAPES:
-            out.append(_SHORT_ESCAPES[char])
-        elif char < " " or char in "<>&\u2028\u2029":
-            out.append(f"\\u{ord(char):04x}")
-        elif "\ud800" <= char <= "\udfff":
-            out.append("\\ufffd")  # not valid UTF-8: Go substitutes the replacement character
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-def _go_float(value: float) -> str:
-    """strconv 'f' format with the shortest digits, 'e' below 1e-6 or from 1e21 (as encoding/json)."""
-    if value == 0:
-        return "-0" if math.copysign(1, value) < 0 else "0"
-    digits = Decimal(repr(value))
-    if 1e-6 <= abs(value) < 1e21:
-        return format(digits, "f")
-    mantissa, exponent = f"{digits:e}".split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    sign, magnitude = exponent[0], exponent[1:].lstrip("0") or "0"
-    if sign == "+" and len(magnitude) < 2:
-        magnitude = magnitude.rjust(2, "0")
-    return f"{mantissa}e{sign}{magnitude}"

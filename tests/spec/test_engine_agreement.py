@@ -47,6 +47,7 @@ config:
     merged:
       <<: *base
       y: 3
+    keys: {true: a, 1.5: b, 1.0: c, 1e6: d, ~: e, 2024-01-01: f, 0x10: g, 100000.0: h, 1e-7: i, NO: j}
   ssoprov:other: plain
   third: 7
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -86,24 +87,30 @@ def test_a_value_whose_type_changed_on_the_way_is_refused_with_the_fix(
     assert fix in problems[0].fix
 
 
-def test_a_key_yaml_reads_as_a_boolean_is_refused(tmp_path: Path) -> None:
-    text = okta_stack().replace("        value: .*\n", "        value: .*\n        on: x\n")
+def test_keys_that_yaml_does_not_read_as_text_are_named_as_the_engine_names_them(tmp_path: Path) -> None:
+    # Inside the spec the engine prints such a key as Go does (true -> "true", ~ -> "<nil>"): an
+    # unknown key. `on` is a boolean only in YAML 1.1: to the engine it is the text "on".
+    text = okta_stack().replace("        value: .*\n", "        value: .*\n        on: x\n        ~: y\n")
 
     _, _, problems = load_stack_file(write_stack_text(tmp_path, "globex", text))
 
-    # `on` is a boolean only in YAML 1.1: to the engine it is the text "on", so an unknown key.
     assert [(p.key, p.message) for p in problems] == [
-        (f"{SPEC}.identityProvider.groupsClaim.on", "is not a known key")
+        (f"{SPEC}.identityProvider.groupsClaim.on", "is not a known key"),
+        (f"{SPEC}.identityProvider.groupsClaim.<nil>", "is not a known key"),
     ]
 
-    text = okta_stack().replace("        value: .*\n", "        value: .*\n        true: x\n")
+
+def test_a_config_key_that_yaml_reads_as_a_boolean_is_refused_as_the_engine_refuses_it(
+    tmp_path: Path,
+) -> None:
+    text = okta_stack() + "  true: x\n"
+
     _, _, problems = load_stack_file(write_stack_text(tmp_path, "globex", text))
-    assert problems[0].key == f"{SPEC}.identityProvider.groupsClaim"
-    assert (
-        "has the key true, which YAML reads as a boolean; the engine accepts only text keys"
-        in problems[0].message
-    )
-    assert problems[0].fix == 'quote the key: "true"'
+
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'Pulumi.globex.yaml'}: config: has the key true, which YAML reads as a boolean; "
+        'the engine accepts only text keys here (line 23). Fix: quote the key: "true"'
+    ]
 
 
 def test_anchors_and_merge_keys_read_as_the_engine_reads_them(tmp_path: Path) -> None:
@@ -121,4 +128,18 @@ def test_anchors_and_merge_keys_read_as_the_engine_reads_them(tmp_path: Path) ->
     assert [(m.group, m.role) for m in spec.role_mappings] == [
         ("Engineering", "developer"),
         ("Admins", "developer"),
+    ]
+
+
+def test_an_alias_bomb_is_refused_as_the_engine_refuses_it_and_quickly(tmp_path: Path) -> None:
+    levels = ["  l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"  l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 10)]
+    text = entra_stack() + "  ssoprov:bomb:\n" + "\n".join("  " + level for level in levels) + "\n"
+
+    started = time.monotonic()
+    _, _, problems = load_stack_file(write_stack_text(tmp_path, "acme", text))
+
+    assert time.monotonic() - started < 5
+    assert [(p.key, p.message) for p in problems] == [
+        ("(file)", "expands too many aliases (the engine refuses it as an alias bomb)")
     ]
