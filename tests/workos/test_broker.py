@@ -144,7 +144,7 @@ def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret(pulumi_mock
         assert connection_id == ""
         assert not [r for r in pulumi_mocks.resources if r.name.endswith("workos-connection")]
         assert any("Microsoft OAuth" in s and "app-client-id" in s for s in steps)
-        assert any("pulumi stack output clientSecret --show-secrets" in s for s in steps)
+        assert any(f"ssoprov client-secret {pulumi.get_stack()}" in s for s in steps)
         assert any("'member' the default role" in s for s in steps)
         assert all(SECRET not in step for step in steps)
 

@@ -49,7 +49,7 @@ class WorkosBroker:
     ) -> BrokerConnection:
         org_id = self._broker.organization_id
         if idp.kind == "microsoft":
-            steps = _microsoft_steps(idp, self.redirect_uri()) + _role_steps(
+            steps = _microsoft_steps(idp, self.redirect_uri(), pulumi.get_stack()) + _role_steps(
                 org_id, None, rules, default_role
             )
             # No connection object: Microsoft OAuth is configured in the dashboard only.
@@ -124,7 +124,7 @@ def _role_steps(
     return steps
 
 
-def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str) -> list[pulumi.Output[str]]:
+def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str, stack: str) -> list[pulumi.Output[str]]:
     return [
         pulumi.Output.concat(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: enable it with your own app credentials "
@@ -133,7 +133,7 @@ def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str) -> list[pulumi.O
         ),
         pulumi.Output.from_input(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: paste the client secret printed by "
-            "`pulumi stack output clientSecret --show-secrets` (it is not shown here)"
+            f"`ssoprov client-secret {stack}` (it is not shown here), and again after each rotation"
         ),
         pulumi.Output.from_input(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: check that its redirect URI is {redirect_uri}, "
