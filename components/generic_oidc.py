@@ -32,4 +32,5 @@ def generic_oidc_connection(
         client_secret=pulumi.Output.secret(client_secret),
         discovery_url=pulumi.Output.from_input(idp.discovery_url),
         group_claim_values=groups,
+        groups_claim=idp.groups_claim,
     )

@@ -21,5 +21,9 @@ class IdpConnectionInfo:
     group_claim_values: Mapping[str, pulumi.Output[str]]
     """Each spec group name -> the value the IdP puts in the groups claim for it
     (Entra: the group's object ID; Okta and generic OIDC: the name itself)."""
+    groups_claim: str | None
+    """The name of the ID-token claim that carries those values, as the IdP is configured to send
+    it (Entra: `groups`; Okta: `groupsClaim.name`; generic OIDC: `groupsClaim`); None when the
+    IdP sends no group claim (Microsoft OAuth, Entra with groupsClaim None or DirectoryRole)."""
     secret_expires_at: pulumi.Output[str] | None = None
     """ISO timestamp when the client secret expires; None when we do not manage the secret."""

@@ -32,6 +32,9 @@ class SpecModel(BaseModel):
 
 IdTokenClaim = Literal["email", "given_name", "family_name"]
 EntraGroupsClaim = Literal["ApplicationGroup", "SecurityGroup", "All", "DirectoryRole", "None"]
+ENTRA_GROUP_ID_CLAIMS = ("ApplicationGroup", "SecurityGroup", "All")
+"""The groupsClaim values that put group object IDs in Entra's `groups` claim. DirectoryRole puts
+directory role template IDs in `wids` and sends no `groups` claim; None sends neither."""
 
 
 class SecretPolicy(SpecModel):
@@ -88,6 +91,11 @@ class EntraIdp(SpecModel):
     )
     assignment_required: bool = Field(True, description="true to let only assigned users and groups sign in")
     assignments: EntraAssignments = Field(default_factory=EntraAssignments)
+
+    @property
+    def sends_group_ids(self) -> bool:
+        """Whether ID tokens carry the user's group object IDs (in the `groups` claim)."""
+        return self.groups_claim in ENTRA_GROUP_ID_CLAIMS
 
 
 class MicrosoftIdp(SpecModel):
@@ -147,6 +155,11 @@ class OidcIdp(SpecModel):
     )
     discovery_url: DiscoveryUrl = Field(
         description="an https URL ending in /.well-known/openid-configuration"
+    )
+    groups_claim: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[!-~]+$")] = Field(
+        "groups",
+        description="the name of the ID-token claim that lists the user's groups, e.g. groups "
+        "(visible ASCII characters, no spaces)",
     )
 
 
@@ -214,10 +227,12 @@ class OrganizationSpec(SpecModel):
                     "assigned to the app reach the token",
                     "add them to identityProvider.assignments.groups",
                 )
-        if isinstance(idp, EntraIdp) and groups and idp.groups_claim == "None":
+        if isinstance(idp, EntraIdp) and groups and not idp.sends_group_ids:
+            sent = "no groups claim" if idp.groups_claim == "None" else "directory roles (in wids), no groups"
             raise fixable(
-                "roleMappings needs a groups claim, but groupsClaim is None",
-                "set identityProvider.groupsClaim to ApplicationGroup",
+                f"roleMappings needs group IDs in the token, but with groupsClaim {idp.groups_claim} "
+                f"Entra sends {sent}",
+                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All",
             )
         return self
 

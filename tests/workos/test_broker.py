@@ -82,6 +82,7 @@ def connection_info(kind: str) -> IdpConnectionInfo:
         client_secret=pulumi.Output.secret(SECRET),
         discovery_url=pulumi.Output.from_input("https://idp.example/.well-known/openid-configuration"),
         group_claim_values={"Engineering": pulumi.Output.from_input("grp-engineering")},
+        groups_claim=None if kind == "microsoft" else "memberOf",
     )
 
 
@@ -127,6 +128,7 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
         inputs = next(r.inputs for r in pulumi_mocks.resources if r.name == "initech-oidc-workos-connection")
         assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
         assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
+        assert inputs["groups_claim"] == "memberOf"  # profile groups come from the IdP's claim
 
     return pulumi.Output.all(*connection.manual_steps).apply(check)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.brokers.workos.connection import INPUT_KEYS, _WorkosConnectionProvider
+from components.brokers.workos.connection import INPUT_KEYS, _spec, _WorkosConnectionProvider
 from components.errors import ProvisionerError
 from sandbox.workos import GLOBEX, INITECH
 from tests.workos.conftest import WorkosSandbox
@@ -18,6 +18,7 @@ INPUTS = {
     "client_id": "initech-sso",
     "client_secret": "first-secret",
     "redirect_uri": "https://auth.example.com/callback",
+    "groups_claim": "groups",
 }
 STATE = {**INPUTS, "state": "active", "__provider": "pickled"}
 
@@ -35,7 +36,9 @@ def test_diff_reports_nothing_when_inputs_match_state() -> None:
     assert provider.diff("conn_1", STATE, {**INPUTS, "__provider": "pickled"}).changes is False
 
 
-@pytest.mark.parametrize("key", ["client_secret", "client_id", "discovery_endpoint", "name", "redirect_uri"])
+@pytest.mark.parametrize(
+    "key", ["client_secret", "client_id", "discovery_endpoint", "name", "redirect_uri", "groups_claim"]
+)
 def test_option_changes_update_in_place(key: str) -> None:
     result = provider.diff("conn_1", STATE, {**INPUTS, key: "https://changed.example/x"})
     assert result.changes is True and result.replaces == []
@@ -97,3 +100,7 @@ def test_every_input_is_required() -> None:
     for key in INPUT_KEYS:
         with pytest.raises(ValueError, match=key):
             provider.create({**INPUTS, key: ""})
+
+
+def test_the_groups_claim_may_be_absent() -> None:
+    assert _spec({**INPUTS, "groups_claim": None}).groups_claim is None

@@ -12,9 +12,10 @@
 - the `KeycloakIdentityProvider` (alias `spec.broker_alias`): providerId "oidc" for Entra ID,
   Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document,
   or "microsoft" for Microsoft OAuth;
-- one `KeycloakIdpMapper` per role mapping (claim "groups" holds the group's claim value ->
-  role) and one for the default role. Microsoft OAuth carries no groups claim, so it gets the
-  default role only (the spec already refuses role mappings for it).
+- one `KeycloakIdpMapper` per role mapping (the groups claim the IdP sends, `idp.groups_claim`,
+  holds the group's claim value -> role) and one for the default role. An IdP that sends no
+  groups claim (Microsoft OAuth; Entra with groupsClaim None or DirectoryRole) gets the default
+  role only (the spec already refuses role mappings for it).
 
 Mappers take the alias from the identity provider's output and depend on it and on their role,
 so Keycloak sees them after both exist, and a new identity provider gets new mappers. The
@@ -79,8 +80,12 @@ class KeycloakBroker:
     ) -> BrokerConnection:
         if idp.kind not in PROVIDER_IDS:
             raise ValueError(f"Keycloak cannot broker identity providers of kind {idp.kind!r}")
-        if idp.kind == "microsoft" and rules:
-            raise ValueError("Microsoft OAuth carries no groups claim: role mappings cannot apply to it")
+        if rules and idp.groups_claim is None:
+            raise ValueError(
+                f"Keycloak: connecting organization {self._spec.name}: its {idp.kind} identity provider "
+                "sends no groups claim, so role mappings cannot apply. Fix: remove roleMappings, or "
+                "configure the IdP to send a groups claim"
+            )
         organization, realm = self._spec.name, self._broker.realm
         child = pulumi.ResourceOptions(parent=parent)
 
@@ -132,7 +137,7 @@ class KeycloakBroker:
                 naming.group_mapper_name(organization, rule.group),
                 naming.group_mapper_title(rule.group, rule.role),
                 ROLE_MAPPER,
-                role_mapping_config(rule.claim_value, rule.role),
+                role_mapping_config(idp.groups_claim, rule.claim_value, rule.role),
                 rule.role,
             )
         if default_role:

@@ -6,6 +6,10 @@ when no mapping matches), and the credentials of Microsoft OAuth ("Sign in with 
 A spec that needs either fails at once, before anything is created, unless
 `broker.manualStepsAcknowledged` is true; then `BrokerConnection.manual_steps` (the stack
 output `manualSteps`) says exactly what to enter in the dashboard. Steps never carry a secret.
+
+Which claim the profile's groups come from is set through the API (the connection's
+`attribute_maps`): the IdP's groups claim, as `IdpConnectionInfo.groups_claim` names it, so the
+group-to-role mappings entered in the dashboard see the groups the IdP really sends.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class WorkosBroker:
                 client_id=idp.client_id,
                 client_secret=pulumi.Output.secret(idp.client_secret),
                 redirect_uri=self.redirect_uri(),
+                groups_claim=idp.groups_claim,
             ),
             pulumi.ResourceOptions(parent=parent),
         )

@@ -53,6 +53,8 @@ class OidcConnectionSpec:
     client_id: str
     client_secret: str = field(repr=False)
     redirect_uri: str
+    groups_claim: str | None = None
+    """The IdP's groups claim, mapped onto the profile's groups; None leaves WorkOS's mapping as is."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class WorkosClient:
                 name=spec.name,
                 external_id=spec.external_id,
                 connection_type=spec.connection_type,
+                attribute_maps=_groups_attribute_map(spec),
                 protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
                 request_options={"idempotency_key": idempotency_key},
             ),
@@ -150,8 +153,8 @@ class WorkosClient:
         return ConnectionInfo.from_sdk(connection)
 
     async def update_connection(self, connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
-        """PATCH /connections/{id} with the name, external_id and every OIDC option (the secret too:
-        WorkOS cannot tell us the one it holds)."""
+        """PATCH /connections/{id} with the name, external_id, the groups claim's mapping and every
+        OIDC option (the secret too: WorkOS cannot tell us the one it holds)."""
         options = PatchConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
@@ -164,6 +167,7 @@ class WorkosClient:
                 connection_id,
                 name=spec.name,
                 external_id=spec.external_id,
+                attribute_maps=_groups_attribute_map(spec),
                 protocol_options=PatchProtocolOptionsOIDC(oidc_options=options),
             ),
         )
@@ -199,6 +203,26 @@ class WorkosClient:
                         SERVICE, action, status, exc.code or "", _detail(exc) + _hint(status)
                     ) from exc
                 raise ProvisionerError(f"{SERVICE}: {action}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class _GroupsAttributeMap:
+    """`attribute_maps` that map the profile's groups from the IdP's groups claim, and nothing else.
+
+    The SDK's own model (CreateConnectionStandardAttributes) always serializes an unset `name` as
+    null, which a PATCH reads as "unset the name mapping": every update would undo a name mapping
+    an admin made in the dashboard. This sends only `groups`, so other mappings stay as they are.
+    """
+
+    groups_claim: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"standard_attributes": {"groups": self.groups_claim}}
+
+
+def _groups_attribute_map(spec: OidcConnectionSpec) -> Any:
+    """The connection's attribute_maps argument: None (send none) when the IdP has no groups claim."""
+    return _GroupsAttributeMap(spec.groups_claim) if spec.groups_claim else None
 
 
 def is_transient(exc: Exception) -> float | None:

@@ -10,6 +10,8 @@ Inputs, each a string; "update" changes the connection in place (PATCH), "replac
     client_id           update
     client_secret       update   always a Pulumi secret; WorkOS never returns it
     redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
+    groups_claim        update   the IdP's groups claim, which WorkOS maps onto profile groups
+                                 (attribute_maps); None (no groups claim) leaves WorkOS's mapping as is
 
 Outputs: the inputs plus `state` (WorkOS's `active`, `draft`, ...). The resource id is the
 connection id (conn_...).
@@ -46,8 +48,17 @@ if TYPE_CHECKING:
 
 CONNECTION_TYPES = ("EntraIdOIDC", "OktaOIDC", "GenericOIDC")
 REPLACE_KEYS = ("organization_id", "connection_type")
-UPDATE_KEYS = ("name", "external_id", "discovery_endpoint", "client_id", "client_secret", "redirect_uri")
+UPDATE_KEYS = (
+    "name",
+    "external_id",
+    "discovery_endpoint",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "groups_claim",
+)
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+OPTIONAL_KEYS = ("groups_claim",)
 SECRET_KEYS = ("client_secret",)
 
 
@@ -62,6 +73,7 @@ class WorkosConnectionArgs:
     client_secret: pulumi.Input[str]
     """Wrapped with pulumi.Output.secret whatever is passed."""
     redirect_uri: pulumi.Input[str]
+    groups_claim: str | None = None
 
 
 class _WorkosConnectionProvider(ResourceProvider):
@@ -85,7 +97,7 @@ class _WorkosConnectionProvider(ResourceProvider):
             info = run_async(WorkosClient.from_environment().get_connection(id_))
         except NotFoundError:
             return gone()
-        # WorkOS does not return oidc_options or external_id: those stay as last applied.
+        # WorkOS does not return oidc_options, attribute_maps or external_id: those stay as last applied.
         return ReadResult(id_, _outs(props, info))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -119,12 +131,17 @@ async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
 def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
     from components.brokers.workos.client import OidcConnectionSpec
 
-    missing = [key for key in INPUT_KEYS if not isinstance(props.get(key), str) or not props[key]]
+    required = [key for key in INPUT_KEYS if key not in OPTIONAL_KEYS]
+    given = [key for key in OPTIONAL_KEYS if props.get(key) is not None]
+    missing = [key for key in required + given if not isinstance(props.get(key), str) or not props[key]]
     if missing:
-        raise ValueError(f"WorkOS connection: inputs {missing} must be non-empty strings")
+        raise ValueError(
+            f"WorkOS connection: inputs {missing} must be non-empty strings ({', '.join(OPTIONAL_KEYS)}: "
+            "or absent)"
+        )
     if props["connection_type"] not in CONNECTION_TYPES:
         raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
-    return OidcConnectionSpec(**{key: props[key] for key in INPUT_KEYS})
+    return OidcConnectionSpec(**{key: props.get(key) for key in INPUT_KEYS})
 
 
 def _outs(props: Mapping[str, Any], info: ConnectionInfo) -> dict[str, Any]:
@@ -149,6 +166,7 @@ class WorkosConnection(Resource):
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
     redirect_uri: pulumi.Output[str]
+    groups_claim: pulumi.Output[str | None]
     state: pulumi.Output[str]
 
     def __init__(
