@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from components.brokers.workos.connection import INPUT_KEYS, _WorkosConnectionProvider
@@ -53,6 +55,7 @@ def test_a_move_to_another_organization_creates_before_deleting() -> None:
 
 def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     store = workos_env.stand_in.store
+    store.deletion_seconds = 0.3
     created = provider.create(dict(INPUTS))
     assert [call.label() for call in workos_env.calls()] == [
         "POST /connections",
@@ -69,6 +72,11 @@ def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     assert store.connection(created.id).oidc.client_secret == "second-secret"
 
     provider.delete(created.id, updated.outs)
+    assert store.connection(created.id).state == "deleting"  # WorkOS finishes it on its own
+    assert provider.read(created.id, updated.outs).id is None  # being deleted: dropped from state
+    provider.delete(created.id, updated.outs)  # deleting what is being deleted succeeds
+
+    time.sleep(store.deletion_seconds)
     assert store.connection(created.id) is None
     provider.delete(created.id, updated.outs)  # deleting what is gone succeeds
     assert provider.read(created.id, updated.outs).id is None  # gone: dropped from state

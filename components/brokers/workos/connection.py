@@ -21,6 +21,13 @@ of another type, and a type change inside one organization deletes the old conne
 creating the new one (both would claim the same external_id). Moving to another organization is
 create-before-delete.
 
+WorkOS deletes a connection asynchronously: it stays in state `deleting` for a while, holding its
+external_id and refusing changes. Delete returns once WorkOS has accepted the deletion; a create
+that needs the external_id waits for the old connection to be gone (the client does this), so a
+replacement, or `pulumi destroy` followed by `pulumi up`, converges. Read treats a `deleting`
+connection as gone: it will never sign anyone in again nor take an update, and the next
+`pulumi up` creates its successor.
+
 The provider reads no credentials of its own: each call builds its client from WORKOS_API_KEY
 and WORKOS_BASE_URL in the provider process's environment, so nothing secret is pickled into state.
 """
@@ -79,11 +86,13 @@ class _WorkosConnectionProvider(ResourceProvider):
         return CreateResult(id_=info.id, outs=_outs(props, info))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.workos.client import WorkosClient
+        from components.brokers.workos.client import DELETING, WorkosClient
 
         try:
             info = run_async(WorkosClient.from_environment().get_connection(id_))
         except NotFoundError:
+            return gone()
+        if info.state == DELETING:
             return gone()
         # WorkOS does not return oidc_options or external_id: those stay as last applied.
         return ReadResult(id_, _outs(props, info))
