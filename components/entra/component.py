@@ -29,8 +29,9 @@ only the ID token, so only that one is managed here. `groupsClaim: None` sets ne
 `connection_info` is what the broker needs: kind "entra" or "microsoft", the client ID, the client
 secret (a Pulumi secret), the discovery URL (`{login}/{tenant}/v2.0/.well-known/openid-configuration`
 with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenant the spec's
-tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, and the secret's
-expiry. `group_ids` holds the object ID of every group named in the spec.
+tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, the token-endpoint
+auth method (client_secret_basic; Entra accepts the form too), and the secret's expiry.
+`group_ids` holds the object ID of every group named in the spec.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
@@ -49,6 +50,7 @@ from components.entra.directory_object import EntraDirectoryObject, EntraDirecto
 from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from components.identity import IdpConnectionInfo
 from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -214,6 +216,9 @@ class EntraApp(pulumi.ComponentResource):
                 discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
             ),
             group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
+            # Entra's token endpoint takes a confidential web app's secret either way (Basic header
+            # or form); an app registration records no method. Basic is OpenID Connect's default.
+            token_endpoint_auth_method=CLIENT_SECRET_BASIC,
             secret_expires_at=self.client_secret.expires_at,
         )
         self.register_outputs(

@@ -82,6 +82,7 @@ def connection_info(kind: str) -> IdpConnectionInfo:
         client_secret=pulumi.Output.secret(SECRET),
         discovery_url=pulumi.Output.from_input("https://idp.example/.well-known/openid-configuration"),
         group_claim_values={"Engineering": pulumi.Output.from_input("grp-engineering")},
+        token_endpoint_auth_method="client_secret_post",  # what the IdP decided, not a broker default
     )
 
 
@@ -127,6 +128,7 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
         inputs = next(r.inputs for r in pulumi_mocks.resources if r.name == "initech-oidc-workos-connection")
         assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
         assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
+        assert inputs["token_authentication_method"] == "client_secret_post"
 
     return pulumi.Output.all(*connection.manual_steps).apply(check)
 

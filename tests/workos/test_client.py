@@ -25,6 +25,7 @@ def spec(**changes: str) -> OidcConnectionSpec:
         "discovery_endpoint": "https://idp.initech.example/.well-known/openid-configuration",
         "client_id": "initech-sso",
         "client_secret": SECRET,
+        "token_authentication_method": "client_secret_basic",
         "redirect_uri": "https://auth.example.com/sso/callback",
         **changes,
     }
@@ -57,6 +58,7 @@ def test_create_get_update_delete_a_connection(
     assert stored is not None and stored.external_id == "initech-oidc"
     assert (stored.oidc.client_id, stored.oidc.client_secret) == ("initech-sso", SECRET)
     assert stored.oidc.redirect_uri == "https://auth.example.com/sso/callback"
+    assert stored.oidc.token_authentication_method == "client_secret_basic"
 
     assert run(workos_client.get_connection(created.id)) == created
 
@@ -65,6 +67,8 @@ def test_create_get_update_delete_a_connection(
     )
     assert updated.id == created.id and updated.name == "Initech Corp"
     assert workos_sandbox.stand_in.store.connection(created.id).oidc.client_secret == "rotated"
+    run(workos_client.update_connection(created.id, spec(token_authentication_method="client_secret_post")))
+    assert stored.oidc.token_authentication_method == "client_secret_post"
 
     workos_sandbox.stand_in.store.deletion_seconds = 0  # this test is not about the deleting state
     run(workos_client.delete_connection(created.id))

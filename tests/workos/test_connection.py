@@ -19,6 +19,7 @@ INPUTS = {
     "discovery_endpoint": "https://idp.initech.example/.well-known/openid-configuration",
     "client_id": "initech-sso",
     "client_secret": "first-secret",
+    "token_authentication_method": "client_secret_basic",
     "redirect_uri": "https://auth.example.com/callback",
 }
 STATE = {**INPUTS, "state": "active", "__provider": "pickled"}
@@ -37,7 +38,17 @@ def test_diff_reports_nothing_when_inputs_match_state() -> None:
     assert provider.diff("conn_1", STATE, {**INPUTS, "__provider": "pickled"}).changes is False
 
 
-@pytest.mark.parametrize("key", ["client_secret", "client_id", "discovery_endpoint", "name", "redirect_uri"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "client_secret",
+        "client_id",
+        "discovery_endpoint",
+        "name",
+        "redirect_uri",
+        "token_authentication_method",
+    ],
+)
 def test_option_changes_update_in_place(key: str) -> None:
     result = provider.diff("conn_1", STATE, {**INPUTS, key: "https://changed.example/x"})
     assert result.changes is True and result.replaces == []

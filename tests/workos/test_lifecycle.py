@@ -164,6 +164,9 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
         project = stack_project("initech-oidc", organization_config(discovery_url), env=env)
         set_secret(project, FIRST_SECRET)
         project.stack.up(show_secrets=False)
+        [generic] = store.connections_of(INITECH.id)
+        # The generic provider's discovery document names no method: OpenID Connect's default.
+        assert generic.oidc.token_authentication_method == "client_secret_basic"
 
         project.write_config(okta_config(okta_served.url))
         steps = StepLog()
@@ -176,6 +179,9 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
         [app] = okta.store.apps()
         assert (connection.connection_type, connection.external_id) == ("OktaOIDC", "initech-oidc")
         assert connection.oidc.client_id == app.client_id
+        # The method the Okta app is registered with, which Okta's token endpoint insists on.
+        assert connection.oidc.token_authentication_method == app.token_endpoint_auth_method
+        assert app.token_endpoint_auth_method == "client_secret_basic"
 
         # Longer than the Okta app's deletion after the connection's and the next up's start.
         store.deletion_seconds = 3 * DELETION_SECONDS

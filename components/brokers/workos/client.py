@@ -32,11 +32,15 @@ from typing import Any, TypeVar
 import workos
 from workos import AsyncWorkOSClient
 from workos._errors import APIError, WorkOSConnectionError, WorkOSTimeoutError
+from workos.common.models import (
+    CreateConnectionOIDCOptionsTokenAuthenticationMethod as TokenAuthenticationMethod,
+)
 from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
 from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
 
 from components.errors import ApiError, NotFoundError, ProvisionerError
 from components.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"
@@ -65,6 +69,8 @@ class OidcConnectionSpec:
     discovery_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)
+    token_authentication_method: TokenEndpointAuthMethod
+    """How WorkOS authenticates at the IdP's token endpoint: the method the IdP app takes."""
     redirect_uri: str
 
 
@@ -139,6 +145,7 @@ class WorkosClient:
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
         # One key for all tries of one request: a retried POST whose first try did land is
@@ -188,6 +195,7 @@ class WorkosClient:
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
         connection = await self._call(

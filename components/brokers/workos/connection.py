@@ -9,6 +9,9 @@ Inputs, each a string; "update" changes the connection in place (PATCH), "replac
     discovery_endpoint  update   the IdP's /.well-known/openid-configuration URL
     client_id           update
     client_secret       update   always a Pulumi secret; WorkOS never returns it
+    token_authentication_method
+                        update   client_secret_basic | client_secret_post: how WorkOS authenticates
+                                 at the IdP's token endpoint, as the IdP decided (it refuses others)
     redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
 
 Outputs: the inputs plus `state` (WorkOS's `active`, `draft`, ...). The resource id is the
@@ -44,6 +47,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError, ProvisionerError
+from components.token_endpoint_auth import SECRET_METHODS, TokenEndpointAuthMethod
 
 if TYPE_CHECKING:
     from components.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
@@ -53,7 +57,15 @@ if TYPE_CHECKING:
 
 CONNECTION_TYPES = ("EntraIdOIDC", "OktaOIDC", "GenericOIDC")
 REPLACE_KEYS = ("organization_id", "connection_type")
-UPDATE_KEYS = ("name", "external_id", "discovery_endpoint", "client_id", "client_secret", "redirect_uri")
+UPDATE_KEYS = (
+    "name",
+    "external_id",
+    "discovery_endpoint",
+    "client_id",
+    "client_secret",
+    "token_authentication_method",
+    "redirect_uri",
+)
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 SECRET_KEYS = ("client_secret",)
 
@@ -68,6 +80,7 @@ class WorkosConnectionArgs:
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
     """Wrapped with pulumi.Output.secret whatever is passed."""
+    token_authentication_method: TokenEndpointAuthMethod
     redirect_uri: pulumi.Input[str]
 
 
@@ -133,6 +146,10 @@ def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
         raise ValueError(f"WorkOS connection: inputs {missing} must be non-empty strings")
     if props["connection_type"] not in CONNECTION_TYPES:
         raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
+    if props["token_authentication_method"] not in SECRET_METHODS:
+        raise ValueError(
+            f"WorkOS connection: token_authentication_method must be one of {', '.join(SECRET_METHODS)}"
+        )
     return OidcConnectionSpec(**{key: props[key] for key in INPUT_KEYS})
 
 
@@ -157,6 +174,7 @@ class WorkosConnection(Resource):
     discovery_endpoint: pulumi.Output[str]
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
+    token_authentication_method: pulumi.Output[str]
     redirect_uri: pulumi.Output[str]
     state: pulumi.Output[str]
 
