@@ -154,10 +154,6 @@ class WorkosStore:
         with self.lock:
             return [c for c in self.connections.values() if c.organization_id == org_id]
 
-    def live_connections_of(self, org_id: str) -> list[Connection]:
-        """The organization's connections that are not being deleted."""
-        return [c for c in self.connections_of(org_id) if not c.deleting]
-
     def by_external_id(self, org_id: str, external_id: str) -> Connection | None:
         with self.lock:
             return next((c for c in self.connections_of(org_id) if c.external_id == external_id), None)
