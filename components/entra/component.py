@@ -31,8 +31,9 @@ secret (a Pulumi secret), the discovery URL (`{login}/{tenant}/v2.0/.well-known/
 with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenant the spec's
 tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, the claim that
 carries them (`groups`; none for Microsoft OAuth, nor with groupsClaim None or DirectoryRole,
-which puts directory roles in `wids` instead), and the secret's expiry. `group_ids` holds the
-object ID of every group named in the spec.
+which puts directory roles in `wids` instead), the token-endpoint auth method (client_secret_basic;
+Entra accepts the form too), and the secret's expiry. `group_ids` holds the object ID of every
+group named in the spec.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
@@ -51,6 +52,7 @@ from components.entra.directory_object import EntraDirectoryObject, EntraDirecto
 from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from components.identity import IdpConnectionInfo
 from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -219,6 +221,9 @@ class EntraApp(pulumi.ComponentResource):
             ),
             group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
             groups_claim=GROUPS_CLAIM if isinstance(idp, EntraIdp) and idp.sends_group_ids else None,
+            # Entra's token endpoint takes a confidential web app's secret either way (Basic header
+            # or form); an app registration records no method. Basic is OpenID Connect's default.
+            token_endpoint_auth_method=CLIENT_SECRET_BASIC,
             secret_expires_at=self.client_secret.expires_at,
         )
         self.register_outputs(

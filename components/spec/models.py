@@ -21,6 +21,7 @@ from components.spec.fields import (
     TenantId,
 )
 from components.spec.problems import fixable
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 MAX_SECRET_LIFETIME_DAYS = 730
 """Two years: Entra's default and safe maximum for a client secret."""
@@ -160,6 +161,12 @@ class OidcIdp(SpecModel):
         "groups",
         description="the name of the ID-token claim that lists the user's groups, e.g. groups "
         "(visible ASCII characters, no spaces)",
+    )
+    token_endpoint_auth_method: TokenEndpointAuthMethod | None = Field(
+        None,
+        description="client_secret_basic or client_secret_post, as the client is registered at the "
+        "provider; leave it out for client_secret_basic (OpenID Connect's default) when the discovery "
+        "document lists it, else client_secret_post",
     )
 
 

@@ -74,6 +74,7 @@ def connection_info(kind: str, groups_claim: str | None) -> IdpConnectionInfo:
         discovery_url=pulumi.Output.from_input(DISCOVERY),
         group_claim_values={},
         groups_claim=groups_claim,
+        token_endpoint_auth_method="client_secret_post",  # what the IdP decided, not a broker default
     )
 
 
@@ -137,7 +138,7 @@ def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mock
     }
     provider = pulumi_mocks.of_type("IdentityProvider")["acme-keycloak-identity-provider"]
     assert provider["url"] == "https://sso.example.com" and provider["alias"] == "acme"
-    assert (provider["provider_id"], provider["client_auth_method"]) == ("oidc", "client_secret_basic")
+    assert (provider["provider_id"], provider["client_auth_method"]) == ("oidc", "client_secret_post")
     assert (provider["display_name"], provider["discovery_url"]) == ("Acme Corp", DISCOVERY)
     assert provider["sync_mode"] == "FORCE"
     assert provider["config_options"]["defaultScope"] == "openid profile email"

@@ -83,6 +83,7 @@ def connection_info(kind: str) -> IdpConnectionInfo:
         discovery_url=pulumi.Output.from_input("https://idp.example/.well-known/openid-configuration"),
         group_claim_values={"Engineering": pulumi.Output.from_input("grp-engineering")},
         groups_claim=None if kind == "microsoft" else "memberOf",
+        token_endpoint_auth_method="client_secret_post",  # what the IdP decided, not a broker default
     )
 
 
@@ -129,6 +130,7 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
         assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
         assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
         assert inputs["groups_claim"] == "memberOf"  # profile groups come from the IdP's claim
+        assert inputs["token_authentication_method"] == "client_secret_post"
 
     return pulumi.Output.all(*connection.manual_steps).apply(check)
 

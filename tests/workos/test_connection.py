@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from components.brokers.workos.connection import INPUT_KEYS, _spec, _WorkosConnectionProvider
@@ -17,6 +19,7 @@ INPUTS = {
     "discovery_endpoint": "https://idp.initech.example/.well-known/openid-configuration",
     "client_id": "initech-sso",
     "client_secret": "first-secret",
+    "token_authentication_method": "client_secret_basic",
     "redirect_uri": "https://auth.example.com/callback",
     "groups_claim": "groups",
 }
@@ -37,7 +40,16 @@ def test_diff_reports_nothing_when_inputs_match_state() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["client_secret", "client_id", "discovery_endpoint", "name", "redirect_uri", "groups_claim"]
+    "key",
+    [
+        "client_secret",
+        "client_id",
+        "discovery_endpoint",
+        "name",
+        "redirect_uri",
+        "groups_claim",
+        "token_authentication_method",
+    ],
 )
 def test_option_changes_update_in_place(key: str) -> None:
     result = provider.diff("conn_1", STATE, {**INPUTS, key: "https://changed.example/x"})
@@ -56,6 +68,7 @@ def test_a_move_to_another_organization_creates_before_deleting() -> None:
 
 def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     store = workos_env.stand_in.store
+    store.deletion_seconds = 0.3
     created = provider.create(dict(INPUTS))
     assert [call.label() for call in workos_env.calls()] == [
         "POST /connections",
@@ -72,6 +85,11 @@ def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     assert store.connection(created.id).oidc.client_secret == "second-secret"
 
     provider.delete(created.id, updated.outs)
+    assert store.connection(created.id).state == "deleting"  # WorkOS finishes it on its own
+    assert provider.read(created.id, updated.outs).id is None  # being deleted: dropped from state
+    provider.delete(created.id, updated.outs)  # deleting what is being deleted succeeds
+
+    time.sleep(store.deletion_seconds)
     assert store.connection(created.id) is None
     provider.delete(created.id, updated.outs)  # deleting what is gone succeeds
     assert provider.read(created.id, updated.outs).id is None  # gone: dropped from state

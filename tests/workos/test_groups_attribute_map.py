@@ -69,6 +69,7 @@ def spec(groups_claim: str | None) -> OidcConnectionSpec:
         discovery_endpoint="https://initech.okta.example/.well-known/openid-configuration",
         client_id="initech-sso",
         client_secret="oidc-client-secret-77ab",
+        token_authentication_method="client_secret_basic",
         redirect_uri="https://auth.example.com/sso/callback",
         groups_claim=groups_claim,
     )

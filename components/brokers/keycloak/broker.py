@@ -10,8 +10,9 @@
   when `broker.createRoles` is true, else only checked (a missing role fails the run before any
   mapper grants it). Roles are shared by the realm's organizations and are never deleted;
 - the `KeycloakIdentityProvider` (alias `spec.broker_alias`): providerId "oidc" for Entra ID,
-  Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document,
-  or "microsoft" for Microsoft OAuth;
+  Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document and
+  the token-endpoint auth method the IdP decided (`idp.token_endpoint_auth_method`), or
+  "microsoft" for Microsoft OAuth;
 - one `KeycloakIdpMapper` per role mapping (the groups claim the IdP sends, `idp.groups_claim`,
   holds the group's claim value -> role) and one for the default role. An IdP that sends no
   groups claim (Microsoft OAuth; Entra with groupsClaim None or DirectoryRole) gets the default
@@ -47,13 +48,6 @@ from components.spec.models import OrganizationSpec
 
 PROVIDER_IDS = {"entra": "oidc", "okta": "oidc", "oidc": "oidc", "microsoft": "microsoft"}
 """IdP kind -> Keycloak providerId."""
-
-CLIENT_AUTH_METHODS = {
-    "entra": "client_secret_basic",
-    "okta": "client_secret_basic",  # what our Okta app is created with
-    "oidc": "client_secret_basic",  # OIDC's default when a provider names no method
-}
-"""IdP kind -> how Keycloak authenticates at the token endpoint ("microsoft": Keycloak's own)."""
 
 
 class KeycloakBroker:
@@ -112,7 +106,8 @@ class KeycloakBroker:
                 discovery_url=idp.discovery_url if provider_id == "oidc" else None,
                 client_id=idp.client_id,
                 client_secret=idp.client_secret,
-                client_auth_method=CLIENT_AUTH_METHODS.get(idp.kind),
+                # The IdP's method ("microsoft" providers authenticate Keycloak's own way).
+                client_auth_method=idp.token_endpoint_auth_method if provider_id == "oidc" else None,
                 sync_mode=self._broker.sync_mode,
             ),
             opts=child,

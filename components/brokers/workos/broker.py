@@ -68,6 +68,7 @@ class WorkosBroker:
                 discovery_endpoint=idp.discovery_url,
                 client_id=idp.client_id,
                 client_secret=pulumi.Output.secret(idp.client_secret),
+                token_authentication_method=idp.token_endpoint_auth_method,
                 redirect_uri=self.redirect_uri(),
                 groups_claim=idp.groups_claim,
             ),

@@ -7,6 +7,12 @@ loop deciding what is retried and for how long: 429 (waiting as long as Retry-Af
 5xx, and connection failures or timeouts. Everything else fails at once as an `ApiError`
 (`NotFoundError` for 404) that says what was being done to which object.
 
+Deletion is asynchronous at WorkOS: a deleted connection turns `deleting` and is gone a while
+later; until then it answers changes with 409 `connection_deletion_in_progress`, and it still
+holds its external_id. `delete_connection` returns once WorkOS has accepted the deletion (also
+when one was already under way); `create_connection` waits, within the retry budget, while the
+external_id it asks for belongs to a connection being deleted, then creates a new one.
+
 HTTP calls made (paths relative to the base URL):
     GET    /organizations/{id}          get_organization
     POST   /connections                 create_connection
@@ -20,22 +26,33 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import workos
 from workos import AsyncWorkOSClient
 from workos._errors import APIError, WorkOSConnectionError, WorkOSTimeoutError
+from workos.common.models import (
+    CreateConnectionOIDCOptionsTokenAuthenticationMethod as TokenAuthenticationMethod,
+)
 from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
 from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
 
 from components.errors import ApiError, NotFoundError, ProvisionerError
-from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from components.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"
 BASE_URL_VARIABLE = "WORKOS_BASE_URL"
 REQUEST_TIMEOUT_SECONDS = 30
+DELETING = "deleting"
+"""The state of a connection whose deletion WorkOS has accepted but not finished."""
+DELETION_IN_PROGRESS = "connection_deletion_in_progress"
+"""WorkOS's error code for a change to a connection in state `deleting`."""
+WAIT_FOR_DELETION_TRIES = 100
+"""Tries of a create that waits for a deletion: enough that the retry budget (seconds), not the
+count of tries, bounds the wait; the backoff spaces the tries out."""
 
 T = TypeVar("T")
 
@@ -52,6 +69,8 @@ class OidcConnectionSpec:
     discovery_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)
+    token_authentication_method: TokenEndpointAuthMethod
+    """How WorkOS authenticates at the IdP's token endpoint: the method the IdP app takes."""
     redirect_uri: str
     groups_claim: str | None = None
     """The IdP's groups claim, mapped onto the profile's groups; None leaves WorkOS's mapping as is."""
@@ -122,27 +141,47 @@ class WorkosClient:
 
     async def create_connection(self, spec: OidcConnectionSpec) -> ConnectionInfo:
         """POST /connections. WorkOS answers with the existing connection, unchanged, when one in
-        the organization already has `spec.external_id`."""
+        the organization already has `spec.external_id`; if that one is being deleted, this waits
+        for the deletion to finish and creates a new connection."""
         options = CreateConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
-        # One key for all tries: a retried POST whose first try did land is answered, not repeated.
+        # One key for all tries of one request: a retried POST whose first try did land is
+        # answered, not repeated. A POST that met a deletion under way created nothing, so the
+        # next one is a new request with a new key (the old key would replay the old answer).
         idempotency_key = str(uuid.uuid4())
+
+        async def create(sdk: AsyncWorkOSClient) -> Connection:
+            nonlocal idempotency_key
+            try:
+                connection = await sdk.sso.create_connection(
+                    organization_id=spec.organization_id,
+                    name=spec.name,
+                    external_id=spec.external_id,
+                    connection_type=spec.connection_type,
+                    attribute_maps=_groups_attribute_map(spec),
+                    protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
+                    request_options={"idempotency_key": idempotency_key},
+                )
+            except workos.ConflictError as exc:
+                if exc.code == DELETION_IN_PROGRESS:
+                    idempotency_key = str(uuid.uuid4())
+                raise
+            if _value(connection.state) == DELETING:
+                idempotency_key = str(uuid.uuid4())
+                raise ExternalIdBeingFreed(connection.id)
+            return connection
+
         connection = await self._call(
             f"creating {spec.connection_type} connection '{spec.external_id}' in organization "
             f"{spec.organization_id}",
-            lambda sdk: sdk.sso.create_connection(
-                organization_id=spec.organization_id,
-                name=spec.name,
-                external_id=spec.external_id,
-                connection_type=spec.connection_type,
-                attribute_maps=_groups_attribute_map(spec),
-                protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
-                request_options={"idempotency_key": idempotency_key},
-            ),
+            create,
+            classify=waits_for_deletion,
+            policy=replace(self._policy, attempts=max(self._policy.attempts, WAIT_FOR_DELETION_TRIES)),
         )
         return ConnectionInfo.from_sdk(connection)
 
@@ -159,6 +198,7 @@ class WorkosClient:
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
         connection = await self._call(
@@ -174,13 +214,28 @@ class WorkosClient:
         return ConnectionInfo.from_sdk(connection)
 
     async def delete_connection(self, connection_id: str) -> None:
-        await self._call(
-            f"deleting connection {connection_id}", lambda sdk: sdk.sso.delete_connection(connection_id)
-        )
+        """DELETE /connections/{id}: returns once WorkOS has accepted the deletion, which it then
+        finishes on its own; a connection already being deleted needs nothing more."""
+        try:
+            await self._call(
+                f"deleting connection {connection_id}", lambda sdk: sdk.sso.delete_connection(connection_id)
+            )
+        except ApiError as exc:
+            if exc.code != DELETION_IN_PROGRESS:
+                raise
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _call(self, action: str, operation: Callable[[AsyncWorkOSClient], Awaitable[T]]) -> T:
+    async def _call(
+        self,
+        action: str,
+        operation: Callable[[AsyncWorkOSClient], Awaitable[T]],
+        *,
+        classify: Classifier | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        """Run `operation` with a fresh SDK client through `retry_async`; `classify` says what is
+        retried (default `is_transient`), `policy` how (default the client's)."""
         async with AsyncWorkOSClient(
             api_key=self._api_key,
             base_url=self._base_url,
@@ -191,17 +246,16 @@ class WorkosClient:
                 return await retry_async(
                     lambda: operation(sdk),
                     describe=f"{SERVICE}: {action}",
-                    is_transient=is_transient,
-                    policy=self._policy,
+                    is_transient=classify or is_transient,
+                    policy=policy or self._policy,
                 )
             except workos.NotFoundError as exc:
                 raise NotFoundError(SERVICE, action, 404, exc.code or "", _detail(exc)) from exc
             except workos.WorkOSError as exc:
                 if isinstance(exc, APIError):
                     status = exc.status_code or 0
-                    raise ApiError(
-                        SERVICE, action, status, exc.code or "", _detail(exc) + _hint(status)
-                    ) from exc
+                    code = exc.code or ""
+                    raise ApiError(SERVICE, action, status, code, _detail(exc) + _hint(status, code)) from exc
                 raise ProvisionerError(f"{SERVICE}: {action}: {exc}") from exc
 
 
@@ -225,6 +279,13 @@ def _groups_attribute_map(spec: OidcConnectionSpec) -> Any:
     return _GroupsAttributeMap(spec.groups_claim) if spec.groups_claim else None
 
 
+class ExternalIdBeingFreed(ProvisionerError):
+    """A create met the connection that holds its external_id in state `deleting`."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id} holds this external_id and is still being deleted")
+
+
 def is_transient(exc: Exception) -> float | None:
     """Retry 429 after the Retry-After wait (0: use backoff), 5xx and network failures; nothing else."""
     if isinstance(exc, workos.RateLimitExceededError):
@@ -232,6 +293,15 @@ def is_transient(exc: Exception) -> float | None:
     if isinstance(exc, workos.ServerError | WorkOSConnectionError | WorkOSTimeoutError):
         return 0.0
     return None
+
+
+def waits_for_deletion(exc: Exception) -> float | None:
+    """`is_transient`, and a create that must wait for a deletion under way (backoff)."""
+    if isinstance(exc, ExternalIdBeingFreed):
+        return 0.0
+    if isinstance(exc, workos.ConflictError) and exc.code == DELETION_IN_PROGRESS:
+        return 0.0
+    return is_transient(exc)
 
 
 def _detail(exc: APIError) -> str:
@@ -245,11 +315,16 @@ def _detail(exc: APIError) -> str:
     return str(message or "")
 
 
-def _hint(status: int) -> str:
+def _hint(status: int, code: str) -> str:
     if status in (401, 403):
         return (
             f". Fix: check that {API_KEY_VARIABLE} is an API key of the WorkOS environment that holds the "
             f"organization (and {BASE_URL_VARIABLE}, if set, points at its API)"
+        )
+    if code == DELETION_IN_PROGRESS:
+        return (
+            ". It was deleted outside this stack (in the WorkOS dashboard or by another tool). Fix: run "
+            "`pulumi refresh` (the connection then reads as gone) and `pulumi up`, which creates a new one"
         )
     return ""
 

@@ -9,6 +9,9 @@ Inputs, each a string; "update" changes the connection in place (PATCH), "replac
     discovery_endpoint  update   the IdP's /.well-known/openid-configuration URL
     client_id           update
     client_secret       update   always a Pulumi secret; WorkOS never returns it
+    token_authentication_method
+                        update   client_secret_basic | client_secret_post: how WorkOS authenticates
+                                 at the IdP's token endpoint, as the IdP decided (it refuses others)
     redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
     groups_claim        update   the IdP's groups claim, which WorkOS maps onto profile groups
                                  (attribute_maps); None (no groups claim) leaves WorkOS's mapping as is
@@ -22,6 +25,13 @@ an interrupted run converges instead of keeping stale options), refuses to adopt
 of another type, and a type change inside one organization deletes the old connection before
 creating the new one (both would claim the same external_id). Moving to another organization is
 create-before-delete.
+
+WorkOS deletes a connection asynchronously: it stays in state `deleting` for a while, holding its
+external_id and refusing changes. Delete returns once WorkOS has accepted the deletion; a create
+that needs the external_id waits for the old connection to be gone (the client does this), so a
+replacement, or `pulumi destroy` followed by `pulumi up`, converges. Read treats a `deleting`
+connection as gone: it will never sign anyone in again nor take an update, and the next
+`pulumi up` creates its successor.
 
 The provider reads no credentials of its own: each call builds its client from WORKOS_API_KEY
 and WORKOS_BASE_URL in the provider process's environment, so nothing secret is pickled into state.
@@ -39,6 +49,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError, ProvisionerError
+from components.token_endpoint_auth import SECRET_METHODS, TokenEndpointAuthMethod
 
 if TYPE_CHECKING:
     from components.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
@@ -54,6 +65,7 @@ UPDATE_KEYS = (
     "discovery_endpoint",
     "client_id",
     "client_secret",
+    "token_authentication_method",
     "redirect_uri",
     "groups_claim",
 )
@@ -72,6 +84,7 @@ class WorkosConnectionArgs:
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
     """Wrapped with pulumi.Output.secret whatever is passed."""
+    token_authentication_method: TokenEndpointAuthMethod
     redirect_uri: pulumi.Input[str]
     groups_claim: str | None = None
 
@@ -91,11 +104,13 @@ class _WorkosConnectionProvider(ResourceProvider):
         return CreateResult(id_=info.id, outs=_outs(props, info))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.workos.client import WorkosClient
+        from components.brokers.workos.client import DELETING, WorkosClient
 
         try:
             info = run_async(WorkosClient.from_environment().get_connection(id_))
         except NotFoundError:
+            return gone()
+        if info.state == DELETING:
             return gone()
         # WorkOS does not return oidc_options, attribute_maps or external_id: those stay as last applied.
         return ReadResult(id_, _outs(props, info))
@@ -141,6 +156,10 @@ def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
         )
     if props["connection_type"] not in CONNECTION_TYPES:
         raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
+    if props["token_authentication_method"] not in SECRET_METHODS:
+        raise ValueError(
+            f"WorkOS connection: token_authentication_method must be one of {', '.join(SECRET_METHODS)}"
+        )
     return OidcConnectionSpec(**{key: props.get(key) for key in INPUT_KEYS})
 
 
@@ -165,6 +184,7 @@ class WorkosConnection(Resource):
     discovery_endpoint: pulumi.Output[str]
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
+    token_authentication_method: pulumi.Output[str]
     redirect_uri: pulumi.Output[str]
     groups_claim: pulumi.Output[str | None]
     state: pulumi.Output[str]
