@@ -18,6 +18,14 @@ leftovers, once it knows which secret the stack has recorded:
 
 Keys name the app (and whatever tells our secrets from others there); the old inputs give the
 key, so a secret moving to another app is a first create on that app.
+
+A recovery that does not replace the secret (`pulumi refresh --clear-pending-creates`, then a
+plain `pulumi up`, with no rotation due) never reaches a create. So `read` (refresh, drift check)
+also lists the app's secrets and records those of ours that are not the resource's own under
+`untracked_secret_ids` (`with_untracked`): `pulumi refresh --preview-only` and `ssoprov drift`
+show them as a change, and the next `up` sees them in the recorded state and updates the resource,
+whose `update` removes them (`untracked_in`). The key is absent while there are none, so state
+written before it existed reads the same.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ from pulumi.dynamic import CheckResult, ResourceProvider
 from components.clock import parse_timestamp
 
 S = TypeVar("S")
+
+UNTRACKED_KEY = "untracked_secret_ids"
+"""Output of a client-secret resource: ids of secrets of ours on its app that no state tracks."""
 
 _recorded: dict[str, str | None] = {}
 """Per provider process: resource key -> the id of the secret its state records (None: one is
@@ -58,6 +69,23 @@ class RecordedSecretProvider(ResourceProvider):
 
     def remember_diffed(self, secret_id: str, olds: Mapping[str, Any]) -> None:
         remember_recorded(self.leftover_key(olds), secret_id)
+
+
+def with_untracked(outs: Mapping[str, Any], untracked_ids: Iterable[str]) -> dict[str, Any]:
+    """`outs` with `UNTRACKED_KEY` set to `untracked_ids`, or without the key when there are none."""
+    kept = {key: value for key, value in outs.items() if key != UNTRACKED_KEY}
+    ids = sorted(untracked_ids)
+    return {**kept, UNTRACKED_KEY: ids} if ids else kept
+
+
+def untracked_in(olds: Mapping[str, Any]) -> list[str]:
+    """The untracked secrets the last read found (the state `olds`); an update removes them."""
+    return list(olds.get(UNTRACKED_KEY) or [])
+
+
+def untracked_updates(olds: Mapping[str, Any]) -> list[str]:
+    """What `diff` reports as an update when the last read found untracked secrets."""
+    return [UNTRACKED_KEY] if untracked_in(olds) else []
 
 
 def leftovers(

@@ -1,4 +1,4 @@
-"""The fleet commands of `ssoprov`: preview, up, rotate, secrets, drift, new.
+"""The fleet commands of `ssoprov`: preview, up, rotate, secrets, drift, recover, new.
 
 Every command runs in the same order: select stacks, validate their files (an invalid stack is
 reported and never reaches the engine), run one worker per stack with bounded parallelism,
@@ -158,6 +158,24 @@ def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
     return run.finish(report, change_table(report))
 
 
+def recover(run: FleetRun) -> int:
+    """Bring back the selected stacks after a run that did not finish: release the lock, drop pending
+    creates while reading everything back, then `up` (components/fleet/recovery.py)."""
+    started = now()
+    prepared, invalid = run.prepare()
+    run.header("recover", len(prepared) + len(invalid))
+    deployed = run.deployed(auto.PulumiCommand())
+    jobs = [job for job, _ in prepared if job.stack in deployed]
+    absent = [
+        StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
+        for job, _ in prepared
+        if job.stack not in deployed
+    ]
+    outcomes = run.run_jobs(jobs, operations.recover) + absent + invalid
+    report = run.report("recover", outcomes, started)
+    return run.finish(report, change_table(report))
+
+
 def drift(run: FleetRun) -> int:
     """A refresh in preview-only mode per deployed stack: out-of-band changes, nothing written."""
     started = now()
@@ -181,6 +199,11 @@ def drift(run: FleetRun) -> int:
 
 
 def _drift_text(step: Step) -> str:
+    if step.op == operations.UNTRACKED:
+        return (
+            f"{step.name} ({step.type}): {len(step.diffs)} secret(s) on the app that no state tracks "
+            f"({', '.join(step.diffs)}), left by an interrupted run; the next `ssoprov up` removes them"
+        )
     if step.op == "delete":
         return f"{step.name} ({step.type}) deleted"
     return f"{step.name} ({step.type}) changed" + (f": {', '.join(step.diffs)}" if step.diffs else "")

@@ -51,6 +51,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from components.errors import ApiError, NotFoundError, ProvisionerError, SpecError
 from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
 
 SERVICE = "Okta"
 DEFAULT_SCOPES = ("okta.apps.manage", "okta.groups.read", "okta.users.read")
@@ -62,6 +63,8 @@ REQUEST_TIMEOUT_SECONDS = 30
 PAGE_SIZE = 200
 FILTER_TYPES = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
 HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
+WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD: TokenEndpointAuthMethod = CLIENT_SECRET_BASIC
+"""What `create_oidc_web_app` registers; Okta refuses the app's client at /token any other way."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _SDK_LOGGER = "okta-sdk-python"
 
@@ -556,7 +559,7 @@ class OktaClient:
             sign_on_mode="OPENID_CONNECT",
             credentials=OAuthApplicationCredentials(
                 oauth_client=ApplicationCredentialsOAuthClient(
-                    token_endpoint_auth_method="client_secret_basic",
+                    token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
                     pkce_required=pkce_required,
                     auto_key_rotation=True,
                 )

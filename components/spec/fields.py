@@ -58,6 +58,24 @@ def _claim_name(value: str) -> str:
 ClaimName = Annotated[str, AfterValidator(_claim_name)]
 """A token claim name: letters, digits and underscores, not starting with a digit."""
 
+_VISIBLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def _visible_ascii_claim_name(value: str) -> str:
+    if outside := _characters_outside(value, _VISIBLE_ASCII):
+        raise fixable(
+            f"contains {outside}",
+            "use the name of the ID-token claim that lists the user's groups, in visible ASCII characters "
+            "without spaces, e.g. groups",
+        )
+    return value
+
+
+OidcClaimName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256), AfterValidator(_visible_ascii_claim_name)
+]
+"""A claim name as an OIDC provider may spell it (https://acme.example/groups is one top-level name)."""
+
 _WORKOS_ORGANIZATION_ID = re.compile(r"org_[A-Za-z0-9]{10,40}")
 
 

@@ -18,11 +18,13 @@ from components.spec.fields import (
     DiscoveryUrl,
     DisplayText,
     HttpsUrl,
+    OidcClaimName,
     Slug,
     TenantId,
     WorkosOrganizationId,
 )
 from components.spec.problems import Violation, broken_rules
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 MAX_SECRET_LIFETIME_DAYS = 730
 """Two years: Entra's default and safe maximum for a client secret."""
@@ -43,6 +45,9 @@ EXTRA_REDIRECT_URIS = Field(
     description="https:// URLs (http:// only for localhost) besides the broker's callback, 20 at most",
 )
 EntraGroupsClaim = Literal["ApplicationGroup", "SecurityGroup", "All", "DirectoryRole", "None"]
+ENTRA_GROUP_ID_CLAIMS = ("ApplicationGroup", "SecurityGroup", "All")
+"""The groupsClaim values that put group object IDs in Entra's `groups` claim. DirectoryRole puts
+directory role template IDs in `wids` and sends no `groups` claim; None sends neither."""
 
 
 class SecretPolicy(SpecModel):
@@ -113,6 +118,11 @@ class EntraIdp(SpecModel):
     assignments: EntraAssignments = Field(
         default_factory=EntraAssignments, description="a mapping with groups and users lists"
     )
+
+    @property
+    def sends_group_ids(self) -> bool:
+        """Whether ID tokens carry the user's group object IDs (in the `groups` claim)."""
+        return self.groups_claim in ENTRA_GROUP_ID_CLAIMS
 
 
 class MicrosoftIdp(SpecModel):
@@ -198,6 +208,17 @@ class OidcIdp(SpecModel):
     )
     discovery_url: DiscoveryUrl = Field(
         description="an https URL ending in /.well-known/openid-configuration"
+    )
+    groups_claim: OidcClaimName = Field(
+        "groups",
+        description="the name of the ID-token claim that lists the user's groups, e.g. groups "
+        "(visible ASCII characters, no spaces)",
+    )
+    token_endpoint_auth_method: TokenEndpointAuthMethod | None = Field(
+        None,
+        description="client_secret_basic or client_secret_post, as the client is registered at the "
+        "provider; leave it out for client_secret_basic (OpenID Connect's default) when the discovery "
+        "document lists it, else client_secret_post",
     )
 
 
@@ -295,12 +316,14 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                 "remove roleMappings and use defaultRole",
             )
         ]
-    if isinstance(idp, EntraIdp) and mappings and idp.groups_claim == "None":
+    if isinstance(idp, EntraIdp) and mappings and not idp.sends_group_ids:
+        sent = "no groups claim" if idp.groups_claim == "None" else "directory roles (in wids), no groups"
         return [
             Violation(
                 ("identityProvider", "groupsClaim"),
-                "is None, so tokens carry no groups and roleMappings can never match",
-                "set identityProvider.groupsClaim to ApplicationGroup",
+                f"roleMappings needs group IDs in the token, but with groupsClaim {idp.groups_claim} "
+                f"Entra sends {sent}",
+                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All",
             )
         ]
     found = []

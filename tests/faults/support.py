@@ -69,12 +69,6 @@ def leaked(haystacks: dict[str, str], needles: dict[str, str]) -> list[str]:
     ]
 
 
-def secret_output(project: StackProject) -> str:
-    output = project.stack.outputs()["clientSecret"]
-    assert output.secret
-    return str(output.value)
-
-
 def okta_app_ids(sandbox: LocalSandbox) -> set[str]:
     return {app.id for app in sandbox.okta.store.apps()}
 
@@ -92,6 +86,23 @@ def run_cli(project: StackProject, *args: str) -> tuple[int, str]:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
+    )
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def run_ssoprov(project: StackProject, *args: str) -> tuple[int, str]:
+    """Run `ssoprov` in the project as a user would, on its backend; (exit code, output)."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "components.cli", *args, "--backend", project.engine.backend_url],
+        cwd=project.root / "project",
+        env=cli_env(project),
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr

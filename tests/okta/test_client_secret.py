@@ -187,3 +187,26 @@ def test_delete_deactivates_then_deletes_but_leaves_the_only_active_secret(okta_
     store.delete_app(app_id)
     provider.delete(newer.id, props)  # the app is gone, and its secrets with it
     assert provider.read(newer.id, props).id is None
+
+
+def test_a_read_notices_untracked_secrets_and_the_next_update_removes_only_them(
+    okta_env: OktaSandbox,
+) -> None:
+    """The documented recovery (refresh, then a plain up, nothing due) cleans up after a kill."""
+    store = okta_env.stand_in.store
+    app_id, initial_id = new_app(store)
+    news = inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id)
+    created = provider.create(news)
+    recorded = created.outs or {}
+    leftover = store.create_secret(app_id, None)  # made by a rotation killed before recording it
+
+    refreshed = provider.read(created.id, recorded).outs or {}
+    assert refreshed[untracked_secrets.UNTRACKED_KEY] == [leftover.id]
+    assert untracked_secrets.UNTRACKED_KEY not in recorded, "no key while nothing is untracked"
+
+    diff = provider.diff(created.id, refreshed, news)
+    assert diff.changes and diff.replaces == []
+    updated = provider.update(created.id, refreshed, news).outs or {}
+    assert [(s.id, s.status) for s in store.secrets(app_id)] == [(created.id, "ACTIVE")]
+    assert untracked_secrets.UNTRACKED_KEY not in updated
+    assert not provider.diff(created.id, updated, news).changes

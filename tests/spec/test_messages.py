@@ -199,3 +199,22 @@ def test_union_kinds_are_listed_when_kind_is_missing_or_unknown(tmp_path: Path) 
     assert [(p.key, p.message, p.fix) for p in problems] == [
         (f"{SPEC}.identityProvider.kind", "is required", "set kind to one of entra, microsoft, okta, oidc")
     ]
+
+
+def test_a_generic_oidc_groups_claim_with_a_space_says_so_not_the_pattern(tmp_path: Path) -> None:
+    document: dict[str, Any] = yaml.safe_load(okta_stack())
+    spec = document["config"][SPEC]
+    spec["identityProvider"] = {
+        "kind": "oidc",
+        "clientId": "globex-sso",
+        "discoveryUrl": "https://idp.globex.example/.well-known/openid-configuration",
+        "groupsClaim": "my groups",
+    }
+    document["config"]["ssoprov:oidcClientSecret"] = {"secure": "v1:abc:def"}
+
+    problems = problems_of(tmp_path, yaml.safe_dump(document), "globex")
+
+    assert [(p.key, p.message) for p in problems] == [
+        (f"{SPEC}.identityProvider.groupsClaim", "contains ' '")
+    ]
+    assert problems[0].fix.startswith("use the name of the ID-token claim that lists the user's groups")
