@@ -22,4 +22,8 @@ class IdpConnectionInfo:
     """Each spec group name -> the value the IdP puts in the groups claim for it
     (Entra: the group's object ID; Okta and generic OIDC: the name itself)."""
     secret_expires_at: pulumi.Output[str] | None = None
-    """ISO timestamp when the client secret expires; None when we do not manage the secret."""
+    """The date (YYYY-MM-DD, UTC) the client secret expires; None when it does not expire (Okta)
+    or is not ours (generic OIDC)."""
+    secret_rotate_by: pulumi.Output[str] | None = None
+    """The date (YYYY-MM-DD, UTC) from which a `pulumi up` replaces the client secret; None when
+    the secret is not ours."""

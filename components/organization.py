@@ -71,6 +71,7 @@ class Organization(pulumi.ComponentResource):
             "clientSecret": pulumi.Output.secret(self.idp.client_secret),
             "discoveryUrl": self.idp.discovery_url,
             "secretExpiresAt": self.idp.secret_expires_at,
+            "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
             "defaultRole": self.spec.default_role,
             "manualSteps": self.connection.manual_steps,

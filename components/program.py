@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components.clock import AsOfError, as_of_from_environment
 from components.spec import CONFIG_NAMESPACE, parse_organization
 from components.spec.problems import InvalidSpec
 
@@ -13,6 +14,12 @@ def stack_file() -> str:
 
 
 def main() -> None:
+    try:
+        # The providers read SSOPROV_AS_OF in their own processes: refuse a bad value here, once,
+        # before any resource is registered, rather than as a provider error halfway through.
+        as_of_from_environment()
+    except AsOfError as exc:
+        raise pulumi.RunError(str(exc)) from None
     config = pulumi.Config(CONFIG_NAMESPACE)
     try:
         spec = parse_organization(config.get_object("organization"), stack_file())

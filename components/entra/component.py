@@ -30,7 +30,8 @@ only the ID token, so only that one is managed here. `groupsClaim: None` sets ne
 secret (a Pulumi secret), the discovery URL (`{login}/{tenant}/v2.0/.well-known/openid-configuration`
 with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenant the spec's
 tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, and the secret's
-expiry. `group_ids` holds the object ID of every group named in the spec.
+expiry and rotate-by dates (YYYY-MM-DD, UTC). `group_ids` holds the object ID of every group
+named in the spec.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
@@ -41,6 +42,7 @@ import os
 
 import pulumi
 
+from components.clock import calendar_date
 from components.entra import naming
 from components.entra.application import EntraApplication, EntraApplicationArgs
 from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
@@ -214,7 +216,8 @@ class EntraApp(pulumi.ComponentResource):
                 discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
             ),
             group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
-            secret_expires_at=self.client_secret.expires_at,
+            secret_expires_at=self.client_secret.expires_at.apply(calendar_date),
+            secret_rotate_by=self.client_secret.rotate_by,
         )
         self.register_outputs(
             {
@@ -222,8 +225,8 @@ class EntraApp(pulumi.ComponentResource):
                 "clientId": self.connection_info.client_id,
                 "discoveryUrl": self.connection_info.discovery_url,
                 "secretKeyId": self.client_secret.key_id,
-                "secretExpiresAt": self.client_secret.expires_at,
-                "secretRotateBy": self.client_secret.rotate_by,
+                "secretExpiresAt": self.connection_info.secret_expires_at,
+                "secretRotateBy": self.connection_info.secret_rotate_by,
                 "groupIds": self.group_ids,
             }
         )

@@ -12,7 +12,8 @@ Children (all `parent=self`):
 
 `connection_info` is what the broker needs (kind "okta"): client ID, client secret (a Pulumi
 secret), the org's discovery URL, each role-mapped group's claim value (Okta puts group names in
-the claim, so a group maps to its own name) and the date the secret falls due for rotation.
+the claim, so a group maps to its own name) and the secret's rotate-by date (YYYY-MM-DD, UTC);
+no expiry date, since Okta client secrets do not expire.
 
 The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
 """
@@ -111,7 +112,7 @@ class OktaApp(pulumi.ComponentResource):
             client_secret=pulumi.Output.secret(self.client_secret.client_secret),
             discovery_url=pulumi.Output.from_input(f"{org_url}{DISCOVERY_PATH}"),
             group_claim_values={m.group: pulumi.Output.from_input(m.group) for m in spec.role_mappings},
-            secret_expires_at=self.client_secret.rotate_by,
+            secret_rotate_by=self.client_secret.rotate_by,  # Okta client secrets do not expire
         )
         self.register_outputs(
             {
