@@ -231,6 +231,8 @@ def _statuses(
 
 
 def secret_state(status: SecretStatus) -> str:
+    """The status a stack's secret is reported with by `secrets` and `rotate`; `rotate` runs `up`
+    on the DUE ones only."""
     if not status.managed:
         return NOT_MANAGED
     if status.missing:
