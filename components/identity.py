@@ -32,4 +32,8 @@ class IdpConnectionInfo:
     registered with (Okta), one the IdP accepts (Entra: both), or the spec's / discovery
     document's choice (generic OIDC). Every broker uses exactly this."""
     secret_expires_at: pulumi.Output[str] | None = None
-    """ISO timestamp when the client secret expires; None when we do not manage the secret."""
+    """The date (YYYY-MM-DD, UTC) the client secret expires; None when it does not expire (Okta)
+    or is not ours (generic OIDC)."""
+    secret_rotate_by: pulumi.Output[str] | None = None
+    """The date (YYYY-MM-DD, UTC) from which a `pulumi up` replaces the client secret; None when
+    the secret is not ours."""

@@ -77,6 +77,7 @@ class Organization(pulumi.ComponentResource):
             "clientId": self.idp.client_id,
             "discoveryUrl": self.idp.discovery_url,
             "secretExpiresAt": self.idp.secret_expires_at,
+            "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
             "defaultRole": self.spec.default_role,
             "manualSteps": self.connection.manual_steps,

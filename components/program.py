@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.clock import AsOfError, as_of_from_environment
 from components.spec import CONFIG_NAMESPACE
 from components.spec.loading import spec_for_program
 from components.spec.problems import InvalidSpec
@@ -16,6 +17,12 @@ def stack_file() -> str:
 
 
 def main() -> None:
+    try:
+        # The providers read SSOPROV_AS_OF in their own processes: refuse a bad value here, once,
+        # before any resource is registered, rather than as a provider error halfway through.
+        as_of_from_environment()
+    except AsOfError as exc:
+        raise pulumi.RunError(str(exc)) from None
     config = pulumi.Config(CONFIG_NAMESPACE)
     try:
         spec = spec_for_program(

@@ -32,8 +32,8 @@ with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenan
 tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, the claim that
 carries them (`groups`; none for Microsoft OAuth, nor with groupsClaim None or DirectoryRole,
 which puts directory roles in `wids` instead), the token-endpoint auth method (client_secret_basic;
-Entra accepts the form too), and the secret's expiry. `group_ids` holds the object ID of every
-group named in the spec.
+Entra accepts the form too), and the secret's expiry and rotate-by dates (YYYY-MM-DD, UTC).
+`group_ids` holds the object ID of every group named in the spec.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
@@ -44,6 +44,7 @@ import os
 
 import pulumi
 
+from components.clock import calendar_date
 from components.entra import naming
 from components.entra.application import EntraApplication, EntraApplicationArgs
 from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
@@ -224,7 +225,8 @@ class EntraApp(pulumi.ComponentResource):
             # Entra's token endpoint takes a confidential web app's secret either way (Basic header
             # or form); an app registration records no method. Basic is OpenID Connect's default.
             token_endpoint_auth_method=CLIENT_SECRET_BASIC,
-            secret_expires_at=self.client_secret.expires_at,
+            secret_expires_at=self.client_secret.expires_at.apply(calendar_date),
+            secret_rotate_by=self.client_secret.rotate_by,
         )
         self.register_outputs(
             {
@@ -232,8 +234,8 @@ class EntraApp(pulumi.ComponentResource):
                 "clientId": self.connection_info.client_id,
                 "discoveryUrl": self.connection_info.discovery_url,
                 "secretKeyId": self.client_secret.key_id,
-                "secretExpiresAt": self.client_secret.expires_at,
-                "secretRotateBy": self.client_secret.rotate_by,
+                "secretExpiresAt": self.connection_info.secret_expires_at,
+                "secretRotateBy": self.connection_info.secret_rotate_by,
                 "groupIds": self.group_ids,
             }
         )

@@ -12,6 +12,7 @@ import json
 import re
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +56,11 @@ UNTRACKED = "untracked"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 warnings.filterwarnings("ignore", message="Error in event stream", module="pulumi.automation")
 """The Automation API warns when an engine dies mid-event; the outcome says so in plain words."""
-GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code",)
-"""The engine's closing words after a program error: dropped when a specific error came first."""
+_GRPC_WRAPPER = re.compile(r"Exception calling application: ?")
+"""What gRPC puts before the message of an exception a provider raised: noise to a reader."""
+GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code", "update failed")
+"""The engine's closing words after a program or resource error: dropped when a specific error
+came first."""
 
 
 @dataclass(frozen=True)
@@ -105,12 +109,14 @@ class EventTracker:
         self.steps: list[Step] = []
         self.errors: list[str] = []
         self.summary: dict[str, int] | None = None
-        self._finished = 0
+        self.finished_ops: Counter[str] = Counter()
+        """Each finished step's operation, counted as the engine's summary counts them."""
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             self._pre(event.resource_pre_event.metadata)
         elif event.res_outputs_event is not None:
+            self._count(event.res_outputs_event.metadata)
             self._done(event.res_outputs_event.metadata)
         elif event.res_op_failed_event is not None:
             metadata = event.res_op_failed_event.metadata
@@ -119,6 +125,16 @@ class EventTracker:
             self._diagnostic(event.diagnostic_event)
         elif event.summary_event is not None:
             self.summary = dict(event.summary_event.resource_changes or {})
+
+    def _count(self, metadata: events.StepEventMetadata) -> None:
+        # The summary counts the stack and components too, not the provider instances.
+        if not metadata.type.startswith("pulumi:providers:"):
+            self.finished_ops[op_name(metadata)] += 1
+
+    def changes(self) -> Changes:
+        """What the engine did (or, planning, would do): its summary event, or when it sent none
+        (it died first) the steps that finished."""
+        return Changes.from_summary(self.summary if self.summary is not None else self.finished_ops)
 
     def _skip(self, metadata: events.StepEventMetadata) -> bool:
         return metadata.type.startswith(SKIPPED_TYPES)
@@ -142,7 +158,6 @@ class EventTracker:
             return
         if op in LOGICAL_OPS:
             self.steps.append(Step(op, name, kind, changed_properties(metadata) if op != "create" else ()))
-        self._finished += 1
         verb = PAST.get(op, op)
         self._say(f"{'would have ' + verb if self.planning else verb} {name} ({kind})")
 
@@ -165,7 +180,7 @@ class EventTracker:
     def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
         if diagnostic.severity != "error":
             return
-        message = _ANSI.sub("", diagnostic.message).strip()
+        message = readable_error(diagnostic.message)
         if message and message not in self.errors:
             self.errors.append(message)
             if not message.startswith(GENERIC_ERRORS):
@@ -179,11 +194,16 @@ class EventTracker:
         self.progress.update(self.job.stack, text, log=text)
 
 
+def readable_error(text: str) -> str:
+    """An engine error as a reader wants it: no colour codes, no gRPC wrapper, the message kept."""
+    return _GRPC_WRAPPER.sub("", _ANSI.sub("", text)).strip()
+
+
 def _stderr_tail(exc: Exception, lines: int = 6) -> str:
     """The last lines of a failed CLI command's stderr (CommandError keeps only its text)."""
     text = str(exc)
     stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
-    kept = [line for line in _ANSI.sub("", stderr).splitlines() if line.strip()]
+    kept = [line for line in readable_error(stderr).splitlines() if line.strip()]
     return "\n".join(kept[-lines:]) or type(exc).__name__
 
 
@@ -203,9 +223,9 @@ def _run(
         unfinished = failure_message(job.stack, exc)
         if unfinished:
             errors = [unfinished, *tracker.problems()]
-        outcome = StackOutcome(
-            job.stack, job.file, FAILED, job.organization, steps=tracker.steps, errors=errors
-        )
+        # What the engine did before the failure: resources it created stay (drift counts none).
+        changes = None if tracker.drift else tracker.changes()
+        outcome = StackOutcome(job.stack, job.file, FAILED, job.organization, changes, tracker.steps, errors)
     outcome.seconds = time.monotonic() - started
     progress.end(outcome)
     return outcome

@@ -14,8 +14,8 @@ Children (all `parent=self`):
 secret), the org's discovery URL, each role-mapped group's claim value (Okta puts group names in
 the claim, so a group maps to its own name), the claim's name (`groupsClaim.name`: the broker must
 read the claim Okta is told to send), the token-endpoint auth method the app is registered with
-(the broker must use that one: Okta refuses any other) and the date the secret falls due for
-rotation.
+(the broker must use that one: Okta refuses any other) and the secret's rotate-by date
+(YYYY-MM-DD, UTC); no expiry date, since Okta client secrets do not expire.
 
 The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
 """
@@ -117,7 +117,7 @@ class OktaApp(pulumi.ComponentResource):
             group_claim_values={m.group: pulumi.Output.from_input(m.group) for m in spec.role_mappings},
             groups_claim=claim.name,
             token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
-            secret_expires_at=self.client_secret.rotate_by,
+            secret_rotate_by=self.client_secret.rotate_by,  # Okta client secrets do not expire
         )
         self.register_outputs(
             {

@@ -63,14 +63,16 @@ def test_a_secret_past_rotate_after_days_is_replaced_new_one_first(monkeypatch: 
     assert result.delete_before_replace is False
 
 
-def test_due_by_the_notional_expiry_created_at_plus_lifetime() -> None:
+def test_due_by_the_end_of_the_policy_lifetime_created_at_plus_lifetime() -> None:
     from datetime import datetime
 
     olds = state("2030-01-01T00:00:00.000Z")
-    # rotate_after_days would wait until 2030-06-30; the notional expiry (2030-01-31) comes first.
+    # rotate_after_days would wait until 2030-06-30; the end of lifetimeDays (2030-01-31) comes first.
     news = inputs(lifetime_days=30, rotate_after_days=29, rotate_before_expiry_days=5)
     now = datetime.fromisoformat("2030-01-27T00:00:00+00:00")
-    assert recorded_reason_due(olds, news, now) == "expires 2030-01-31, within 5 days"
+    # An Okta secret does not expire: the reason names the policy, not an expiry.
+    reason = "clientSecret.lifetimeDays (30) runs out 2030-01-31, within 5 days"
+    assert recorded_reason_due(olds, news, now) == reason
 
 
 def test_a_policy_change_alone_updates_rotate_by_without_calling_okta(
