@@ -39,6 +39,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -47,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from components.errors import ApiError, NotFoundError, ProvisionerError, SpecError
 from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
@@ -60,6 +61,9 @@ CLOCK_SKEW_TOLERANCE_SECONDS = 2.0
 """Beyond this gap between the local clock and an answer's `Date`, the reset is read by `Date`."""
 REQUEST_TIMEOUT_SECONDS = 30
 PAGE_SIZE = 200
+MAX_LISTED = 10
+"""At most this many groups are named in a lookup error."""
+GROUPS_PATH = "/api/v1/groups"
 FILTER_TYPES = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
 HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -429,13 +433,36 @@ def _text(value: Any) -> str:
     return str(getattr(value, "value", value) if value is not None else "")
 
 
-def _next_cursor(response: Any) -> str | None:
-    link = _header(getattr(response, "headers", None), "Link") or ""
-    for part in link.split(","):
-        if 'rel="next"' in part:
-            url = part.split(";")[0].strip().strip("<>")
-            return (parse_qs(urlsplit(url).query).get("after") or [None])[0]
-    return None
+_LINK = re.compile(r"<([^>]*)>([^<]*)")
+_REL = re.compile(r'rel\s*=\s*"?([^";,\s]+)')
+
+
+def link_targets(headers: Any) -> dict[str, str]:
+    """The targets of a response's Link headers by relation (`self`, `next`), as paths with query.
+
+    Okta sends one `Link` header per relation; a proxy may join them with commas. Both are read,
+    every value of the header (the SDK's generated methods keep only the last one). Targets are
+    made relative, so the next page is asked of the org URL this client was given.
+    """
+    targets: dict[str, str] = {}
+    for value in _header_values(headers, "Link"):
+        for url, params in _LINK.findall(value):
+            rel = _REL.search(params)
+            if rel:
+                parts = urlsplit(url)
+                targets[rel.group(1)] = parts.path + (f"?{parts.query}" if parts.query else "")
+    return targets
+
+
+def _with_query(path: str, query: Mapping[str, Any]) -> str:
+    """`path?query`, every value percent-encoded (a space as %20, as Okta's examples show)."""
+    return f"{path}?{urlencode(query, quote_via=quote)}"
+
+
+def search_literal(value: str) -> str:
+    """`value` as a string literal in an Okta filter expression: double-quoted, with quotes and
+    backslashes (and control characters) escaped the JSON way, which is SCIM's."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,10 +527,18 @@ class OktaClient:
         self, action: str, method: str, path: str, body: dict | None = None, *, idempotent: bool = True
     ) -> Any:
         """A request through the SDK's request executor, for endpoints the SDK has no method for."""
+        data, _ = await self._send(action, method, path, body, idempotent=idempotent)
+        return data
+
+    async def _send(
+        self, action: str, method: str, path: str, body: dict | None = None, *, idempotent: bool = True
+    ) -> tuple[Any, Any]:
+        """(parsed JSON body, response headers) of one request through the request executor. The body
+        goes out exactly as given: empty values are kept, not stripped as the executor would."""
 
         async def operation(sdk: Any) -> tuple[Any, Any, Any]:
             executor = sdk.get_request_executor()
-            request, error = await executor.create_request(method, path, body, {})
+            request, error = await executor.create_request(method, path, body, {}, keep_empty_params=True)
             if error is not None:
                 raise _api_error(action, error)
             response, response_body, error = await executor.execute(request)
@@ -511,21 +546,19 @@ class OktaClient:
                 raise _api_error(action, error, response)
             if response.status >= 400:
                 raise _error(action, response.status, "", "the answer had no body", response.headers)
-            return (json.loads(response_body) if response_body else None), None, None
+            return (json.loads(response_body) if response_body else None), response.headers, None
 
-        data, _ = await self._call(action, operation, idempotent=idempotent)
-        return data
+        return await self._call(action, operation, idempotent=idempotent)
 
-    async def _pages(self, action: str, fetch: Callable[[Any, str | None], Awaitable[Any]]) -> list:
-        """Every item of a paginated list, following the `after` cursor of the Link header."""
-        items: list = []
-        cursor: str | None = None
-        while True:
-            page, response = await self._call(action, lambda sdk, after=cursor: fetch(sdk, after))
+    async def _pages(self, action: str, path: str, query: Mapping[str, Any]) -> list[dict]:
+        """Every item of a paginated list: the first page, then each `next` Link until there is none."""
+        items: list[dict] = []
+        url: str | None = _with_query(path, query)
+        while url:
+            page, headers = await self._send(action, "GET", url)
             items.extend(page or [])
-            cursor = _next_cursor(response)
-            if not cursor or not page:
-                return items
+            url = link_targets(headers).get("next") if page else None
+        return items
 
     # -- apps -----------------------------------------------------------------------------------
 
@@ -629,46 +662,47 @@ class OktaClient:
     async def find_group_by_name(self, name: str) -> OktaGroup:
         """The one group named exactly `name`.
 
-        Okta's `q` is a prefix match ("Engineering" also finds "Engineering-Contractors"), so
-        the names are compared here; `q` is used rather than `search` because search results
-        come from an index that lags behind changes.
+        Asked with a `search` expression (`profile.name eq "..."`), which pages: Okta's `q` is a
+        prefix match that answers at most 300 groups and cannot be paged, so in a large org the
+        group may not be among them. Search ignores case, so the names are compared here.
         """
         action = f"finding the Okta group named '{name}'"
-        found = await self._pages(
-            action, lambda sdk, after: sdk.list_groups(q=name, limit=PAGE_SIZE, after=after)
-        )
-        groups = [_group_from_model(g) for g in found]
+        expression = f"profile.name eq {search_literal(name)}"
+        found = await self._pages(action, GROUPS_PATH, {"search": expression, "limit": PAGE_SIZE})
+        groups = [_group_from_json(g) for g in found]
         exact = [g for g in groups if g.name == name]
         if len(exact) == 1:
             return exact[0]
         if exact:
-            listed = ", ".join(f"{g.id} ({g.type})" for g in exact)
+            listed = ", ".join(f"{g.id} ({g.type})" for g in exact[:MAX_LISTED])
+            more = f" and {len(exact) - MAX_LISTED} more" if len(exact) > MAX_LISTED else ""
             raise GroupLookupError(
                 "group",
                 name,
                 [g.id for g in exact],
-                f"{SERVICE}: {action}: {len(exact)} groups have exactly this name ({listed}); "
+                f"{SERVICE}: {action}: {len(exact)} groups have exactly this name ({listed}{more}); "
                 "rename one of them in Okta so the name picks a single group.",
             )
         near = [g.name for g in groups if g.name.lower() == name.lower()]
         hint = f" Did you mean '{near[0]}'? Names are compared exactly." if near else ""
-        others = [g.name for g in groups if g.name not in near][:5]
-        seen = f" Groups starting with it: {', '.join(others)}." if others and not near else ""
+        if not near:
+            query = {"search": f"profile.name sw {search_literal(name)}", "limit": MAX_LISTED}
+            starting, _ = await self._send(action, "GET", _with_query(GROUPS_PATH, query))
+            others = [_group_from_json(g).name for g in starting or []][:5]
+            hint = f" Groups starting with it: {', '.join(others)}." if others else ""
         raise GroupLookupError(
             "group",
             name,
             [],
-            f"{SERVICE}: {action}: no group has exactly this name in {self.org_url}.{hint}{seen} "
-            "Check the group name in the stack file.",
+            f"{SERVICE}: {action}: no group has exactly this name in {self.org_url}.{hint} "
+            "Check the group name in the stack file; a group created or renamed in the last minute "
+            "may not be in Okta's search index yet, then run again.",
         )
 
     async def list_app_groups(self, app_id: str) -> list[GroupAssignment]:
         action = f"listing the groups assigned to app {app_id}"
-        found = await self._pages(
-            action,
-            lambda sdk, after: sdk.list_application_group_assignments(app_id, limit=PAGE_SIZE, after=after),
-        )
-        return [_assignment_from_model(a) for a in found]
+        found = await self._pages(action, f"/api/v1/apps/{app_id}/groups", {"limit": PAGE_SIZE})
+        return [_assignment_from_json(a) for a in found]
 
     async def get_app_group(self, app_id: str, group_id: str) -> GroupAssignment:
         """One group's assignment to the app; NotFoundError if the group is not assigned (or the app
@@ -835,13 +869,21 @@ def _app_from_model(action: str, app: Any, *, with_secret: bool = False) -> Okta
     )
 
 
-def _group_from_model(group: Any) -> OktaGroup:
-    profile = getattr(group.profile, "actual_instance", None) or group.profile
+def _group_from_json(group: Mapping[str, Any]) -> OktaGroup:
+    profile = group.get("profile") or {}
     return OktaGroup(
-        id=group.id,
-        name=getattr(profile, "name", "") or "",
-        type=_text(group.type),
-        description=getattr(profile, "description", "") or "",
+        id=group["id"],
+        name=profile.get("name") or "",
+        type=group.get("type") or "",
+        description=profile.get("description") or "",
+    )
+
+
+def _assignment_from_json(assignment: Mapping[str, Any]) -> GroupAssignment:
+    return GroupAssignment(
+        group_id=assignment["id"],
+        priority=assignment.get("priority"),
+        last_updated=assignment.get("lastUpdated"),
     )
 
 

@@ -46,9 +46,9 @@ def app_routes(store: OktaStore) -> list[Route]:
             found = [
                 a for a in found if a.label.lower().startswith(prefix) or "oidc_client".startswith(prefix)
             ]
-        page, link = paginate(request, found, default_limit=20, max_limit=200)
+        page, links = paginate(request, found, default_limit=20, max_limit=200)
         base = org_base(request)
-        return json_answer([app_json(a, base) for a in page], headers={"Link": link})
+        return json_answer([app_json(a, base) for a in page], links=links)
 
     async def read(request: Request) -> Response:
         app = store.get_app(request.path_params["app_id"])
