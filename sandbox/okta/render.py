@@ -6,6 +6,7 @@ the stand-in the way Okta's point at `https://{yourOktaDomain}`.
 
 from __future__ import annotations
 
+import copy
 import json
 from urllib.parse import urlencode
 
@@ -140,13 +141,8 @@ def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
         "status": app.status,
         "lastUpdated": app.last_updated,
         "created": app.created,
-        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
-        "visibility": {
-            "autoLaunch": False,
-            "autoSubmitToolbar": False,
-            "hide": {"iOS": True, "web": True},
-            "appLinks": {"oidc_client_link": True},
-        },
+        "accessibility": copy.deepcopy(app.accessibility),
+        "visibility": copy.deepcopy(app.visibility),
         "features": [],
         "signOnMode": "OPENID_CONNECT",
         "credentials": {
@@ -154,14 +150,8 @@ def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
             "signing": {"kid": app.signing_kid},
             "oauthClient": oauth_client,
         },
-        "settings": {
-            "app": {},
-            "notifications": {
-                "vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}
-            },
-            "notes": {"admin": None, "enduser": None},
-            "oauthClient": dict(app.oauth_settings),
-        },
+        "universalLogout": None,
+        "settings": {**copy.deepcopy(app.settings_extra), "oauthClient": copy.deepcopy(app.oauth_settings)},
         "_links": links,
     }
     if app.profile is not None:
@@ -206,7 +196,8 @@ def secret_json(secret: ClientSecret, base: str) -> dict:
 
 def groups_claim_json(claim: GroupsClaim | None, app: App, base: str) -> dict:
     """The internal idToken settings: issuer context always, the claim fields once one is set."""
-    body: dict = {"issuer": base, "orgUrl": base, "audience": app.client_id, "issuerMode": "ORG_URL"}
+    issuer_mode = app.oauth_settings.get("issuer_mode", "DYNAMIC")
+    body: dict = {"issuer": base, "orgUrl": base, "audience": app.client_id, "issuerMode": issuer_mode}
     if claim is not None:
         body.update(
             {
