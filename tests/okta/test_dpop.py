@@ -14,40 +14,14 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from components.errors import ApiError
 from components.okta import okta_client
 from components.okta.okta_client import okta_client_from_env
-from tests.okta.conftest import FAST_POLICY, OktaSandbox
+from tests.okta.conftest import FAST_POLICY, SCOPES, SERVICE_APP, OktaSandbox
 
-SERVICE_APP = "0oaDpopServiceApp001"
-SCOPES = {"okta.apps.manage", "okta.groups.read", "okta.users.read"}
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-@pytest.fixture(scope="module")
-def service_key() -> tuple[str, str]:
-    """(private PEM, public PEM) of the service app's private_key_jwt key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-@pytest.fixture
-def dpop_app(okta_sandbox: OktaSandbox, service_key: tuple[str, str]) -> OktaSandbox:
-    okta_sandbox.stand_in.auth.register_service_app(
-        SERVICE_APP, service_key[1], SCOPES, dpop_bound_access_tokens=True
-    )
-    return okta_sandbox
 
 
 class Prover:
