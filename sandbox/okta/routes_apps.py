@@ -222,13 +222,14 @@ def _oauth_settings(settings: dict) -> dict:
         "grant_types": grants,
         "response_types": response_types,
         "redirect_uris": redirect_uris,
-        "post_logout_redirect_uris": _uris(settings, "post_logout_redirect_uris"),
         "consent_method": settings.get("consent_method", "TRUSTED"),
         "issuer_mode": issuer_mode,
         "wildcard_redirect": settings.get("wildcard_redirect", "DISABLED"),
         "idp_initiated_login": settings.get("idp_initiated_login")
         or {"mode": "DISABLED", "default_scope": []},
     }
+    if "post_logout_redirect_uris" in settings:  # Okta shows it only once set
+        known["post_logout_redirect_uris"] = _uris(settings, "post_logout_redirect_uris")
     return {**settings, **known}
 
 

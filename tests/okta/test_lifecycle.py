@@ -20,6 +20,8 @@ from pulumi.automation import CommandError
 from sandbox.common.calls import Call
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import OktaStandIn, build_okta_standin
+from tests.okta.conftest import assert_conforms
+from tests.okta.contract import ContractRecorder, OktaContract
 from tests.okta.standin_apps import admin_edits
 from tests.support.projects import StackProject
 
@@ -58,11 +60,14 @@ class SecretWatch:
 
 
 @pytest.fixture
-def org() -> Iterator[ServedOrg]:
+def org(okta_contract: OktaContract | None) -> Iterator[ServedOrg]:
+    """A fresh stand-in org; every answer it gives in the test is checked against Okta's OpenAPI."""
     token = "00" + secrets.token_urlsafe(30)
     stand_in = build_okta_standin(api_token=token)
-    with ServedApp(stand_in.app) as served:
+    recorder = ContractRecorder(stand_in.app)
+    with ServedApp(recorder) as served:
         yield ServedOrg(stand_in, served.url, token)
+    assert_conforms(okta_contract, recorder.exchanges)
 
 
 @pytest.fixture
