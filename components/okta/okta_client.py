@@ -411,14 +411,27 @@ def _api_error(action: str, error: Any, response: Any = None) -> ApiError:
     status = getattr(error, "status", None) or getattr(response, "status", None) or 0
     code = str(getattr(error, "error_code", "") or "")
     headers = getattr(error, "headers", None) or getattr(error, "response_headers", None)
+    challenge = _challenge(headers)
     if code:
         causes = [
             c.get("errorSummary", "") for c in getattr(error, "error_causes", []) if isinstance(c, dict)
         ]
         message = "; ".join(part for part in [getattr(error, "error_summary", ""), *causes] if part)
+    elif challenge:
+        # A DPoP-bound call refused: the OAuth error is in WWW-Authenticate, not an Okta E-code.
+        code, message = challenge.get("error", ""), challenge.get("error_description", "")
     else:
         message = str(getattr(error, "message", "") or error)
     return _error(action, int(status), code, message[:500], headers)
+
+
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _challenge(headers: Any) -> dict[str, str]:
+    """The parameters of a `WWW-Authenticate: DPoP ...` challenge (error, error_description, ...)."""
+    value = _header(headers, "WWW-Authenticate") or ""
+    return dict(_CHALLENGE_PARAM.findall(value)) if value.startswith("DPoP ") else {}
 
 
 def _error(action: str, status: int, code: str, message: str, headers: Any = None) -> ApiError:

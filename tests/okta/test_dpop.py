@@ -227,3 +227,32 @@ def test_a_refused_proof_fails_the_call_with_okta_s_description(
     assert "The DPoP proof JWT signature is invalid." in str(refused.value)
     # The new event loop's client asks for a token first, with the bad proof: refused there, once.
     assert [c.label() for c in dpop_app.stand_in.calls.all() if c.status != 429] == ["POST /oauth2/v1/token"]
+
+
+def test_a_management_call_refused_for_its_proof_says_what_okta_said(
+    dpop_app: OktaSandbox, service_key: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Okta's resource server answers 400 with the OAuth error in WWW-Authenticate, not an E-code."""
+    environ = {
+        "OKTA_ORG_URL": dpop_app.url,
+        "OKTA_CLIENT_ID": SERVICE_APP,
+        "OKTA_PRIVATE_KEY": service_key[0],
+    }
+    client = okta_client_from_env(environ, policy=FAST_POLICY)
+    verifier = dpop_app.stand_in.auth.dpop
+    checked = verifier.check
+
+    def htu_always_wrong(proof: str | None, method: str, url: str, **kwargs: Any) -> str:
+        if kwargs.get("access_token"):  # resource calls only; the token endpoint stays honest
+            from sandbox.okta.dpop import InvalidProof
+
+            raise InvalidProof("'htu' claim in the DPoP proof JWT is invalid.")
+        return checked(proof, method, url, **kwargs)
+
+    monkeypatch.setattr(verifier, "check", htu_always_wrong)
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(client.get_app("0oaAnyAppId000000001"))
+    assert str(refused.value) == (
+        "Okta: reading app 0oaAnyAppId000000001: HTTP 400 invalid_dpop_proof "
+        "'htu' claim in the DPoP proof JWT is invalid."
+    )
