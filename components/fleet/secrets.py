@@ -23,6 +23,7 @@ from typing import Any
 from components.clock import calendar_date, parse_timestamp
 from components.rotation import policy_from, recorded_reason_due
 from components.spec.models import OrganizationSpec
+from components.untracked_secrets import untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
@@ -120,13 +121,19 @@ def secret_status(
                 f"(or it was deleted out of band). Fix: run `ssoprov up --stack {stack}`"
             ),
         )
+    notes = []
     if len(found) > 1:
         names = ", ".join(str(r.get("urn", "")).rsplit("::", 1)[-1] for r in found)
-        note = f"{len(found)} client-secret resources ({names}); the first is shown"
-    else:
-        note = ""
+        notes.append(f"{len(found)} client-secret resources ({names}); the first is shown")
     resource = found[0]
     olds = resource.get("outputs") or {}
+    untracked = untracked_in(olds)
+    if untracked:
+        notes.append(
+            f"{len(untracked)} more secret(s) on the app that no state tracks ({', '.join(untracked)}), "
+            f"left by an interrupted run; the next `ssoprov up --stack {stack}` removes them"
+        )
+    note = "; ".join(notes)
     news = _policy_inputs(spec)
     name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
     created = _timestamp(olds.get("created_at"))

@@ -136,6 +136,13 @@ def test_an_okta_secret_does_not_expire_but_has_a_rotate_by_date() -> None:
     assert secret_status("acme", spec("okta"), inactive, NOW).due_reason == "deactivated out of band"
 
 
+def test_secrets_a_refresh_found_untracked_are_named_with_what_removes_them() -> None:
+    recorded = deployment("okta", NOW - timedelta(days=1), untracked_secret_ids=["ocs-left-1"])
+    status = secret_status("acme", spec("okta"), recorded, NOW)
+    assert not status.due and "ocs-left-1" in status.note
+    assert "the next `ssoprov up --stack acme` removes them" in status.note
+
+
 def test_generic_oidc_secrets_are_the_customers() -> None:
     status = secret_status("acme", spec("oidc"), {"resources": []}, NOW)
     assert not status.managed and not status.due and status.expires_at is None
