@@ -34,9 +34,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pulumi.dynamic import CheckResult, ResourceProvider
+from pulumi.dynamic import CheckResult, DiffResult, ResourceProvider
 
 from components.clock import parse_timestamp
+from components.dynamic import exact_diff
 
 S = TypeVar("S")
 
@@ -57,18 +58,33 @@ def remember_recorded(key: str, secret_id: str | None) -> None:
 class RecordedSecretProvider(ResourceProvider):
     """A client-secret provider whose `check` and `diff` note the recorded secret for `create`.
 
-    Subclasses set `leftover_key` (props -> key) and call `remember_diffed` first thing in `diff`.
+    Subclasses set `leftover_key` (props -> key), their `policy_keys` (changed in state only) and
+    `replace_keys`, and `due_replacements`: why the recorded secret must be replaced now.
+    `diff` replaces for those, and updates for a policy change or untracked secrets to remove.
     """
 
     leftover_key: Callable[[Mapping[str, Any]], str]
+    policy_keys: tuple[str, ...]
+    replace_keys: tuple[str, ...]
+
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        raise NotImplementedError
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         if olds:
             remember_recorded(self.leftover_key(olds), None)
         return CheckResult(news, [])
 
-    def remember_diffed(self, secret_id: str, olds: Mapping[str, Any]) -> None:
-        remember_recorded(self.leftover_key(olds), secret_id)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        remember_recorded(self.leftover_key(olds), id_)
+        return exact_diff(
+            olds,
+            news,
+            update_keys=self.policy_keys,
+            replace_keys=self.replace_keys,
+            extra_replaces=self.due_replacements(olds, news),
+            extra_updates=[UNTRACKED_KEY] if untracked_in(olds) else [],
+        )
 
 
 def with_untracked(outs: Mapping[str, Any], untracked_ids: Iterable[str]) -> dict[str, Any]:
@@ -81,11 +97,6 @@ def with_untracked(outs: Mapping[str, Any], untracked_ids: Iterable[str]) -> dic
 def untracked_in(olds: Mapping[str, Any]) -> list[str]:
     """The untracked secrets the last read found (the state `olds`); an update removes them."""
     return list(olds.get(UNTRACKED_KEY) or [])
-
-
-def untracked_updates(olds: Mapping[str, Any]) -> list[str]:
-    """What `diff` reports as an update when the last read found untracked secrets."""
-    return [UNTRACKED_KEY] if untracked_in(olds) else []
 
 
 def leftovers(

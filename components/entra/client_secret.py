@@ -47,14 +47,13 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from components.clock import utc_now
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
@@ -62,7 +61,6 @@ from components.untracked_secrets import (
     RecordedSecretProvider,
     leftovers,
     untracked_in,
-    untracked_updates,
     with_untracked,
 )
 
@@ -93,18 +91,11 @@ def _leftover_key(props: Mapping[str, Any]) -> str:
 
 class _EntraClientSecretProvider(RecordedSecretProvider):
     leftover_key = staticmethod(_leftover_key)
+    policy_keys = POLICY_KEYS
+    replace_keys = REPLACE_KEYS
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self.remember_diffed(id_, olds)
-        due = ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
-        return exact_diff(
-            olds,
-            news,
-            update_keys=POLICY_KEYS,
-            replace_keys=REPLACE_KEYS,
-            extra_replaces=due,
-            extra_updates=untracked_updates(olds),
-        )
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)

@@ -153,6 +153,19 @@ class FleetRun:
     def deployed(self, command: auto.PulumiCommand) -> set[str]:
         return operations.list_stacks(self.engine, command)
 
+    def split_deployed(
+        self, prepared: list[tuple[StackJob, OrganizationSpec | None]]
+    ) -> tuple[list[StackJob], list[StackOutcome]]:
+        """Jobs for the prepared stacks the backend holds; `not-deployed` outcomes for the others."""
+        deployed = self.deployed(auto.PulumiCommand())
+        jobs = [job for job, _ in prepared if job.stack in deployed]
+        absent = [
+            StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
+            for job, _ in prepared
+            if job.stack not in deployed
+        ]
+        return jobs, absent
+
 
 def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
     """preview / up over the selection; `refresh` reads the services first (repairs drift)."""
@@ -176,13 +189,7 @@ def recover(run: FleetRun) -> int:
     started = now()
     prepared, invalid = run.prepare()
     run.header("recover", len(prepared) + len(invalid))
-    deployed = run.deployed(auto.PulumiCommand())
-    jobs = [job for job, _ in prepared if job.stack in deployed]
-    absent = [
-        StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
-        for job, _ in prepared
-        if job.stack not in deployed
-    ]
+    jobs, absent = run.split_deployed(prepared)
     outcomes = run.run_jobs(jobs, operations.recover) + absent + invalid
     report = run.report("recover", outcomes, started)
     return run.finish(report, change_table(report))
@@ -193,13 +200,7 @@ def drift(run: FleetRun) -> int:
     started = now()
     prepared, _ = run.prepare(need_valid=False)
     run.header("drift", len(prepared))
-    deployed = run.deployed(auto.PulumiCommand())
-    jobs = [job for job, _ in prepared if job.stack in deployed]
-    absent = [
-        StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
-        for job, _ in prepared
-        if job.stack not in deployed
-    ]
+    jobs, absent = run.split_deployed(prepared)
     outcomes = run.run_jobs(jobs, operations.drift) + absent
     report = run.report("drift", outcomes, started)
     rows = []

@@ -54,14 +54,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from components.clock import utc_now
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
@@ -69,7 +68,6 @@ from components.untracked_secrets import (
     RecordedSecretProvider,
     leftovers,
     untracked_in,
-    untracked_updates,
     with_untracked,
 )
 
@@ -100,22 +98,13 @@ def _leftover_key(props: Mapping[str, Any]) -> str:
 
 class _OktaClientSecretProvider(RecordedSecretProvider):
     leftover_key = staticmethod(_leftover_key)
+    policy_keys = POLICY_KEYS
+    replace_keys = REPLACE_KEYS
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self.remember_diffed(id_, olds)
-        due = []
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         if olds.get("status") == "INACTIVE":
-            due.append("status")
-        elif recorded_reason_due(olds, news, utc_now()) is not None:
-            due.append("rotate_by")
-        return exact_diff(
-            olds,
-            news,
-            update_keys=POLICY_KEYS,
-            replace_keys=REPLACE_KEYS,
-            extra_replaces=due,
-            extra_updates=untracked_updates(olds),
-        )
+            return ["status"]
+        return ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
