@@ -21,6 +21,7 @@ Each app ends with exactly the stack's one secret, and sign-in works.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,14 +31,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from components.verify_login import verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
-from tests.faults.support import cli_env, run_cli, run_ssoprov
+from tests.faults.support import cli_env, command_name, process_tree, run_cli, run_ssoprov
 from tests.integration.organizations import entra_organization, okta_organization, stack_config
 from tests.support.projects import StackProject
 
@@ -77,8 +77,8 @@ def kill_once(project: StackProject, created: threading.Event) -> None:
     try:
         reached = created.wait(KILL_DEADLINE_SECONDS)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        # The CLI starts each provider in a process group of its own: kill the whole tree.
+        kill_all(process_tree(process.pid))
         process.wait(timeout=30)
     assert reached, f"the rotation never created its secret (exit {process.returncode})"
 
@@ -206,8 +206,7 @@ def test_ssoprov_recover_after_a_fleet_run_whose_engine_was_killed(
     )
     try:
         assert created.wait(KILL_DEADLINE_SECONDS), "the rotation never created its secret"
-        for pid in engine_processes(fleet.pid):
-            os.kill(pid, signal.SIGKILL)
+        kill_all(engine_processes(fleet.pid))
         report, _ = fleet.communicate(timeout=120)
     finally:
         if fleet.poll() is None:
@@ -225,23 +224,14 @@ def test_ssoprov_recover_after_a_fleet_run_whose_engine_was_killed(
     assert_converged("okta", sandbox, realm, project, recorded)
 
 
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def engine_processes(parent: int) -> list[int]:
     """The `pulumi` CLI processes under `parent`, and everything under them (language host, providers)."""
-    children: dict[int, list[int]] = {}
-    commands: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            commands[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-
-    def below(pid: int) -> list[int]:
-        return [pid] + [found for child in children.get(pid, []) for found in below(child)]
-
-    clis = [pid for pid in below(parent) if pid != parent and Path(commands.get(pid, "")).name == "pulumi"]
-    return [found for cli in clis for found in below(cli)]
+    tree = process_tree(parent)
+    clis = [pid for pid in tree if pid != parent and command_name(pid) == "pulumi"]
+    return [found for cli in clis for found in process_tree(cli)]
