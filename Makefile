@@ -1,7 +1,8 @@
 # Two entry points on a fresh machine: `make demo` and `make test`. Both bootstrap first
 # (Python venv, Pulumi CLI built from Go modules, cached outside the repo).
 SHELL := /bin/bash
-BOOTSTRAP := eval "$$(bootstrap/bootstrap.sh)"
+# `eval "$(...)"` would succeed even when the bootstrap fails: keep its exports only if it succeeded.
+BOOTSTRAP := exports=$$(bootstrap/bootstrap.sh) && eval "$$exports"
 
 .PHONY: demo test lint validate bench
 

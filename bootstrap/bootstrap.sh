@@ -25,7 +25,8 @@ ensure_venv() {
         return
     fi
     say "installing Python dependencies into .venv"
-    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    # A venv whose creation was interrupted has python but no pip: make it afresh.
+    [ -x "$venv/bin/pip" ] || python3 -m venv --clear "$venv"
     PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --quiet -e "$root[test]" >&2
     echo "$stamp" > "$stamp_file"
 }

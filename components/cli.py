@@ -5,6 +5,8 @@ preview, up         run the program over a selection of stacks, in parallel
 rotate              replace the client secrets that are due (as of --as-of), with `up`
 secrets             client-secret expiry report across the fleet
 drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
+recover             after a run that did not finish (killed engine, lost runner): unlock, refresh, up
+client-secret       print one stack's current client secret, for a dashboard that has no API
 new                 scaffold a stack file for a new organization
 verify-login        sign a user in through the broker (Keycloak) and report roles and claims
 
@@ -88,6 +90,22 @@ def _drift(args: argparse.Namespace) -> int:
     from components.fleet import commands
 
     return commands.drift(_fleet_run(args))
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    return commands.recover(_fleet_run(args))
+
+
+def _client_secret(args: argparse.Namespace) -> int:
+    from components.fleet.client_secret import current_client_secret
+    from components.fleet.engine import fleet_engine
+    from components.fleet.project import Project
+
+    project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
+    print(current_client_secret(fleet_engine(project, args.backend), args.stack))
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -253,6 +271,26 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[selection, report],
     )
     drift.set_defaults(run=_drift)
+    recover = commands.add_parser(
+        "recover",
+        help="after a run that did not finish (killed engine, lost CI runner): unlock, refresh, up",
+        description="Releases the lock of a run that is over (never one held by a process still "
+        "running on this machine), reads every resource back while dropping pending creates "
+        "(`pulumi refresh --clear-pending-creates`), then runs `up`, which removes client secrets "
+        "the killed run left untracked.",
+        parents=[selection, report],
+    )
+    recover.set_defaults(run=_recover)
+    client_secret = commands.add_parser(
+        "client-secret",
+        help="print one stack's current client secret (to paste where no API can put it)",
+        description="Reads the value from the stack's state (decrypted by the CLI) and prints it on "
+        "stdout only. No stack output carries it, so it never reaches logs or engine events.",
+    )
+    client_secret.add_argument("stack", help="the stack (organization) name")
+    client_secret.add_argument("--project-dir", help="the folder with Pulumi.yaml (default: from the cwd)")
+    client_secret.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
+    client_secret.set_defaults(run=_client_secret)
     _new_parser(commands)
     verify = commands.add_parser(
         "verify-login",

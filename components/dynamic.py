@@ -36,14 +36,16 @@ def exact_diff(
     update_keys: Iterable[str] = (),
     replace_keys: Iterable[str] = (),
     extra_replaces: Iterable[str] = (),
+    extra_updates: Iterable[str] = (),
 ) -> DiffResult:
-    """A diff that reports changes only for keys that really differ.
+    """A diff that reports changes only for keys that really differ (or that the provider names in
+    `extra_replaces` / `extra_updates`, from what it read rather than from the inputs).
 
     Replacement is always create-before-delete: the new object exists before the old one goes,
     so dependents (the broker connection) are repointed in between.
     """
     replaces = changed_keys(olds, news, replace_keys) + list(extra_replaces)
-    updates = changed_keys(olds, news, update_keys)
+    updates = changed_keys(olds, news, update_keys) + list(extra_updates)
     return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from components.identity import IdpConnectionInfo
-from components.oidc import DiscoveryError, fetch_discovery_document
+from components.oidc import DiscoveryError, fetch_discovery_document, supported_secret_methods
 from components.spec.models import OidcIdp, OrganizationSpec
+from components.token_endpoint_auth import TokenEndpointAuthMethod
+
+IDP_KEY = "ssoprov:organization.identityProvider"
 
 
 def generic_oidc_connection(
@@ -19,10 +24,10 @@ def generic_oidc_connection(
             "Fix: run `pulumi config set --secret ssoprov:oidcClientSecret <secret>`"
         )
     try:
-        fetch_discovery_document(idp.discovery_url)
+        document = fetch_discovery_document(idp.discovery_url)
     except DiscoveryError as exc:
         raise pulumi.RunError(
-            f"{stack_file}: ssoprov:organization.identityProvider.discoveryUrl: {exc}. "
+            f"{stack_file}: {IDP_KEY}.discoveryUrl: {exc}. "
             "Fix: ask the customer's IT team for their provider's discovery endpoint"
         ) from None
     groups = {mapping.group: pulumi.Output.from_input(mapping.group) for mapping in spec.role_mappings}
@@ -32,4 +37,32 @@ def generic_oidc_connection(
         client_secret=pulumi.Output.secret(client_secret),
         discovery_url=pulumi.Output.from_input(idp.discovery_url),
         group_claim_values=groups,
+        groups_claim=idp.groups_claim,
+        token_endpoint_auth_method=token_endpoint_auth_method(idp, document, stack_file),
     )
+
+
+def token_endpoint_auth_method(
+    idp: OidcIdp, document: dict[str, Any], stack_file: str
+) -> TokenEndpointAuthMethod:
+    """The spec's method if the provider takes it; else the provider's first client-secret method
+    (client_secret_basic, OpenID Connect's default, when it is listed or no method is listed)."""
+    supported = supported_secret_methods(document)
+    wanted = idp.token_endpoint_auth_method
+    if wanted is None and supported:
+        return supported[0]
+    if wanted is None:
+        raise pulumi.RunError(
+            f"{stack_file}: {IDP_KEY}.discoveryUrl: {idp.discovery_url} lists neither client_secret_basic "
+            "nor client_secret_post in token_endpoint_auth_methods_supported, and the broker signs in "
+            "with a client secret. Fix: ask the customer's IT team for a client that authenticates with "
+            "a client secret"
+        )
+    if wanted not in supported:
+        listed = ", ".join(supported) or "no client-secret method"
+        raise pulumi.RunError(
+            f"{stack_file}: {IDP_KEY}.tokenEndpointAuthMethod: {idp.discovery_url} does not take "
+            f"{wanted} at its token endpoint (token_endpoint_auth_methods_supported lists {listed}). "
+            "Fix: set it to the method the customer's client is registered with, one of those listed"
+        )
+    return wanted

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.token_endpoint_auth import TokenEndpointAuthMethod
+
 
 @dataclass(frozen=True)
 class IdpConnectionInfo:
@@ -21,5 +23,17 @@ class IdpConnectionInfo:
     group_claim_values: Mapping[str, pulumi.Output[str]]
     """Each spec group name -> the value the IdP puts in the groups claim for it
     (Entra: the group's object ID; Okta and generic OIDC: the name itself)."""
+    groups_claim: str | None
+    """The name of the ID-token claim that carries those values, as the IdP is configured to send
+    it (Entra: `groups`; Okta: `groupsClaim.name`; generic OIDC: `groupsClaim`); None when the
+    IdP sends no group claim (Microsoft OAuth, Entra with groupsClaim None or DirectoryRole)."""
+    token_endpoint_auth_method: TokenEndpointAuthMethod
+    """How the broker must authenticate at the token endpoint: the method the IdP app is
+    registered with (Okta), one the IdP accepts (Entra: both), or the spec's / discovery
+    document's choice (generic OIDC). Every broker uses exactly this."""
     secret_expires_at: pulumi.Output[str] | None = None
-    """ISO timestamp when the client secret expires; None when we do not manage the secret."""
+    """The date (YYYY-MM-DD, UTC) the client secret expires; None when it does not expire (Okta)
+    or is not ours (generic OIDC)."""
+    secret_rotate_by: pulumi.Output[str] | None = None
+    """The date (YYYY-MM-DD, UTC) from which a `pulumi up` replaces the client secret; None when
+    the secret is not ours."""

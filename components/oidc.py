@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from components.errors import ProvisionerError
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC, SECRET_METHODS, TokenEndpointAuthMethod
 
 WELL_KNOWN_SUFFIX = "/.well-known/openid-configuration"
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -40,6 +41,16 @@ def check_discovery_document(discovery_url: str, document: Any) -> dict[str, Any
     if "code" not in document.get("response_types_supported", ["code"]):
         raise DiscoveryError(f"{discovery_url} does not support the authorization-code flow")
     return document
+
+
+def supported_secret_methods(document: dict[str, Any]) -> list[TokenEndpointAuthMethod]:
+    """The client-secret methods the provider's token endpoint takes, in order of preference.
+
+    OpenID Connect Discovery 1.0 §3: a document without `token_endpoint_auth_methods_supported`
+    means client_secret_basic only.
+    """
+    listed = document.get("token_endpoint_auth_methods_supported", [CLIENT_SECRET_BASIC])
+    return [method for method in SECRET_METHODS if isinstance(listed, list) and method in listed]
 
 
 def fetch_discovery_document(discovery_url: str, *, timeout: float = 10.0) -> dict[str, Any]:

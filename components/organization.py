@@ -61,16 +61,23 @@ class Organization(pulumi.ComponentResource):
         return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)
 
     def stack_outputs(self) -> dict[str, object]:
-        """The documented stack outputs (README: "Stack outputs")."""
+        """The documented stack outputs (README: "Stack outputs").
+
+        The client secret is not among them, on purpose: it lives only in the IdP credential
+        resource's secret output and the broker connection's secret input. Outputs of a component
+        or a stack reach the Python SDK's debug log in plaintext (pulumi/runtime/resource.py logs
+        `register resource outputs ... props=` at debug level, secrets unwrapped), so anything
+        exported here would show up in `--debug` output, engine event logs and `on_event` streams.
+        """
         return {
             "organization": self.spec.name,
             "identityProvider": self.idp.kind,
             "connectionId": self.connection.connection_id,
             "redirectUri": self.redirect_uri,
             "clientId": self.idp.client_id,
-            "clientSecret": pulumi.Output.secret(self.idp.client_secret),
             "discoveryUrl": self.idp.discovery_url,
             "secretExpiresAt": self.idp.secret_expires_at,
+            "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
             "defaultRole": self.spec.default_role,
             "manualSteps": self.connection.manual_steps,

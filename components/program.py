@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
-from components.spec import CONFIG_NAMESPACE, parse_organization
+from components.clock import AsOfError, as_of_from_environment
+from components.spec import CONFIG_NAMESPACE
+from components.spec.loading import spec_for_program
 from components.spec.problems import InvalidSpec
 
 
@@ -13,9 +17,20 @@ def stack_file() -> str:
 
 
 def main() -> None:
+    try:
+        # The providers read SSOPROV_AS_OF in their own processes: refuse a bad value here, once,
+        # before any resource is registered, rather than as a provider error halfway through.
+        as_of_from_environment()
+    except AsOfError as exc:
+        raise pulumi.RunError(str(exc)) from None
     config = pulumi.Config(CONFIG_NAMESPACE)
     try:
-        spec = parse_organization(config.get_object("organization"), stack_file())
+        spec = spec_for_program(
+            config.get_object("organization"),
+            pulumi.get_stack(),
+            Path(pulumi.runtime.get_root_directory()) / stack_file(),
+            stack_file(),
+        )
     except InvalidSpec as exc:
         # RunError prints the message without a Python traceback, before any resource is registered.
         raise pulumi.RunError(f"invalid organization spec:\n{exc}") from None

@@ -7,25 +7,39 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from components.clock import parse_timestamp
+from components.clock import calendar_date, parse_timestamp
 
 
 @dataclass(frozen=True)
 class RotationPolicy:
+    """A stack's `clientSecret` policy. A secret without an expiry of its own (Okta's never
+    expire) is treated as if it expired `lifetime_days` after its creation; only the reasons
+    shown say which of the two it is, and no invented expiry is ever shown as a real one."""
+
     lifetime_days: int
     rotate_after_days: int
     rotate_before_expiry_days: int
 
-    def due_at(self, created_at: datetime, expires_at: datetime) -> datetime:
-        """The earlier of 'old enough' and 'close enough to expiry'."""
-        by_age = created_at + timedelta(days=self.rotate_after_days)
-        by_expiry = expires_at - timedelta(days=self.rotate_before_expiry_days)
-        return min(by_age, by_expiry)
+    def end_of_life(self, created_at: datetime, expires_at: datetime | None) -> datetime:
+        """The real expiry, or, for a secret that does not expire, the end of `lifetime_days`."""
+        return expires_at or created_at + timedelta(days=self.lifetime_days)
 
-    def reason_due(self, created_at: datetime, expires_at: datetime, now: datetime) -> str | None:
+    def due_at(self, created_at: datetime, expires_at: datetime | None) -> datetime:
+        """The earlier of 'old enough' and 'close enough to the end of life'."""
+        by_age = created_at + timedelta(days=self.rotate_after_days)
+        by_end = self.end_of_life(created_at, expires_at) - timedelta(days=self.rotate_before_expiry_days)
+        return min(by_age, by_end)
+
+    def reason_due(self, created_at: datetime, expires_at: datetime | None, now: datetime) -> str | None:
         """Why the secret must be replaced now, or None if it need not be."""
-        if now >= expires_at - timedelta(days=self.rotate_before_expiry_days):
-            return f"expires {expires_at:%Y-%m-%d}, within {self.rotate_before_expiry_days} days"
+        end = self.end_of_life(created_at, expires_at)
+        if now >= end - timedelta(days=self.rotate_before_expiry_days):
+            ends = (
+                f"expires {end:%Y-%m-%d}"
+                if expires_at
+                else f"clientSecret.lifetimeDays ({self.lifetime_days}) runs out {end:%Y-%m-%d}"
+            )
+            return f"{ends}, within {self.rotate_before_expiry_days} days"
         if now >= created_at + timedelta(days=self.rotate_after_days):
             return f"created {created_at:%Y-%m-%d}, older than {self.rotate_after_days} days"
         return None
@@ -40,23 +54,19 @@ def policy_from(props: Mapping[str, Any]) -> RotationPolicy:
     )
 
 
-def _dates(props: Mapping[str, Any], policy: RotationPolicy) -> tuple[datetime, datetime]:
-    """(created, expires) of a recorded secret; without a real expiry (Okta secrets never
-    expire) the policy treats `created + lifetime_days` as one."""
-    created = parse_timestamp(props["created_at"])
+def recorded_dates(props: Mapping[str, Any]) -> tuple[datetime, datetime | None]:
+    """(created, expires) of a recorded secret; expires is None when the secret does not expire."""
     expires = props.get("expires_at")
-    return created, parse_timestamp(expires) if expires else created + timedelta(days=policy.lifetime_days)
+    return parse_timestamp(props["created_at"]), parse_timestamp(expires) if expires else None
 
 
 def recorded_reason_due(olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime) -> str | None:
     """Why the recorded secret (`olds`) is due under the new policy (`news`), or None."""
     if not olds.get("created_at"):
         return None
-    policy = policy_from(news)
-    return policy.reason_due(*_dates(olds, policy), now)
+    return policy_from(news).reason_due(*recorded_dates(olds), now)
 
 
 def rotate_by(props: Mapping[str, Any]) -> str:
     """The date (YYYY-MM-DD, UTC) from which the recorded secret is due."""
-    policy = policy_from(props)
-    return policy.due_at(*_dates(props, policy)).date().isoformat()
+    return calendar_date(policy_from(props).due_at(*recorded_dates(props)))

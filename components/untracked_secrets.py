@@ -18,6 +18,14 @@ leftovers, once it knows which secret the stack has recorded:
 
 Keys name the app (and whatever tells our secrets from others there); the old inputs give the
 key, so a secret moving to another app is a first create on that app.
+
+A recovery that does not replace the secret (`pulumi refresh --clear-pending-creates`, then a
+plain `pulumi up`, with no rotation due) never reaches a create. So `read` (refresh, drift check)
+also lists the app's secrets and records those of ours that are not the resource's own under
+`untracked_secret_ids` (`with_untracked`): `pulumi refresh --preview-only` and `ssoprov drift`
+show them as a change, and the next `up` sees them in the recorded state and updates the resource,
+whose `update` removes them (`untracked_in`). The key is absent while there are none, so state
+written before it existed reads the same.
 """
 
 from __future__ import annotations
@@ -26,11 +34,15 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pulumi.dynamic import CheckResult, ResourceProvider
+from pulumi.dynamic import CheckResult, DiffResult, ResourceProvider
 
 from components.clock import parse_timestamp
+from components.dynamic import exact_diff
 
 S = TypeVar("S")
+
+UNTRACKED_KEY = "untracked_secret_ids"
+"""Output of a client-secret resource: ids of secrets of ours on its app that no state tracks."""
 
 _recorded: dict[str, str | None] = {}
 """Per provider process: resource key -> the id of the secret its state records (None: one is
@@ -46,18 +58,45 @@ def remember_recorded(key: str, secret_id: str | None) -> None:
 class RecordedSecretProvider(ResourceProvider):
     """A client-secret provider whose `check` and `diff` note the recorded secret for `create`.
 
-    Subclasses set `leftover_key` (props -> key) and call `remember_diffed` first thing in `diff`.
+    Subclasses set `leftover_key` (props -> key), their `policy_keys` (changed in state only) and
+    `replace_keys`, and `due_replacements`: why the recorded secret must be replaced now.
+    `diff` replaces for those, and updates for a policy change or untracked secrets to remove.
     """
 
     leftover_key: Callable[[Mapping[str, Any]], str]
+    policy_keys: tuple[str, ...]
+    replace_keys: tuple[str, ...]
+
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        raise NotImplementedError
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         if olds:
             remember_recorded(self.leftover_key(olds), None)
         return CheckResult(news, [])
 
-    def remember_diffed(self, secret_id: str, olds: Mapping[str, Any]) -> None:
-        remember_recorded(self.leftover_key(olds), secret_id)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        remember_recorded(self.leftover_key(olds), id_)
+        return exact_diff(
+            olds,
+            news,
+            update_keys=self.policy_keys,
+            replace_keys=self.replace_keys,
+            extra_replaces=self.due_replacements(olds, news),
+            extra_updates=[UNTRACKED_KEY] if untracked_in(olds) else [],
+        )
+
+
+def with_untracked(outs: Mapping[str, Any], untracked_ids: Iterable[str]) -> dict[str, Any]:
+    """`outs` with `UNTRACKED_KEY` set to `untracked_ids`, or without the key when there are none."""
+    kept = {key: value for key, value in outs.items() if key != UNTRACKED_KEY}
+    ids = sorted(untracked_ids)
+    return {**kept, UNTRACKED_KEY: ids} if ids else kept
+
+
+def untracked_in(olds: Mapping[str, Any]) -> list[str]:
+    """The untracked secrets the last read found (the state `olds`); an update removes them."""
+    return list(olds.get(UNTRACKED_KEY) or [])
 
 
 def leftovers(

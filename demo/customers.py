@@ -40,8 +40,11 @@ SIGN_INS: dict[str, list[SignInCheck]] = {
 GENERIC_OIDC_CLIENT_ID = "initech-sso"
 
 
-def register_generic_oidc_client(sandbox: LocalSandbox, redirect_uri: str) -> str:
-    """Create the app the customer's IT team would hand over; returns its client secret."""
+def register_generic_oidc_client(
+    sandbox: LocalSandbox, redirect_uri: str, groups_claim: str = "groups"
+) -> str:
+    """Create the app the customer's IT team would hand over, its ID tokens listing the user's
+    groups in the claim `groups_claim`; returns its client secret."""
     store = sandbox.okta.store
     secret = secrets.token_urlsafe(32)
     app, _ = store.create_app(
@@ -63,5 +66,5 @@ def register_generic_oidc_client(sandbox: LocalSandbox, redirect_uri: str) -> st
     groups = {group.name: group.id for group in store.groups()}
     for name in ("Engineering", "Sales"):
         store.assign_group(app.id, groups[name], None, None)
-    store.set_groups_claim(app.id, GroupsClaim("GROUPS", "REGEX", "ORG_URL", "groups", ".*"))
+    store.set_groups_claim(app.id, GroupsClaim("GROUPS", "REGEX", "ORG_URL", groups_claim, ".*"))
     return secret

@@ -17,6 +17,17 @@ def broker_roles(report: LoginReport) -> str:
     return ", ".join(roles) or "(none)"
 
 
+def secret_dates(outputs: dict[str, Any]) -> list[tuple[str, str]]:
+    """The client secret's dates as the stack outputs give them (YYYY-MM-DD, UTC)."""
+    rotate_by = outputs.get("secretRotateBy")
+    if not rotate_by:
+        return [("client secret", "held by the customer")]
+    return [
+        ("secret expires", outputs.get("secretExpiresAt") or "does not expire"),
+        ("rotate by", rotate_by),
+    ]
+
+
 def _as_expected(check: SignInCheck, report: LoginReport) -> bool:
     if check.roles is None:
         return not report.signed_in
@@ -31,7 +42,8 @@ def print_organization(
     print(f"== {organization}: {outputs['identityProvider']} -> Keycloak")
     print(f"   connection      {outputs['connectionId']}")
     print(f"   client ID       {outputs['clientId']}")
-    print(f"   secret expires  {outputs.get('secretExpiresAt') or 'held by the customer'}")
+    for label, date in secret_dates(outputs):
+        print(f"   {label:<15} {date}")
     print(f"   {'user':<24} {'groups at the IdP':<40} result")
     unexpected = 0
     for check, report in results:

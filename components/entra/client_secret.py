@@ -26,7 +26,9 @@ passwords per app, so nothing needs to make room first. A change of policy alone
 
 Create first lists the app's passwords carrying this secret's `display_name` and removes those
 no state tracks, left by a run killed between addPassword and the engine's record of it
-(`components.untracked_secrets`); that list is the one call beyond the minimum.
+(`components.untracked_secrets`); that list is the one call beyond the minimum. Read (refresh,
+drift check) notices such passwords too and records them as `untracked_secret_ids`; the next
+`pulumi up` then updates the resource, and the update removes them (nothing else changes).
 
 The expiry Graph gets is the real time plus `lifetime_days` (at most 730, Entra's safe maximum),
 never the moved clock. Reading a secret removed in the portal (or of an application deleted)
@@ -45,18 +47,22 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from components.clock import utc_now
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
-from components.untracked_secrets import RecordedSecretProvider, leftovers
+from components.untracked_secrets import (
+    RecordedSecretProvider,
+    leftovers,
+    untracked_in,
+    with_untracked,
+)
 
 if TYPE_CHECKING:
     from components.entra.graph_client import GraphClient, PasswordInfo, PasswordSecret
@@ -85,11 +91,11 @@ def _leftover_key(props: Mapping[str, Any]) -> str:
 
 class _EntraClientSecretProvider(RecordedSecretProvider):
     leftover_key = staticmethod(_leftover_key)
+    policy_keys = POLICY_KEYS
+    replace_keys = REPLACE_KEYS
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self.remember_diffed(id_, olds)
-        due = ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
-        return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
@@ -111,12 +117,16 @@ class _EntraClientSecretProvider(RecordedSecretProvider):
         found = next((p for p in passwords if p["key_id"].lower() == id_.lower()), None)
         if found is None:
             return gone()
+        untracked = [p["key_id"] for p in _ours(passwords, props["display_name"]) if p is not found]
         # Graph never shows a secret's value again: the value stays as recorded.
-        return ReadResult(id_, _outs(props, found, props.get("client_secret")))
+        return ReadResult(id_, with_untracked(_outs(props, found, props.get("client_secret")), untracked))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only the policy changed (anything else replaces): recompute `rotate_by`, call nothing."""
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """The policy changed (anything else replaces): recompute `rotate_by`, call nothing; and/or
+        the last read found untracked passwords: remove them."""
         _check(news)
+        if untracked_in(olds):
+            run_async(_remove_recorded_untracked(graph_client(news["tenant_id"]), id_, olds))
         outs = {**{key: olds.get(key) for key in OUTPUT_KEYS}, **{key: news[key] for key in INPUT_KEYS}}
         outs["rotate_by"] = rotate_by(outs)
         return UpdateResult(outs=outs)
@@ -129,21 +139,40 @@ class _EntraClientSecretProvider(RecordedSecretProvider):
         )
 
 
+def _ours(passwords: list[PasswordInfo], display_name: str) -> list[PasswordInfo]:
+    """The app's passwords that carry this resource's description: ours, tracked or not."""
+    return [password for password in passwords if password["display_name"] == display_name]
+
+
 async def _create(client: GraphClient, props: Mapping[str, Any], end: datetime) -> PasswordSecret:
     application, name = props["application_object_id"], props["display_name"]
-    ours = [p for p in await client.list_passwords(application) if p["display_name"] == name]
+    ours = _ours(await client.list_passwords(application), name)
     untracked = leftovers(
         _leftover_key(props), ours, secret_id=lambda p: p["key_id"], created_at=lambda p: p["start_date_time"]
     )
     for password in untracked:
-        await client.remove_password(application, password["key_id"])
-        print(
-            f"Entra: removed client secret {password['key_id']} ({name!r}, added "
-            f"{password['start_date_time']}) from application {application}: no stack tracked it; "
-            "a run was interrupted after adding it",
-            file=sys.stderr,
-        )
+        await _remove_untracked(client, application, password)
     return await client.add_password(application, name, end)
+
+
+async def _remove_recorded_untracked(client: GraphClient, key_id: str, olds: Mapping[str, Any]) -> None:
+    """Remove the untracked passwords the last read recorded that are still there (never the
+    resource's own, `key_id`)."""
+    application = olds["application_object_id"]
+    recorded = {found.lower() for found in untracked_in(olds)} - {key_id.lower()}
+    for password in _ours(await client.list_passwords(application), olds["display_name"]):
+        if password["key_id"].lower() in recorded:
+            await _remove_untracked(client, application, password)
+
+
+async def _remove_untracked(client: GraphClient, application: str, password: PasswordInfo) -> None:
+    await client.remove_password(application, password["key_id"])
+    print(
+        f"Entra: removed client secret {password['key_id']} ({password['display_name']!r}, added "
+        f"{password['start_date_time']}) from application {application}: no stack tracked it; "
+        "a run was interrupted after adding it",
+        file=sys.stderr,
+    )
 
 
 def _check(props: Mapping[str, Any]) -> None:

@@ -29,8 +29,11 @@ only the ID token, so only that one is managed here. `groupsClaim: None` sets ne
 `connection_info` is what the broker needs: kind "entra" or "microsoft", the client ID, the client
 secret (a Pulumi secret), the discovery URL (`{login}/{tenant}/v2.0/.well-known/openid-configuration`
 with login `SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com, tenant the spec's
-tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, and the secret's
-expiry. `group_ids` holds the object ID of every group named in the spec.
+tenant, or `consumers` for Microsoft OAuth), each role-mapped group's object ID, the claim that
+carries them (`groups`; none for Microsoft OAuth, nor with groupsClaim None or DirectoryRole,
+which puts directory roles in `wids` instead), the token-endpoint auth method (client_secret_basic;
+Entra accepts the form too), and the secret's expiry and rotate-by dates (YYYY-MM-DD, UTC).
+`group_ids` holds the object ID of every group named in the spec.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
@@ -41,6 +44,7 @@ import os
 
 import pulumi
 
+from components.clock import calendar_date
 from components.entra import naming
 from components.entra.application import EntraApplication, EntraApplicationArgs
 from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
@@ -49,12 +53,15 @@ from components.entra.directory_object import EntraDirectoryObject, EntraDirecto
 from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from components.identity import IdpConnectionInfo
 from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
 LOGIN_URL = "https://login.microsoftonline.com"
 PERSONAL_ACCOUNTS_TENANT = "consumers"
 GRAPH_SCOPES_FOR_CLAIMS = ("openid", "profile", "email")
 """What "Turn on the Microsoft Graph email, profile permission" grants along with optional claims."""
+GROUPS_CLAIM = "groups"
+"""The ID-token claim Entra puts group object IDs in (SecurityGroup, All, ApplicationGroup)."""
 
 GROUPS_KEY = "identityProvider.assignments.groups"
 USERS_KEY = "identityProvider.assignments.users"
@@ -80,7 +87,7 @@ def sign_in_audience(idp: EntraIdp | MicrosoftIdp) -> str:
 def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
     names = list(dict.fromkeys(idp.optional_claims))
     if isinstance(idp, EntraIdp) and idp.groups_claim != "None":
-        names.append("groups")  # Group ID format: the portal's default, no additional properties
+        names.append(GROUPS_CLAIM)  # Group ID format: the portal's default, no additional properties
     return [{"name": name, "essential": False, "additional_properties": []} for name in names]
 
 
@@ -214,7 +221,12 @@ class EntraApp(pulumi.ComponentResource):
                 discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
             ),
             group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
-            secret_expires_at=self.client_secret.expires_at,
+            groups_claim=GROUPS_CLAIM if isinstance(idp, EntraIdp) and idp.sends_group_ids else None,
+            # Entra's token endpoint takes a confidential web app's secret either way (Basic header
+            # or form); an app registration records no method. Basic is OpenID Connect's default.
+            token_endpoint_auth_method=CLIENT_SECRET_BASIC,
+            secret_expires_at=self.client_secret.expires_at.apply(calendar_date),
+            secret_rotate_by=self.client_secret.rotate_by,
         )
         self.register_outputs(
             {
@@ -222,8 +234,8 @@ class EntraApp(pulumi.ComponentResource):
                 "clientId": self.connection_info.client_id,
                 "discoveryUrl": self.connection_info.discovery_url,
                 "secretKeyId": self.client_secret.key_id,
-                "secretExpiresAt": self.client_secret.expires_at,
-                "secretRotateBy": self.client_secret.rotate_by,
+                "secretExpiresAt": self.connection_info.secret_expires_at,
+                "secretRotateBy": self.connection_info.secret_rotate_by,
                 "groupIds": self.group_ids,
             }
         )

@@ -1,4 +1,4 @@
-"""The fleet commands of `ssoprov`: preview, up, rotate, secrets, drift, new.
+"""The fleet commands of `ssoprov`: preview, up, rotate, secrets, drift, recover, new.
 
 Every command runs in the same order: select stacks, validate their files (an invalid stack is
 reported and never reaches the engine), run one worker per stack with bounded parallelism,
@@ -14,13 +14,20 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pulumi import automation as auto
 
-from components.clock import AS_OF_VARIABLE
+from components.clock import (
+    AS_OF_FLAG,
+    AS_OF_VARIABLE,
+    AsOfError,
+    calendar_date,
+    later_of_now,
+    parse_as_of,
+)
 from components.fleet import operations
 from components.fleet.engine import display_url, with_env
 from components.fleet.operations import StackJob
@@ -40,7 +47,7 @@ from components.fleet.report import (
     summary_line,
 )
 from components.fleet.runner import run_each
-from components.fleet.secrets import SecretStatus, planning_now, secret_status
+from components.fleet.secrets import SecretStatus, secret_status
 from components.fleet.selection import Selection
 from components.spec.loading import load_stack_file, validate_stack_files
 from components.spec.models import OrganizationSpec
@@ -50,6 +57,11 @@ ROTATED = "rotated"
 DUE = "due"
 NOT_DUE = "not-due"
 NOT_MANAGED = "not-managed"
+INCOMPLETE = "incomplete"
+"""A managed secret missing from a deployed stack's state (its first `up` failed): not due, and
+`rotate` skips it; `ssoprov up` finishes the stack."""
+NO_EXPIRY = "does not expire"
+"""Shown for a managed secret without an expiry of its own (Okta's)."""
 
 
 @dataclass
@@ -141,6 +153,19 @@ class FleetRun:
     def deployed(self, command: auto.PulumiCommand) -> set[str]:
         return operations.list_stacks(self.engine, command)
 
+    def split_deployed(
+        self, prepared: list[tuple[StackJob, OrganizationSpec | None]]
+    ) -> tuple[list[StackJob], list[StackOutcome]]:
+        """Jobs for the prepared stacks the backend holds; `not-deployed` outcomes for the others."""
+        deployed = self.deployed(auto.PulumiCommand())
+        jobs = [job for job, _ in prepared if job.stack in deployed]
+        absent = [
+            StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
+            for job, _ in prepared
+            if job.stack not in deployed
+        ]
+        return jobs, absent
+
 
 def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
     """preview / up over the selection; `refresh` reads the services first (repairs drift)."""
@@ -158,18 +183,24 @@ def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
     return run.finish(report, change_table(report))
 
 
+def recover(run: FleetRun) -> int:
+    """Bring back the selected stacks after a run that did not finish: release the lock, drop pending
+    creates while reading everything back, then `up` (components/fleet/recovery.py)."""
+    started = now()
+    prepared, invalid = run.prepare()
+    run.header("recover", len(prepared) + len(invalid))
+    jobs, absent = run.split_deployed(prepared)
+    outcomes = run.run_jobs(jobs, operations.recover) + absent + invalid
+    report = run.report("recover", outcomes, started)
+    return run.finish(report, change_table(report))
+
+
 def drift(run: FleetRun) -> int:
     """A refresh in preview-only mode per deployed stack: out-of-band changes, nothing written."""
     started = now()
     prepared, _ = run.prepare(need_valid=False)
     run.header("drift", len(prepared))
-    deployed = run.deployed(auto.PulumiCommand())
-    jobs = [job for job, _ in prepared if job.stack in deployed]
-    absent = [
-        StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
-        for job, _ in prepared
-        if job.stack not in deployed
-    ]
+    jobs, absent = run.split_deployed(prepared)
     outcomes = run.run_jobs(jobs, operations.drift) + absent
     report = run.report("drift", outcomes, started)
     rows = []
@@ -181,12 +212,17 @@ def drift(run: FleetRun) -> int:
 
 
 def _drift_text(step: Step) -> str:
+    if step.op == operations.UNTRACKED:
+        return (
+            f"{step.name} ({step.type}): {len(step.diffs)} secret(s) on the app that no state tracks "
+            f"({', '.join(step.diffs)}), left by an interrupted run; the next `ssoprov up` removes them"
+        )
     if step.op == "delete":
         return f"{step.name} ({step.type}) deleted"
     return f"{step.name} ({step.type}) changed" + (f": {', '.join(step.diffs)}" if step.diffs else "")
 
 
-def _as_of_env(as_of: date | None) -> dict[str, str]:
+def _as_of_env(as_of: datetime | None) -> dict[str, str]:
     return {AS_OF_VARIABLE: as_of.isoformat()} if as_of else {}
 
 
@@ -218,29 +254,45 @@ def _statuses(
     return [(job, found[job.stack]) for job, _ in readable if job.stack in found], others
 
 
-def _date(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment else "-"
+def secret_state(status: SecretStatus) -> str:
+    """The status a stack's secret is reported with by `secrets` and `rotate`; `rotate` runs `up`
+    on the DUE ones only."""
+    if not status.managed:
+        return NOT_MANAGED
+    if status.missing:
+        return INCOMPLETE
+    return DUE if status.due else NOT_DUE
 
 
-def _day(timestamp: str | None) -> str:
-    return timestamp[:10] if timestamp else "-"
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
 
 
-def secrets(run: FleetRun, as_of: date | None, as_json: bool) -> int:
-    """The expiry report: every selected stack's client secret, its expiry and rotation date."""
+def _expiry_cell(secret: dict[str, Any]) -> str:
+    """A secret's expiry date as the tables show it (from `SecretStatus.to_json`)."""
+    if secret.get("secretExpiresAt"):
+        return secret["secretExpiresAt"]
+    return NO_EXPIRY if secret.get("secretRotateBy") else "-"
+
+
+def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
+    """The expiry report: every selected stack's client secret, its expiry and rotate-by date."""
     started = now()
-    moment = planning_now(as_of)
+    moment = later_of_now(as_of)
     prepared, invalid = run.prepare()
     statuses, others = _statuses(run, prepared, moment)
     outcomes = invalid + others
     for job, status in statuses:
-        state = NOT_MANAGED if not status.managed else DUE if status.due else NOT_DUE
         outcomes.append(
             StackOutcome(
-                job.stack, job.file, state, job.organization, details={"secret": status.to_json(moment)}
+                job.stack,
+                job.file,
+                secret_state(status),
+                job.organization,
+                details={"secret": status.to_json(moment)},
             )
         )
-    report = run.report("secrets", outcomes, started, asOf=moment.isoformat(timespec="seconds"))
+    report = run.report("secrets", outcomes, started, asOf=calendar_date(moment))
     if as_json:
         document = report.to_json()
         document["secrets"] = [
@@ -251,69 +303,44 @@ def secrets(run: FleetRun, as_of: date | None, as_json: bool) -> int:
             report.write_json(run.json_report)
         return report.exit_code
     rows = []
-    by_stack = {job.stack: status for job, status in statuses}
     for outcome in report.outcomes:
-        status = by_stack.get(outcome.stack)
-        if status is None:
-            rows.append(
-                [
-                    outcome.stack,
-                    outcome.organization or "-",
-                    "-",
-                    "-",
-                    "",
-                    "-",
-                    outcome.status,
-                    outcome.note(),
-                ]
-            )
-            continue
-        days = status.days_left(moment)
-        expiry = _date(status.expires_at) + (" (notional)" if status.notional_expiry else "")
-        due = "yes" if status.due else "no" if status.managed else "-"
+        secret = outcome.details.get("secret") or {}
         rows.append(
             [
                 outcome.stack,
-                status.organization,
-                status.idp,
-                expiry,
-                "" if days is None else days,
-                _date(status.due_at),
-                due,
-                status.due_reason or status.note,
+                outcome.organization or "-",
+                _cell(secret.get("identityProvider")),
+                _expiry_cell(secret),
+                "" if secret.get("daysLeft") is None else secret["daysLeft"],
+                _cell(secret.get("secretRotateBy")),
+                outcome.status,
+                secret.get("reason") or secret.get("note") or outcome.note(),
             ]
         )
-    headers = (
-        "stack",
-        "organization",
-        "idp",
-        "secret expires",
-        "days left",
-        "rotation due",
-        "due now",
-        "note",
-    )
+    headers = ("stack", "organization", "idp", "secret expires", "days left", "rotate by", "status", "note")
     table = format_table(headers, rows, right=(4,))
-    return run.finish(report, f"as of {moment:%Y-%m-%d}\n{table}\n{summary_line(report)}")
+    return run.finish(report, f"as of {calendar_date(moment)}\n{table}\n{summary_line(report)}")
 
 
-def rotate(run: FleetRun, as_of: date | None, dry_run: bool) -> int:
+def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool) -> int:
     """Find the secrets due (as of --as-of) and rotate exactly those stacks with `up`."""
     started = now()
-    moment = planning_now(as_of)
+    moment = later_of_now(as_of)
     prepared, invalid = run.prepare()
     statuses, others = _statuses(run, prepared, moment)
-    due = [(job, status) for job, status in statuses if status.due]
+    due = [(job, status) for job, status in statuses if secret_state(status) == DUE]
     run.say(
         f"ssoprov rotate: {len(due)} of {len(statuses)} deployed stack(s) have a secret due as of "
-        f"{moment:%Y-%m-%d} ({run.selection.described})"
+        f"{calendar_date(moment)} ({run.selection.described})"
     )
     for job, status in due:
         run.say(f"  {job.stack}: {status.due_reason}")
     outcomes = invalid + others
     for job, status in statuses:
-        if not status.due:
-            state = NOT_MANAGED if not status.managed else NOT_DUE
+        state = secret_state(status)
+        if state == INCOMPLETE:
+            run.say(f"  {job.stack}: skipped, {status.note}")
+        if state != DUE:
             outcomes.append(
                 StackOutcome(
                     job.stack, job.file, state, job.organization, details={"secret": status.to_json(moment)}
@@ -358,41 +385,34 @@ def rotate(run: FleetRun, as_of: date | None, dry_run: bool) -> int:
             return outcome
 
         outcomes += run.run_jobs(rotation_jobs, rotate_one)
-    report = run.report(
-        "rotate", outcomes, started, asOf=moment.isoformat(timespec="seconds"), dryRun=dry_run
-    )
+    report = run.report("rotate", outcomes, started, asOf=calendar_date(moment), dryRun=dry_run)
     rows = []
     for outcome in report.outcomes:
         secret = outcome.details.get("secret") or {}
         previous = outcome.details.get("previous")
         before, after = (previous, secret) if previous else (secret, {})
+        note = outcome.note() or (before.get("note") if outcome.status == INCOMPLETE else "")
         rows.append(
             [
                 outcome.stack,
                 outcome.status,
                 before.get("reason") or "",
-                _day(before.get("secretExpiresAt")),
-                _day(after.get("secretExpiresAt")),
-                outcome.note(),
+                _cell(before.get("secretRotateBy")),
+                _cell(after.get("secretRotateBy")),
+                _expiry_cell(after),
+                note,
             ]
         )
-    table = format_table(("stack", "result", "why due", "expiry before", "expiry after", "note"), rows)
+    headers = ("stack", "result", "why due", "rotate by", "new rotate by", "new secret expires", "note")
+    table = format_table(headers, rows)
     return run.finish(report, f"{table}\n{summary_line(report)}")
 
 
-def check_as_of(text: str | None) -> date | None:
-    """--as-of YYYY-MM-DD: today or later (rotation can be brought forward, never skipped)."""
+def check_as_of(text: str | None) -> datetime | None:
+    """--as-of by the same rule as SSOPROV_AS_OF (components.clock.parse_as_of)."""
     if not text:
         return None
     try:
-        moment = date.fromisoformat(text)
-    except ValueError:
-        raise ProjectError(
-            f"--as-of {text!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2027-03-01"
-        ) from None
-    if moment < datetime.now(UTC).date():
-        raise ProjectError(
-            f"--as-of {text} is in the past; rotation can only be brought forward. "
-            "Fix: give today's date or a later one, or leave --as-of out"
-        )
-    return moment
+        return parse_as_of(text, AS_OF_FLAG)
+    except AsOfError as exc:
+        raise ProjectError(str(exc)) from None

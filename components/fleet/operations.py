@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import time
+import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,9 @@ from pulumi import automation as auto
 from pulumi.automation import events
 
 from components.fleet.progress import Progress
+from components.fleet.recovery import failure_message, lock_holders
 from components.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
+from components.untracked_secrets import UNTRACKED_KEY
 from components.workspace import Engine
 
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
@@ -47,9 +51,16 @@ PAST = {
     "import": "imported",
 }
 DRIFT = {"update": "changed out of band", "delete": "deleted out of band"}
+UNTRACKED = "untracked"
+"""A drift step of its own: secrets on a client-secret resource's app that no state tracks."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code",)
-"""The engine's closing words after a program error: dropped when a specific error came first."""
+warnings.filterwarnings("ignore", message="Error in event stream", module="pulumi.automation")
+"""The Automation API warns when an engine dies mid-event; the outcome says so in plain words."""
+_GRPC_WRAPPER = re.compile(r"Exception calling application: ?")
+"""What gRPC puts before the message of an exception a provider raised: noise to a reader."""
+GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code", "update failed")
+"""The engine's closing words after a program or resource error: dropped when a specific error
+came first."""
 
 
 @dataclass(frozen=True)
@@ -98,12 +109,14 @@ class EventTracker:
         self.steps: list[Step] = []
         self.errors: list[str] = []
         self.summary: dict[str, int] | None = None
-        self._finished = 0
+        self.finished_ops: Counter[str] = Counter()
+        """Each finished step's operation, counted as the engine's summary counts them."""
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             self._pre(event.resource_pre_event.metadata)
         elif event.res_outputs_event is not None:
+            self._count(event.res_outputs_event.metadata)
             self._done(event.res_outputs_event.metadata)
         elif event.res_op_failed_event is not None:
             metadata = event.res_op_failed_event.metadata
@@ -112,6 +125,16 @@ class EventTracker:
             self._diagnostic(event.diagnostic_event)
         elif event.summary_event is not None:
             self.summary = dict(event.summary_event.resource_changes or {})
+
+    def _count(self, metadata: events.StepEventMetadata) -> None:
+        # The summary counts the stack and components too, not the provider instances.
+        if not metadata.type.startswith("pulumi:providers:"):
+            self.finished_ops[op_name(metadata)] += 1
+
+    def changes(self) -> Changes:
+        """What the engine did (or, planning, would do): its summary event, or when it sent none
+        (it died first) the steps that finished."""
+        return Changes.from_summary(self.summary if self.summary is not None else self.finished_ops)
 
     def _skip(self, metadata: events.StepEventMetadata) -> bool:
         return metadata.type.startswith(SKIPPED_TYPES)
@@ -125,26 +148,39 @@ class EventTracker:
 
     def _done(self, metadata: events.StepEventMetadata) -> None:
         op = op_name(metadata)
-        if self._skip(metadata) or op in ("same", "refresh", "read"):
+        if self._skip(metadata):
             return
         name, kind = resource_name(metadata.urn), short_type(metadata.type)
         if self.drift:
-            if op in DRIFT:
-                diffs = changed_properties(metadata) if op == "update" else ()
-                self.steps.append(Step(op, name, kind, diffs))
-                changed = f": {', '.join(diffs)}" if diffs else ""
-                self._say(f"{DRIFT[op]}: {name} ({kind}){changed}")
+            self._drift(op, name, kind, metadata)
+            return
+        if op in ("same", "refresh", "read"):
             return
         if op in LOGICAL_OPS:
             self.steps.append(Step(op, name, kind, changed_properties(metadata) if op != "create" else ()))
-        self._finished += 1
         verb = PAST.get(op, op)
         self._say(f"{'would have ' + verb if self.planning else verb} {name} ({kind})")
+
+    def _drift(self, op: str, name: str, kind: str, metadata: events.StepEventMetadata) -> None:
+        """A resource read back: what changed out of band, and secrets no state tracks, whether the
+        read just found them or an earlier refresh recorded them (the next `up` removes them)."""
+        outputs = (metadata.new.outputs if metadata.new else None) or {}
+        untracked = tuple(outputs.get(UNTRACKED_KEY) or ())
+        if untracked:
+            self.steps.append(Step(UNTRACKED, name, kind, untracked))
+            self._say(f"secrets no state tracks on the app of {name} ({kind}): {', '.join(untracked)}")
+        if op in DRIFT:
+            diffs = changed_properties(metadata) if op == "update" else ()
+            if untracked and set(diffs) <= {UNTRACKED_KEY}:
+                return
+            self.steps.append(Step(op, name, kind, diffs))
+            changed = f": {', '.join(diffs)}" if diffs else ""
+            self._say(f"{DRIFT[op]}: {name} ({kind}){changed}")
 
     def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
         if diagnostic.severity != "error":
             return
-        message = _ANSI.sub("", diagnostic.message).strip()
+        message = readable_error(diagnostic.message)
         if message and message not in self.errors:
             self.errors.append(message)
             if not message.startswith(GENERIC_ERRORS):
@@ -158,11 +194,16 @@ class EventTracker:
         self.progress.update(self.job.stack, text, log=text)
 
 
+def readable_error(text: str) -> str:
+    """An engine error as a reader wants it: no colour codes, no gRPC wrapper, the message kept."""
+    return _GRPC_WRAPPER.sub("", _ANSI.sub("", text)).strip()
+
+
 def _stderr_tail(exc: Exception, lines: int = 6) -> str:
     """The last lines of a failed CLI command's stderr (CommandError keeps only its text)."""
     text = str(exc)
     stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
-    kept = [line for line in _ANSI.sub("", stderr).splitlines() if line.strip()]
+    kept = [line for line in readable_error(stderr).splitlines() if line.strip()]
     return "\n".join(kept[-lines:]) or type(exc).__name__
 
 
@@ -179,9 +220,12 @@ def _run(
         outcome = body(tracker)
     except Exception as exc:
         errors = tracker.problems() or [_stderr_tail(exc)]
-        outcome = StackOutcome(
-            job.stack, job.file, FAILED, job.organization, steps=tracker.steps, errors=errors
-        )
+        unfinished = failure_message(job.stack, exc)
+        if unfinished:
+            errors = [unfinished, *tracker.problems()]
+        # What the engine did before the failure: resources it created stay (drift counts none).
+        changes = None if tracker.drift else tracker.changes()
+        outcome = StackOutcome(job.stack, job.file, FAILED, job.organization, changes, tracker.steps, errors)
     outcome.seconds = time.monotonic() - started
     progress.end(outcome)
     return outcome
@@ -216,6 +260,40 @@ def up(job: StackJob, progress: Progress, message: str = "ssoprov up", refresh: 
     return _run(job, "up", progress, body, tracker)
 
 
+class RunInProgress(Exception):
+    """The stack's lock belongs to a process still running on this machine: it is not cancelled."""
+
+
+def recover(job: StackJob, progress: Progress) -> StackOutcome:
+    """Release the lock of a run that did not finish, drop its pending creates while reading every
+    resource back, then `up` (components/fleet/recovery.py)."""
+    tracker = EventTracker(job, progress)
+
+    def body(tracker: EventTracker) -> StackOutcome:
+        stack = job.engine.stack(job.stack)
+        refresh = {"clear_pending_creates": True, "on_event": tracker, "color": "never"}
+        try:
+            stack.refresh(**refresh)
+        except auto.ConcurrentUpdateError as exc:
+            holders = lock_holders(str(exc))
+            running = [str(holder) for holder in holders if holder.running_here()]
+            if running:
+                raise RunInProgress(
+                    f"stack {job.stack} is locked by a run still in progress on this machine "
+                    f"({', '.join(running)}); nothing was cancelled. Fix: wait for it to end"
+                ) from None
+            stack.cancel()
+            tracker.progress.update(
+                job.stack, "released the lock", log=f"released the lock ({', '.join(map(str, holders))})"
+            )
+            stack.refresh(**refresh)
+        result = stack.up(on_event=tracker, color="never", show_secrets=False, message="ssoprov recover")
+        changes = Changes.from_summary(result.summary.resource_changes)
+        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+
+    return _run(job, "recovery", progress, body, tracker)
+
+
 def drift(job: StackJob, progress: Progress) -> StackOutcome:
     """`pulumi refresh --preview-only`: read every resource and compare it with the state, changing
     neither the state nor any real resource. A resource whose read differs has drifted."""
@@ -231,7 +309,7 @@ def drift(job: StackJob, progress: Progress) -> StackOutcome:
     return _run(job, "drift check", progress, body, tracker)
 
 
-def _cli_env(engine: Engine) -> dict[str, str]:
+def cli_env(engine: Engine) -> dict[str, str]:
     home = {"PULUMI_HOME": str(engine.pulumi_home)} if engine.pulumi_home else {}
     return {**engine.environment(), **home}
 
@@ -239,12 +317,12 @@ def _cli_env(engine: Engine) -> dict[str, str]:
 def read_state(engine: Engine, stack: str, command: auto.PulumiCommand) -> Mapping[str, Any]:
     """The stack's deployment as `pulumi stack export` prints it: secrets stay encrypted (no
     --show-secrets, unlike the Automation API's export_stack), and nothing is decrypted or run."""
-    result = command.run(["stack", "export", "--stack", stack], str(engine.project_dir), _cli_env(engine))
+    result = command.run(["stack", "export", "--stack", stack], str(engine.project_dir), cli_env(engine))
     return json.loads(result.stdout).get("deployment") or {}
 
 
 def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
     """The names of this project's stacks in the backend (one `pulumi stack ls`)."""
-    result = command.run(["stack", "ls", "--json"], str(engine.project_dir), _cli_env(engine))
+    result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
     return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,9 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right
     return "\n".join([line(list(headers)), line(["-" * w for w in widths]), *(line(r) for r in text_rows)])
 
 
-CHANGE_HEADERS = ("stack", "result", "created", "updated", "replaced", "deleted", "unchanged", "time", "note")
+CHANGE_COUNTS = tuple(count.name for count in fields(Changes))
+"""created, updated, replaced, deleted, unchanged: the table's columns and the totals' keys."""
+CHANGE_HEADERS = ("stack", "result", *CHANGE_COUNTS, "time", "note")
 
 
 def change_table(report: RunReport) -> str:
@@ -196,16 +198,15 @@ def change_table(report: RunReport) -> str:
 
 
 def summary_line(report: RunReport) -> str:
+    """The run on one line: stacks by status, then, when the engine ran, the resource totals with
+    every count the table has, zeros included (`0 deleted` is news to a reader, not noise)."""
     totals = report.totals()
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(report.counts().items()))
-    changes = ", ".join(
-        f"{totals[key]} {key}" for key in ("created", "updated", "replaced", "deleted") if totals[key]
-    )
     seconds = (report.finished - report.started).total_seconds()
     count = totals["stacks"]
     line = f"{report.command}: {count} stack{'' if count == 1 else 's'} ({statuses or 'none'})"
-    if changes:
-        line += f"; resources {changes}"
+    if any(outcome.changes is not None for outcome in report.outcomes):
+        line += "; resources " + ", ".join(f"{totals[key]} {key}" for key in CHANGE_COUNTS)
     line += f"; {seconds:.1f}s"
     if report.removed:
         line += (

@@ -1,26 +1,29 @@
-"""Client-secret expiry across the fleet, and which secrets a rotation run must replace.
+"""Client-secret dates across the fleet, and which secrets a rotation run must replace.
 
 The facts come from each stack's state (`pulumi stack export`, secrets left encrypted): the
 client-secret resource's `created_at` and, for Entra, `expires_at`. The policy comes from the
 stack's spec (`clientSecret`), because that is what the next `pulumi up` hands the provider. The
-decision is the provider's own (`rotation_reason` of components/entra|okta/client_secret.py,
-as of `--as-of`), so `ssoprov rotate` picks exactly the stacks whose `up` replaces a secret.
+decision is the provider's own (`components.rotation.recorded_reason_due`, as of `--as-of`), so
+`ssoprov rotate` picks exactly the stacks whose `up` replaces a secret.
 
-Okta secrets never expire: their expiry here is the notional one the policy works with
-(`created_at + lifetimeDays`). Generic OIDC secrets belong to the customer: they are listed as
-not managed, with no dates.
+Two dates, never to be mistaken for each other: a secret's expiry (Entra's end date; Okta secrets
+do not expire, so they have none) and its rotate-by date (from which an `up` replaces it; every
+managed kind has one). Generic OIDC secrets belong to the customer: not managed, no dates. A
+managed stack with no client secret in its state (its first `up` failed before making one) is
+not due: `ssoprov up` finishes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from components.clock import parse_timestamp
+from components.clock import calendar_date, parse_timestamp
 from components.rotation import policy_from, recorded_reason_due
 from components.spec.models import OrganizationSpec
+from components.untracked_secrets import untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
@@ -33,13 +36,14 @@ class SecretStatus:
     idp: str | None
     managed: bool
     resource: str | None = None
+    """The client-secret resource's name; None when the state holds none."""
     secret_id: str | None = None
     """The key id (Entra) or secret id (Okta); an identifier, never the value."""
     created_at: datetime | None = None
     expires_at: datetime | None = None
-    notional_expiry: bool = False
-    """True for Okta, whose secrets do not expire: the policy's created_at + lifetimeDays."""
-    due_at: datetime | None = None
+    """When the secret stops working (Entra's end date); None when it does not expire (Okta)."""
+    rotate_by: datetime | None = None
+    """From when a `pulumi up` replaces the secret, by the spec's policy."""
     due_reason: str | None = None
     """Why a `pulumi up` now (as of the planning date) replaces the secret; None if it does not."""
     note: str = ""
@@ -48,8 +52,16 @@ class SecretStatus:
     def due(self) -> bool:
         return self.due_reason is not None
 
+    @property
+    def missing(self) -> bool:
+        """Managed, yet no client secret in the state: not due, `ssoprov up` must make one."""
+        return self.managed and self.resource is None
+
     def days_left(self, now: datetime) -> int | None:
-        return None if self.expires_at is None else (self.expires_at - now).days
+        """Whole calendar days (UTC) from `now` to the expiry; None when the secret does not expire."""
+        if self.expires_at is None:
+            return None
+        return (self.expires_at.date() - now.date()).days
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         return {
@@ -59,31 +71,18 @@ class SecretStatus:
             "managed": self.managed,
             "resource": self.resource,
             "secretId": self.secret_id,
-            "createdAt": _iso(self.created_at),
-            "secretExpiresAt": _iso(self.expires_at),
-            "expiryIsNotional": self.notional_expiry,
+            "createdAt": _date(self.created_at),
+            "secretExpiresAt": _date(self.expires_at),
+            "secretRotateBy": _date(self.rotate_by),
             "daysLeft": self.days_left(now),
-            "rotationDueAt": _iso(self.due_at),
             "dueNow": self.due,
             "reason": self.due_reason,
             "note": self.note,
         }
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def planning_now(as_of: date | datetime | None) -> datetime:
-    """'Now' for the plan: the later of the real time and --as-of, as components.clock decides."""
-    real = datetime.now(UTC)
-    if as_of is None:
-        return real
-    moment = as_of if isinstance(as_of, datetime) else datetime(as_of.year, as_of.month, as_of.day)
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return max(moment, real)
+def _date(moment: datetime | None) -> str | None:
+    return calendar_date(moment) if moment else None
 
 
 def secret_resources(deployment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -117,26 +116,30 @@ def secret_status(
         return SecretStatus(
             **base,
             managed=True,
-            due_reason="no client secret in the state",
-            note="the next `up` creates one",
+            note=(
+                "no client secret in the state: the stack's last `up` failed before creating one "
+                f"(or it was deleted out of band). Fix: run `ssoprov up --stack {stack}`"
+            ),
         )
+    notes = []
     if len(found) > 1:
         names = ", ".join(str(r.get("urn", "")).rsplit("::", 1)[-1] for r in found)
-        note = f"{len(found)} client-secret resources ({names}); the first is shown"
-    else:
-        note = ""
+        notes.append(f"{len(found)} client-secret resources ({names}); the first is shown")
     resource = found[0]
     olds = resource.get("outputs") or {}
+    untracked = untracked_in(olds)
+    if untracked:
+        notes.append(
+            f"{len(untracked)} more secret(s) on the app that no state tracks ({', '.join(untracked)}), "
+            f"left by an interrupted run; the next `ssoprov up --stack {stack}` removes them"
+        )
+    note = "; ".join(notes)
     news = _policy_inputs(spec)
     name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
     created = _timestamp(olds.get("created_at"))
     if created is None:
         return SecretStatus(**base, managed=True, resource=name, note="no creation date in the state")
-    policy = policy_from(news)
-    recorded_expiry = _timestamp(olds.get("expires_at"))
-    # As components/rotation.py decides: a secret without a real expiry (Okta) expires notionally
-    # lifetimeDays after its creation.
-    expires = recorded_expiry or created + timedelta(days=policy.lifetime_days)
+    expires = _timestamp(olds.get("expires_at"))
     reason = recorded_reason_due(olds, news, now)
     if olds.get("status") == "INACTIVE":  # the Okta provider replaces a deactivated secret too
         reason = "deactivated out of band"
@@ -148,8 +151,7 @@ def secret_status(
         secret_id=secret_id if isinstance(secret_id, str) else None,
         created_at=created,
         expires_at=expires,
-        notional_expiry=recorded_expiry is None,
-        due_at=policy.due_at(created, expires),
+        rotate_by=policy_from(news).due_at(created, expires),
         due_reason=reason,
         note=note,
     )

@@ -5,10 +5,15 @@ Inputs; "update" changes the app in place, "replace" makes a new app (create-bef
     org_url         replace  the customer's Okta org (https://acme.okta.com); an app cannot move
     label           update   the app's name in the Okta admin console and on users' dashboards
     redirect_uris   update   sign-in redirect URIs, the broker's callback first
+    issuer_mode     update   ORG_URL (the default and the only sensible value): tokens name the org
+                             URL as issuer, as the broker's discovery URL does; `read` reports what
+                             Okta has, so an app left on DYNAMIC (Okta's default for new apps, and
+                             what earlier releases left) is put back by the next `pulumi up`
 
 What the app always is (the manual guide's choices, not inputs): an OIDC Web Application
 (`application_type` web), authorization_code grant with response type code, a confidential client
-authenticating with client_secret_basic, created ACTIVE.
+authenticating with client_secret_basic, created ACTIVE. An update changes only these inputs: the
+rest of the app (what an admin set in the console) is sent back to Okta as it was.
 
 Outputs: the inputs plus `app_id`, `client_id`, `status` and `initial_secret_id`. Okta creates a
 client secret with every confidential app and shows its value once, in the create answer; this
@@ -35,10 +40,10 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.errors import NotFoundError, ProvisionerError
-from components.okta.okta_client import OktaApp, okta_client_from_env
+from components.okta.okta_client import ISSUER_MODE, OktaApp, okta_client_from_env
 
 REPLACE_KEYS = ("org_url",)
-UPDATE_KEYS = ("label", "redirect_uris")
+UPDATE_KEYS = ("label", "redirect_uris", "issuer_mode")
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 OUTPUT_KEYS = ("app_id", "client_id", "status", "initial_secret_id")
 
@@ -50,6 +55,7 @@ class OktaOidcAppArgs:
     label: pulumi.Input[str]
     redirect_uris: pulumi.Input[Sequence[str]]
     """Sign-in redirect URIs; the broker's callback first."""
+    issuer_mode: pulumi.Input[str] = ISSUER_MODE
 
 
 class _OktaOidcAppProvider(ResourceProvider):
@@ -71,7 +77,11 @@ class _OktaOidcAppProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _check(news)
         client = okta_client_from_env(org_url=news["org_url"])
-        app = run_async(client.update_app(id_, label=news["label"], redirect_uris=news["redirect_uris"]))
+        app = run_async(
+            client.update_app(
+                id_, label=news["label"], redirect_uris=news["redirect_uris"], issuer_mode=news["issuer_mode"]
+            )
+        )
         return UpdateResult(outs=_outs(news, app, olds.get("initial_secret_id")))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -86,7 +96,9 @@ async def _create(props: Mapping[str, Any]) -> tuple[OktaApp, str | None]:
     that fails the app is deleted again, so a failed create leaves nothing behind in Okta.
     """
     client = okta_client_from_env(org_url=props["org_url"])
-    app = await client.create_oidc_web_app(props["label"], list(props["redirect_uris"]))
+    app = await client.create_oidc_web_app(
+        props["label"], list(props["redirect_uris"]), issuer_mode=props["issuer_mode"]
+    )
     try:
         secrets = await client.list_secrets(app.id)
     except ProvisionerError:
@@ -98,7 +110,11 @@ async def _create(props: Mapping[str, Any]) -> tuple[OktaApp, str | None]:
 
 
 def _check(props: Mapping[str, Any]) -> None:
-    problems = [key for key in ("org_url", "label") if not isinstance(props.get(key), str) or not props[key]]
+    problems = [
+        key
+        for key in ("org_url", "label", "issuer_mode")
+        if not isinstance(props.get(key), str) or not props[key]
+    ]
     uris = props.get("redirect_uris")
     if not isinstance(uris, (list, tuple)) or not uris or not all(isinstance(u, str) and u for u in uris):
         problems.append("redirect_uris")
@@ -111,6 +127,7 @@ def _outs(props: Mapping[str, Any], app: OktaApp, initial_secret_id: str | None)
         "org_url": props["org_url"],
         "label": app.label,
         "redirect_uris": list(app.redirect_uris),
+        "issuer_mode": app.issuer_mode,
         "app_id": app.id,
         "client_id": app.client_id,
         "status": app.status,
@@ -124,6 +141,7 @@ class OktaOidcApp(Resource, module="okta", name="OidcApp"):
     org_url: pulumi.Output[str]
     label: pulumi.Output[str]
     redirect_uris: pulumi.Output[list[str]]
+    issuer_mode: pulumi.Output[str]
     app_id: pulumi.Output[str]
     client_id: pulumi.Output[str]
     status: pulumi.Output[str]

@@ -37,6 +37,11 @@ Replacement is create-before-delete, and Okta keeps at most two secrets per app,
 
 So a rotation never needs a third secret, and the app never has zero ACTIVE secrets. Reading a
 secret deleted out of band drops it from state; the next `pulumi up` makes a new one.
+
+Read (refresh, drift check) lists the app's secrets (one call, as a single GET would be) and
+records every other secret on the app as `untracked_secret_ids`; the next `pulumi up` then
+updates the resource, and the update deactivates and deletes them (never the resource's own), so
+a run killed mid-rotation is cleaned up by the documented recovery without any rotation due.
 """
 
 from __future__ import annotations
@@ -49,18 +54,22 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
-    DiffResult,
     ReadResult,
     Resource,
     UpdateResult,
 )
 
 from components.clock import utc_now
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
-from components.untracked_secrets import RecordedSecretProvider, leftovers
+from components.untracked_secrets import (
+    RecordedSecretProvider,
+    leftovers,
+    untracked_in,
+    with_untracked,
+)
 
 REPLACE_KEYS = ("org_url", "app_id")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")
@@ -89,15 +98,13 @@ def _leftover_key(props: Mapping[str, Any]) -> str:
 
 class _OktaClientSecretProvider(RecordedSecretProvider):
     leftover_key = staticmethod(_leftover_key)
+    policy_keys = POLICY_KEYS
+    replace_keys = REPLACE_KEYS
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self.remember_diffed(id_, olds)
-        due = []
+    def due_replacements(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         if olds.get("status") == "INACTIVE":
-            due.append("status")
-        elif recorded_reason_due(olds, news, utc_now()) is not None:
-            due.append("rotate_by")
-        return exact_diff(olds, news, update_keys=POLICY_KEYS, replace_keys=REPLACE_KEYS, extra_replaces=due)
+            return ["status"]
+        return ["rotate_by"] if recorded_reason_due(olds, news, utc_now()) is not None else []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
@@ -107,15 +114,22 @@ class _OktaClientSecretProvider(RecordedSecretProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = okta_client_from_env(org_url=props["org_url"])
         try:
-            secret = run_async(client.get_secret(props["app_id"], id_))
+            existing = run_async(client.list_secrets(props["app_id"]))
         except NotFoundError:
+            return gone()  # the app is gone, and its secrets with it
+        secret = next((s for s in existing if s.id == id_), None)
+        if secret is None:
             return gone()
+        untracked = [s.id for s in existing if s is not secret]
         # Okta shows a secret's value only when creating it: the value stays as recorded.
-        return ReadResult(id_, _outs(props, secret, props.get("client_secret")))
+        return ReadResult(id_, with_untracked(_outs(props, secret, props.get("client_secret")), untracked))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only the policy changed (diff replaces on anything else): recompute `rotate_by`."""
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """The policy changed (diff replaces on anything else): recompute `rotate_by`, call nothing;
+        and/or the last read found untracked secrets: remove them."""
         _check(news)
+        if untracked_in(olds):
+            run_async(_remove_recorded_untracked(id_, olds))
         outs = {**{key: olds.get(key) for key in OUTPUT_KEYS}, **{key: news.get(key) for key in INPUT_KEYS}}
         outs["rotate_by"] = rotate_by(outs)
         return UpdateResult(outs=outs)
@@ -143,6 +157,17 @@ async def _create(props: Mapping[str, Any]) -> ClientSecret:
         # is a leftover the next create removes in turn.
         await _remove_unused(client, app_id, secret, initial_id)
     return created
+
+
+async def _remove_recorded_untracked(secret_id: str, olds: Mapping[str, Any]) -> None:
+    """Remove the untracked secrets the last read recorded that are still there (never the
+    resource's own, `secret_id`)."""
+    client = okta_client_from_env(org_url=olds["org_url"])
+    app_id = olds["app_id"]
+    recorded = set(untracked_in(olds)) - {secret_id}
+    for secret in await client.list_secrets(app_id):
+        if secret.id in recorded:
+            await _remove_unused(client, app_id, secret, initial_id=None)
 
 
 async def _remove_unused(

@@ -12,7 +12,10 @@ Children (all `parent=self`):
 
 `connection_info` is what the broker needs (kind "okta"): client ID, client secret (a Pulumi
 secret), the org's discovery URL, each role-mapped group's claim value (Okta puts group names in
-the claim, so a group maps to its own name) and the date the secret falls due for rotation.
+the claim, so a group maps to its own name), the claim's name (`groupsClaim.name`: the broker must
+read the claim Okta is told to send), the token-endpoint auth method the app is registered with
+(the broker must use that one: Okta refuses any other) and the secret's rotate-by date
+(YYYY-MM-DD, UTC); no expiry date, since Okta client secrets do not expire.
 
 The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
 """
@@ -27,6 +30,7 @@ from components.okta.app import OktaOidcApp, OktaOidcAppArgs
 from components.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
 from components.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
 from components.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
+from components.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
 from components.spec.models import OktaIdp, OrganizationSpec
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -111,7 +115,9 @@ class OktaApp(pulumi.ComponentResource):
             client_secret=pulumi.Output.secret(self.client_secret.client_secret),
             discovery_url=pulumi.Output.from_input(f"{org_url}{DISCOVERY_PATH}"),
             group_claim_values={m.group: pulumi.Output.from_input(m.group) for m in spec.role_mappings},
-            secret_expires_at=self.client_secret.rotate_by,
+            groups_claim=claim.name,
+            token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
+            secret_rotate_by=self.client_secret.rotate_by,  # Okta client secrets do not expire
         )
         self.register_outputs(
             {

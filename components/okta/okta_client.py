@@ -39,6 +39,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -47,10 +48,11 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from components.errors import ApiError, NotFoundError, ProvisionerError, SpecError
 from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from components.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
 
 SERVICE = "Okta"
 DEFAULT_SCOPES = ("okta.apps.manage", "okta.groups.read", "okta.users.read")
@@ -60,8 +62,19 @@ CLOCK_SKEW_TOLERANCE_SECONDS = 2.0
 """Beyond this gap between the local clock and an answer's `Date`, the reset is read by `Date`."""
 REQUEST_TIMEOUT_SECONDS = 30
 PAGE_SIZE = 200
+MAX_LISTED = 10
+"""At most this many groups are named in a lookup error."""
+GROUPS_PATH = "/api/v1/groups"
+ISSUER_MODE = "ORG_URL"
+"""Tokens name the org URL as `iss`, which is what the broker's discovery URL says. New apps would
+otherwise get DYNAMIC, whose `iss` follows the domain a user signs in on (a custom domain)."""
+READ_ONLY_APP_KEYS = ("_links", "_embedded")
+APP_QUOTA_CAUSE = "Maximum number of instances has been reached."
+"""The errorCauses summary of Okta's 400 E0000001 for an app create in an org at its app limit."""
 FILTER_TYPES = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
 HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
+WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD: TokenEndpointAuthMethod = CLIENT_SECRET_BASIC
+"""What `create_oidc_web_app` registers; Okta refuses the app's client at /token any other way."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _SDK_LOGGER = "okta-sdk-python"
 
@@ -83,6 +96,8 @@ class OktaApp:
     response_types: list[str]
     token_endpoint_auth_method: str
     pkce_required: bool
+    issuer_mode: str = ""
+    """ORG_URL | DYNAMIC | CUSTOM_URL: which domain the tokens name as their issuer."""
     client_secret: str | None = field(default=None, repr=False)
     """Only from `create_oidc_web_app`: Okta shows a secret on create, never on a read."""
 
@@ -141,6 +156,21 @@ class GroupsClaim:
 
 class OktaConfigError(ProvisionerError):
     """The Okta connection settings (environment) are missing, ambiguous or unusable."""
+
+
+class AppQuotaError(ApiError):
+    """The org holds as many apps as its Okta edition allows; no app was created."""
+
+    def __init__(self, action: str, org_url: str) -> None:
+        super().__init__(
+            SERVICE,
+            action,
+            400,
+            "E0000001",
+            f"the Okta org {org_url} is at its app quota (Okta: {APP_QUOTA_CAUSE}). Nothing was created. "
+            "Delete apps the org no longer uses (Okta admin console > Applications; deactivate, then "
+            "delete) or ask Okta support to raise the org's app limit, then run `pulumi up` again.",
+        )
 
 
 class GroupLookupError(ProvisionerError):
@@ -259,7 +289,37 @@ def _http_client_class() -> type:
     return _raising_http_client
 
 
-def _build_sdk_client(credentials: OktaCredentials) -> Any:
+_DPOP_APPS: set[tuple[str, str]] = set()
+"""(org URL, client id) of the service apps whose token endpoint asked for DPoP, in this process."""
+_dpop_keys: dict[tuple[str, str], Any] = {}
+_dpop_lock = threading.Lock()
+
+
+def _share_dpop_keys() -> None:
+    """Make the SDK keep one DPoP key per service app and process, not one per SDK client.
+
+    The SDK makes a fresh RSA-3072 key in every client (about 5 s of CPU here), and a client is
+    built per event loop, i.e. per provider call. Its generator is thread-safe and keeps the
+    server's nonce, so sharing it is what it is built for; only its constructor is wrapped.
+    """
+    import okta.oauth as sdk_oauth
+
+    make = sdk_oauth.DPoPProofGenerator
+    if make is None or getattr(make, "shared_per_app", False):
+        return
+
+    def shared(config: dict[str, Any]) -> Any:
+        app = (str(config.get("orgUrl")), str(config.get("clientId")))
+        with _dpop_lock:
+            if app not in _dpop_keys:
+                _dpop_keys[app] = make(config)
+            return _dpop_keys[app]
+
+    shared.shared_per_app = True  # type: ignore[attr-defined]
+    sdk_oauth.DPoPProofGenerator = shared
+
+
+def _build_sdk_client(credentials: OktaCredentials, *, dpop: bool = False) -> Any:
     org_url = _checked_org_url(credentials.org_url)
     from okta.client import Client
 
@@ -282,6 +342,9 @@ def _build_sdk_client(credentials: OktaCredentials) -> Any:
         )
         if credentials.key_id:
             config["kid"] = credentials.key_id
+        if dpop:
+            _share_dpop_keys()
+            config["dpopEnabled"] = True
     sdk_logger = logging.getLogger(_SDK_LOGGER)
     handlers_before = list(sdk_logger.handlers)
     try:
@@ -351,14 +414,27 @@ def _api_error(action: str, error: Any, response: Any = None) -> ApiError:
     status = getattr(error, "status", None) or getattr(response, "status", None) or 0
     code = str(getattr(error, "error_code", "") or "")
     headers = getattr(error, "headers", None) or getattr(error, "response_headers", None)
+    challenge = _challenge(headers)
     if code:
         causes = [
             c.get("errorSummary", "") for c in getattr(error, "error_causes", []) if isinstance(c, dict)
         ]
         message = "; ".join(part for part in [getattr(error, "error_summary", ""), *causes] if part)
+    elif challenge:
+        # A DPoP-bound call refused: the OAuth error is in WWW-Authenticate, not an Okta E-code.
+        code, message = challenge.get("error", ""), challenge.get("error_description", "")
     else:
         message = str(getattr(error, "message", "") or error)
     return _error(action, int(status), code, message[:500], headers)
+
+
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _challenge(headers: Any) -> dict[str, str]:
+    """The parameters of a `WWW-Authenticate: DPoP ...` challenge (error, error_description, ...)."""
+    value = _header(headers, "WWW-Authenticate") or ""
+    return dict(_CHALLENGE_PARAM.findall(value)) if value.startswith("DPoP ") else {}
 
 
 def _error(action: str, status: int, code: str, message: str, headers: Any = None) -> ApiError:
@@ -429,13 +505,36 @@ def _text(value: Any) -> str:
     return str(getattr(value, "value", value) if value is not None else "")
 
 
-def _next_cursor(response: Any) -> str | None:
-    link = _header(getattr(response, "headers", None), "Link") or ""
-    for part in link.split(","):
-        if 'rel="next"' in part:
-            url = part.split(";")[0].strip().strip("<>")
-            return (parse_qs(urlsplit(url).query).get("after") or [None])[0]
-    return None
+_LINK = re.compile(r"<([^>]*)>([^<]*)")
+_REL = re.compile(r'rel\s*=\s*"?([^";,\s]+)')
+
+
+def link_targets(headers: Any) -> dict[str, str]:
+    """The targets of a response's Link headers by relation (`self`, `next`), as paths with query.
+
+    Okta sends one `Link` header per relation; a proxy may join them with commas. Both are read,
+    every value of the header (the SDK's generated methods keep only the last one). Targets are
+    made relative, so the next page is asked of the org URL this client was given.
+    """
+    targets: dict[str, str] = {}
+    for value in _header_values(headers, "Link"):
+        for url, params in _LINK.findall(value):
+            rel = _REL.search(params)
+            if rel:
+                parts = urlsplit(url)
+                targets[rel.group(1)] = parts.path + (f"?{parts.query}" if parts.query else "")
+    return targets
+
+
+def _with_query(path: str, query: Mapping[str, Any]) -> str:
+    """`path?query`, every value percent-encoded (a space as %20, as Okta's examples show)."""
+    return f"{path}?{urlencode(query, quote_via=quote)}"
+
+
+def search_literal(value: str) -> str:
+    """`value` as a string literal in an Okta filter expression: double-quoted, with quotes and
+    backslashes (and control characters) escaped the JSON way, which is SCIM's."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +552,7 @@ class OktaClient:
             weakref.WeakKeyDictionary()
         )
         self._sdk_lock = threading.Lock()
+        self._dpop_clients: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return f"OktaClient({self._credentials.org_url!r}, mode={self._credentials.mode})"
@@ -461,15 +561,34 @@ class OktaClient:
     def org_url(self) -> str:
         return self._credentials.org_url.rstrip("/")
 
-    def _sdk(self) -> Any:
+    def _sdk(self, *, rebuild: bool = False) -> Any:
         """The SDK client of the running event loop: its OAuth token lock belongs to one loop, and
         providers may call one OktaClient from several threads, each in its own `asyncio.run`."""
         loop = asyncio.get_running_loop()
         with self._sdk_lock:
-            client = self._sdk_clients.get(loop)
+            client = None if rebuild else self._sdk_clients.get(loop)
             if client is None:
-                client = self._sdk_clients[loop] = _build_sdk_client(self._credentials)
+                dpop = self._service_app in _DPOP_APPS
+                client = self._sdk_clients[loop] = _build_sdk_client(self._credentials, dpop=dpop)
+                if dpop:
+                    self._dpop_clients.add(client)
             return client
+
+    @property
+    def _service_app(self) -> tuple[str, str]:
+        return (self.org_url, self._credentials.client_id or "")
+
+    def _asks_for_dpop(self, exc: ApiError, sdk: Any) -> bool:
+        """True when the token endpoint refused `sdk`, a client without DPoP, with Okta's
+        invalid_dpop_proof ("The DPoP proof JWT header is missing."): the service app requires
+        DPoP. Every client of this process then uses DPoP for that app."""
+        if self._credentials.mode != "PrivateKey" or sdk in self._dpop_clients:
+            return False
+        if exc.status != 400 or exc.code != "invalid_dpop_proof":
+            return False
+        with _dpop_lock:
+            _DPOP_APPS.add(self._service_app)
+        return True
 
     async def _call(
         self, action: str, operation: Callable[[Any], Awaitable[Any]], *, idempotent: bool = True
@@ -478,9 +597,9 @@ class OktaClient:
         # Built (and the SDK imported, 2-4 s) before the loop: the retry budget is for the service.
         sdk = self._sdk()
 
-        async def attempt() -> tuple[Any, Any]:
+        async def once(client: Any) -> tuple[Any, Any]:
             try:
-                result = await operation(sdk)
+                result = await operation(client)
             except _TransportFailure as exc:
                 raise _api_error(action, exc) from None
             except (ApiError, OktaConfigError):
@@ -488,6 +607,17 @@ class OktaClient:
             except Exception as exc:
                 raise _unexpected(action, exc) from None
             return _unwrap(action, result)
+
+        async def attempt() -> tuple[Any, Any]:
+            nonlocal sdk
+            try:
+                return await once(sdk)
+            except ApiError as exc:
+                if not self._asks_for_dpop(exc, sdk):
+                    raise
+            # The token request failed, so the operation itself was never sent: safe to repeat.
+            sdk = self._sdk(rebuild=True)
+            return await once(sdk)
 
         return await retry_async(
             attempt,
@@ -500,10 +630,18 @@ class OktaClient:
         self, action: str, method: str, path: str, body: dict | None = None, *, idempotent: bool = True
     ) -> Any:
         """A request through the SDK's request executor, for endpoints the SDK has no method for."""
+        data, _ = await self._send(action, method, path, body, idempotent=idempotent)
+        return data
+
+    async def _send(
+        self, action: str, method: str, path: str, body: dict | None = None, *, idempotent: bool = True
+    ) -> tuple[Any, Any]:
+        """(parsed JSON body, response headers) of one request through the request executor. The body
+        goes out exactly as given: empty values are kept, not stripped as the executor would."""
 
         async def operation(sdk: Any) -> tuple[Any, Any, Any]:
             executor = sdk.get_request_executor()
-            request, error = await executor.create_request(method, path, body, {})
+            request, error = await executor.create_request(method, path, body, {}, keep_empty_params=True)
             if error is not None:
                 raise _api_error(action, error)
             response, response_body, error = await executor.execute(request)
@@ -511,21 +649,19 @@ class OktaClient:
                 raise _api_error(action, error, response)
             if response.status >= 400:
                 raise _error(action, response.status, "", "the answer had no body", response.headers)
-            return (json.loads(response_body) if response_body else None), None, None
+            return (json.loads(response_body) if response_body else None), response.headers, None
 
-        data, _ = await self._call(action, operation, idempotent=idempotent)
-        return data
+        return await self._call(action, operation, idempotent=idempotent)
 
-    async def _pages(self, action: str, fetch: Callable[[Any, str | None], Awaitable[Any]]) -> list:
-        """Every item of a paginated list, following the `after` cursor of the Link header."""
-        items: list = []
-        cursor: str | None = None
-        while True:
-            page, response = await self._call(action, lambda sdk, after=cursor: fetch(sdk, after))
+    async def _pages(self, action: str, path: str, query: Mapping[str, Any]) -> list[dict]:
+        """Every item of a paginated list: the first page, then each `next` Link until there is none."""
+        items: list[dict] = []
+        url: str | None = _with_query(path, query)
+        while url:
+            page, headers = await self._send(action, "GET", url)
             items.extend(page or [])
-            cursor = _next_cursor(response)
-            if not cursor or not page:
-                return items
+            url = link_targets(headers).get("next") if page else None
+        return items
 
     # -- apps -----------------------------------------------------------------------------------
 
@@ -536,6 +672,7 @@ class OktaClient:
         post_logout_redirect_uris: Sequence[str] = (),
         *,
         pkce_required: bool = False,
+        issuer_mode: str = ISSUER_MODE,
     ) -> OktaApp:
         """Create and activate an OIDC Web app: authorization_code with response type code, a
         confidential client (client_secret_basic), consent TRUSTED. The answer holds the client
@@ -556,7 +693,7 @@ class OktaClient:
             sign_on_mode="OPENID_CONNECT",
             credentials=OAuthApplicationCredentials(
                 oauth_client=ApplicationCredentialsOAuthClient(
-                    token_endpoint_auth_method="client_secret_basic",
+                    token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
                     pkce_required=pkce_required,
                     auto_key_rotation=True,
                 )
@@ -569,20 +706,25 @@ class OktaClient:
                     redirect_uris=list(redirect_uris),
                     post_logout_redirect_uris=list(post_logout_redirect_uris) or None,
                     consent_method="TRUSTED",
+                    issuer_mode=issuer_mode,
                 )
             ),
         )
-        action = f"creating OIDC web app '{label}'"
-        created, _ = await self._call(
-            action, lambda sdk: sdk.create_application(app, activate=True), idempotent=False
-        )
-        return _app_from_model(action, created, with_secret=True)
+        action = f"creating OIDC web app '{label}' in {self.org_url}"
+        try:
+            created, _ = await self._call(
+                action, lambda sdk: sdk.create_application(app, activate=True), idempotent=False
+            )
+        except ApiError as exc:
+            if exc.status == 400 and APP_QUOTA_CAUSE in exc.message:
+                raise AppQuotaError(action, self.org_url) from None
+            raise
+        return _app_from_json(action, created.to_dict(), with_secret=True)
 
     async def get_app(self, app_id: str) -> OktaApp:
         """The app as Okta has it now (no client secret); NotFoundError if it is gone."""
         action = f"reading app {app_id}"
-        found, _ = await self._call(action, lambda sdk: sdk.get_application(app_id))
-        return _app_from_model(action, found)
+        return _app_from_json(action, await self._raw(action, "GET", f"/api/v1/apps/{app_id}"))
 
     async def update_app(
         self,
@@ -591,30 +733,37 @@ class OktaClient:
         label: str | None = None,
         redirect_uris: Sequence[str] | None = None,
         post_logout_redirect_uris: Sequence[str] | None = None,
+        issuer_mode: str | None = None,
     ) -> OktaApp:
-        """Change the label and/or redirect URIs. Okta replaces the whole app on PUT, so this reads
-        the app and writes it back with the changes; None leaves a field as it is."""
-        changed = [
-            name
-            for name, value in (
-                ("label", label),
-                ("redirect URIs", redirect_uris),
-                ("post-logout redirect URIs", post_logout_redirect_uris),
-            )
-            if value is not None
-        ]
+        """Change the label, redirect URIs and/or issuer mode; None leaves a field as it is.
+
+        Okta replaces the whole app on PUT, so the app is read as JSON and written back with only
+        these fields changed: everything else an admin set (notes, provisioning, visibility, fields
+        newer than the SDK's models) goes back as Okta sent it. The SDK's models would drop what
+        they do not know, and Okta would reset it.
+        """
+        changes = {
+            "label": label,
+            "redirect URIs": redirect_uris,
+            "post-logout redirect URIs": post_logout_redirect_uris,
+            "issuer mode": issuer_mode,
+        }
+        changed = [name for name, value in changes.items() if value is not None]
         action = f"updating {', '.join(changed) or 'nothing'} of app {app_id}"
-        current, _ = await self._call(action, lambda sdk: sdk.get_application(app_id))
-        _app_from_model(action, current)  # refuses anything but an OIDC app
+        path = f"/api/v1/apps/{app_id}"
+        current = await self._raw(action, "GET", path)
+        _app_from_json(action, current)  # refuses anything but an OIDC app
+        body = {key: value for key, value in current.items() if key not in READ_ONLY_APP_KEYS}
+        oauth_settings = body["settings"]["oauthClient"]
         if label is not None:
-            current.label = label
-        oauth_settings = current.settings.oauth_client
+            body["label"] = label
         if redirect_uris is not None:
-            oauth_settings.redirect_uris = list(redirect_uris)
+            oauth_settings["redirect_uris"] = list(redirect_uris)
         if post_logout_redirect_uris is not None:
-            oauth_settings.post_logout_redirect_uris = list(post_logout_redirect_uris) or None
-        updated, _ = await self._call(action, lambda sdk: sdk.replace_application(app_id, current))
-        return _app_from_model(action, updated)
+            oauth_settings["post_logout_redirect_uris"] = list(post_logout_redirect_uris)
+        if issuer_mode is not None:
+            oauth_settings["issuer_mode"] = issuer_mode
+        return _app_from_json(action, await self._raw(action, "PUT", path, body))
 
     async def deactivate_and_delete_app(self, app_id: str) -> None:
         """Deactivate, then delete (Okta deletes INACTIVE apps only). An app already gone is fine."""
@@ -629,46 +778,47 @@ class OktaClient:
     async def find_group_by_name(self, name: str) -> OktaGroup:
         """The one group named exactly `name`.
 
-        Okta's `q` is a prefix match ("Engineering" also finds "Engineering-Contractors"), so
-        the names are compared here; `q` is used rather than `search` because search results
-        come from an index that lags behind changes.
+        Asked with a `search` expression (`profile.name eq "..."`), which pages: Okta's `q` is a
+        prefix match that answers at most 300 groups and cannot be paged, so in a large org the
+        group may not be among them. Search ignores case, so the names are compared here.
         """
         action = f"finding the Okta group named '{name}'"
-        found = await self._pages(
-            action, lambda sdk, after: sdk.list_groups(q=name, limit=PAGE_SIZE, after=after)
-        )
-        groups = [_group_from_model(g) for g in found]
+        expression = f"profile.name eq {search_literal(name)}"
+        found = await self._pages(action, GROUPS_PATH, {"search": expression, "limit": PAGE_SIZE})
+        groups = [_group_from_json(g) for g in found]
         exact = [g for g in groups if g.name == name]
         if len(exact) == 1:
             return exact[0]
         if exact:
-            listed = ", ".join(f"{g.id} ({g.type})" for g in exact)
+            listed = ", ".join(f"{g.id} ({g.type})" for g in exact[:MAX_LISTED])
+            more = f" and {len(exact) - MAX_LISTED} more" if len(exact) > MAX_LISTED else ""
             raise GroupLookupError(
                 "group",
                 name,
                 [g.id for g in exact],
-                f"{SERVICE}: {action}: {len(exact)} groups have exactly this name ({listed}); "
+                f"{SERVICE}: {action}: {len(exact)} groups have exactly this name ({listed}{more}); "
                 "rename one of them in Okta so the name picks a single group.",
             )
         near = [g.name for g in groups if g.name.lower() == name.lower()]
         hint = f" Did you mean '{near[0]}'? Names are compared exactly." if near else ""
-        others = [g.name for g in groups if g.name not in near][:5]
-        seen = f" Groups starting with it: {', '.join(others)}." if others and not near else ""
+        if not near:
+            query = {"search": f"profile.name sw {search_literal(name)}", "limit": MAX_LISTED}
+            starting, _ = await self._send(action, "GET", _with_query(GROUPS_PATH, query))
+            others = [_group_from_json(g).name for g in starting or []][:5]
+            hint = f" Groups starting with it: {', '.join(others)}." if others else ""
         raise GroupLookupError(
             "group",
             name,
             [],
-            f"{SERVICE}: {action}: no group has exactly this name in {self.org_url}.{hint}{seen} "
-            "Check the group name in the stack file.",
+            f"{SERVICE}: {action}: no group has exactly this name in {self.org_url}.{hint} "
+            "Check the group name in the stack file; a group created or renamed in the last minute "
+            "may not be in Okta's search index yet, then run again.",
         )
 
     async def list_app_groups(self, app_id: str) -> list[GroupAssignment]:
         action = f"listing the groups assigned to app {app_id}"
-        found = await self._pages(
-            action,
-            lambda sdk, after: sdk.list_application_group_assignments(app_id, limit=PAGE_SIZE, after=after),
-        )
-        return [_assignment_from_model(a) for a in found]
+        found = await self._pages(action, f"/api/v1/apps/{app_id}/groups", {"limit": PAGE_SIZE})
+        return [_assignment_from_json(a) for a in found]
 
     async def get_app_group(self, app_id: str, group_id: str) -> GroupAssignment:
         """One group's assignment to the app; NotFoundError if the group is not assigned (or the app
@@ -808,10 +958,11 @@ def _group_label(group_id: str, group_name: str | None) -> str:
     return f"{group_name} ({group_id})" if group_name else group_id
 
 
-def _app_from_model(action: str, app: Any, *, with_secret: bool = False) -> OktaApp:
-    sign_on = _text(getattr(app, "sign_on_mode", None))
-    oauth_credentials = getattr(getattr(app, "credentials", None), "oauth_client", None)
-    oauth_settings = getattr(getattr(app, "settings", None), "oauth_client", None)
+def _app_from_json(action: str, app: Mapping[str, Any], *, with_secret: bool = False) -> OktaApp:
+    """An app as Okta's JSON shows it (or an SDK model's `to_dict()`, whose enums `_text` reads)."""
+    sign_on = _text(app.get("signOnMode"))
+    oauth_credentials = (app.get("credentials") or {}).get("oauthClient")
+    oauth_settings = (app.get("settings") or {}).get("oauthClient")
     if sign_on != "OPENID_CONNECT" or oauth_credentials is None or oauth_settings is None:
         raise ApiError(
             SERVICE,
@@ -821,27 +972,36 @@ def _app_from_model(action: str, app: Any, *, with_secret: bool = False) -> Okta
             f"the app signs on with {sign_on or 'nothing'}, not OPENID_CONNECT",
         )
     return OktaApp(
-        id=app.id,
-        client_id=oauth_credentials.client_id or app.id,
-        label=app.label,
-        status=_text(app.status),
-        redirect_uris=list(oauth_settings.redirect_uris or []),
-        post_logout_redirect_uris=list(oauth_settings.post_logout_redirect_uris or []),
-        grant_types=[_text(g) for g in oauth_settings.grant_types or []],
-        response_types=[_text(r) for r in oauth_settings.response_types or []],
-        token_endpoint_auth_method=_text(oauth_credentials.token_endpoint_auth_method),
-        pkce_required=bool(oauth_credentials.pkce_required),
-        client_secret=oauth_credentials.client_secret if with_secret else None,
+        id=app["id"],
+        client_id=oauth_credentials.get("client_id") or app["id"],
+        label=app.get("label") or "",
+        status=_text(app.get("status")),
+        redirect_uris=list(oauth_settings.get("redirect_uris") or []),
+        post_logout_redirect_uris=list(oauth_settings.get("post_logout_redirect_uris") or []),
+        grant_types=[_text(g) for g in oauth_settings.get("grant_types") or []],
+        response_types=[_text(r) for r in oauth_settings.get("response_types") or []],
+        token_endpoint_auth_method=_text(oauth_credentials.get("token_endpoint_auth_method")),
+        pkce_required=bool(oauth_credentials.get("pkce_required")),
+        issuer_mode=_text(oauth_settings.get("issuer_mode")),
+        client_secret=oauth_credentials.get("client_secret") if with_secret else None,
     )
 
 
-def _group_from_model(group: Any) -> OktaGroup:
-    profile = getattr(group.profile, "actual_instance", None) or group.profile
+def _group_from_json(group: Mapping[str, Any]) -> OktaGroup:
+    profile = group.get("profile") or {}
     return OktaGroup(
-        id=group.id,
-        name=getattr(profile, "name", "") or "",
-        type=_text(group.type),
-        description=getattr(profile, "description", "") or "",
+        id=group["id"],
+        name=profile.get("name") or "",
+        type=group.get("type") or "",
+        description=profile.get("description") or "",
+    )
+
+
+def _assignment_from_json(assignment: Mapping[str, Any]) -> GroupAssignment:
+    return GroupAssignment(
+        group_id=assignment["id"],
+        priority=assignment.get("priority"),
+        last_updated=assignment.get("lastUpdated"),
     )
 
 

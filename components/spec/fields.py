@@ -7,12 +7,88 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
+
+from components.spec.problems import fixable
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
+SLUG_MAX_LENGTH = 63
+"""A DNS label's length: the name goes into aliases, URLs and resource names."""
+
+
+def _characters_outside(value: str, allowed: str) -> str:
+    found = sorted({char for char in value if char not in allowed})
+    return ", ".join(repr(char) for char in found)
+
+
+_LOWER_DIGITS_DASH = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+def _slug(value: str) -> str:
+    if not 2 <= len(value) <= SLUG_MAX_LENGTH:
+        raise fixable(
+            f"is {len(value)} characters long, {SLUG_MAX_LENGTH} characters at most",
+            f"shorten it to 2 to {SLUG_MAX_LENGTH} characters",
+        )
+    if outside := _characters_outside(value, _LOWER_DIGITS_DASH):
+        raise fixable(f"contains {outside}", "use only lower-case letters a-z, digits and dashes")
+    if value[0] == "-" or value[-1] == "-":
+        raise fixable("starts or ends with a dash", "start and end it with a letter or a digit")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
 """Lower-case letters, digits and dashes: safe in resource names, aliases and URLs."""
+
+_CLAIM_NAME_MAX_LENGTH = 64
+_LETTERS_DIGITS_UNDERSCORE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+
+def _claim_name(value: str) -> str:
+    if not 1 <= len(value) <= _CLAIM_NAME_MAX_LENGTH:
+        raise fixable(f"is {len(value)} characters long", f"use 1 to {_CLAIM_NAME_MAX_LENGTH} characters")
+    if outside := _characters_outside(value, _LETTERS_DIGITS_UNDERSCORE):
+        raise fixable(f"contains {outside}", "use only letters, digits and underscores, e.g. groups")
+    if value[0].isdigit():
+        raise fixable("starts with a digit", "start it with a letter or an underscore")
+    return value
+
+
+ClaimName = Annotated[str, AfterValidator(_claim_name)]
+"""A token claim name: letters, digits and underscores, not starting with a digit."""
+
+_VISIBLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def _visible_ascii_claim_name(value: str) -> str:
+    if outside := _characters_outside(value, _VISIBLE_ASCII):
+        raise fixable(
+            f"contains {outside}",
+            "use the name of the ID-token claim that lists the user's groups, in visible ASCII characters "
+            "without spaces, e.g. groups",
+        )
+    return value
+
+
+OidcClaimName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256), AfterValidator(_visible_ascii_claim_name)
+]
+"""A claim name as an OIDC provider may spell it (https://acme.example/groups is one top-level name)."""
+
+_WORKOS_ORGANIZATION_ID = re.compile(r"org_[A-Za-z0-9]{10,40}")
+
+
+def _workos_organization_id(value: str) -> str:
+    if not _WORKOS_ORGANIZATION_ID.fullmatch(value):
+        raise fixable(
+            "is not a WorkOS organization ID (org_ and 10 to 40 letters and digits)",
+            "copy the organization's ID from the WorkOS dashboard, e.g. org_01HZX3B7K2M9",
+        )
+    return value
+
+
+WorkosOrganizationId = Annotated[str, AfterValidator(_workos_organization_id)]
 
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 
@@ -77,5 +153,5 @@ def _tenant(value: str) -> str:
 
 TenantId = Annotated[str, AfterValidator(_tenant)]
 
-BoundedList = Field(default_factory=list, max_length=500)
+MAX_LIST_LENGTH = 500
 """Lists of groups, users or mappings: a few hundred at most per organization."""

@@ -1,178 +1,237 @@
-"""Read stack files, validate the organization spec, and render problems with file, key and fix."""
+"""Validate organization specs: in one stack file, across a folder of them, and in the program.
+
+`ssoprov validate`, the fleet commands and the Pulumi program all go through here, so a file
+gets the same lines wherever it is checked.
+"""
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from components.spec.models import Broker, IdentityProvider, OrganizationSpec
-from components.spec.problems import FIX_SEPARATOR, InvalidSpec, SpecProblem
+from components.spec.config_size import CONFIG_LIMIT, CONFIG_VARIABLE, encoded_size, pulumi_config_text
+from components.spec.explain import date_problems, line_of, problems_of, render_key
+from components.spec.models import OrganizationSpec
+from components.spec.problems import InvalidSpec, SpecProblem
+from components.spec.stack_config import (
+    CONFIG_NAMESPACE,
+    OIDC_SECRET_KEY,
+    SPEC_KEY,
+    StackConfig,
+    read_stack_config,
+    stack_name_of,
+)
 
-CONFIG_NAMESPACE = "ssoprov"
-SPEC_KEY = f"{CONFIG_NAMESPACE}:organization"
-OIDC_SECRET_KEY = f"{CONFIG_NAMESPACE}:oidcClientSecret"
-
-_UNIONS_BY_FIELD = {"identityProvider": IdentityProvider, "broker": Broker}
-
-
-def _union_members(annotation: Any) -> dict[str, type[BaseModel]]:
-    union = typing.get_args(annotation)[0]
-    members = typing.get_args(union)
-    return {typing.get_args(m.model_fields["kind"].annotation)[0]: m for m in members}
-
-
-def _walk(loc: tuple[str | int, ...]) -> tuple[str, str]:
-    """Turn a pydantic location into (dotted key path, field description), dropping union tags."""
-    model: type[BaseModel] | None = OrganizationSpec
-    keys: list[str] = []
-    description = ""
-    previous: str | int | None = None
-    for part in loc:
-        if isinstance(part, int):
-            keys[-1] = f"{keys[-1]}[{part}]"
-            previous = part
-            continue
-        if previous in _UNIONS_BY_FIELD and isinstance(previous, str):
-            model = _union_members(_UNIONS_BY_FIELD[previous]).get(part)
-            previous = part
-            if model is not None:
-                continue
-        keys.append(part)
-        field = None
-        if model is not None:
-            field = next((f for name, f in model.model_fields.items() if (f.alias or name) == part), None)
-        description = (field.description or "") if field else ""
-        model = _nested_model(field.annotation) if field else None
-        previous = part
-    return ".".join(keys), description
+__all__ = [
+    "CONFIG_NAMESPACE",
+    "OIDC_SECRET_KEY",
+    "SPEC_KEY",
+    "load_stack_file",
+    "parse_organization",
+    "spec_for_program",
+    "stack_files",
+    "validate_stack_dir",
+    "validate_stack_files",
+]
 
 
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    candidates = [annotation, *typing.get_args(annotation)]
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
+# ----------------------------------------------------------------------------------------------
+# The organization spec
 
 
-def _problem(file: str, error: Mapping[str, Any]) -> SpecProblem:
-    key, description = _walk(tuple(error["loc"]))
-    full_key = SPEC_KEY + (f".{key}" if key else "")
-    kind, message = error["type"], str(error["msg"])
-    if FIX_SEPARATOR in message:
-        message, fix = message.removeprefix("Value error, ").split(FIX_SEPARATOR, 1)
-        return SpecProblem(file, full_key, message.rstrip("."), fix)
-    if kind == "missing":
-        return SpecProblem(file, full_key, "is required", f"add it: {description or 'see README.md'}")
-    if kind == "extra_forbidden":
-        return SpecProblem(
-            file,
-            full_key,
-            "is not a known key",
-            "remove it or correct its spelling (keys are camelCase; see the config reference in README.md)",
+def _check_spec(
+    config: StackConfig, file: str, stack: str | None
+) -> tuple[OrganizationSpec | None, list[SpecProblem]]:
+    """Validate the spec in a stack config; the stack name, when known, must be the spec's name."""
+    data = config.values.get(SPEC_KEY)
+    if not isinstance(data, Mapping):
+        return None, [
+            SpecProblem(
+                file,
+                SPEC_KEY,
+                "is missing or not a mapping",
+                "add the organization spec under config: (see stacks/ for examples)",
+                line_of(config.sources, ()),
+            )
+        ]
+    problems = date_problems(file, config)
+    dated = {problem.key for problem in problems}
+    spec = None
+    try:
+        spec = OrganizationSpec.model_validate(data)
+    except ValidationError as exc:
+        found = [p for error in exc.errors() for p in problems_of(file, error, config.sources)]
+        problems.extend(p for p in found if p.key not in dated)
+    name = data.get("name")
+    name_key = render_key(("name",))
+    named_wrong = isinstance(name, str) and stack is not None and name != stack
+    if named_wrong and all(problem.key != name_key for problem in problems):
+        problems.append(
+            SpecProblem(
+                file,
+                name_key,
+                f"is {name!r}, but this file configures the stack {stack!r}",
+                f"set name: {stack}, or rename the file to Pulumi.{name}.yaml "
+                "if that stack does not exist yet",
+                line_of(config.sources, ("name",)),
+            )
         )
-    if kind == "union_tag_invalid":
-        expected = error.get("ctx", {}).get("expected_tags", "")
-        return SpecProblem(
-            file,
-            f"{full_key}.kind",
-            f"unknown kind {error['input'].get('kind')!r}",
-            f"set kind to one of {expected}",
-        )
-    if kind == "union_tag_not_found":
-        return SpecProblem(file, f"{full_key}.kind", "is required", "add kind (see README.md)")
-    message = message.removeprefix("Value error, ")
-    return SpecProblem(file, full_key, message, f"use {description}" if description else "see README.md")
+    return spec, problems
 
 
 def parse_organization(data: Any, source: str) -> OrganizationSpec:
     """Validate one organization spec; raise InvalidSpec listing every problem found."""
-    if not isinstance(data, Mapping):
-        raise InvalidSpec(
-            [
-                SpecProblem(
-                    source,
-                    SPEC_KEY,
-                    "is missing or not a mapping",
-                    "add the organization spec under config: (see stacks/ for examples)",
-                )
-            ]
-        )
-    try:
-        return OrganizationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidSpec([_problem(source, error) for error in exc.errors()]) from None
+    spec, problems = _check_spec(StackConfig({SPEC_KEY: data}), source, stack=None)
+    if problems or spec is None:
+        raise InvalidSpec(problems)
+    return spec
 
 
-def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
-    """Read a Pulumi.<stack>.yaml: the spec (or None), its whole config map, and the problems found."""
-    source = str(path)
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        return (
-            None,
-            {},
-            [SpecProblem(source, "(file)", f"cannot be read as YAML ({exc})", "fix the YAML syntax")],
-        )
-    config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict):
-        config = {}
-    try:
-        spec = parse_organization(config.get(SPEC_KEY), source)
-    except InvalidSpec as exc:
-        return None, config, exc.problems
-    problems = []
-    if spec.identity_provider.kind == "oidc" and OIDC_SECRET_KEY not in config:
-        problems.append(
+def spec_for_program(received: Any, stack: str, stack_file: Path, shown: str) -> OrganizationSpec:
+    """The spec the program got from the engine, checked as `ssoprov validate` checks the file.
+
+    The JSON the program receives has lost what YAML made of each value: a date arrives as text
+    ("2024-01-01 00:00:00 +0000 UTC"). So the program reads its stack file with the engine's
+    rules too, and uses what it learns only when that file's spec is exactly what arrived: not
+    when the config came from elsewhere (`--config-file`, an ESC environment).
+    """
+    config = StackConfig({SPEC_KEY: received})
+    if stack_file.is_file():
+        from_file, problems = read_stack_config(stack_file, shown)
+        if from_file is not None and not problems and from_file.values.get(SPEC_KEY) == received:
+            config = from_file
+    spec, problems = _check_spec(config, shown, stack)
+    if problems or spec is None:
+        raise InvalidSpec(problems)
+    return spec
+
+
+# ----------------------------------------------------------------------------------------------
+# Stack files
+
+
+def _secret_problems(
+    file: str, spec: OrganizationSpec | None, values: Mapping[str, Any]
+) -> list[SpecProblem]:
+    if spec is not None and spec.identity_provider.kind == "oidc" and OIDC_SECRET_KEY not in values:
+        return [
             SpecProblem(
-                source,
+                file,
                 OIDC_SECRET_KEY,
                 "is required for a generic OIDC connection",
                 f"run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>` in this stack",
             )
-        )
-    elif OIDC_SECRET_KEY in config and not isinstance(config[OIDC_SECRET_KEY], dict):
-        problems.append(
+        ]
+    if OIDC_SECRET_KEY in values and not isinstance(values[OIDC_SECRET_KEY], dict):
+        return [
             SpecProblem(
-                source,
+                file,
                 OIDC_SECRET_KEY,
                 "is stored in plaintext",
                 f"remove it and run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>`",
             )
-        )
-    return spec, config, problems
+        ]
+    return []
+
+
+def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
+    """Read a Pulumi.<stack>.yaml: the spec (or None), its config as the program gets it, the problems."""
+    file = str(path)
+    config, problems = read_stack_config(path)
+    if config is None:
+        return None, {}, problems
+    spec, found = _check_spec(config, file, stack_name_of(path))
+    return spec, config.values, [*problems, *found, *_secret_problems(file, spec, config.values)]
 
 
 def stack_files(stack_dir: Path) -> list[Path]:
     return sorted(stack_dir.glob("Pulumi.*.yaml"))
 
 
+# ----------------------------------------------------------------------------------------------
+# Across files: size and unique names
+
+
+def _largest_parts(spec: Any) -> str:
+    """The two biggest parts of a spec by their share of PULUMI_CONFIG, to say what to shorten."""
+    parts: list[tuple[int, str]] = []
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if isinstance(value, Mapping):
+                parts.extend((encoded_size(v), f"{key}.{k}") for k, v in value.items())
+            else:
+                parts.append((encoded_size(value), str(key)))
+    biggest = sorted(parts, reverse=True)[:2]
+    return ", ".join(f"{name} {size} bytes" for size, name in biggest)
+
+
+def _size_problem(file: str, values: Mapping[str, Any]) -> list[SpecProblem]:
+    size = len(pulumi_config_text(values).encode())
+    if size <= CONFIG_LIMIT:
+        return []
+    return [
+        SpecProblem(
+            file,
+            SPEC_KEY,
+            f"makes the stack's config {size} bytes as the engine hands it to the program "
+            f"({CONFIG_VARIABLE}), over the {CONFIG_LIMIT} bytes Linux allows one environment variable: "
+            "the program could not start ('argument list too long'); "
+            f"largest: {_largest_parts(values.get(SPEC_KEY))}",
+            f"cut it by {size - CONFIG_LIMIT} bytes: fewer or shorter groups, mappings or redirect URIs "
+            '(each < > & takes 7 bytes, each " or \\ 4, each other byte 1)',
+        )
+    ]
+
+
+def _organization_name(values: Mapping[str, Any]) -> str | None:
+    spec = values.get(SPEC_KEY)
+    name = spec.get("name") if isinstance(spec, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def _names_beside(paths: list[Path]) -> dict[str, str]:
+    """Organization names in the other stack files of the folders these files are in."""
+    given = {path.resolve() for path in paths}
+    names: dict[str, str] = {}
+    for folder in dict.fromkeys(path.parent for path in paths):
+        for other in stack_files(folder):
+            if other.resolve() in given:
+                continue
+            config, _ = read_stack_config(other)
+            name = _organization_name(config.values) if config else None
+            if name is not None:
+                names.setdefault(name, str(other))
+    return names
+
+
 def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
-    """Validate each file and the fleet as a whole (organization names must be unique)."""
+    """Validate each file, its size as the program receives it, and names across its folder."""
+    paths = list(paths)
     problems: list[SpecProblem] = []
     owners: dict[str, str] = {}
+    beside = _names_beside(paths)
     for path in paths:
-        spec, _, found = load_stack_file(path)
+        _, values, found = load_stack_file(path)
         problems.extend(found)
-        if spec is None:
+        problems.extend(_size_problem(str(path), values))
+        name = _organization_name(values)
+        if name is None:
             continue
-        if spec.name in owners:
+        owner = owners.get(name) or beside.get(name)
+        if owner is not None:
             problems.append(
                 SpecProblem(
                     str(path),
                     f"{SPEC_KEY}.name",
-                    f"organization name {spec.name!r} is already used by {owners[spec.name]}",
+                    f"organization name {name!r} is already used by {owner}",
                     "give each organization a unique name",
                 )
             )
         else:
-            owners[spec.name] = str(path)
+            owners[name] = str(path)
     return problems
 
 

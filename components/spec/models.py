@@ -13,25 +13,41 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.spec.fields import (
-    BoundedList,
+    MAX_LIST_LENGTH,
+    ClaimName,
     DiscoveryUrl,
     DisplayText,
     HttpsUrl,
+    OidcClaimName,
     Slug,
     TenantId,
+    WorkosOrganizationId,
 )
-from components.spec.problems import fixable
+from components.spec.problems import Violation, broken_rules
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 MAX_SECRET_LIFETIME_DAYS = 730
 """Two years: Entra's default and safe maximum for a client secret."""
 
 
 class SpecModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    # strict: a number is never read from text ("365"), nor a boolean from a number (1).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, strict=True
+    )
 
 
 IdTokenClaim = Literal["email", "given_name", "family_name"]
+
+EXTRA_REDIRECT_URIS = Field(
+    default_factory=list,
+    max_length=20,
+    description="https:// URLs (http:// only for localhost) besides the broker's callback, 20 at most",
+)
 EntraGroupsClaim = Literal["ApplicationGroup", "SecurityGroup", "All", "DirectoryRole", "None"]
+ENTRA_GROUP_ID_CLAIMS = ("ApplicationGroup", "SecurityGroup", "All")
+"""The groupsClaim values that put group object IDs in Entra's `groups` claim. DirectoryRole puts
+directory role template IDs in `wids` and sends no `groups` claim; None sends neither."""
 
 
 class SecretPolicy(SpecModel):
@@ -47,26 +63,40 @@ class SecretPolicy(SpecModel):
 
     @model_validator(mode="after")
     def _rotation_before_expiry(self) -> SecretPolicy:
+        found = []
         if self.rotate_after_days >= self.lifetime_days:
-            raise fixable(
-                f"rotateAfterDays ({self.rotate_after_days}) is not shorter than lifetimeDays "
-                f"({self.lifetime_days}), so the secret would expire before it is rotated",
-                "make rotateAfterDays smaller than lifetimeDays",
+            found.append(
+                Violation(
+                    ("rotateAfterDays",),
+                    f"is {self.rotate_after_days}, not shorter than lifetimeDays ({self.lifetime_days}), "
+                    "so the secret would expire before it is rotated",
+                    "make rotateAfterDays smaller than lifetimeDays",
+                )
             )
         if self.rotate_before_expiry_days >= self.lifetime_days:
-            raise fixable(
-                "rotateBeforeExpiryDays is not shorter than lifetimeDays",
-                "make rotateBeforeExpiryDays smaller than lifetimeDays",
+            found.append(
+                Violation(
+                    ("rotateBeforeExpiryDays",),
+                    f"is {self.rotate_before_expiry_days}, "
+                    f"not shorter than lifetimeDays ({self.lifetime_days})",
+                    "make rotateBeforeExpiryDays smaller than lifetimeDays",
+                )
             )
+        if found:
+            raise broken_rules(found)
         return self
 
 
 class EntraAssignments(SpecModel):
     groups: list[DisplayText] = Field(
-        default_factory=list, max_length=500, description="display names of the tenant's groups to assign"
+        default_factory=list,
+        max_length=MAX_LIST_LENGTH,
+        description="display names of the tenant's groups to assign, 500 at most",
     )
     users: list[DisplayText] = Field(
-        default_factory=list, max_length=500, description="user principal names (alice@contoso.com) to assign"
+        default_factory=list,
+        max_length=MAX_LIST_LENGTH,
+        description="user principal names (alice@contoso.com) to assign, 500 at most",
     )
 
 
@@ -76,9 +106,7 @@ class EntraIdp(SpecModel):
     kind: Literal["entra"]
     tenant_id: TenantId = Field(description="the customer's tenant ID (GUID) or verified domain")
     multi_tenant: bool = Field(False, description="true to accept users from any Entra tenant")
-    extra_redirect_uris: list[HttpsUrl] = Field(
-        default_factory=list, max_length=20, description="https URLs besides the broker's callback"
-    )
+    extra_redirect_uris: list[HttpsUrl] = EXTRA_REDIRECT_URIS
     optional_claims: list[IdTokenClaim] = Field(
         default_factory=lambda: ["email", "given_name", "family_name"],
         description="any of email, given_name, family_name",
@@ -87,7 +115,14 @@ class EntraIdp(SpecModel):
         "ApplicationGroup", description="one of ApplicationGroup, SecurityGroup, All, DirectoryRole, None"
     )
     assignment_required: bool = Field(True, description="true to let only assigned users and groups sign in")
-    assignments: EntraAssignments = Field(default_factory=EntraAssignments)
+    assignments: EntraAssignments = Field(
+        default_factory=EntraAssignments, description="a mapping with groups and users lists"
+    )
+
+    @property
+    def sends_group_ids(self) -> bool:
+        """Whether ID tokens carry the user's group object IDs (in the `groups` claim)."""
+        return self.groups_claim in ENTRA_GROUP_ID_CLAIMS
 
 
 class MicrosoftIdp(SpecModel):
@@ -95,7 +130,7 @@ class MicrosoftIdp(SpecModel):
 
     kind: Literal["microsoft"]
     tenant_id: TenantId = Field(description="the tenant (GUID or domain) that hosts the app registration")
-    extra_redirect_uris: list[HttpsUrl] = Field(default_factory=list, max_length=20)
+    extra_redirect_uris: list[HttpsUrl] = EXTRA_REDIRECT_URIS
     optional_claims: list[IdTokenClaim] = Field(
         default_factory=lambda: ["email", "given_name", "family_name"],
         description="any of email, given_name, family_name",
@@ -103,9 +138,9 @@ class MicrosoftIdp(SpecModel):
 
 
 class OktaGroupsClaim(SpecModel):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = Field(
-        "groups", description="a claim name of letters, digits and underscores"
-    )
+    """Okta's legacy groups claim: which of the user's groups (all of them, assigned or not) it carries."""
+
+    name: ClaimName = Field("groups", description="a claim name of letters, digits and underscores")
     filter_type: Literal["regex", "starts_with", "equals", "contains"] = Field(
         "regex", description="one of regex, starts_with, equals, contains"
     )
@@ -119,11 +154,33 @@ class OktaGroupsClaim(SpecModel):
             try:
                 re.compile(self.value)
             except re.error as exc:
-                raise fixable(
-                    f"groupsClaim.value is not a valid regular expression ({exc})",
-                    "write a valid regular expression, e.g. .* for all groups",
+                raise broken_rules(
+                    [
+                        Violation(
+                            ("value",),
+                            f"is not a valid regular expression ({exc})",
+                            "write a valid regular expression, e.g. .* for all groups",
+                        )
+                    ]
                 ) from None
         return self
+
+    def lets_through(self, group: str) -> bool:
+        """Whether Okta puts this group name in the claim (the Claims API's groupFilterType rules)."""
+        match self.filter_type:
+            case "regex":  # the whole name must match, case-sensitive
+                return re.fullmatch(self.value, group) is not None
+            case "starts_with":  # not case-sensitive, like equals and contains
+                return group.lower().startswith(self.value.lower())
+            case "equals":
+                return group.lower() == self.value.lower()
+            case "contains":
+                return self.value.lower() in group.lower()
+
+    def described(self) -> str:
+        if self.filter_type == "regex":
+            return f"regex {self.value!r}, which must match the whole group name, case-sensitive"
+        return f"{self.filter_type} {self.value!r}, not case-sensitive"
 
 
 class OktaIdp(SpecModel):
@@ -132,10 +189,14 @@ class OktaIdp(SpecModel):
     kind: Literal["okta"]
     org_url: HttpsUrl = Field(description="the customer's Okta org URL, e.g. https://acme.okta.com")
     groups: list[DisplayText] = Field(
-        default_factory=list, max_length=500, description="exact names of the Okta groups allowed to sign in"
+        default_factory=list,
+        max_length=MAX_LIST_LENGTH,
+        description="exact names of the Okta groups allowed to sign in, 500 at most",
     )
-    groups_claim: OktaGroupsClaim = Field(default_factory=OktaGroupsClaim)
-    extra_redirect_uris: list[HttpsUrl] = Field(default_factory=list, max_length=20)
+    groups_claim: OktaGroupsClaim = Field(
+        default_factory=OktaGroupsClaim, description="a mapping with name, filterType and value"
+    )
+    extra_redirect_uris: list[HttpsUrl] = EXTRA_REDIRECT_URIS
 
 
 class OidcIdp(SpecModel):
@@ -147,6 +208,17 @@ class OidcIdp(SpecModel):
     )
     discovery_url: DiscoveryUrl = Field(
         description="an https URL ending in /.well-known/openid-configuration"
+    )
+    groups_claim: OidcClaimName = Field(
+        "groups",
+        description="the name of the ID-token claim that lists the user's groups, e.g. groups "
+        "(visible ASCII characters, no spaces)",
+    )
+    token_endpoint_auth_method: TokenEndpointAuthMethod | None = Field(
+        None,
+        description="client_secret_basic or client_secret_post, as the client is registered at the "
+        "provider; leave it out for client_secret_basic (OpenID Connect's default) when the discovery "
+        "document lists it, else client_secret_post",
     )
 
 
@@ -166,9 +238,7 @@ class KeycloakBroker(SpecModel):
 
 class WorkosBroker(SpecModel):
     kind: Literal["workos"]
-    organization_id: Annotated[str, Field(pattern=r"^org_[A-Za-z0-9]{10,40}$")] = Field(
-        description="the WorkOS organization ID (org_...)"
-    )
+    organization_id: WorkosOrganizationId = Field(description="the WorkOS organization ID (org_...)")
     redirect_uri: HttpsUrl = Field(
         description="the connection's redirect URI as shown in the WorkOS dashboard"
     )
@@ -189,38 +259,94 @@ class RoleMapping(SpecModel):
 class OrganizationSpec(SpecModel):
     name: Slug = Field(description="lower-case letters, digits and dashes, unique across stacks")
     display_name: DisplayText = Field(description="the customer's name as users should see it")
-    identity_provider: IdentityProvider
-    broker: Broker
-    client_secret: SecretPolicy = Field(default_factory=SecretPolicy)
-    role_mappings: list[RoleMapping] = BoundedList
+    identity_provider: IdentityProvider = Field(
+        description="a mapping with kind (entra, microsoft, okta or oidc) and that kind's keys"
+    )
+    broker: Broker = Field(description="a mapping with kind (keycloak or workos) and that kind's keys")
+    client_secret: SecretPolicy = Field(
+        default_factory=SecretPolicy,
+        description="a mapping with lifetimeDays, rotateAfterDays and rotateBeforeExpiryDays",
+    )
+    role_mappings: list[RoleMapping] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_LENGTH,
+        description="{group, role} mappings, 500 at most",
+    )
     default_role: DisplayText | None = Field(None, description="role for members that match no mapping")
 
     @model_validator(mode="after")
     def _mappings_reach_the_token(self) -> OrganizationSpec:
-        idp = self.identity_provider
-        groups = [mapping.group for mapping in self.role_mappings]
-        if len(set(groups)) != len(groups):
-            raise fixable("roleMappings names a group twice", "map each group once")
-        if isinstance(idp, MicrosoftIdp) and groups:
-            raise fixable(
-                "roleMappings cannot apply to Microsoft OAuth: personal accounts carry no groups",
-                "remove roleMappings and use defaultRole",
-            )
-        if isinstance(idp, EntraIdp) and idp.groups_claim == "ApplicationGroup":
-            missing = [group for group in groups if group not in idp.assignments.groups]
-            if missing:
-                raise fixable(
-                    f"roleMappings names {missing}, but with groupsClaim ApplicationGroup only groups "
-                    "assigned to the app reach the token",
-                    "add them to identityProvider.assignments.groups",
-                )
-        if isinstance(idp, EntraIdp) and groups and idp.groups_claim == "None":
-            raise fixable(
-                "roleMappings needs a groups claim, but groupsClaim is None",
-                "set identityProvider.groupsClaim to ApplicationGroup",
-            )
+        found = [*_groups_mapped_twice(self.role_mappings), *_groups_the_token_never_carries(self)]
+        if found:
+            raise broken_rules(found)
         return self
 
     @property
     def broker_alias(self) -> str:
         return getattr(self.broker, "alias", None) or self.name
+
+
+def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
+    first: dict[str, int] = {}
+    found = []
+    for index, mapping in enumerate(mappings):
+        if mapping.group not in first:
+            first[mapping.group] = index
+            continue
+        earlier = first[mapping.group]
+        found.append(
+            Violation(
+                ("roleMappings", index, "group"),
+                f"maps group {mapping.group!r} again (roleMappings[{earlier}] maps it to "
+                f"{mappings[earlier].role!r})",
+                f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
+            )
+        )
+    return found
+
+
+def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
+    """Mappings that can never match, because the IdP never puts their group in the token."""
+    idp, mappings = spec.identity_provider, spec.role_mappings
+    if isinstance(idp, MicrosoftIdp) and mappings:
+        return [
+            Violation(
+                ("roleMappings",),
+                "cannot apply to Microsoft OAuth: personal accounts carry no groups",
+                "remove roleMappings and use defaultRole",
+            )
+        ]
+    if isinstance(idp, EntraIdp) and mappings and not idp.sends_group_ids:
+        sent = "no groups claim" if idp.groups_claim == "None" else "directory roles (in wids), no groups"
+        return [
+            Violation(
+                ("identityProvider", "groupsClaim"),
+                f"roleMappings needs group IDs in the token, but with groupsClaim {idp.groups_claim} "
+                f"Entra sends {sent}",
+                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All",
+            )
+        ]
+    found = []
+    for index, mapping in enumerate(mappings):
+        at = ("roleMappings", index, "group")
+        if isinstance(idp, EntraIdp) and idp.groups_claim == "ApplicationGroup":
+            if mapping.group not in idp.assignments.groups:
+                found.append(
+                    Violation(
+                        at,
+                        f"names {mapping.group!r}, which is not assigned to the app, and with groupsClaim "
+                        "ApplicationGroup only groups assigned to the app reach the token",
+                        f"add {mapping.group!r} to identityProvider.assignments.groups",
+                    )
+                )
+        elif isinstance(idp, OktaIdp) and not idp.groups_claim.lets_through(mapping.group):
+            found.append(
+                Violation(
+                    at,
+                    f"names {mapping.group!r}, which the groups claim filter "
+                    f"({idp.groups_claim.described()}) drops, so it never reaches the token",
+                    f"change identityProvider.groupsClaim to let {mapping.group!r} through, "
+                    "or remove this mapping",
+                )
+            )
+    return found

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pydantic_core import PydanticCustomError
 
 from components.errors import SpecError
 
@@ -13,9 +16,12 @@ class SpecProblem:
     key: str
     message: str
     fix: str
+    line: int | None = None
+    """The line of the stack file the key is on, when the file was read."""
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}. Fix: {self.fix}"
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.file}: {self.key}: {self.message}{where}. Fix: {self.fix}"
 
 
 class InvalidSpec(SpecError):
@@ -26,9 +32,26 @@ class InvalidSpec(SpecError):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-FIX_SEPARATOR = " Fix: "
+RULES_BROKEN = "ssoprov_rules"
+"""The pydantic error type of `broken_rules`; its context carries the Violations."""
 
 
-def fixable(message: str, fix: str) -> ValueError:
-    """An error for a model validator that carries its own fix (split out again when rendering)."""
-    return ValueError(f"{message}.{FIX_SEPARATOR}{fix}")
+@dataclass(frozen=True)
+class Violation:
+    """A rule a model validator found broken: where (keys below the model), what is wrong, the fix."""
+
+    at: tuple[str | int, ...]
+    message: str
+    fix: str
+
+
+def broken_rules(violations: Sequence[Violation]) -> PydanticCustomError:
+    """An error for a model validator that names each offending key, e.g. roleMappings[2].group."""
+    summary = "; ".join(violation.message for violation in violations)
+    context = {"summary": summary, "violations": tuple(violations)}
+    return PydanticCustomError(RULES_BROKEN, "{summary}", context)
+
+
+def fixable(message: str, fix: str) -> PydanticCustomError:
+    """An error about the value or model being validated as a whole, carrying its own fix."""
+    return broken_rules([Violation((), message, fix)])

@@ -16,7 +16,7 @@ import html
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlencode
@@ -29,6 +29,9 @@ from starlette.routing import Route
 
 SANDBOX_USER_PASSWORD = "sandbox-password"
 """Every seeded sandbox user signs in with this password (a sandbox value, not a secret)."""
+
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+"""The token-endpoint auth methods that send a client secret (OpenID Connect Core 1.0 §9)."""
 
 
 class SignInRefused(Exception):
@@ -47,6 +50,9 @@ class SignInPolicy(Protocol):
         """The app's registered redirect URIs, or None if there is no such client."""
 
     def check_client_secret(self, client_id: str, secret: str) -> bool: ...
+
+    def token_endpoint_auth_methods(self, client_id: str) -> Collection[str]:
+        """How the app may authenticate at the token endpoint (client_secret_basic, ...)."""
 
     def authenticate(self, login: str, password: str) -> str | None:
         """The user's ID for valid credentials, else None."""
@@ -146,7 +152,7 @@ class OidcIssuer:
                 "subject_types_supported": ["pairwise", "public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access", "groups"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+                "token_endpoint_auth_methods_supported": list(SECRET_METHODS),
                 "claims_supported": [
                     "sub",
                     "iss",
@@ -211,7 +217,17 @@ class OidcIssuer:
         form = _form(await request.body())
         if form.get("grant_type") != "authorization_code" and self._other_grants is not None:
             return await self._other_grants(request)
-        client_id, secret = _client_credentials(request, form)
+        method, client_id, secret = _client_authentication(request, form)
+        if method not in self.policy.token_endpoint_auth_methods(client_id):
+            # The app is registered for another method: refused whatever the secret (as Okta does).
+            return JSONResponse(
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed. "
+                    "Either the client or the client credentials are invalid.",
+                },
+                status_code=401,
+            )
         if not client_id or not self.policy.check_client_secret(client_id, secret):
             return JSONResponse(
                 {"error": "invalid_client", "error_description": "Invalid client secret provided."},
@@ -263,13 +279,18 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body.decode()).items()}
 
 
-def _client_credentials(request: Request, form: Mapping[str, Any]) -> tuple[str, str]:
+def _client_authentication(request: Request, form: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(method, client_id, secret) of a token request: client_secret_basic (the Authorization
+    header), client_secret_post (both in the form) or none (no secret)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         decoded = base64.b64decode(header[6:]).decode()
         client_id, _, secret = decoded.partition(":")
-        return unquote(client_id), unquote(secret)
-    return str(form.get("client_id", "")), str(form.get("client_secret", ""))
+        return "client_secret_basic", unquote(client_id), unquote(secret)
+    client_id = str(form.get("client_id", ""))
+    if "client_secret" in form:
+        return "client_secret_post", client_id, str(form["client_secret"])
+    return "none", client_id, ""
 
 
 def _error_page(status: int, error: str, description: str) -> Response:

@@ -5,7 +5,9 @@ ID tokens carry what the provisioned app registration makes the real service sen
 - `groups` per `groupMembershipClaims`: SecurityGroup/All -> every group the user is in
   (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
 - sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
-  user nor any of the user's groups is assigned.
+  user nor any of the user's groups is assigned;
+- the token endpoint takes the client secret as client_secret_basic or client_secret_post: an
+  app registration records no method, and Entra accepts both for a confidential web app.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD, IssuerPaths, OidcIssuer, SignInRefused
+from sandbox.common.oidc_issuer import (
+    SANDBOX_USER_PASSWORD,
+    SECRET_METHODS,
+    IssuerPaths,
+    OidcIssuer,
+    SignInRefused,
+)
 from sandbox.graph.odata import GraphError
 from sandbox.graph.store import GraphTenant
 
@@ -45,6 +53,10 @@ class EntraSignIn:
 
     def check_client_secret(self, client_id: str, secret: str) -> bool:
         return self._tenant.verify_client_secret(client_id, secret)
+
+    def token_endpoint_auth_methods(self, client_id: str) -> list[str]:
+        """Entra takes a web app's secret in the Basic header or in the form, whichever is sent."""
+        return list(SECRET_METHODS)
 
     def authenticate(self, login: str, password: str) -> str | None:
         if password != SANDBOX_USER_PASSWORD:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -64,7 +65,7 @@ class OktaStandIn(StandIn):
         super().__init__([Mount("", app=api)], self._render_okta_fault)
 
     def _render_okta_fault(self, kind: str, detail: float | int) -> Response:
-        state = self.limiter.peek()
+        state = self.limiter.peek("GET", "/api/v1")
         headers = {**state.headers(), "X-Okta-Request-Id": random_token(27)}
         if kind == "throttle":
             headers["X-Rate-Limit-Remaining"] = "0"
@@ -77,13 +78,21 @@ def build_okta_standin(
     seed: OrgSeed | None = DEFAULT_SEED,
     *,
     api_token: str = DEFAULT_API_TOKEN,
-    rate_limit_per_minute: int = 600,
+    rate_limits: Mapping[str, int] | None = None,
+    rate_limit_window_seconds: float = 1.0,
+    app_quota: int | None = None,
 ) -> OktaStandIn:
-    """A fresh org seeded with `seed` (None: empty), accepting `SSWS <api_token>`."""
-    store = OktaStore()
+    """A fresh org seeded with `seed` (None: empty), accepting `SSWS <api_token>`, holding at most
+    `app_quota` apps (None: no limit; `store.app_quota` changes it later).
+
+    Rate limits are Okta's per-endpoint buckets (`edge.ENDPOINT_LIMITS`, or `rate_limits` by
+    bucket) over windows of `rate_limit_window_seconds`: a second by default rather than Okta's
+    minute, so that a sandbox fleet is throttled the way a real org would be, only 60 times faster."""
+    store = OktaStore(app_quota)
     if seed is not None:
         seed_org(store, seed)
-    return OktaStandIn(store, OktaAuth(api_token), RateLimiter(rate_limit_per_minute))
+    limiter = RateLimiter(rate_limits, rate_limit_window_seconds)
+    return OktaStandIn(store, OktaAuth(api_token), limiter)
 
 
 async def _okta_error(request: Request, exc: Exception) -> Response:

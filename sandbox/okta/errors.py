@@ -35,6 +35,32 @@ class OktaError(Exception):
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
 
 
+class OAuthChallenge(OktaError):
+    """How Okta's resource server refuses a DPoP-bound call: 400, the OAuth error and its
+    description in the body and in a `WWW-Authenticate: DPoP ...` challenge."""
+
+    def __init__(self, error: str, description: str, realm: str, resource: str) -> None:
+        super().__init__(400, error, description)
+        self.challenge = (
+            f'DPoP algs="RS256 RS384 RS512 ES256 ES384 ES512", realm="{realm}", '
+            f'error="{error}", error_description="{description}", resource="{resource}"'
+        )
+
+    def body(self) -> dict:
+        return {"error": self.code, "error_description": self.summary}
+
+    def response(self, headers: dict[str, str] | None = None) -> JSONResponse:
+        return JSONResponse(
+            self.body(),
+            status_code=self.status,
+            headers={**(headers or {}), "WWW-Authenticate": self.challenge},
+        )
+
+
+def dpop_refused(error: str, description: str, realm: str, resource: str) -> OktaError:
+    return OAuthChallenge(error, description, realm, resource)
+
+
 def error_body(code: str, summary: str, causes: list[str] | None = None) -> dict:
     return {
         "errorCode": code,
@@ -48,6 +74,13 @@ def error_body(code: str, summary: str, causes: list[str] | None = None) -> dict
 def validation_failed(subject: str, *causes: str) -> OktaError:
     """E0000001: a precondition of the endpoint is violated; `subject` names the field or object."""
     return OktaError(400, "E0000001", f"Api validation failed: {subject}", list(causes))
+
+
+def app_quota_reached() -> OktaError:
+    """An org at its app limit, word for word as a real org answered an app create (2025)."""
+    return validation_failed(
+        "generalSettings", "Cannot create application instance. Maximum number of instances has been reached."
+    )
 
 
 def malformed_body() -> OktaError:

@@ -6,6 +6,7 @@ the stand-in the way Okta's point at `https://{yourOktaDomain}`.
 
 from __future__ import annotations
 
+import copy
 import json
 from urllib.parse import urlencode
 
@@ -32,8 +33,15 @@ async def read_json(request: Request) -> object:
         raise errors.malformed_body() from exc
 
 
-def json_answer(body: object, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=headers)
+def json_answer(
+    body: object, status: int = 200, headers: dict[str, str] | None = None, links: list[str] | None = None
+) -> JSONResponse:
+    """A JSON answer; each of `links` goes out as its own `Link` header, as Okta sends them (one for
+    self, another for next), never joined into one."""
+    response = JSONResponse(body, status_code=status, headers=headers)
+    for link in links or []:
+        response.headers.append("Link", link)
+    return response
 
 
 def _href(url: str, *methods: str) -> dict:
@@ -133,13 +141,8 @@ def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
         "status": app.status,
         "lastUpdated": app.last_updated,
         "created": app.created,
-        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
-        "visibility": {
-            "autoLaunch": False,
-            "autoSubmitToolbar": False,
-            "hide": {"iOS": True, "web": True},
-            "appLinks": {"oidc_client_link": True},
-        },
+        "accessibility": copy.deepcopy(app.accessibility),
+        "visibility": copy.deepcopy(app.visibility),
         "features": [],
         "signOnMode": "OPENID_CONNECT",
         "credentials": {
@@ -147,14 +150,8 @@ def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
             "signing": {"kid": app.signing_kid},
             "oauthClient": oauth_client,
         },
-        "settings": {
-            "app": {},
-            "notifications": {
-                "vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}
-            },
-            "notes": {"admin": None, "enduser": None},
-            "oauthClient": dict(app.oauth_settings),
-        },
+        "universalLogout": None,
+        "settings": {**copy.deepcopy(app.settings_extra), "oauthClient": copy.deepcopy(app.oauth_settings)},
         "_links": links,
     }
     if app.profile is not None:
@@ -199,7 +196,8 @@ def secret_json(secret: ClientSecret, base: str) -> dict:
 
 def groups_claim_json(claim: GroupsClaim | None, app: App, base: str) -> dict:
     """The internal idToken settings: issuer context always, the claim fields once one is set."""
-    body: dict = {"issuer": base, "orgUrl": base, "audience": app.client_id, "issuerMode": "ORG_URL"}
+    issuer_mode = app.oauth_settings.get("issuer_mode", "DYNAMIC")
+    body: dict = {"issuer": base, "orgUrl": base, "audience": app.client_id, "issuerMode": issuer_mode}
     if claim is not None:
         body.update(
             {
@@ -215,8 +213,9 @@ def groups_claim_json(claim: GroupsClaim | None, app: App, base: str) -> dict:
 
 def paginate(
     request: Request, items: list, *, default_limit: int, max_limit: int, cursor_of=lambda item: item.id
-) -> tuple[list, str]:
-    """One page of `items` after the `after` cursor, and the Link header Okta sends with it."""
+) -> tuple[list, list[str]]:
+    """One page of `items` after the `after` cursor, and the Link headers Okta sends with it (self,
+    then next when there is more). A cursor that names no item is Okta's 400 E0000029."""
     try:
         limit = int(request.query_params.get("limit", default_limit))
     except ValueError as exc:
@@ -228,12 +227,22 @@ def paginate(
     start = 0
     if after:
         cursors = [cursor_of(item) for item in items]
-        start = cursors.index(after) + 1 if after in cursors else len(items)
+        if after not in cursors:
+            raise OktaError(400, "E0000029", "Invalid paging request.", ["Invalid cursor."])
+        start = cursors.index(after) + 1
     page = items[start : start + limit]
-    base_url = org_base(request) + request.url.path
-    kept = {k: v for k, v in request.query_params.items() if k not in ("after", "limit")}
-    links = [f'<{base_url}?{urlencode({**kept, "limit": limit})}>; rel="self"']
+    links = [self_link(request, limit)]
     if start + limit < len(items):
-        next_query = urlencode({**kept, "after": cursor_of(page[-1]), "limit": limit})
-        links.append(f'<{base_url}?{next_query}>; rel="next"')
-    return page, ", ".join(links)
+        links.append(_link(request, {"after": cursor_of(page[-1]), "limit": limit}, "next"))
+    return page, links
+
+
+def self_link(request: Request, limit: int) -> str:
+    """The `rel="self"` Link of a list answer: the request's own query, paging cursor dropped."""
+    return _link(request, {"limit": limit}, "self")
+
+
+def _link(request: Request, paging: dict, rel: str) -> str:
+    kept = {k: v for k, v in request.query_params.items() if k not in ("after", "limit")}
+    url = org_base(request) + request.url.path
+    return f'<{url}?{urlencode({**kept, **paging})}>; rel="{rel}"'

@@ -18,9 +18,11 @@ from sandbox.okta.store import OktaStore
 def app_group_routes(store: OktaStore) -> list[Route]:
     async def list_assignments(request: Request) -> Response:
         found = store.app_assignments(request.path_params["app_id"])
-        page, link = paginate(request, found, default_limit=20, max_limit=200, cursor_of=lambda a: a.group_id)
+        page, links = paginate(
+            request, found, default_limit=20, max_limit=200, cursor_of=lambda a: a.group_id
+        )
         base = org_base(request)
-        return json_answer([assignment_json(a, base) for a in page], headers={"Link": link})
+        return json_answer([assignment_json(a, base) for a in page], links=links)
 
     async def assign(request: Request) -> Response:
         body = await read_json(request) or {}

@@ -46,9 +46,9 @@ def app_routes(store: OktaStore) -> list[Route]:
             found = [
                 a for a in found if a.label.lower().startswith(prefix) or "oidc_client".startswith(prefix)
             ]
-        page, link = paginate(request, found, default_limit=20, max_limit=200)
+        page, links = paginate(request, found, default_limit=20, max_limit=200)
         base = org_base(request)
-        return json_answer([app_json(a, base) for a in page], headers={"Link": link})
+        return json_answer([app_json(a, base) for a in page], links=links)
 
     async def read(request: Request) -> Response:
         app = store.get_app(request.path_params["app_id"])
@@ -133,6 +133,7 @@ def parse_oidc_app(body: object) -> dict:
     if client_id is not None and (not isinstance(client_id, str) or not 6 <= len(client_id) <= 100):
         raise errors.validation_failed("client_id", "client_id: must be between 6 and 100 characters long.")
     profile = body.get("profile")
+    admin_settings = {k: v for k, v in (body.get("settings") or {}).items() if k != "oauthClient"}
     return {
         "label": label,
         "client_id": client_id,
@@ -142,6 +143,9 @@ def parse_oidc_app(body: object) -> dict:
         "oauth_settings": oauth,
         "client_secret": client_secret,
         "profile": profile if isinstance(profile, dict) else None,
+        "settings_extra": admin_settings,
+        "accessibility": _optional_object(body, "accessibility"),
+        "visibility": _optional_object(body, "visibility"),
     }
 
 
@@ -170,6 +174,13 @@ def _object(body: dict, outer: str, inner: str) -> dict:
     if not isinstance(value, dict) or not isinstance(value.get(inner) or {}, dict):
         raise errors.validation_failed(outer, f"{outer}: must be an object.")
     return dict(value.get(inner) or {})
+
+
+def _optional_object(body: dict, key: str) -> dict | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise errors.validation_failed(key, f"{key}: must be an object.")
+    return value
 
 
 def _oauth_settings(settings: dict) -> dict:
@@ -202,7 +213,8 @@ def _oauth_settings(settings: dict) -> dict:
     redirect_uris = _uris(settings, "redirect_uris")
     if {"authorization_code", "implicit"} & set(grants) and not redirect_uris:
         raise errors.validation_failed("redirect_uris", "redirect_uris: The field cannot be left blank.")
-    issuer_mode = settings.get("issuer_mode", "ORG_URL")
+    # New OIDC apps get DYNAMIC unless the body says otherwise (recorded against a real org, 2026).
+    issuer_mode = settings.get("issuer_mode", "DYNAMIC")
     if issuer_mode not in ISSUER_MODES:
         raise errors.validation_failed("issuer_mode", f"issuer_mode: '{issuer_mode}' is invalid.")
     known = {
@@ -210,13 +222,14 @@ def _oauth_settings(settings: dict) -> dict:
         "grant_types": grants,
         "response_types": response_types,
         "redirect_uris": redirect_uris,
-        "post_logout_redirect_uris": _uris(settings, "post_logout_redirect_uris"),
         "consent_method": settings.get("consent_method", "TRUSTED"),
         "issuer_mode": issuer_mode,
         "wildcard_redirect": settings.get("wildcard_redirect", "DISABLED"),
         "idp_initiated_login": settings.get("idp_initiated_login")
         or {"mode": "DISABLED", "default_scope": []},
     }
+    if "post_logout_redirect_uris" in settings:  # Okta shows it only once set
+        known["post_logout_redirect_uris"] = _uris(settings, "post_logout_redirect_uris")
     return {**settings, **known}
 
 

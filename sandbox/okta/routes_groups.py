@@ -1,48 +1,53 @@
 """Groups: `/api/v1/groups` listing with `q` and `search`, one group, and its members.
 
 `q` is what Okta documents it to be, a prefix match on the group name (case-insensitive), so
-`q=Engineering` finds "Engineering-Contractors" too; callers that mean one group must check the
-exact name. `search` takes Okta's filter expressions on `profile.name`, `profile.description`,
-`type` and `id` with `eq`, `sw`, `co` and `pr`, joined by `and` / `or`.
+`q=Engineering` finds "Engineering-Contractors" too; and a query "can't be paged": it answers at
+most 300 groups (its default limit, which the stand-in also keeps as its ceiling) with no next
+link. `search` takes Okta's filter expressions (`sandbox.okta.search`) on `profile.name`,
+`profile.description`, `type` and `id`, and pages like every other list, one `Link` header each
+for self and next.
 """
 
 from __future__ import annotations
-
-import re
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.okta import errors
-from sandbox.okta.render import group_json, json_answer, org_base, paginate, user_json
+from sandbox.okta.render import group_json, json_answer, org_base, paginate, self_link, user_json
+from sandbox.okta.search import parse_search
 from sandbox.okta.store import Group, OktaStore
 
-_CLAUSE = re.compile(r'^\s*([A-Za-z.]+)\s+(eq|sw|co)\s+"((?:[^"\\]|\\.)*)"\s*$|^\s*([A-Za-z.]+)\s+(pr)\s*$')
+QUERY_LIMIT = 300
+"""A `q` answer holds at most this many groups and cannot be paged (Okta Groups API)."""
+SEARCHABLE = frozenset({"profile.name", "profile.description", "type", "id"})
 
 
 def group_routes(store: OktaStore) -> list[Route]:
     async def list_groups(request: Request) -> Response:
         found = store.groups()
+        base = org_base(request)
         search = request.query_params.get("search")
         q = request.query_params.get("q")
+        if search is None and q is not None:
+            prefix = q.lower()
+            limit = min(_int(request.query_params.get("limit"), QUERY_LIMIT), QUERY_LIMIT)
+            matches = [g for g in found if g.name.lower().startswith(prefix)][:limit]
+            return json_answer([group_json(g, base) for g in matches], links=[self_link(request, limit)])
         if search is not None:
-            matches = parse_search(search)
-            found = [g for g in found if matches(g)]
-        elif q is not None:
-            found = [g for g in found if g.name.lower().startswith(q.lower())]
-        page, link = paginate(request, found, default_limit=10000, max_limit=10000)
-        base = org_base(request)
-        return json_answer([group_json(g, base) for g in page], headers={"Link": link})
+            matches = parse_search(search, SEARCHABLE)
+            found = [g for g in found if matches(_searchable(g))]
+        page, links = paginate(request, found, default_limit=10000, max_limit=10000)
+        return json_answer([group_json(g, base) for g in page], links=links)
 
     async def read(request: Request) -> Response:
         return json_answer(group_json(store.get_group(request.path_params["group_id"]), org_base(request)))
 
     async def members(request: Request) -> Response:
         users = store.group_members(request.path_params["group_id"])
-        page, link = paginate(request, users, default_limit=1000, max_limit=1000)
+        page, links = paginate(request, users, default_limit=1000, max_limit=1000)
         base = org_base(request)
-        return json_answer([user_json(u, base) for u in page], headers={"Link": link})
+        return json_answer([user_json(u, base) for u in page], links=links)
 
     return [
         Route("/api/v1/groups", list_groups, methods=["GET"]),
@@ -51,48 +56,17 @@ def group_routes(store: OktaStore) -> list[Route]:
     ]
 
 
-def _attribute(group: Group, name: str) -> str | None:
+def _searchable(group: Group) -> dict[str, str]:
     return {
         "profile.name": group.name,
         "profile.description": group.description,
         "type": group.type,
         "id": group.id,
-    }.get(name)
+    }
 
 
-def parse_search(expression: str):
-    """A predicate for Okta's `search` expression, or E0000031 when it is not one we understand."""
-    alternatives = []
-    for alternative in re.split(r"\s+or\s+", expression.strip()):
-        clauses = []
-        for clause in re.split(r"\s+and\s+", alternative):
-            match = _CLAUSE.match(clause)
-            if match is None:
-                raise errors.invalid_search()
-            attr, op, value = (
-                match.group(1) or match.group(4),
-                match.group(2) or match.group(5),
-                match.group(3),
-            )
-            if attr not in ("profile.name", "profile.description", "type", "id"):
-                raise errors.invalid_search()
-            clauses.append((attr, op, (value or "").replace('\\"', '"')))
-        alternatives.append(clauses)
-
-    def matches(group: Group) -> bool:
-        return any(all(_holds(_attribute(group, a), op, v) for a, op, v in alt) for alt in alternatives)
-
-    return matches
-
-
-def _holds(actual: str | None, op: str, expected: str) -> bool:
-    if op == "pr":
-        return bool(actual)
-    if actual is None:
-        return False
-    actual, expected = actual.lower(), expected.lower()
-    if op == "eq":
-        return actual == expected
-    if op == "sw":
-        return actual.startswith(expected)
-    return expected in actual
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(1, int(value)) if value is not None else default
+    except ValueError:
+        return default

@@ -6,7 +6,10 @@ ID tokens carry what the provisioned app makes the real org send:
 - the legacy groups claim as configured on the app (its name and its filter: REGEX must match
   the whole group name, STARTS_WITH, EQUALS, CONTAINS), over all the user's groups;
 - sign-in refused (access_denied) for a user in no group assigned to the app, and for an app
-  that is not ACTIVE.
+  that is not ACTIVE;
+- the token endpoint takes the app's client only by the method it is registered with
+  (`token_endpoint_auth_method`): client_secret_post for a client_secret_basic app, or the
+  reverse, is refused with invalid_client.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ class OktaSignIn:
         return app is not None and any(
             s.status == "ACTIVE" and s.value == secret for s in self._store.secrets(app.id)
         )
+
+    def token_endpoint_auth_methods(self, client_id: str) -> list[str]:
+        """Only the method the app is registered with (`token_endpoint_auth_method`)."""
+        app = self._app(client_id)
+        return [] if app is None else [app.token_endpoint_auth_method]
 
     def authenticate(self, login: str, password: str) -> str | None:
         if password != SANDBOX_USER_PASSWORD:

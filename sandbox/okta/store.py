@@ -22,6 +22,22 @@ from sandbox.okta.errors import OktaError, random_token
 MAX_CLIENT_SECRETS = 2
 SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
 GENERATED_SECRET_LENGTH = 64
+DEFAULT_ACCESSIBILITY = {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None}
+DEFAULT_VISIBILITY = {
+    "autoLaunch": False,
+    "autoSubmitToolbar": False,
+    "hide": {"iOS": True, "web": True},
+    "appLinks": {"oidc_client_link": True},
+}
+DEFAULT_SETTINGS = {
+    "app": {},
+    "notifications": {"vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}},
+    "manualProvisioning": False,
+    "implicitAssignment": False,
+    "notes": {"admin": None, "enduser": None},
+}
+"""`settings` of a new OIDC app besides `oauthClient`, as Okta answered in 2026 recordings: what an
+admin may change in the console, and what a PUT that leaves a key out puts back."""
 
 
 def now_iso() -> str:
@@ -78,6 +94,10 @@ class App:
     """`settings.oauthClient` as stored, snake_case keys as on the wire."""
     signing_kid: str
     profile: dict | None = None
+    settings_extra: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_SETTINGS))
+    """`settings` besides `oauthClient` (notes, manualProvisioning, implicitAssignment, ...)."""
+    accessibility: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_ACCESSIBILITY))
+    visibility: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_VISIBILITY))
 
 
 @dataclass
@@ -116,7 +136,9 @@ class GroupsClaim:
 
 
 class OktaStore:
-    def __init__(self) -> None:
+    def __init__(self, app_quota: int | None = None) -> None:
+        self.app_quota = app_quota
+        """The org's app limit (None: none); a create beyond it is refused as Okta refuses it."""
         self._lock = threading.RLock()
         self._users: dict[str, User] = {}
         self._groups: dict[str, Group] = {}
@@ -192,9 +214,14 @@ class OktaStore:
         client_secret: str | None,
         profile: dict | None,
         activate: bool,
+        settings_extra: dict | None = None,
+        accessibility: dict | None = None,
+        visibility: dict | None = None,
     ) -> tuple[App, ClientSecret | None]:
         """Create an OIDC app; a confidential client gets its first secret (given or generated)."""
         with self._lock:
+            if self.app_quota is not None and len(self._apps) >= self.app_quota:
+                raise errors.app_quota_reached()
             stamp = now_iso()
             app_id = new_id("0oa")
             if client_id is not None and any(a.client_id == client_id for a in self._apps.values()):
@@ -216,6 +243,7 @@ class OktaStore:
                 signing_kid=random_token(43),
                 profile=copy.deepcopy(profile),
             )
+            _set_admin_settings(app, settings_extra, accessibility, visibility)
             self._apps[app_id] = app
             self._secrets[app_id] = []
             secret = None
@@ -244,8 +272,12 @@ class OktaStore:
         auto_key_rotation: bool,
         oauth_settings: dict,
         profile: dict | None,
+        settings_extra: dict | None = None,
+        accessibility: dict | None = None,
+        visibility: dict | None = None,
     ) -> App:
-        """`PUT /api/v1/apps/{id}` replaces the whole object: what the body omits is gone."""
+        """`PUT /api/v1/apps/{id}` replaces the whole object: what the body omits is gone (back to
+        Okta's default, for what an admin sets in the console)."""
         with self._lock:
             app = self._require_app(app_id)
             if oauth_settings.get("application_type") != app.oauth_settings.get("application_type"):
@@ -259,6 +291,7 @@ class OktaStore:
             app.auto_key_rotation = auto_key_rotation
             app.oauth_settings = copy.deepcopy(oauth_settings)
             app.profile = copy.deepcopy(profile)
+            _set_admin_settings(app, settings_extra, accessibility, visibility)
             app.last_updated = now_iso()
             return copy.deepcopy(app)
 
@@ -451,6 +484,25 @@ class OktaStore:
             if secret.id == secret_id:
                 return secret
         raise errors.not_found(secret_id, "OAuth2ClientSecretMediated")
+
+
+def _set_admin_settings(
+    app: App, settings_extra: dict | None, accessibility: dict | None, visibility: dict | None
+) -> None:
+    """Okta's defaults overlaid with what the request body sent."""
+    app.settings_extra = _overlaid(DEFAULT_SETTINGS, settings_extra)
+    app.accessibility = _overlaid(DEFAULT_ACCESSIBILITY, accessibility)
+    app.visibility = _overlaid(DEFAULT_VISIBILITY, visibility)
+
+
+def _overlaid(default: dict, given: dict | None) -> dict:
+    merged = copy.deepcopy(default)
+    for key, value in (given or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _overlaid(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 __all__ = ["App", "ClientSecret", "Group", "GroupAssignment", "GroupsClaim", "OktaError", "OktaStore", "User"]

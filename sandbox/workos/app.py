@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from sandbox.common.service import StandIn
 from sandbox.workos.routes import api_routes
 from sandbox.workos.seed import DEFAULT_ORGANIZATIONS, SeedOrganization
-from sandbox.workos.store import WorkosStore
+from sandbox.workos.store import DEFAULT_DELETION_SECONDS, WorkosStore
 from sandbox.workos.wire import IdempotencyKeys, error_response, not_found, render_fault
 
 DEFAULT_API_KEY = "sk_test_workos_standin"
@@ -20,8 +20,10 @@ DEFAULT_API_KEY = "sk_test_workos_standin"
 class WorkosStandIn(StandIn):
     """A WorkOS API stand-in; `store` holds its organizations and connections for tests."""
 
-    def __init__(self, api_keys: Collection[str], organizations: Iterable[SeedOrganization]) -> None:
-        self.store = WorkosStore()
+    def __init__(
+        self, api_keys: Collection[str], organizations: Iterable[SeedOrganization], deletion_seconds: float
+    ) -> None:
+        self.store = WorkosStore(deletion_seconds)
         for seed in organizations:
             self.store.add_organization(seed.name, list(seed.domains), org_id=seed.id)
         self.api_keys = frozenset(api_keys)
@@ -38,6 +40,9 @@ async def _unknown_path(request: Request) -> Response:
 def build_workos_standin(
     api_keys: Collection[str] = (DEFAULT_API_KEY,),
     organizations: Iterable[SeedOrganization] = DEFAULT_ORGANIZATIONS,
+    deletion_seconds: float = DEFAULT_DELETION_SECONDS,
 ) -> WorkosStandIn:
-    """A fresh stand-in accepting `api_keys` as Bearer tokens; serve `.app` on a loopback port."""
-    return WorkosStandIn(api_keys, organizations)
+    """A fresh stand-in accepting `api_keys` as Bearer tokens; serve `.app` on a loopback port.
+
+    A deleted connection stays `deleting` for `deletion_seconds` before it is gone."""
+    return WorkosStandIn(api_keys, organizations, deletion_seconds)

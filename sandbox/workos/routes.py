@@ -3,6 +3,10 @@ and `sso` resources make (GET/POST /connections, GET/PATCH/DELETE /connections/{
 GET /organizations/{id}).
 
 Only OIDC connections are emulated; SAML options are refused with a message saying so.
+
+A deleted connection stays readable in state `deleting` until its deletion completes (see
+`store.py`); a PATCH or DELETE meanwhile answers 409 `connection_deletion_in_progress`, and a
+create naming its external_id gets it back as it is, as documented for any existing external_id.
 """
 
 from __future__ import annotations
@@ -129,7 +133,7 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
     async def update_connection(request: Request) -> Response:
         body = await read_json(request)
         with store.lock:
-            connection = _connection(store, request)
+            connection = _changeable_connection(store, request)
             if "connection_type" in body and body["connection_type"] != connection.connection_type:
                 raise rule_error(
                     "connection_type_not_updatable",
@@ -162,8 +166,8 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
             return json_response(request, connection.to_json())
 
     async def delete_connection(request: Request) -> Response:
-        connection = _connection(store, request)
-        store.delete_connection(connection.id)
+        with store.lock:
+            store.delete_connection(_changeable_connection(store, request).id)
         return no_content(request)
 
     return [
@@ -178,6 +182,17 @@ def _connection(store: WorkosStore, request: Request) -> Connection:
     connection = store.connection(conn_id)
     if connection is None:
         raise not_found("Connection", conn_id)
+    return connection
+
+
+def _changeable_connection(store: WorkosStore, request: Request) -> Connection:
+    connection = _connection(store, request)
+    if connection.deleting:
+        raise rule_error(
+            "connection_deletion_in_progress",
+            f"Connection '{connection.id}' is being deleted and can no longer be changed.",
+            409,
+        )
     return connection
 
 

@@ -3,15 +3,23 @@
 Tests read and change it directly (`standin.store`), e.g. to delete a connection out of band.
 A connection keeps its OIDC client secret here so tests can check what was sent; no answer
 of the stand-in ever contains it (WorkOS documents the secret as write-only).
+
+Deleting a connection is asynchronous, as at WorkOS: the connection first turns `deleting`
+(still listed and readable, `connection_deletion_in_progress` to any change) and disappears
+`deletion_seconds` later. Tests switch the delay through `WorkosStore.deletion_seconds`.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.workos.wire import new_id, timestamp
+
+DELETING = "deleting"
+"""The state of a connection whose deletion has started and not finished."""
 
 
 @dataclass
@@ -74,6 +82,16 @@ class Connection:
     state: str = "active"
     created_at: str = field(default_factory=timestamp)
     updated_at: str = ""
+    gone_at: float | None = None
+    """While `deleting`: the monotonic time at which the deletion completes."""
+
+    @property
+    def deleting(self) -> bool:
+        return self.state == DELETING
+
+    def deleted_by(self, now: float) -> bool:
+        """Whether its deletion has completed at monotonic time `now`."""
+        return self.gone_at is not None and self.gone_at <= now
 
     def to_json(self) -> dict[str, Any]:
         """The Connection object exactly as documented: no oidc_options, no external_id, no secret."""
@@ -91,13 +109,19 @@ class Connection:
         }
 
 
+DEFAULT_DELETION_SECONDS = 1.0
+"""How long a deleted connection stays `deleting`: never zero by default, so every client of the
+stand-in meets the asynchronous deletion it would meet at WorkOS."""
+
+
 class WorkosStore:
     """One WorkOS environment: organizations by id, connections by id in creation order."""
 
-    def __init__(self) -> None:
+    def __init__(self, deletion_seconds: float = DEFAULT_DELETION_SECONDS) -> None:
         self.lock = threading.RLock()
         self.organizations: dict[str, Organization] = {}
-        self.connections: dict[str, Connection] = {}
+        self._connections: dict[str, Connection] = {}
+        self.deletion_seconds = deletion_seconds
 
     def add_organization(self, name: str, domains: list[str] | None = None, org_id: str | None = None) -> str:
         with self.lock:
@@ -112,6 +136,15 @@ class WorkosStore:
     def organization(self, org_id: str) -> Organization | None:
         with self.lock:
             return self.organizations.get(org_id)
+
+    @property
+    def connections(self) -> dict[str, Connection]:
+        """Connections by id in creation order, those whose deletion has completed left out."""
+        with self.lock:
+            now = time.monotonic()
+            for conn_id in [c.id for c in self._connections.values() if c.deleted_by(now)]:
+                del self._connections[conn_id]
+            return self._connections
 
     def connection(self, conn_id: str) -> Connection | None:
         with self.lock:
@@ -131,6 +164,13 @@ class WorkosStore:
             return connection
 
     def delete_connection(self, conn_id: str) -> bool:
-        """Remove a connection; tests call this to delete one out of band."""
+        """Start deleting a connection, as the API's DELETE does (tests call it to delete one out of
+        band): it turns `deleting` and disappears `deletion_seconds` later. False if there is none."""
         with self.lock:
-            return self.connections.pop(conn_id, None) is not None
+            connection = self.connections.get(conn_id)
+            if connection is None:
+                return False
+            connection.state = DELETING
+            connection.updated_at = timestamp()
+            connection.gone_at = time.monotonic() + self.deletion_seconds
+            return True

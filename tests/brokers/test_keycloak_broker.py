@@ -66,13 +66,15 @@ OKTA = {"kind": "okta", "orgUrl": "https://acme.okta.com", "groups": ["Ingenier�
 MICROSOFT = {"kind": "microsoft", "tenantId": "contoso.onmicrosoft.com"}
 
 
-def connection_info(kind: str) -> IdpConnectionInfo:
+def connection_info(kind: str, groups_claim: str | None) -> IdpConnectionInfo:
     return IdpConnectionInfo(
         kind=kind,
         client_id=pulumi.Output.from_input("app-client-id"),
         client_secret=pulumi.Output.secret(SECRET),
         discovery_url=pulumi.Output.from_input(DISCOVERY),
         group_claim_values={},
+        groups_claim=groups_claim,
+        token_endpoint_auth_method="client_secret_post",  # what the IdP decided, not a broker default
     )
 
 
@@ -101,14 +103,21 @@ def test_only_a_keycloak_broker_spec_is_accepted() -> None:
         KeycloakBroker(spec)
 
 
-def declare(spec: OrganizationSpec, kind: str, rules: list[RoleRule], default_role: str | None) -> list[str]:
+def declare(
+    spec: OrganizationSpec,
+    kind: str,
+    rules: list[RoleRule],
+    default_role: str | None,
+    groups_claim: str | None = "groups",
+) -> list[str]:
     """Run `connect` in the mocked runtime until every registration is done; its connection ids."""
     connection_ids: list[str] = []
 
     @pulumi.runtime.test
     def program() -> pulumi.Output:
         parent = pulumi.ComponentResource("test:index:Parent", "parent")
-        connection = KeycloakBroker(spec).connect(connection_info(kind), rules, default_role, parent)
+        info = connection_info(kind, groups_claim)
+        connection = KeycloakBroker(spec).connect(info, rules, default_role, parent)
         return connection.connection_id.apply(connection_ids.append)
 
     program()
@@ -129,7 +138,7 @@ def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mock
     }
     provider = pulumi_mocks.of_type("IdentityProvider")["acme-keycloak-identity-provider"]
     assert provider["url"] == "https://sso.example.com" and provider["alias"] == "acme"
-    assert (provider["provider_id"], provider["client_auth_method"]) == ("oidc", "client_secret_basic")
+    assert (provider["provider_id"], provider["client_auth_method"]) == ("oidc", "client_secret_post")
     assert (provider["display_name"], provider["discovery_url"]) == ("Acme Corp", DISCOVERY)
     assert provider["sync_mode"] == "FORCE"
     assert provider["config_options"]["defaultScope"] == "openid profile email"
@@ -157,7 +166,7 @@ def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mock
 def test_microsoft_oauth_gets_the_default_role_only(pulumi_mocks: _Mocks) -> None:
     spec = organization(MICROSOFT, defaultRole="member", broker={"createRoles": False})
 
-    assert declare(spec, "microsoft", [], "member") == ["acme"]
+    assert declare(spec, "microsoft", [], "member", groups_claim=None) == ["acme"]
     [provider] = pulumi_mocks.of_type("IdentityProvider").values()
     assert provider["provider_id"] == "microsoft"
     assert provider.get("discovery_url") is None and provider.get("client_auth_method") is None
@@ -171,8 +180,29 @@ def test_microsoft_oauth_refuses_group_mappings(pulumi_mocks: _Mocks) -> None:
     spec = organization(MICROSOFT)
     rules = [RoleRule("g", pulumi.Output.from_input("g"), "r")]
     with pytest.raises(ValueError, match="no groups claim"):
-        declare(spec, "microsoft", rules, None)
+        declare(spec, "microsoft", rules, None, groups_claim=None)
     assert pulumi_mocks.of_type("IdentityProvider") == {}
+
+
+@pytest.mark.parametrize(
+    ("groups_claim", "claim_path"),
+    [
+        ("okta_groups", "okta_groups"),
+        # Keycloak reads a dot as "descend into a nested object", a backslash as an escape.
+        ("https://acme.example/groups", "https://acme\\.example/groups"),
+        ("a\\b.c", "a\\\\b\\.c"),
+    ],
+)
+def test_group_mappers_read_the_claim_the_idp_sends(
+    pulumi_mocks: _Mocks, groups_claim: str, claim_path: str
+) -> None:
+    spec = organization(OKTA, roleMappings=[{"group": "Ingeniería", "role": "engineer"}])
+    rules = [RoleRule("Ingeniería", pulumi.Output.from_input("Ingeniería"), "engineer")]
+
+    declare(spec, "okta", rules, None, groups_claim=groups_claim)
+
+    [mapper] = pulumi_mocks.of_type("IdpMapper").values()
+    assert mapper["config"]["claim"] == claim_path
 
 
 def test_resource_names_are_stable_and_safe_for_any_group() -> None:

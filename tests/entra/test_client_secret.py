@@ -205,3 +205,28 @@ def test_a_first_create_removes_a_killed_first_creates_password(graph_env: Serve
     add_ours(store, app["id"])
     created = provider.create(provider.check({}, inputs(application_object_id=app["id"])).inputs)
     assert key_ids(store, app["id"]) == [created.id]
+
+
+def test_a_read_notices_untracked_passwords_and_the_next_update_removes_only_them(
+    graph_env: ServedGraph,
+) -> None:
+    """The documented recovery (refresh, then a plain up, nothing due) cleans up after a kill."""
+    store = graph_env.standin.store
+    app = store.create_application({"displayName": "Acme Corp"})
+    created = provider.create(provider.check({}, inputs(application_object_id=app["id"])).inputs)
+    recorded = created.outs or {}
+    foreign = add_ours(store, app["id"], name="added by hand in the portal")
+    leftover = add_ours(store, app["id"])  # left by a killed rotation
+
+    refreshed = provider.read(created.id, recorded).outs or {}
+    assert refreshed[untracked_secrets.UNTRACKED_KEY] == [leftover]
+    assert untracked_secrets.UNTRACKED_KEY not in recorded, "no key while nothing is untracked"
+
+    news = inputs(application_object_id=app["id"])
+    diff = provider.diff(created.id, refreshed, news)
+    assert diff.changes and diff.replaces == []
+    updated = provider.update(created.id, refreshed, news).outs or {}
+    assert key_ids(store, app["id"]) == [created.id, foreign]
+    assert untracked_secrets.UNTRACKED_KEY not in updated
+    assert updated["client_secret"] == recorded["client_secret"]
+    assert not provider.diff(created.id, updated, news).changes

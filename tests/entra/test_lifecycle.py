@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pulumi.automation import CommandError
 
+from components.clock import calendar_date
 from sandbox.common.calls import Call
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
 from tests.entra.conftest import ServedGraph
@@ -233,7 +234,7 @@ def test_entra_app_lifecycle(
     assert outputs["groupClaimValues"].value == {"Engineering": group_id("Engineering")}
     assert outputs["groupIds"].value == {"Engineering": group_id("Engineering"), "Admins": group_id("Admins")}
     assert outputs["assignedGroupIds"].value == outputs["groupIds"].value  # every named group is assigned
-    assert when(outputs["secretExpiresAt"].value) == when(password["endDateTime"])
+    assert outputs["secretExpiresAt"].value == calendar_date(password["endDateTime"])
     # Lookups first (in any order), then the app, then what hangs off it (the engine runs them in parallel).
     create_calls = watch.calls["create"]
     assert sorted(create_calls[:3]) == ["GET /groups", "GET /groups", "GET /users/dave@contoso.example"]
@@ -321,7 +322,7 @@ def test_entra_app_lifecycle(
     assert outputs["clientSecret"].secret and outputs["clientSecret"].value != old_secret
     assert outputs["clientSecret"].value in watch.values and len(watch.values) == 3
     assert outputs["secretKeyId"].value == new_password["keyId"]
-    assert when(outputs["secretExpiresAt"].value) == when(new_password["endDateTime"])
+    assert outputs["secretExpiresAt"].value == calendar_date(new_password["endDateTime"])
 
     # -- destroy leaves the tenant exactly as seeded ------------------------------------------------
     step("destroy", lambda: stack.destroy(show_secrets=False))

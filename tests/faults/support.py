@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
@@ -69,12 +70,6 @@ def leaked(haystacks: dict[str, str], needles: dict[str, str]) -> list[str]:
     ]
 
 
-def secret_output(project: StackProject) -> str:
-    output = project.stack.outputs()["clientSecret"]
-    assert output.secret
-    return str(output.value)
-
-
 def okta_app_ids(sandbox: LocalSandbox) -> set[str]:
     return {app.id for app in sandbox.okta.store.apps()}
 
@@ -92,6 +87,50 @@ def run_cli(project: StackProject, *args: str) -> tuple[int, str]:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
+    )
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process below it, read from /proc while they are alive (a killed parent's
+    children are re-parented, and the CLI starts each provider in a process group of its own)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+
+    def below(pid: int) -> list[int]:
+        return [pid] + [found for child in children.get(pid, []) for found in below(child)]
+
+    return below(root)
+
+
+def command_name(pid: int) -> str:
+    """The file name of the program `pid` runs ('' once it is gone)."""
+    try:
+        return Path((Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[0].decode()).name
+    except OSError:
+        return ""
+
+
+def run_ssoprov(project: StackProject, *args: str) -> tuple[int, str]:
+    """Run `ssoprov` in the project as a user would, on its backend; (exit code, output)."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "components.cli", *args, "--backend", project.engine.backend_url],
+        cwd=project.root / "project",
+        env=cli_env(project),
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr

@@ -13,7 +13,7 @@ from tests.integration.organizations import okta_organization, stack_config
 from tests.support.projects import StackProject
 
 HOSTILE = [
-    (("name",), "globex; DROP TABLE", "should match pattern"),
+    (("name",), "globex; DROP TABLE", "contains ' ', ';'"),
     (("displayName",), "Globex\nInjected: header", "control characters"),
     (
         ("identityProvider", "extraRedirectUris"),

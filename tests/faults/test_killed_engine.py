@@ -7,29 +7,37 @@ the new secret. (Polling the call log instead races: the call is logged as its a
 and the kill sometimes lands after the checkpoint recorded the create.) The checkpoint keeps
 the create as a pending operation and the file backend keeps the dead update's lock.
 
-Recovery verified here: `pulumi cancel --yes` (removes the lock; the next command otherwise
-refuses with "the stack is currently locked"), `pulumi refresh --clear-pending-creates --yes`,
-then `pulumi up --yes` (with the same SSOPROV_AS_OF, so the rotation completes).
+The killed run's secret works but no state knows it. Two recoveries are verified, with no
+rotation due any more (no SSOPROV_AS_OF), for Entra ID and Okta:
 
-The killed run's secret works but no state knows it. The resumed rotation's create finds it
-(components/untracked_secrets.py: a secret of ours newer than the recorded one) and removes it
-before making its own, so each app ends with exactly the stack's one secret, and sign-in works.
+- README's, by hand: a fleet `up` names the lock and `ssoprov recover`; `pulumi cancel --yes`,
+  `pulumi refresh --clear-pending-creates --yes` (the read finds the untracked secret),
+  `ssoprov drift` reports it, a plain `pulumi up` removes it;
+- `ssoprov recover`, after a fleet run whose engine was killed under it (the run's report says
+  the engine was killed and which command to run).
+
+Each app ends with exactly the stack's one secret, and sign-in works.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from components.verify_login import verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
-from tests.faults.support import cli_env, okta_app_ids, run_cli
+from tests.faults.support import cli_env, command_name, process_tree, run_cli, run_ssoprov
 from tests.integration.organizations import entra_organization, okta_organization, stack_config
 from tests.support.projects import StackProject
 
@@ -57,7 +65,7 @@ def hold_after_creating(store: object, method: str, seconds: float = 5.0) -> thr
 
 def kill_once(project: StackProject, created: threading.Event) -> None:
     """Run a rotating `pulumi up` and SIGKILL its process group once `created` is set."""
-    env = {**cli_env(project), "SSOPROV_AS_OF": (datetime.now(UTC) + timedelta(days=200)).isoformat()}
+    env = {**cli_env(project), "SSOPROV_AS_OF": as_of_a_due_date()}
     process = subprocess.Popen(
         ["pulumi", "up", "--yes", "--skip-preview", "--stack", project.stack.name, "--non-interactive"],
         cwd=project.stack.workspace.work_dir,
@@ -69,19 +77,14 @@ def kill_once(project: StackProject, created: threading.Event) -> None:
     try:
         reached = created.wait(KILL_DEADLINE_SECONDS)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        # The CLI starts each provider in a process group of its own: kill the whole tree.
+        kill_all(process_tree(process.pid))
         process.wait(timeout=30)
     assert reached, f"the rotation never created its secret (exit {process.returncode})"
 
 
-def rotate(project: StackProject) -> tuple[int, str]:
-    as_of = (datetime.now(UTC) + timedelta(days=200)).isoformat()
-    project.stack.workspace.env_vars["SSOPROV_AS_OF"] = as_of
-    try:
-        return run_cli(project, "up", "--yes", "--skip-preview")
-    finally:
-        del project.stack.workspace.env_vars["SSOPROV_AS_OF"]
+def as_of_a_due_date() -> str:
+    return (datetime.now(UTC) + timedelta(days=200)).isoformat()
 
 
 def clear_lock_and_pending(project: StackProject) -> None:
@@ -91,75 +94,144 @@ def clear_lock_and_pending(project: StackProject) -> None:
     assert code == 0, refreshed
 
 
-def recover(project: StackProject) -> str:
-    """The documented recovery, then the rotation again; the output of that `pulumi up`."""
-    clear_lock_and_pending(project)
-    code, upped = rotate(project)
-    assert code == 0, upped
-    return upped
+@dataclass(frozen=True)
+class Killable:
+    """An identity provider's side of the kill: its organization, where its secrets are made, and
+    how to list the secret ids on the stack's app."""
+
+    organization: Callable[[LocalSandbox, str], dict]
+    store: Callable[[LocalSandbox], object]
+    create_method: str
+    login: str
+    secret_ids: Callable[[LocalSandbox, StackProject], list[str]]
 
 
-def assert_removed_only(output: str, leftover: str, recorded: str) -> None:
-    """The run printed the leftover's removal, and left the recorded secret to the engine's delete
-    (after the broker had the new one)."""
-    assert f"removed client secret {leftover}" in output, output
-    assert f"removed client secret {recorded}" not in output, output
+def okta_secret_ids(sandbox: LocalSandbox, project: StackProject) -> list[str]:
+    (app_id,) = {app.id for app in sandbox.okta.store.apps() if app.label == "Globex SSO"}
+    return [secret.id for secret in sandbox.okta.store.secrets(app_id)]
 
 
-def test_okta_rotation_killed_after_the_new_secret_converges_with_one_secret(
-    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
-) -> None:
-    seeded = okta_app_ids(sandbox)
-    project = stack_project(
-        "globex", stack_config(okta_organization(sandbox, realm)), env=sandbox.engine_env()
-    )
+def entra_secret_ids(sandbox: LocalSandbox, project: StackProject) -> list[str]:
+    object_id = sandbox.graph.store.application_object_id(project.stack.outputs()["clientId"].value)
+    return [p["keyId"] for p in sandbox.graph.store.get_application(object_id)["passwordCredentials"]]
+
+
+KILLABLE = {
+    "okta": Killable(
+        okta_organization, lambda s: s.okta.store, "create_secret", "alice@acme.example", okta_secret_ids
+    ),
+    "entra": Killable(
+        entra_organization, lambda s: s.graph.store, "add_password", "alice@contoso.example", entra_secret_ids
+    ),
+}
+
+
+def deployed(
+    kind: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> tuple[StackProject, str]:
+    """A deployed organization of `kind` and the id of its one client secret."""
+    organization = KILLABLE[kind].organization(sandbox, realm)
+    project = stack_project(organization["name"], stack_config(organization), env=sandbox.engine_env())
     project.stack.up(show_secrets=False)
-    (app_id,) = okta_app_ids(sandbox) - seeded
-    old_secret = project.stack.outputs()["clientSecret"].value
-    (recorded,) = [secret.id for secret in sandbox.okta.store.secrets(app_id)]
+    (recorded,) = KILLABLE[kind].secret_ids(sandbox, project)
+    return project, recorded
 
-    kill_once(project, hold_after_creating(sandbox.okta.store, "create_secret"))
-    (leftover,) = [s.id for s in sandbox.okta.store.secrets(app_id) if s.id != recorded]
+
+def assert_converged(
+    kind: str, sandbox: LocalSandbox, realm: str, project: StackProject, recorded: str
+) -> None:
+    """The app holds just the stack's secret, which the broker uses; drift and a second up are clean."""
+    assert KILLABLE[kind].secret_ids(sandbox, project) == [recorded]
+    login = verify_login(
+        sandbox.keycloak_url,
+        realm,
+        project.stack.name,
+        login=KILLABLE[kind].login,
+        password=SANDBOX_USER_PASSWORD,
+    )
+    assert login.signed_in, login.detail
+    code, drift = run_ssoprov(project, "drift", "--stack", project.stack.name)
+    assert code == 0, drift
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+
+@pytest.mark.parametrize("kind", sorted(KILLABLE))
+def test_readmes_recovery_removes_the_killed_rotations_secret_with_no_rotation_due(
+    kind: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    project, recorded = deployed(kind, sandbox, realm, stack_project)
+    name = project.stack.name
+    kill_once(project, hold_after_creating(KILLABLE[kind].store(sandbox), KILLABLE[kind].create_method))
+    (leftover,) = [key for key in KILLABLE[kind].secret_ids(sandbox, project) if key != recorded]
     assert "pending" in project.state_text()
 
-    assert_removed_only(recover(project), leftover, recorded)
+    code, locked = run_ssoprov(project, "up", "--stack", name)
+    assert code == 1, locked
+    assert "locked by a run that has not finished" in locked, locked
+    assert f"ssoprov recover --stack {name}" in locked, locked
 
-    assert okta_app_ids(sandbox) - seeded == {app_id}
-    secrets = sandbox.okta.store.secrets(app_id)
-    assert [secret.status for secret in secrets] == ["ACTIVE"], secrets
-    assert project.stack.outputs()["clientSecret"].value != old_secret
-    assert secrets[0].value == project.stack.outputs()["clientSecret"].value
-    login = verify_login(
-        sandbox.keycloak_url, realm, "globex", login="alice@acme.example", password=SANDBOX_USER_PASSWORD
-    )
-    assert login.signed_in, login.detail
-    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+    clear_lock_and_pending(project)
+    code, drift = run_ssoprov(project, "drift", "--stack", name)
+    assert code == 1 and leftover in drift and "no state tracks" in drift, drift
+
+    code, upped = run_cli(project, "up", "--yes", "--skip-preview")  # no SSOPROV_AS_OF: nothing is due
+    assert code == 0, upped
+    assert f"removed client secret {leftover}" in upped, upped
+    assert f"removed client secret {recorded}" not in upped, upped
+    assert_converged(kind, sandbox, realm, project, recorded)
 
 
-def test_entra_rotation_killed_after_add_password_converges_with_one_password(
+def test_ssoprov_recover_after_a_fleet_run_whose_engine_was_killed(
     sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
 ) -> None:
-    project = stack_project(
-        "acme", stack_config(entra_organization(sandbox, realm)), env=sandbox.engine_env()
+    project, recorded = deployed("okta", sandbox, realm, stack_project)
+    name = project.stack.name
+    created = hold_after_creating(sandbox.okta.store, "create_secret")
+    fleet = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "components.cli",
+            "up",
+            "--stack",
+            name,
+            "--backend",
+            project.engine.backend_url,
+        ],
+        cwd=project.root / "project",
+        env={**cli_env(project), "SSOPROV_AS_OF": as_of_a_due_date()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    project.stack.up(show_secrets=False)
-    app_id = project.stack.outputs()["clientId"].value
-    object_id = sandbox.graph.store.application_object_id(app_id)
-    (recorded,) = password_ids(sandbox, object_id)
+    try:
+        assert created.wait(KILL_DEADLINE_SECONDS), "the rotation never created its secret"
+        kill_all(engine_processes(fleet.pid))
+        report, _ = fleet.communicate(timeout=120)
+    finally:
+        if fleet.poll() is None:
+            fleet.kill()
+    assert fleet.returncode == 1, report
+    assert "the Pulumi engine was killed (signal 9) mid-run" in report, report
+    assert "Error in event stream" not in report, report
+    assert f"ssoprov recover --stack {name}" in report, report
+    (leftover,) = [key for key in okta_secret_ids(sandbox, project) if key != recorded]
 
-    kill_once(project, hold_after_creating(sandbox.graph.store, "add_password"))
-    (leftover,) = [key for key in password_ids(sandbox, object_id) if key != recorded]
-
-    assert_removed_only(recover(project), leftover, recorded)
-
-    assert sandbox.graph.store.verify_client_secret(app_id, project.stack.outputs()["clientSecret"].value)
-    login = verify_login(
-        sandbox.keycloak_url, realm, "acme", login="alice@contoso.example", password=SANDBOX_USER_PASSWORD
-    )
-    assert login.signed_in, login.detail
-    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
-    assert len(password_ids(sandbox, object_id)) == 1, "an orphaned password was left"
+    code, recovered = run_ssoprov(project, "recover", "--stack", name)
+    assert code == 0, recovered
+    assert "released the lock" in recovered, recovered
+    assert leftover not in okta_secret_ids(sandbox, project)
+    assert_converged("okta", sandbox, realm, project, recorded)
 
 
-def password_ids(sandbox: LocalSandbox, object_id: str) -> list[str]:
-    return [p["keyId"] for p in sandbox.graph.store.get_application(object_id)["passwordCredentials"]]
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def engine_processes(parent: int) -> list[int]:
+    """The `pulumi` CLI processes under `parent`, and everything under them (language host, providers)."""
+    tree = process_tree(parent)
+    clis = [pid for pid in tree if pid != parent and command_name(pid) == "pulumi"]
+    return [found for cli in clis for found in process_tree(cli)]

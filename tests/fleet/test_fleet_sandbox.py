@@ -11,14 +11,14 @@ import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.brokers.keycloak.client import from_environment
-from components.clock import parse_timestamp
+from components.clock import calendar_date, parse_timestamp
 from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
@@ -136,30 +136,33 @@ def test_secrets_json_lists_every_stack_with_its_expiry(fleet: Fleet) -> None:
     secrets = {entry["stack"]: entry for entry in json.loads(listed.stdout)["secrets"]}
     assert sorted(secrets) == stack_names()
     graph, okta = fleet.sandbox.graph.store, fleet.sandbox.okta.store
-    now = datetime.now(UTC)
+    today = datetime.now(UTC).date()
     for name, entry in secrets.items():
         kind = name.rsplit("-", 1)[1]
         assert entry["identityProvider"] == kind
         if kind == "oidc":
-            assert entry["managed"] is False and entry["secretExpiresAt"] is None
+            assert entry["managed"] is False
+            assert entry["secretExpiresAt"] is None and entry["secretRotateBy"] is None
             continue
         assert entry["managed"] is True and entry["dueNow"] is False, name
-        expires = parse_timestamp(entry["secretExpiresAt"])
+        rotate_after = 30 if name == DUE else 180
         if kind == "entra":
             application = graph.find_application(name.replace("-", " ").title())
             assert application is not None
             [password] = application["passwordCredentials"]
             assert password["keyId"] == entry["secretId"]
-            assert expires == parse_timestamp(password["endDateTime"]).replace(microsecond=0)
-            assert entry["expiryIsNotional"] is False
+            created = parse_timestamp(password["startDateTime"])
+            assert entry["secretExpiresAt"] == calendar_date(password["endDateTime"])
+            # Whole days between the dates shown; a secret made during this module: about a year.
+            assert entry["daysLeft"] == (date.fromisoformat(entry["secretExpiresAt"]) - today).days
+            assert 363 <= entry["daysLeft"] <= 365, name
         else:
             [secret] = [s for app in okta.apps() for s in okta.secrets(app.id) if s.id == entry["secretId"]]
             created = parse_timestamp(secret.created)
-            assert expires == (created + timedelta(days=365)).replace(microsecond=0)
-            assert entry["expiryIsNotional"] is True
-        # A secret made during this module (a rotation makes another): about a year left.
-        assert 363 <= (expires - now).days <= 365, name
-        assert entry["daysLeft"] == (expires - now).days or entry["daysLeft"] == (expires - now).days - 1
+            # Okta secrets do not expire: no expiry date, no days left; a rotate-by date all the same.
+            assert entry["secretExpiresAt"] is None and entry["daysLeft"] is None, name
+        assert entry["createdAt"] == calendar_date(created), name
+        assert entry["secretRotateBy"] == calendar_date(created + timedelta(days=rotate_after)), name
 
 
 def test_rotate_replaces_exactly_the_one_due_secret(fleet: Fleet) -> None:

@@ -5,12 +5,14 @@ drift found without touching anything."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from components.clock import parse_timestamp
+from components.clock import calendar_date, parse_timestamp
+from components.fleet.engine import LOCAL_STATE_DIR
 from tests.fleet.conftest import OIDC_CLIENT_SECRET, SaaSStandIns
 from tests.fleet.fleet import FleetProject
 
@@ -143,20 +145,37 @@ def test_secrets_report_and_drift_across_the_fleet(
         for secret in saas.okta.store.secrets(app.id)
         if secret.id == entry["secretId"]
     ]
-    created = parse_timestamp(stand_in_secret.created).replace(microsecond=0)
-    assert parse_timestamp(entry["createdAt"]) == created
-    # Okta secrets never expire: the policy's notional expiry, lifetimeDays after creation.
-    assert parse_timestamp(entry["secretExpiresAt"]) == created + timedelta(days=200)
-    assert entry["expiryIsNotional"] is True and entry["dueNow"] is False
-    assert entry["daysLeft"] in (199, 200)
-    assert parse_timestamp(entry["rotationDueAt"]) == created + timedelta(days=90)
+    created = parse_timestamp(stand_in_secret.created)
+    assert entry["createdAt"] == calendar_date(created)
+    # Okta secrets do not expire: no expiry date anywhere, a rotate-by date instead (rotateAfterDays 90).
+    assert entry["secretExpiresAt"] is None and entry["daysLeft"] is None and entry["dueNow"] is False
+    rotate_by = calendar_date(created + timedelta(days=90))
+    assert entry["secretRotateBy"] == rotate_by
+    outputs = project.stack("okta-one").outputs()
+    assert outputs["secretRotateBy"].value == rotate_by
+    assert "secretExpiresAt" not in outputs  # no invented expiry in the stack outputs either
     table = project.ssoprov("secrets")
-    assert table.code == 0 and "(notional)" in table.stdout
-    assert [line.split()[:3] for line in table.stdout.splitlines()[3:6]] == [
-        ["not-yet", "not-yet", "-"],
-        ["oidc-one", "oidc-one", "oidc"],
-        ["okta-one", "okta-one", "okta"],
-    ]
+    assert table.code == 0
+    rows = [line.split() for line in table.stdout.splitlines()[3:6]]
+    assert rows == [
+        ["not-yet", "not-yet", "-", "-", "-", "not-deployed"],
+        [
+            "oidc-one",
+            "oidc-one",
+            "oidc",
+            "-",
+            "-",
+            "not-managed",
+            "the",
+            "customer's",
+            "IT",
+            "team",
+            "owns",
+            "this",
+            "secret",
+        ],
+        ["okta-one", "okta-one", "okta", "does", "not", "expire", rotate_by, "not-due"],
+    ], table.stdout
 
     [connection] = [c for c in saas.workos.store.connections.values() if c.external_id == "oidc-one"]
     connection.name = "Renamed in the dashboard"
@@ -179,3 +198,135 @@ def test_secrets_report_and_drift_across_the_fleet(
     # Preview only: neither the connection nor the state changed, so the drift is still there.
     assert connection.name == "Renamed in the dashboard"
     assert project.ssoprov("drift", "--stack", "oidc-one").code == 1
+
+
+GRPC_NOISE = "Exception calling application"
+
+
+def test_a_stack_that_fails_after_creating_resources_counts_them_and_shows_the_real_error(
+    fleet_project: Callable[[dict[str, str]], FleetProject], saas: SaaSStandIns, tmp_path: Path
+) -> None:
+    project = fleet_project(saas.env())
+    broken = okta_organization(saas, "broken-okta")
+    broken["identityProvider"]["groups"] = ["Engineering", "No Such Group"]
+    project.write_stack("broken-okta", broken)
+    report_file = tmp_path / "up.json"
+
+    run = project.ssoprov("up", "--json-report", str(report_file))
+
+    assert run.code == 1, run.stdout + run.stderr
+    [entry] = json.loads(report_file.read_text())["stacks"]
+    assert entry["status"] == "failed"
+    # The app was created before the group lookup failed, and it stays: the report says so.
+    [app] = saas.okta.store.apps()
+    created = [step["name"] for step in entry["steps"] if step["op"] == "create"]
+    assert "broken-okta-okta-app" in created, entry["steps"]
+    changes = entry["changes"]
+    assert changes is not None, entry
+    # The engine's own count: the recorded steps plus the stack and the components around them.
+    assert changes["created"] >= len(created) + 3 and changes["deleted"] == 0, (changes, created)
+    table_row = next(line for line in run.stdout.splitlines() if line.startswith("broken-okta"))
+    assert table_row.split()[1:3] == ["failed", str(changes["created"])], table_row
+    # The real message, without gRPC's wrapper, in the JSON, the table and the progress lines.
+    [error] = entry["errors"]  # the engine's closing "update failed" adds nothing
+    assert "'No Such Group'" in error and "Stack key: ssoprov:organization.identityProvider.groups" in error
+    assert "No Such Group" in table_row
+    assert "[broken-okta] error: " in run.stderr and "No Such Group" in run.stderr
+    assert GRPC_NOISE not in report_file.read_text() + run.stdout + run.stderr
+    assert (
+        run.stdout.rstrip()
+        .splitlines()[-1]
+        .startswith(
+            f"up: 1 stack (1 failed); resources {changes['created']} created, 0 updated, 0 replaced, "
+            "0 deleted, 0 unchanged; "
+        )
+    )
+    assert app.label == "Broken Okta SSO"
+
+
+def pulumi_cli(project: FleetProject, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The plain `pulumi` CLI in the fleet project, on the backend `ssoprov` uses there."""
+    state = project.root / LOCAL_STATE_DIR
+    state.mkdir(exist_ok=True)
+    backend = state.as_uri()
+    return subprocess.run(
+        ["pulumi", "--non-interactive", *args],
+        cwd=project.root,
+        env={**project.process_env(), "PULUMI_BACKEND_URL": backend, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_message(
+    fleet_project: Callable[[dict[str, str]], FleetProject], saas: SaaSStandIns
+) -> None:
+    project = fleet_project(saas.env())
+    project.write_stack("acme-okta", okta_organization(saas, "acme-okta"))
+    assert (
+        pulumi_cli(project, "stack", "init", "acme-okta", "--secrets-provider", "passphrase").returncode == 0
+    )
+    today = datetime.now(UTC).date()
+    yesterday = (today - timedelta(days=1)).isoformat()
+
+    for command, value, problem in [
+        (["preview"], "2027-13-01", "is not a date: write it as YYYY-MM-DD (a UTC calendar date)"),
+        (["up", "--yes"], yesterday, f"is in the past (today is {today.isoformat()} UTC)"),
+    ]:
+        done = pulumi_cli(project, *command, "--stack", "acme-okta", SSOPROV_AS_OF=value)
+
+        output = done.stdout + done.stderr
+        assert done.returncode != 0, output
+        assert f"SSOPROV_AS_OF '{value}' {problem}" in output, output
+        assert f"Fix: set SSOPROV_AS_OF={today.isoformat()} or a later date, or unset it" in output
+        assert "Traceback" not in output and "month must be in" not in output
+
+    # Refused before any resource: no API call, nothing in the state.
+    assert saas.okta.calls.all() == [] and saas.workos.calls.all() == []
+    exported = pulumi_cli(project, "stack", "export", "--stack", "acme-okta")
+    assert "okta:OidcApp" not in exported.stdout
+    # A timestamp, the form the rotation tests use, is accepted.
+    later = (datetime.now(UTC) + timedelta(days=200)).isoformat()
+    accepted = pulumi_cli(project, "preview", "--stack", "acme-okta", SSOPROV_AS_OF=later)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_a_stack_whose_first_up_failed_is_incomplete_and_rotate_leaves_it_to_up(
+    fleet_project: Callable[[dict[str, str]], FleetProject], saas: SaaSStandIns, tmp_path: Path
+) -> None:
+    project = fleet_project({**saas.env(), "SSOPROV_RETRY_BUDGET_SECONDS": "1"})
+    project.write_stack("half-okta", okta_organization(saas, "half-okta"))
+    # Okta's secrets endpoint fails for good: the first `up` stops before any client secret exists
+    # (the app's create reads the app's first secret, fails, and takes the app back).
+    saas.okta.faults.configure(server_error_count=-1, server_error_status=500, path_contains="/credentials/")
+    assert project.ssoprov("up").code == 1
+
+    listed = project.ssoprov("secrets", "--json")
+
+    assert listed.code == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert stacks_by_name(document)["half-okta"]["status"] == "incomplete"
+    [entry] = document["secrets"]
+    assert entry["dueNow"] is False and entry["secretRotateBy"] is None
+    assert "Fix: run `ssoprov up --stack half-okta`" in entry["note"]
+    table = project.ssoprov("secrets")
+    [row] = [line for line in table.stdout.splitlines() if line.startswith("half-okta")]
+    assert row.split()[:6] == ["half-okta", "half-okta", "okta", "-", "-", "incomplete"], row
+    assert "Fix: run `ssoprov up --stack half-okta`" in row
+
+    saas.okta.calls.clear()
+    report_file = tmp_path / "rotate.json"
+    rotated = project.ssoprov("rotate", "--json-report", str(report_file))
+
+    # Not retried by a rotation run: no `up`, not a single Okta call; the way out is named.
+    assert rotated.code == 0, rotated.stdout + rotated.stderr
+    assert stacks_by_name(json.loads(report_file.read_text()))["half-okta"]["status"] == "incomplete"
+    assert "0 of 1 deployed stack(s) have a secret due" in rotated.stderr
+    assert "half-okta: skipped, no client secret in the state" in rotated.stderr
+    assert saas.okta.calls.all() == []
+
+    saas.okta.faults.reset()
+    assert project.ssoprov("up").code == 0
+    finished = json.loads(project.ssoprov("secrets", "--json").stdout)
+    assert stacks_by_name(finished)["half-okta"]["status"] == "not-due"

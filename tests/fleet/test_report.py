@@ -5,11 +5,18 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from pulumi.automation import events
+
+from components.fleet import operations
+from components.fleet.operations import StackJob
 from components.fleet.progress import LiveProgress, PlainProgress, progress_for
-from components.fleet.report import Changes, RunReport, StackOutcome, Step, change_table
+from components.fleet.report import Changes, RunReport, StackOutcome, Step, change_table, summary_line
 
 STARTED = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
 
@@ -59,7 +66,21 @@ def test_table_has_a_row_per_stack_with_counts_then_totals() -> None:
     assert lines[2].split() == ["a", "succeeded", "3", "0", "0", "0", "1", "1.2s"]
     assert lines[3].split()[:7] == ["b", "failed", "-", "-", "-", "-", "-"]
     assert lines[3].endswith("stacks/Pulumi.b.yaml: key: boom. Fix: x")  # one line, whitespace folded
-    assert lines[4] == "up: 2 stacks (1 failed, 1 succeeded); resources 3 created; 42.0s"
+    assert lines[4] == (
+        "up: 2 stacks (1 failed, 1 succeeded); "
+        "resources 3 created, 0 updated, 0 replaced, 0 deleted, 1 unchanged; 42.0s"
+    )
+
+
+def test_the_summary_line_has_every_count_the_table_has_when_the_engine_ran() -> None:
+    no_op = report(outcome("a", unchanged=4), outcome("b", unchanged=3))
+    assert summary_line(no_op) == (
+        "up: 2 stacks (2 succeeded); "
+        "resources 0 created, 0 updated, 0 replaced, 0 deleted, 7 unchanged; 42.0s"
+    )
+    # Commands that count no resources (secrets, drift, a dry run) say nothing about them.
+    listed = report(StackOutcome("a", "stacks/Pulumi.a.yaml", "not-due"))
+    assert summary_line(listed) == "up: 1 stack (1 not-due); 42.0s"
 
 
 def test_json_report(tmp_path: Path) -> None:
@@ -139,3 +160,86 @@ def test_plain_lines_unless_the_stream_is_a_terminal() -> None:
     live = progress_for(["a"], "live", io.StringIO())
     assert isinstance(live, LiveProgress)
     live.close()
+
+
+def engine_event(**body: Any) -> events.EngineEvent:
+    return events.EngineEvent.from_json({"sequence": 0, "timestamp": 0, **body})
+
+
+def finished(op: str, name: str, type_token: str) -> events.EngineEvent:
+    urn = f"urn:pulumi:acme::ssoprov::{type_token}::{name}"
+    return engine_event(resOutputsEvent={"metadata": {"op": op, "urn": urn, "type": type_token}})
+
+
+def error(message: str) -> events.EngineEvent:
+    return engine_event(diagnosticEvent={"message": message, "color": "never", "severity": "error"})
+
+
+@dataclass
+class FailingStack:
+    """Plays engine events to `on_event`, then fails the way the Automation API does."""
+
+    played: list[events.EngineEvent]
+
+    def up(self, on_event: Callable[[events.EngineEvent], None], **_: Any) -> None:
+        for event in self.played:
+            on_event(event)
+        raise RuntimeError("code: 255\n stderr: error: update failed")
+
+
+@dataclass
+class FakeEngine:
+    played: list[events.EngineEvent]
+
+    def stack(self, name: str) -> FailingStack:
+        return FailingStack(self.played)
+
+
+FAILED_GROUP = "Okta: finding the Okta group named 'Nobody': no group has exactly this name"
+CREATED_BEFORE_THE_FAILURE = [
+    finished("create", "ssoprov-acme", "pulumi:pulumi:Stack"),
+    finished("create", "default", "pulumi:providers:pulumi-python"),
+    finished("create", "acme", "ssoprov:index:Organization"),
+    finished("create", "acme-okta-app", "pulumi-python:dynamic/okta:OidcApp"),
+    finished("same", "acme-okta-group-Admins", "pulumi-python:dynamic/okta:GroupAssignment"),
+    error(f"\x1b[31mException calling application: {FAILED_GROUP}\x1b[0m"),
+    error("update failed"),
+]
+
+
+def failed_up(played: list[events.EngineEvent]) -> tuple[StackOutcome, str]:
+    stream = io.StringIO()
+    job = StackJob("acme", "stacks/Pulumi.acme.yaml", "acme", FakeEngine(played))  # type: ignore[arg-type]
+    outcome = operations.up(job, PlainProgress(stream))
+    return outcome, stream.getvalue()
+
+
+def test_a_failed_stack_counts_what_the_engine_did_by_its_summary() -> None:
+    summary = engine_event(summaryEvent={"resourceChanges": {"create": 4, "same": 1}})
+    outcome, _ = failed_up([*CREATED_BEFORE_THE_FAILURE, summary])
+    assert outcome.status == "failed"
+    assert outcome.changes == Changes(created=4, unchanged=1)
+    assert outcome.to_json()["changes"] == {
+        "created": 4,
+        "updated": 0,
+        "replaced": 0,
+        "deleted": 0,
+        "unchanged": 1,
+    }
+
+
+def test_without_a_summary_a_failed_stack_counts_the_steps_that_finished() -> None:
+    outcome, _ = failed_up(CREATED_BEFORE_THE_FAILURE)  # the engine died before its summary
+    # The stack, the component and the app, as the summary would count them; not the provider.
+    assert outcome.changes == Changes(created=3, unchanged=1)
+    assert [step.name for step in outcome.steps] == ["acme", "acme-okta-app"]
+
+
+def test_errors_are_shown_without_the_grpc_wrapper() -> None:
+    outcome, progress = failed_up(CREATED_BEFORE_THE_FAILURE)
+    assert outcome.errors == [FAILED_GROUP]  # the engine's closing "update failed" adds nothing
+    assert f"[acme] error: {FAILED_GROUP}" in progress.splitlines()
+    assert progress.splitlines()[-1].startswith("[acme] failed in ")
+    assert progress.splitlines()[-1].endswith(FAILED_GROUP)
+    assert "Exception calling application" not in progress + json.dumps(outcome.to_json())
+    assert change_table(report(outcome)).splitlines()[2].endswith(FAILED_GROUP)

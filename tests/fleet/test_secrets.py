@@ -1,4 +1,5 @@
-"""Rotation planning from recorded state and the spec's policy: due, not due, as of a later date."""
+"""Rotation planning from recorded state and the spec's policy: due, not due, as of a later date;
+the dates as a user sees them; the one rule for SSOPROV_AS_OF and --as-of."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.fleet.commands import check_as_of
+from components.clock import AS_OF_VARIABLE, AsOfError, later_of_now, parse_as_of, utc_now
+from components.fleet.commands import check_as_of, secret_state
 from components.fleet.project import ProjectError
-from components.fleet.secrets import planning_now, secret_status
+from components.fleet.secrets import secret_status
 from components.spec import parse_organization
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -65,12 +67,30 @@ def test_entra_secret_not_due_reports_its_real_expiry_and_due_date() -> None:
     status = secret_status("acme", spec("entra"), deployment("entra", created), NOW)
     assert status.managed and not status.due and status.due_reason is None
     assert status.secret_id == "key-1" and status.resource == "acme-secret"
-    assert status.expires_at == created + timedelta(days=365) and not status.notional_expiry
-    assert status.due_at == created + timedelta(days=180)  # rotateAfterDays comes first
+    assert status.expires_at == created + timedelta(days=365)
+    assert status.rotate_by == created + timedelta(days=180)  # rotateAfterDays comes first
     assert status.days_left(NOW) == 355
     document = status.to_json(NOW)
-    assert document["secretExpiresAt"] == "2027-12-31T12:00:00Z" and document["dueNow"] is False
+    assert document["secretExpiresAt"] == "2027-12-31" and document["dueNow"] is False
     assert "ciphertext" not in str(document)
+    assert secret_state(status) == "not-due"
+
+
+def test_every_date_shown_is_a_utc_calendar_date() -> None:
+    # Created late on 2027-01-09 in UTC-8 (2027-01-10 in UTC); Graph's end date with 7 digits.
+    created = datetime.fromisoformat("2027-01-09T20:00:00-08:00")
+    state = deployment("entra", created, expires=datetime(2027, 3, 1, 23, 59, 59, tzinfo=UTC))
+    state["resources"][1]["outputs"]["expires_at"] = "2027-03-01T23:59:59.1234567Z"
+    document = secret_status("acme", spec("entra"), state, NOW).to_json(NOW)
+    assert (document["createdAt"], document["secretExpiresAt"], document["secretRotateBy"]) == (
+        "2027-01-10",
+        "2027-03-01",
+        "2027-01-30",  # 30 days before the expiry comes before 180 days of age
+    )
+    # Days left are whole calendar days between the dates shown: 2027-01-10 to 2027-03-01.
+    assert document["daysLeft"] == 50
+    assert set(document) >= {"secretExpiresAt", "secretRotateBy"}
+    assert not {"rotationDueAt", "expiryIsNotional"} & set(document)
 
 
 def test_entra_secret_due_by_age_and_by_nearness_to_expiry() -> None:
@@ -79,8 +99,9 @@ def test_entra_secret_due_by_age_and_by_nearness_to_expiry() -> None:
     created = NOW - timedelta(days=10)
     expiring = deployment("entra", created, expires=NOW + timedelta(days=20))
     near = secret_status("acme", spec("entra"), expiring, NOW)
-    assert near.due and "within 30 days" in (near.due_reason or "")
-    assert near.due_at == NOW - timedelta(days=10)
+    assert near.due and near.due_reason == "expires 2027-01-30, within 30 days"
+    assert near.rotate_by == NOW - timedelta(days=10)
+    assert secret_state(near) == "due"
 
 
 def test_the_spec_policy_decides_not_the_recorded_one() -> None:
@@ -99,42 +120,120 @@ def test_as_of_brings_the_due_date_forward() -> None:
     assert not secret_status("acme", spec("entra"), state, later - timedelta(days=2)).due
 
 
-def test_okta_secret_expires_notionally_after_its_lifetime() -> None:
+def test_an_okta_secret_does_not_expire_but_has_a_rotate_by_date() -> None:
     created = NOW - timedelta(days=100)
     policy = spec("okta", lifetimeDays=120, rotateAfterDays=110, rotateBeforeExpiryDays=30)
     status = secret_status("acme", policy, deployment("okta", created), NOW)
-    assert status.notional_expiry and status.expires_at == created + timedelta(days=120)
+    assert status.expires_at is None and status.days_left(NOW) is None
+    assert status.rotate_by == created + timedelta(days=90)  # 30 days before lifetimeDays runs out
     assert status.secret_id == "ocs-1"
-    assert status.due and "within 30 days" in (status.due_reason or "")
+    # Due as the policy says, without inventing an expiry in the reason.
+    assert status.due_reason == "clientSecret.lifetimeDays (120) runs out 2027-01-30, within 30 days"
+    document = status.to_json(NOW)
+    assert document["secretExpiresAt"] is None and document["daysLeft"] is None
+    assert document["secretRotateBy"] == "2026-12-31"
     inactive = deployment("okta", NOW - timedelta(days=1), status="INACTIVE")
     assert secret_status("acme", spec("okta"), inactive, NOW).due_reason == "deactivated out of band"
+
+
+def test_secrets_a_refresh_found_untracked_are_named_with_what_removes_them() -> None:
+    recorded = deployment("okta", NOW - timedelta(days=1), untracked_secret_ids=["ocs-left-1"])
+    status = secret_status("acme", spec("okta"), recorded, NOW)
+    assert not status.due and "ocs-left-1" in status.note
+    assert "the next `ssoprov up --stack acme` removes them" in status.note
 
 
 def test_generic_oidc_secrets_are_the_customers() -> None:
     status = secret_status("acme", spec("oidc"), {"resources": []}, NOW)
     assert not status.managed and not status.due and status.expires_at is None
     assert status.to_json(NOW)["note"] == "the customer's IT team owns this secret"
+    assert secret_state(status) == "not-managed"
 
 
-def test_a_managed_stack_without_a_secret_in_state_is_due() -> None:
-    replaced = deployment("entra", NOW)
-    replaced["resources"][1]["delete"] = True  # only the old half of an unfinished replacement
-    status = secret_status("acme", spec("entra"), replaced, NOW)
-    assert status.due and status.due_reason == "no client secret in the state"
+@pytest.mark.parametrize("how", ["first up failed", "only the old half of a replacement"])
+def test_a_deployed_stack_without_a_secret_in_state_is_incomplete_not_due(how: str) -> None:
+    state = deployment("okta", NOW)
+    if how == "first up failed":
+        del state["resources"][1]
+    else:
+        state["resources"][1]["delete"] = True
+    status = secret_status("acme", spec("okta"), state, NOW)
+    # `rotate` takes only what is due: a broken stack is not retried by every rotation run.
+    assert not status.due and secret_state(status) == "incomplete"
+    assert "no client secret in the state" in status.note
+    assert "Fix: run `ssoprov up --stack acme`" in status.note
+    document = status.to_json(NOW)
+    assert document["secretExpiresAt"] is None and document["secretRotateBy"] is None
 
 
 def test_planning_time_never_goes_back() -> None:
     real = datetime.now(UTC)
-    assert planning_now(None) >= real
-    assert planning_now(date(2000, 1, 1)) >= real
-    assert planning_now(date(2999, 1, 1)) == datetime(2999, 1, 1, tzinfo=UTC)
+    assert later_of_now(None) >= real
+    assert later_of_now(datetime(2000, 1, 1, tzinfo=UTC)) >= real
+    assert later_of_now(datetime(2999, 1, 1, tzinfo=UTC)) == datetime(2999, 1, 1, tzinfo=UTC)
 
 
-def test_as_of_must_be_a_date_from_today_on() -> None:
+TODAY = date(2027, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2027-01-10", datetime(2027, 1, 10, tzinfo=UTC)),
+        ("2027-03-01", datetime(2027, 3, 1, tzinfo=UTC)),
+        ("2027-03-01T08:30", datetime(2027, 3, 1, 8, 30, tzinfo=UTC)),
+        ("2027-03-01T08:30:00Z", datetime(2027, 3, 1, 8, 30, tzinfo=UTC)),
+        ("2027-03-01T08:30:00.123456+02:00", datetime(2027, 3, 1, 6, 30, 0, 123456, tzinfo=UTC)),
+        # Earlier today is still today: the real time is later, so it moves nothing.
+        ("2027-01-10T00:00:01+00:00", datetime(2027, 1, 10, 0, 0, 1, tzinfo=UTC)),
+    ],
+)
+def test_as_of_accepts_a_date_or_an_iso_timestamp_from_today_on(text: str, moment: datetime) -> None:
+    assert parse_as_of(text, AS_OF_VARIABLE, today=TODAY) == moment
+
+
+@pytest.mark.parametrize(
+    "text", ["2027-13-01", "2027-02-30", "next tuesday", "2027-W09", "20270301", "1/3/2027"]
+)
+def test_a_malformed_as_of_names_the_variable_the_value_the_format_and_the_fix(text: str) -> None:
+    with pytest.raises(AsOfError) as raised:
+        parse_as_of(text, AS_OF_VARIABLE, today=TODAY)
+    assert str(raised.value) == (
+        f"SSOPROV_AS_OF {text!r} is not a date: write it as YYYY-MM-DD (a UTC calendar date) or an ISO "
+        "8601 timestamp such as 2027-01-10T00:00:00Z. Fix: set SSOPROV_AS_OF=2027-01-10 or a later "
+        "date, or unset it to use the current time"
+    )
+
+
+@pytest.mark.parametrize("text", ["2027-01-09", "2027-01-10T01:00:00+02:00", "2020-01-01T00:00:00Z"])
+def test_a_past_as_of_is_refused_not_ignored(text: str) -> None:
+    with pytest.raises(
+        AsOfError, match=r"is in the past \(today is 2027-01-10 UTC\): rotation can be brought"
+    ):
+        parse_as_of(text, AS_OF_VARIABLE, today=TODAY)
+
+
+def test_the_providers_clock_applies_the_same_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AS_OF_VARIABLE, "2999-13-01")
+    with pytest.raises(AsOfError, match="SSOPROV_AS_OF '2999-13-01' is not a date"):
+        utc_now()
+    monkeypatch.setenv(AS_OF_VARIABLE, "2000-01-01")
+    with pytest.raises(AsOfError, match="SSOPROV_AS_OF '2000-01-01' is in the past"):
+        utc_now()
+    monkeypatch.setenv(AS_OF_VARIABLE, "2999-01-01")
+    assert utc_now() == datetime(2999, 1, 1, tzinfo=UTC)
+
+
+def test_the_as_of_flag_uses_the_same_rule_and_names_the_flag() -> None:
     today = datetime.now(UTC).date()
     assert check_as_of(None) is None
-    assert check_as_of(today.isoformat()) == today
-    with pytest.raises(ProjectError, match="is in the past; rotation can only be brought forward"):
-        check_as_of((today - timedelta(days=1)).isoformat())
-    with pytest.raises(ProjectError, match="Fix: write it as YYYY-MM-DD"):
+    assert check_as_of(today.isoformat()) == datetime(today.year, today.month, today.day, tzinfo=UTC)
+    yesterday = (today - timedelta(days=1)).isoformat()
+    with pytest.raises(ProjectError) as raised:
+        check_as_of(yesterday)
+    assert str(raised.value).startswith(f"--as-of '{yesterday}' is in the past")
+    assert str(raised.value).endswith(
+        f"Fix: give --as-of {today.isoformat()} or a later date, or leave --as-of out"
+    )
+    with pytest.raises(ProjectError, match=r"^--as-of 'next tuesday' is not a date: write it as YYYY-MM-DD"):
         check_as_of("next tuesday")

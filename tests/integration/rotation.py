@@ -17,7 +17,7 @@ def rotate_while_signing_in(
 ) -> None:
     """Force rotation (SSOPROV_AS_OF) with sign-ins running; assert the safe order and no failed sign-in."""
     alias = project.stack.outputs()["connectionId"].value
-    old_secret = project.stack.outputs()["clientSecret"].value
+    old_secret = project.client_secret()
     results: list[LoginReport] = []
     stop = threading.Event()
 
@@ -43,7 +43,7 @@ def rotate_while_signing_in(
     assert broker_update < steps.index("delete-replaced", secret_resource)
     assert results, "no sign-in ran during the rotation"
     assert all(result.signed_in for result in results), [r.detail for r in results if not r.signed_in]
-    assert project.stack.outputs()["clientSecret"].value != old_secret
+    assert project.client_secret() != old_secret
     assert verify_login(
         sandbox.keycloak_url, realm, alias, login=login, password=SANDBOX_USER_PASSWORD
     ).signed_in

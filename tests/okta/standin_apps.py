@@ -21,3 +21,25 @@ def new_app(store: OktaStore) -> tuple[str, str]:
     )
     assert secret is not None
     return app.id, secret.id
+
+
+def admin_edits(store: OktaStore, app_id: str, **oauth_changes: object) -> None:
+    """What an admin does in the Okta console: notes, provisioning, visibility, an issuer mode."""
+    app = store.get_app(app_id)
+    store.replace_app(
+        app_id,
+        label=app.label,
+        auth_method=app.token_endpoint_auth_method,
+        pkce_required=app.pkce_required,
+        auto_key_rotation=app.auto_key_rotation,
+        oauth_settings={**app.oauth_settings, **oauth_changes},
+        profile=app.profile,
+        settings_extra={
+            **app.settings_extra,
+            "notes": {"admin": "Owned by IT; ticket 4711", "enduser": "Ask IT for access"},
+            "manualProvisioning": True,
+            "emOptInStatus": "ENABLED",
+        },
+        accessibility={**app.accessibility, "selfService": True},
+        visibility={**app.visibility, "hide": {"iOS": True, "web": False}},
+    )

@@ -63,14 +63,16 @@ def test_a_secret_past_rotate_after_days_is_replaced_new_one_first(monkeypatch: 
     assert result.delete_before_replace is False
 
 
-def test_due_by_the_notional_expiry_created_at_plus_lifetime() -> None:
+def test_due_by_the_end_of_the_policy_lifetime_created_at_plus_lifetime() -> None:
     from datetime import datetime
 
     olds = state("2030-01-01T00:00:00.000Z")
-    # rotate_after_days would wait until 2030-06-30; the notional expiry (2030-01-31) comes first.
+    # rotate_after_days would wait until 2030-06-30; the end of lifetimeDays (2030-01-31) comes first.
     news = inputs(lifetime_days=30, rotate_after_days=29, rotate_before_expiry_days=5)
     now = datetime.fromisoformat("2030-01-27T00:00:00+00:00")
-    assert recorded_reason_due(olds, news, now) == "expires 2030-01-31, within 5 days"
+    # An Okta secret does not expire: the reason names the policy, not an expiry.
+    reason = "clientSecret.lifetimeDays (30) runs out 2030-01-31, within 5 days"
+    assert recorded_reason_due(olds, news, now) == reason
 
 
 def test_a_policy_change_alone_updates_rotate_by_without_calling_okta(
@@ -187,3 +189,26 @@ def test_delete_deactivates_then_deletes_but_leaves_the_only_active_secret(okta_
     store.delete_app(app_id)
     provider.delete(newer.id, props)  # the app is gone, and its secrets with it
     assert provider.read(newer.id, props).id is None
+
+
+def test_a_read_notices_untracked_secrets_and_the_next_update_removes_only_them(
+    okta_env: OktaSandbox,
+) -> None:
+    """The documented recovery (refresh, then a plain up, nothing due) cleans up after a kill."""
+    store = okta_env.stand_in.store
+    app_id, initial_id = new_app(store)
+    news = inputs(org_url=okta_env.url, app_id=app_id, initial_secret_id=initial_id)
+    created = provider.create(news)
+    recorded = created.outs or {}
+    leftover = store.create_secret(app_id, None)  # made by a rotation killed before recording it
+
+    refreshed = provider.read(created.id, recorded).outs or {}
+    assert refreshed[untracked_secrets.UNTRACKED_KEY] == [leftover.id]
+    assert untracked_secrets.UNTRACKED_KEY not in recorded, "no key while nothing is untracked"
+
+    diff = provider.diff(created.id, refreshed, news)
+    assert diff.changes and diff.replaces == []
+    updated = provider.update(created.id, refreshed, news).outs or {}
+    assert [(s.id, s.status) for s in store.secrets(app_id)] == [(created.id, "ACTIVE")]
+    assert untracked_secrets.UNTRACKED_KEY not in updated
+    assert not provider.diff(created.id, updated, news).changes

@@ -20,6 +20,9 @@ from pulumi.automation import CommandError
 from sandbox.common.calls import Call
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import OktaStandIn, build_okta_standin
+from tests.okta.conftest import assert_conforms
+from tests.okta.contract import ContractRecorder, OktaContract
+from tests.okta.standin_apps import admin_edits
 from tests.support.projects import StackProject
 
 PROGRAM = Path(__file__).parent / "program"
@@ -57,11 +60,14 @@ class SecretWatch:
 
 
 @pytest.fixture
-def org() -> Iterator[ServedOrg]:
+def org(okta_contract: OktaContract | None) -> Iterator[ServedOrg]:
+    """A fresh stand-in org; every answer it gives in the test is checked against Okta's OpenAPI."""
     token = "00" + secrets.token_urlsafe(30)
     stand_in = build_okta_standin(api_token=token)
-    with ServedApp(stand_in.app) as served:
+    recorder = ContractRecorder(stand_in.app)
+    with ServedApp(recorder) as served:
         yield ServedOrg(stand_in, served.url, token)
+    assert_conforms(okta_contract, recorder.exchanges)
 
 
 @pytest.fixture
@@ -153,6 +159,7 @@ def test_okta_app_lifecycle(
     assert app.oauth_settings["response_types"] == ["code"]
     assert app.oauth_settings["redirect_uris"] == [REDIRECT_URI]
     assert app.token_endpoint_auth_method == "client_secret_basic" and app.pkce_required is False
+    assert app.oauth_settings["issuer_mode"] == "ORG_URL"  # iss = the org URL the broker discovers
     assert {a.group_id for a in store.app_assignments(app.id)} == {groups["Engineering"], groups["Admins"]}
     claim = store.groups_claim(app.id)
     assert claim is not None
@@ -187,12 +194,19 @@ def test_okta_app_lifecycle(
     relabelled["displayName"] = "Acme Inc"
     relabelled["identityProvider"]["extraRedirectUris"] = ["https://app.acme.example/callback"]
     project.write_config({"ssoprov:organization": relabelled})
+    admin_edits(store, app.id)  # notes, provisioning, visibility set in the Okta console meanwhile
+    console = store.get_app(app.id)
     assert preview().change_summary == {"update": 1, "same": 6}  # dependents keep the app id
     updated = step("app update", lambda: stack.up(show_secrets=False))
     assert updated.summary.resource_changes == {"update": 1, "same": 6}
     app = store.get_app(app.id)
     assert app.label == "Acme Inc SSO"
     assert app.oauth_settings["redirect_uris"] == [REDIRECT_URI, "https://app.acme.example/callback"]
+    assert (app.settings_extra, app.accessibility, app.visibility) == (
+        console.settings_extra,
+        console.accessibility,
+        console.visibility,
+    )
 
     # -- rotation, forced by moving the clock past rotateAfterDays --------------------------------
     old_secret = secret

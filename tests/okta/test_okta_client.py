@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from components.errors import ApiError, NotFoundError, SpecError
-from components.okta.okta_client import HTTPS_CHECK_ENV, GroupLookupError, OktaClient
+from components.okta.okta_client import HTTPS_CHECK_ENV, AppQuotaError, GroupLookupError, OktaClient
 from tests.okta.conftest import WEB_APP, OktaSandbox
 
 REDIRECT = "https://broker.example/sso/callback"
@@ -200,3 +200,23 @@ def test_the_sdk_parses_the_user_and_group_answers(
         assert error is None and active.status == "ACTIVE" and active.id == extra.id
 
     asyncio.run(scenario())
+
+
+def test_an_org_at_its_app_quota_is_named_with_what_to_do(
+    okta: OktaClient, okta_sandbox: OktaSandbox
+) -> None:
+    store = okta_sandbox.stand_in.store
+    asyncio.run(okta.create_oidc_web_app("First", [REDIRECT]))
+    store.app_quota = 1
+    seeded = store.snapshot()
+    with pytest.raises(AppQuotaError) as refused:
+        asyncio.run(okta.create_oidc_web_app("Acme SSO", [REDIRECT]))
+    message = str(refused.value)
+    assert message.startswith(
+        f"Okta: creating OIDC web app 'Acme SSO' in {okta_sandbox.url}: HTTP 400 E0000001"
+    )
+    assert f"the Okta org {okta_sandbox.url} is at its app quota" in message
+    assert "Maximum number of instances has been reached." in message
+    assert "Delete apps the org no longer uses" in message and "raise the org's app limit" in message
+    assert store.snapshot() == seeded  # refused, not half made
+    assert [c.status for c in okta_sandbox.stand_in.calls.all() if c.method == "POST"][-1] == 400

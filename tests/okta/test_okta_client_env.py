@@ -6,29 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.errors import ApiError
 from components.okta.okta_client import OktaConfigError, okta_client_from_env
 from tests.okta.conftest import FAST_POLICY, OktaSandbox
 
 SERVICE_APP = "0oaServiceApp0000001"
-
-
-@pytest.fixture(scope="module")
-def key_pair() -> tuple[str, str]:
-    """(private PEM, public PEM) of a service app's signing key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def test_an_api_token_makes_an_ssws_client_that_keeps_the_token_out_of_repr(
@@ -65,9 +48,9 @@ def test_unusable_settings_say_what_to_set(environ: dict, message: str) -> None:
 
 
 def test_a_service_app_with_private_key_jwt_gets_bearer_tokens(
-    okta_sandbox: OktaSandbox, key_pair: tuple[str, str], tmp_path: Path
+    okta_sandbox: OktaSandbox, service_key: tuple[str, str], tmp_path: Path
 ) -> None:
-    private, public = key_pair
+    private, public = service_key
     okta_sandbox.stand_in.auth.register_service_app(
         SERVICE_APP, public, {"okta.apps.manage", "okta.groups.read", "okta.users.read"}
     )
@@ -96,9 +79,9 @@ def test_a_service_app_with_private_key_jwt_gets_bearer_tokens(
 
 
 def test_a_scope_the_service_app_was_not_granted_is_refused(
-    okta_sandbox: OktaSandbox, key_pair: tuple[str, str]
+    okta_sandbox: OktaSandbox, service_key: tuple[str, str]
 ) -> None:
-    private, public = key_pair
+    private, public = service_key
     okta_sandbox.stand_in.auth.register_service_app(SERVICE_APP, public, {"okta.groups.read"})
     client = okta_client_from_env(
         {

@@ -80,7 +80,9 @@ def test_server_errors_are_retried_for_reads_but_a_create_is_not_repeated(
     okta_sandbox.faults(
         server_error_count=1, server_error_status=500, methods=["POST"], path_contains="/api/v1/apps"
     )
-    with pytest.raises(ApiError, match=r"creating OIDC web app 'Once': HTTP 500 E0000009") as failed:
+    with pytest.raises(
+        ApiError, match=r"creating OIDC web app 'Once' in http://127.0.0.1:\d+: HTTP 500 E0000009"
+    ) as failed:
         asyncio.run(okta.create_oidc_web_app("Once", [REDIRECT]))
     assert not isinstance(failed.value, RetryBudgetExceeded)
     assert len(calls_to(okta_sandbox, "POST", "/api/v1/apps", expect=1)) == 1

@@ -46,12 +46,34 @@ def test_every_answer_carries_okta_rate_limit_headers(okta_sandbox: OktaSandbox)
     for answer in answers:
         assert all(name in answer.headers for name in RATE_HEADERS), answer.headers
         assert int(answer.headers["x-rate-limit-reset"]) >= time.time()
-    remaining = [int(a.headers["x-rate-limit-remaining"]) for a in answers]
-    assert remaining == sorted(remaining, reverse=True) and remaining[0] > remaining[-1]
+    groups = [int(a.headers["x-rate-limit-remaining"]) for a in (answers[0], answers[3])]
+    assert groups[0] > groups[1]  # the same bucket, counted down
+
+
+def test_rate_limits_are_per_endpoint_buckets_not_one_org_wide_window() -> None:
+    stand_in = build_okta_standin(rate_limit_window_seconds=60)
+    with ServedApp(stand_in.app) as served, OktaSandbox(stand_in, served.url).http() as http:
+        created = http.post("/api/v1/apps", json=WEB_APP)
+        app_id = created.json()["id"]
+        secrets = f"/api/v1/apps/{app_id}/credentials/secrets"
+        answers = [http.get(secrets) for _ in range(8)]  # the create's bucket: 1 + 8 = 9 of 10
+        last = http.post(secrets)
+        throttled = http.get(secrets)
+        deactivated = http.post(f"/api/v1/apps/{app_id}/lifecycle/deactivate")
+        read = http.get(f"/api/v1/apps/{app_id}")
+        groups = http.get("/api/v1/groups")
+    assert created.headers["x-rate-limit-limit"] == "10" and created.headers["x-rate-limit-remaining"] == "9"
+    assert [a.headers["x-rate-limit-remaining"] for a in answers] == [str(n) for n in range(8, 0, -1)]
+    assert last.status_code == 201 and last.headers["x-rate-limit-remaining"] == "0"
+    assert_okta_error(throttled, 429, "E0000047", "API call exceeded rate limit")
+    assert throttled.headers["x-rate-limit-reset"] == last.headers["x-rate-limit-reset"]
+    assert deactivated.status_code == 429  # /api/v1/apps/{id}/... shares the bucket
+    assert read.status_code == 200 and read.headers["x-rate-limit-limit"] == "50"
+    assert groups.status_code == 200 and groups.headers["x-rate-limit-limit"] == "100"
 
 
 def test_an_exhausted_rate_limit_window_answers_429_e0000047() -> None:
-    stand_in = build_okta_standin(rate_limit_per_minute=2)
+    stand_in = build_okta_standin(rate_limits={"/api/v1/groups": 2}, rate_limit_window_seconds=60)
     with ServedApp(stand_in.app) as served, OktaSandbox(stand_in, served.url).http() as http:
         statuses = [http.get("/api/v1/groups").status_code for _ in range(2)]
         throttled = http.get("/api/v1/groups")
@@ -215,3 +237,41 @@ def test_the_org_is_exactly_as_seeded_after_create_and_destroy(okta_sandbox: Okt
         http.post(f"/api/v1/apps/{app_id}/lifecycle/deactivate")
         assert http.delete(f"/api/v1/apps/{app_id}").status_code == 204
     assert okta_sandbox.stand_in.store.snapshot() == seeded
+
+
+def test_a_new_oidc_app_gets_issuer_mode_dynamic_unless_told(okta_sandbox: OktaSandbox) -> None:
+    with okta_sandbox.http() as http:
+        default = http.post("/api/v1/apps", json=WEB_APP).json()
+        settings = {"oauthClient": {**WEB_APP["settings"]["oauthClient"], "issuer_mode": "ORG_URL"}}
+        told = http.post("/api/v1/apps", json={**WEB_APP, "settings": settings}).json()
+        wrong = {"oauthClient": {**WEB_APP["settings"]["oauthClient"], "issuer_mode": "SOMETIMES"}}
+        refused = http.post("/api/v1/apps", json={**WEB_APP, "settings": wrong})
+    assert default["settings"]["oauthClient"]["issuer_mode"] == "DYNAMIC"
+    assert told["settings"]["oauthClient"]["issuer_mode"] == "ORG_URL"
+    assert_okta_error(refused, 400, "E0000001", "Api validation failed: issuer_mode")
+
+
+def test_a_put_replaces_the_whole_app_and_resets_what_it_leaves_out(okta_sandbox: OktaSandbox) -> None:
+    with okta_sandbox.http() as http:
+        app = http.post("/api/v1/apps", json=WEB_APP).json()
+        path = f"/api/v1/apps/{app['id']}"
+        noted = {**app, "settings": {**app["settings"], "notes": {"admin": "keep me", "enduser": None}}}
+        noted["settings"]["manualProvisioning"] = True
+        kept = http.put(path, json=noted).json()
+        assert kept["settings"]["notes"]["admin"] == "keep me" and kept["settings"]["manualProvisioning"]
+        bare = {**WEB_APP, "label": "Bare"}  # what a client that knows only some fields sends
+        reset = http.put(path, json=bare).json()
+    assert reset["label"] == "Bare"
+    assert reset["settings"]["notes"] == {"admin": None, "enduser": None}
+    assert reset["settings"]["manualProvisioning"] is False
+
+
+def test_an_org_at_its_app_quota_answers_like_okta() -> None:
+    stand_in = build_okta_standin(app_quota=1)
+    with ServedApp(stand_in.app) as served, OktaSandbox(stand_in, served.url).http() as http:
+        assert http.post("/api/v1/apps", json=WEB_APP).status_code == 200
+        refused = http.post("/api/v1/apps", json=WEB_APP)
+    body = assert_okta_error(refused, 400, "E0000001", "Api validation failed: generalSettings")
+    assert body["errorCauses"] == [
+        {"errorSummary": "Cannot create application instance. Maximum number of instances has been reached."}
+    ]

@@ -1,4 +1,5 @@
-"""Drive a stand-in IdP's authorization-code flow over plain HTTP, as a browser would."""
+"""Drive a stand-in IdP's authorization-code flow over plain HTTP, as a browser would; make an
+Okta app to sign in to."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import jwt
 
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
+from sandbox.okta.store import GroupsClaim, OktaStore
 
 
 @dataclass
@@ -27,7 +29,10 @@ def sign_in(
     login: str,
     *,
     scope: str = "openid profile email",
+    auth_method: str = "client_secret_basic",
 ) -> SignInResult:
+    """Sign `login` in; the client authenticates at the token endpoint by `auth_method`
+    (client_secret_basic or client_secret_post). A refused token request raises HTTPStatusError."""
     with httpx.Client(timeout=10) as http:
         metadata = http.get(discovery_url).json()
         params = {
@@ -51,11 +56,13 @@ def sign_in(
         query = parse_qs(urlsplit(answer.headers["location"]).query)
         if "error" in query:
             return SignInResult(error=query["error_description"][0], claims={})
-        token = http.post(
-            metadata["token_endpoint"],
-            auth=(client_id, secret),
-            data={"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": redirect_uri},
-        )
+        grant = {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": redirect_uri}
+        if auth_method == "client_secret_post":
+            token = http.post(
+                metadata["token_endpoint"], data={**grant, "client_id": client_id, "client_secret": secret}
+            )
+        else:
+            token = http.post(metadata["token_endpoint"], auth=(client_id, secret), data=grant)
         token.raise_for_status()
         keys = jwt.PyJWKSet.from_dict(http.get(metadata["jwks_uri"]).json())
         id_token = token.json()["id_token"]
@@ -64,3 +71,38 @@ def sign_in(
             id_token, key.key, algorithms=["RS256"], audience=client_id, issuer=metadata["issuer"]
         )
         return SignInResult(error=None, claims=claims)
+
+
+def okta_web_app(
+    store: OktaStore,
+    redirect_uri: str,
+    groups: list[str],
+    *,
+    claim: GroupsClaim | None = None,
+    auth_method: str = "client_secret_basic",
+) -> tuple[str, str]:
+    """An ACTIVE OIDC web app made in the Okta stand-in's store, registered for `auth_method` at
+    the token endpoint and assigned `groups` (names); returns (client ID, client secret)."""
+    app, secret = store.create_app(
+        label="Globex SSO",
+        client_id=None,
+        auth_method=auth_method,
+        pkce_required=False,
+        auto_key_rotation=True,
+        client_secret=None,
+        profile=None,
+        activate=True,
+        oauth_settings={
+            "application_type": "web",
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "redirect_uris": [redirect_uri],
+        },
+    )
+    by_name = {group.name: group.id for group in store.groups()}
+    for name in groups:
+        store.assign_group(app.id, by_name[name], None, None)
+    if claim is not None:
+        store.set_groups_claim(app.id, claim)
+    assert secret is not None
+    return app.client_id, secret.value

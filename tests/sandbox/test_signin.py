@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from sandbox.common.server import ServedApp
@@ -11,7 +12,7 @@ from sandbox.graph.app import GraphStandIn, build_graph_standin
 from sandbox.graph.seed import CONTOSO
 from sandbox.okta.app import OktaStandIn, build_okta_standin
 from sandbox.okta.store import GroupsClaim
-from tests.sandbox.signin_flow import sign_in
+from tests.sandbox.signin_flow import okta_web_app, sign_in
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -114,39 +115,12 @@ def okta() -> Iterator[tuple[OktaStandIn, str]]:
         yield stand_in, served.url
 
 
-def okta_app(stand_in: OktaStandIn, groups: list[str], claim: GroupsClaim | None) -> tuple[str, str]:
-    store = stand_in.store
-    app, secret = store.create_app(
-        label="Globex SSO",
-        client_id=None,
-        auth_method="client_secret_basic",
-        pkce_required=False,
-        auto_key_rotation=True,
-        client_secret=None,
-        profile=None,
-        activate=True,
-        oauth_settings={
-            "application_type": "web",
-            "grant_types": ["authorization_code"],
-            "response_types": ["code"],
-            "redirect_uris": [REDIRECT],
-        },
-    )
-    by_name = {group.name: group.id for group in store.groups()}
-    for name in groups:
-        store.assign_group(app.id, by_name[name], None, None)
-    if claim is not None:
-        store.set_groups_claim(app.id, claim)
-    assert secret is not None
-    return app.client_id, secret.value
-
-
 def test_okta_groups_claim_follows_the_filter_and_assignment_gates_sign_in(
     okta: tuple[OktaStandIn, str],
 ) -> None:
     stand_in, url = okta
     claim = GroupsClaim("GROUPS", "STARTS_WITH", "ORG_URL", "groups", "Eng")
-    client_id, secret = okta_app(stand_in, ["Engineering", "Admins"], claim)
+    client_id, secret = okta_web_app(stand_in.store, REDIRECT, ["Engineering", "Admins"], claim=claim)
     discovery = f"{url}/.well-known/openid-configuration"
 
     alice = sign_in(discovery, client_id, secret, REDIRECT, "alice@acme.example")
@@ -161,10 +135,45 @@ def test_okta_groups_claim_follows_the_filter_and_assignment_gates_sign_in(
 def test_okta_regex_filter_matches_whole_names(okta: tuple[OktaStandIn, str]) -> None:
     stand_in, url = okta
     claim = GroupsClaim("GROUPS", "REGEX", "ORG_URL", "groups", "Engineering|Admins")
-    client_id, secret = okta_app(stand_in, ["Engineering-Contractors"], claim)
+    client_id, secret = okta_web_app(stand_in.store, REDIRECT, ["Engineering-Contractors"], claim=claim)
 
     dave = sign_in(
         f"{url}/.well-known/openid-configuration", client_id, secret, REDIRECT, "dave@acme.example"
     )
 
     assert dave.claims["groups"] == []
+
+
+@pytest.mark.parametrize(
+    ("registered", "other"),
+    [("client_secret_basic", "client_secret_post"), ("client_secret_post", "client_secret_basic")],
+)
+def test_okta_token_endpoint_takes_only_the_method_the_app_is_registered_with(
+    okta: tuple[OktaStandIn, str], registered: str, other: str
+) -> None:
+    stand_in, url = okta
+    client_id, secret = okta_web_app(stand_in.store, REDIRECT, ["Engineering"], auth_method=registered)
+    discovery = f"{url}/.well-known/openid-configuration"
+
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        sign_in(discovery, client_id, secret, REDIRECT, "alice@acme.example", auth_method=other)
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.json()["error"] == "invalid_client"
+    assert refused.value.response.json()["error_description"].startswith("Client authentication failed.")
+
+    matched = sign_in(discovery, client_id, secret, REDIRECT, "alice@acme.example", auth_method=registered)
+    assert matched.error is None and matched.claims["sub"]
+
+
+@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
+def test_entra_token_endpoint_takes_the_secret_either_way(
+    graph: tuple[GraphStandIn, str], auth_method: str
+) -> None:
+    stand_in, url = graph
+    client_id, secret = entra_app(stand_in, claims=[], membership="None", assigned=["Engineering"])
+
+    result = sign_in(
+        entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example", auth_method=auth_method
+    )
+
+    assert result.error is None and result.claims["tid"] == CONTOSO.tenant_id

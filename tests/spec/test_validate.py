@@ -20,7 +20,9 @@ def valid_spec() -> dict:
 
 
 def write_stack(directory: Path, stack: str, spec: dict, **extra_config: object) -> Path:
+    """Pulumi.<stack>.yaml holding the spec, named after its stack."""
     path = directory / f"Pulumi.{stack}.yaml"
+    spec = {**spec, "name": stack}
     path.write_text(yaml.safe_dump({"config": {"ssoprov:organization": spec, **extra_config}}))
     return path
 
@@ -61,7 +63,7 @@ BROKEN = {
         _unknown_kind,
         "ssoprov:organization.identityProvider.kind",
         "unknown kind 'pingfederate'",
-        "set kind to one of 'entra', 'microsoft', 'okta', 'oidc'",
+        "set kind to one of entra, microsoft, okta, oidc",
     ),
     "missing-tenant": (
         _missing_tenant,
@@ -73,7 +75,7 @@ BROKEN = {
         _bad_redirect,
         "ssoprov:organization.identityProvider.extraRedirectUris[0]",
         "must use https://",
-        "https URLs",
+        "https:// URLs",
     ),
     "long-secret": (
         _long_secret,
@@ -111,17 +113,17 @@ def test_broken_spec_names_file_key_and_fix(
 def test_duplicate_organization_name_is_reported_on_the_second_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = write_stack(tmp_path, "a", valid_spec())
-    second = write_stack(tmp_path, "b", valid_spec())
+    first = write_stack(tmp_path, "acme-entra", valid_spec())
+    second = tmp_path / "Pulumi.zeta.yaml"
+    second.write_text(first.read_text())
 
     code, lines = run_validate(capsys, "--stack-dir", str(tmp_path))
 
     assert code == 1
     assert (
-        f"{second}: ssoprov:organization.name: organization name 'acme-entra' is already used by {first}"
-        in lines[0]
-    )
-    assert "Fix: give each organization a unique name" in lines[0]
+        f"{second}: ssoprov:organization.name: organization name 'acme-entra' is already used by {first}. "
+        "Fix: give each organization a unique name"
+    ) in lines
 
 
 def test_every_problem_in_a_file_is_reported_at_once(
@@ -160,7 +162,7 @@ def test_generic_oidc_needs_its_secret_encrypted(tmp_path: Path, capsys: pytest.
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        (("name",), "Acme; DROP TABLE", "should match pattern"),
+        (("name",), "Acme; DROP TABLE", "contains ' ', ';', 'A'"),
         (("displayName",), "Acme\nInjected: header", "control characters"),
         (
             ("identityProvider", "extraRedirectUris"),
@@ -196,4 +198,4 @@ def test_role_mapping_to_an_unassigned_entra_group_is_explained() -> None:
     with pytest.raises(InvalidSpec) as raised:
         parse_organization(spec, "stacks/Pulumi.acme.yaml")
     assert "only groups assigned to the app reach the token" in str(raised.value)
-    assert "Fix: add them to identityProvider.assignments.groups" in str(raised.value)
+    assert "Fix: add 'Sales' to identityProvider.assignments.groups" in str(raised.value)

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pulumi import automation as auto
 
+from components.fleet.client_secret import client_secret_in
 from components.workspace import Engine, local_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,6 +39,13 @@ class StackProject:
             **config,
         }
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def client_secret(self) -> str:
+        """The value of the stack's live client-secret resource, decrypted from its state (no stack
+        output carries it: see components/organization.py)."""
+        value = client_secret_in(self.stack.export_stack().deployment)
+        assert value is not None, f"stack {self.stack.name} holds no client secret"
+        return value
 
     def state_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.state_dir.rglob("*") if p.is_file())

@@ -82,6 +82,8 @@ def connection_info(kind: str) -> IdpConnectionInfo:
         client_secret=pulumi.Output.secret(SECRET),
         discovery_url=pulumi.Output.from_input("https://idp.example/.well-known/openid-configuration"),
         group_claim_values={"Engineering": pulumi.Output.from_input("grp-engineering")},
+        groups_claim=None if kind == "microsoft" else "memberOf",
+        token_endpoint_auth_method="client_secret_post",  # what the IdP decided, not a broker default
     )
 
 
@@ -127,6 +129,8 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
         inputs = next(r.inputs for r in pulumi_mocks.resources if r.name == "initech-oidc-workos-connection")
         assert inputs["connection_type"] == "GenericOIDC" and inputs["external_id"] == "initech-oidc"
         assert inputs["redirect_uri"] == REDIRECT and inputs["organization_id"] == INITECH.id
+        assert inputs["groups_claim"] == "memberOf"  # profile groups come from the IdP's claim
+        assert inputs["token_authentication_method"] == "client_secret_post"
 
     return pulumi.Output.all(*connection.manual_steps).apply(check)
 
@@ -144,7 +148,7 @@ def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret(pulumi_mock
         assert connection_id == ""
         assert not [r for r in pulumi_mocks.resources if r.name.endswith("workos-connection")]
         assert any("Microsoft OAuth" in s and "app-client-id" in s for s in steps)
-        assert any("pulumi stack output clientSecret --show-secrets" in s for s in steps)
+        assert any(f"ssoprov client-secret {pulumi.get_stack()}" in s for s in steps)
         assert any("'member' the default role" in s for s in steps)
         assert all(SECRET not in step for step in steps)
 

@@ -25,6 +25,7 @@ def spec(**changes: str) -> OidcConnectionSpec:
         "discovery_endpoint": "https://idp.initech.example/.well-known/openid-configuration",
         "client_id": "initech-sso",
         "client_secret": SECRET,
+        "token_authentication_method": "client_secret_basic",
         "redirect_uri": "https://auth.example.com/sso/callback",
         **changes,
     }
@@ -57,6 +58,7 @@ def test_create_get_update_delete_a_connection(
     assert stored is not None and stored.external_id == "initech-oidc"
     assert (stored.oidc.client_id, stored.oidc.client_secret) == ("initech-sso", SECRET)
     assert stored.oidc.redirect_uri == "https://auth.example.com/sso/callback"
+    assert stored.oidc.token_authentication_method == "client_secret_basic"
 
     assert run(workos_client.get_connection(created.id)) == created
 
@@ -65,7 +67,10 @@ def test_create_get_update_delete_a_connection(
     )
     assert updated.id == created.id and updated.name == "Initech Corp"
     assert workos_sandbox.stand_in.store.connection(created.id).oidc.client_secret == "rotated"
+    run(workos_client.update_connection(created.id, spec(token_authentication_method="client_secret_post")))
+    assert stored.oidc.token_authentication_method == "client_secret_post"
 
+    workos_sandbox.stand_in.store.deletion_seconds = 0  # this test is not about the deleting state
     run(workos_client.delete_connection(created.id))
     with pytest.raises(NotFoundError) as raised:
         run(workos_client.get_connection(created.id))
@@ -142,3 +147,48 @@ def test_from_environment_needs_the_api_key() -> None:
 
 def test_the_spec_never_shows_its_secret() -> None:
     assert SECRET not in repr(spec())
+
+
+def test_delete_is_accepted_at_once_and_a_create_waits_for_the_external_id_to_be_free(
+    workos_client: WorkosClient, workos_sandbox: WorkosSandbox
+) -> None:
+    store = workos_sandbox.stand_in.store
+    store.deletion_seconds = 2.0
+    old = run(workos_client.create_connection(spec()))
+
+    deleted = time.monotonic()
+    run(workos_client.delete_connection(old.id))
+    assert run(workos_client.get_connection(old.id)).state == "deleting"
+    run(workos_client.delete_connection(old.id))  # already being deleted: nothing more to do
+
+    new = run(workos_client.create_connection(spec(client_secret="after-the-deletion")))
+    assert time.monotonic() - deleted >= store.deletion_seconds
+    assert new.id != old.id and new.state == "active"
+    assert [c.id for c in store.connections_of(INITECH.id)] == [new.id]
+    assert store.connection(new.id).oidc.client_secret == "after-the-deletion"
+
+
+def test_a_deletion_that_outlasts_the_budget_names_the_connection_being_deleted(
+    workos_sandbox: WorkosSandbox,
+) -> None:
+    client = WorkosClient(
+        workos_sandbox.api_key, workos_sandbox.url, policy=RetryPolicy(attempts=3, budget_seconds=0.3)
+    )
+    workos_sandbox.stand_in.store.deletion_seconds = 30
+    old = run(client.create_connection(spec()))
+    run(client.delete_connection(old.id))
+    with pytest.raises(RetryBudgetExceeded) as raised:
+        run(client.create_connection(spec()))
+    assert f"connection {old.id} holds this external_id and is still being deleted" in str(raised.value)
+
+
+def test_updating_a_connection_deleted_out_of_band_says_to_refresh(
+    workos_client: WorkosClient, workos_sandbox: WorkosSandbox
+) -> None:
+    created = run(workos_client.create_connection(spec()))
+    workos_sandbox.stand_in.store.delete_connection(created.id)
+    with pytest.raises(ApiError) as raised:
+        run(workos_client.update_connection(created.id, spec(client_secret="rotated")))
+    assert (raised.value.status, raised.value.code) == (409, "connection_deletion_in_progress")
+    assert f"updating connection {created.id}" in str(raised.value)
+    assert "run `pulumi refresh`" in str(raised.value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from components.brokers.workos.connection import INPUT_KEYS, _WorkosConnectionProvider
+from components.brokers.workos.connection import INPUT_KEYS, _spec, _WorkosConnectionProvider
 from components.errors import ProvisionerError
 from sandbox.workos import GLOBEX, INITECH
 from tests.workos.conftest import WorkosSandbox
@@ -17,7 +19,9 @@ INPUTS = {
     "discovery_endpoint": "https://idp.initech.example/.well-known/openid-configuration",
     "client_id": "initech-sso",
     "client_secret": "first-secret",
+    "token_authentication_method": "client_secret_basic",
     "redirect_uri": "https://auth.example.com/callback",
+    "groups_claim": "groups",
 }
 STATE = {**INPUTS, "state": "active", "__provider": "pickled"}
 
@@ -35,7 +39,18 @@ def test_diff_reports_nothing_when_inputs_match_state() -> None:
     assert provider.diff("conn_1", STATE, {**INPUTS, "__provider": "pickled"}).changes is False
 
 
-@pytest.mark.parametrize("key", ["client_secret", "client_id", "discovery_endpoint", "name", "redirect_uri"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "client_secret",
+        "client_id",
+        "discovery_endpoint",
+        "name",
+        "redirect_uri",
+        "groups_claim",
+        "token_authentication_method",
+    ],
+)
 def test_option_changes_update_in_place(key: str) -> None:
     result = provider.diff("conn_1", STATE, {**INPUTS, key: "https://changed.example/x"})
     assert result.changes is True and result.replaces == []
@@ -53,6 +68,7 @@ def test_a_move_to_another_organization_creates_before_deleting() -> None:
 
 def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     store = workos_env.stand_in.store
+    store.deletion_seconds = 0.3
     created = provider.create(dict(INPUTS))
     assert [call.label() for call in workos_env.calls()] == [
         "POST /connections",
@@ -69,6 +85,11 @@ def test_create_read_update_delete(workos_env: WorkosSandbox) -> None:
     assert store.connection(created.id).oidc.client_secret == "second-secret"
 
     provider.delete(created.id, updated.outs)
+    assert store.connection(created.id).state == "deleting"  # WorkOS finishes it on its own
+    assert provider.read(created.id, updated.outs).id is None  # being deleted: dropped from state
+    provider.delete(created.id, updated.outs)  # deleting what is being deleted succeeds
+
+    time.sleep(store.deletion_seconds)
     assert store.connection(created.id) is None
     provider.delete(created.id, updated.outs)  # deleting what is gone succeeds
     assert provider.read(created.id, updated.outs).id is None  # gone: dropped from state
@@ -97,3 +118,7 @@ def test_every_input_is_required() -> None:
     for key in INPUT_KEYS:
         with pytest.raises(ValueError, match=key):
             provider.create({**INPUTS, key: ""})
+
+
+def test_the_groups_claim_may_be_absent() -> None:
+    assert _spec({**INPUTS, "groups_claim": None}).groups_claim is None

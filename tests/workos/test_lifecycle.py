@@ -7,13 +7,19 @@ from collections.abc import Callable
 import pytest
 from pulumi import automation as auto
 
+from sandbox.common.server import ServedApp
+from sandbox.okta.app import build_okta_standin
 from sandbox.workos import INITECH
+from tests.integration.steps import StepLog
 from tests.support.projects import StackProject
 from tests.workos.conftest import WorkosSandbox
 
 REDIRECT = "https://auth.example.com/sso/oidc/callback"
 FIRST_SECRET = "first-oidc-secret-9d41be"
 SECOND_SECRET = "second-oidc-secret-27ac03"
+DELETION_SECONDS = 10.0
+"""How long WorkOS takes to delete a connection here: longer than a `pulumi refresh` or the start of
+the next `pulumi up`, so those meet the connection still `deleting`."""
 
 
 def organization_config(discovery_url: str, *, acknowledged: bool = False, mappings: bool = False) -> dict:
@@ -55,6 +61,7 @@ def test_up_update_refresh_recreate_destroy(
     project = stack_project("initech-oidc", organization_config(discovery_url), env=workos_sandbox.env())
     set_secret(project, FIRST_SECRET)
     store = workos_sandbox.stand_in.store
+    store.deletion_seconds = DELETION_SECONDS
     outputs: list[str] = []
 
     first = project.stack.up(show_secrets=False)
@@ -87,20 +94,21 @@ def test_up_update_refresh_recreate_destroy(
     assert [c.id for c in store.connections_of(INITECH.id)] == [connection.id]
     assert store.connection(connection.id).oidc.client_secret == SECOND_SECRET
 
-    store.delete_connection(connection.id)
+    store.delete_connection(connection.id)  # in the dashboard: WorkOS deletes it asynchronously
     refreshed = project.stack.refresh(show_secrets=False)
     outputs += [refreshed.stdout, refreshed.stderr]
-    assert connection_resources(project) == []
+    assert store.connection(connection.id).state == "deleting"
+    assert connection_resources(project) == []  # a connection being deleted reads as gone
     recreated = project.stack.up(show_secrets=False)
     outputs += [recreated.stdout, recreated.stderr]
     assert recreated.summary.resource_changes.get("create") == 1
-    [new_connection] = store.connections_of(INITECH.id)
+    [new_connection] = store.connections_of(INITECH.id)  # the old one's deletion was waited for
     assert new_connection.id != connection.id and new_connection.oidc.client_secret == SECOND_SECRET
     assert recreated.outputs["connectionId"].value == new_connection.id
 
     destroyed = project.stack.destroy(show_secrets=False)
     outputs += [destroyed.stdout, destroyed.stderr]
-    assert store.connections_of(INITECH.id) == []
+    assert [c.state for c in store.connections_of(INITECH.id)] == ["deleting"]
     assert project.stack.export_stack().deployment.get("resources", []) == []
     assert_never_leaked(outputs, workos_sandbox, project)
 
@@ -130,3 +138,58 @@ def test_role_mappings_need_acknowledgement_then_become_manual_steps(
     assert "'member' the default role" in steps[1]
     assert applied.outputs["roles"].value == {"Engineering": "developer"}
     assert_never_leaked([message, applied.stdout, applied.stderr, *steps], workos_sandbox, project)
+
+
+def okta_config(okta_url: str) -> dict:
+    config = organization_config("https://unused.example/.well-known/openid-configuration")
+    config["ssoprov:organization"]["identityProvider"] = {
+        "kind": "okta",
+        "orgUrl": okta_url,
+        "groups": ["Engineering"],
+    }
+    return config
+
+
+def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_deleted(
+    stack_project: Callable[..., StackProject], workos_sandbox: WorkosSandbox, discovery_url: str
+) -> None:
+    """GenericOIDC -> OktaOIDC cannot change in place: the old connection is deleted first (both
+    claim the stack's external_id), and the new one waits until WorkOS has finished deleting it.
+    Then destroy and an immediate up converge the same way."""
+    okta = build_okta_standin()
+    store = workos_sandbox.stand_in.store
+    store.deletion_seconds = DELETION_SECONDS
+    with ServedApp(okta.app) as okta_served:
+        env = {**workos_sandbox.env(), "OKTA_API_TOKEN": okta.auth.api_token}
+        project = stack_project("initech-oidc", organization_config(discovery_url), env=env)
+        set_secret(project, FIRST_SECRET)
+        project.stack.up(show_secrets=False)
+        [generic] = store.connections_of(INITECH.id)
+        # The generic provider's discovery document names no method: OpenID Connect's default.
+        assert generic.oidc.token_authentication_method == "client_secret_basic"
+
+        project.write_config(okta_config(okta_served.url))
+        steps = StepLog()
+        replaced = project.stack.up(show_secrets=False, on_event=steps)
+        assert replaced.summary.resource_changes.get("replace") == 1
+        assert steps.index("delete-replaced", "initech-oidc-workos-connection") < steps.index(
+            "create-replacement", "initech-oidc-workos-connection"
+        )
+        [connection] = store.connections_of(INITECH.id)  # the old one is gone, not just deleting
+        [app] = okta.store.apps()
+        assert (connection.connection_type, connection.external_id) == ("OktaOIDC", "initech-oidc")
+        assert connection.oidc.client_id == app.client_id
+        # The method the Okta app is registered with, which Okta's token endpoint insists on.
+        assert connection.oidc.token_authentication_method == app.token_endpoint_auth_method
+        assert app.token_endpoint_auth_method == "client_secret_basic"
+
+        # Longer than the Okta app's deletion after the connection's and the next up's start.
+        store.deletion_seconds = 3 * DELETION_SECONDS
+        project.stack.destroy(show_secrets=False)
+        assert [c.state for c in store.connections_of(INITECH.id)] == ["deleting"]
+        again = project.stack.up(show_secrets=False)
+        [recreated] = store.connections_of(INITECH.id)
+        assert recreated.id != connection.id and recreated.state == "active"
+        assert again.outputs["connectionId"].value == recreated.id
+        assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+        project.stack.destroy(show_secrets=False)

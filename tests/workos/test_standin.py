@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from sandbox.workos import INITECH
 from tests.workos.conftest import WorkosSandbox
@@ -130,3 +131,38 @@ def test_idempotency_key_replays_the_first_answer(workos_sandbox: WorkosSandbox)
         conflict = http.post("/connections", json=oidc_body(name="Other"), headers=key)
         assert (conflict.status_code, conflict.json()["code"]) == (409, "idempotency_key_conflict")
     assert len(workos_sandbox.stand_in.store.connections_of(INITECH.id)) == 1
+
+
+def test_deletion_is_asynchronous_and_a_deleting_connection_refuses_changes(
+    workos_sandbox: WorkosSandbox,
+) -> None:
+    store = workos_sandbox.stand_in.store
+    store.deletion_seconds = 0.6
+    with workos_sandbox.http() as http:
+        connection_id = http.post("/connections", json=oidc_body()).json()["id"]
+        assert http.delete(f"/connections/{connection_id}").status_code == 204
+
+        deleting = http.get(f"/connections/{connection_id}")
+        assert (deleting.status_code, deleting.json()["state"]) == (200, "deleting")
+        listed = http.get("/connections", params={"organization_id": INITECH.id}).json()["data"]
+        assert [(c["id"], c["state"]) for c in listed] == [(connection_id, "deleting")]
+        refusals = [
+            http.patch(f"/connections/{connection_id}", json={"name": "Renamed"}),
+            http.delete(f"/connections/{connection_id}"),
+        ]
+        for refused in refusals:
+            assert refused.status_code == 409
+            assert refused.json() == {
+                "code": "connection_deletion_in_progress",
+                "message": f"Connection '{connection_id}' is being deleted and can no longer be changed.",
+            }
+        # A create naming its external_id gets the existing connection back, as it is.
+        again = http.post("/connections", json=oidc_body())
+        assert again.status_code == 200
+        assert (again.json()["id"], again.json()["state"]) == (connection_id, "deleting")
+
+        time.sleep(0.7)
+        assert http.get(f"/connections/{connection_id}").status_code == 404
+        fresh = http.post("/connections", json=oidc_body())
+        assert fresh.status_code == 201 and fresh.json()["id"] != connection_id
+    assert [c.state for c in store.connections_of(INITECH.id)] == ["active"]

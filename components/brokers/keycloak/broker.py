@@ -10,11 +10,13 @@
   when `broker.createRoles` is true, else only checked (a missing role fails the run before any
   mapper grants it). Roles are shared by the realm's organizations and are never deleted;
 - the `KeycloakIdentityProvider` (alias `spec.broker_alias`): providerId "oidc" for Entra ID,
-  Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document,
-  or "microsoft" for Microsoft OAuth;
-- one `KeycloakIdpMapper` per role mapping (claim "groups" holds the group's claim value ->
-  role) and one for the default role. Microsoft OAuth carries no groups claim, so it gets the
-  default role only (the spec already refuses role mappings for it).
+  Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document and
+  the token-endpoint auth method the IdP decided (`idp.token_endpoint_auth_method`), or
+  "microsoft" for Microsoft OAuth;
+- one `KeycloakIdpMapper` per role mapping (the groups claim the IdP sends, `idp.groups_claim`,
+  holds the group's claim value -> role) and one for the default role. An IdP that sends no
+  groups claim (Microsoft OAuth; Entra with groupsClaim None or DirectoryRole) gets the default
+  role only (the spec already refuses role mappings for it).
 
 Mappers take the alias from the identity provider's output and depend on it and on their role,
 so Keycloak sees them after both exist, and a new identity provider gets new mappers. The
@@ -47,13 +49,6 @@ from components.spec.models import OrganizationSpec
 PROVIDER_IDS = {"entra": "oidc", "okta": "oidc", "oidc": "oidc", "microsoft": "microsoft"}
 """IdP kind -> Keycloak providerId."""
 
-CLIENT_AUTH_METHODS = {
-    "entra": "client_secret_basic",
-    "okta": "client_secret_basic",  # what our Okta app is created with
-    "oidc": "client_secret_basic",  # OIDC's default when a provider names no method
-}
-"""IdP kind -> how Keycloak authenticates at the token endpoint ("microsoft": Keycloak's own)."""
-
 
 class KeycloakBroker:
     """Implements `components.brokers.base.Broker` for Keycloak."""
@@ -79,8 +74,12 @@ class KeycloakBroker:
     ) -> BrokerConnection:
         if idp.kind not in PROVIDER_IDS:
             raise ValueError(f"Keycloak cannot broker identity providers of kind {idp.kind!r}")
-        if idp.kind == "microsoft" and rules:
-            raise ValueError("Microsoft OAuth carries no groups claim: role mappings cannot apply to it")
+        if rules and idp.groups_claim is None:
+            raise ValueError(
+                f"Keycloak: connecting organization {self._spec.name}: its {idp.kind} identity provider "
+                "sends no groups claim, so role mappings cannot apply. Fix: remove roleMappings, or "
+                "configure the IdP to send a groups claim"
+            )
         organization, realm = self._spec.name, self._broker.realm
         child = pulumi.ResourceOptions(parent=parent)
 
@@ -107,7 +106,8 @@ class KeycloakBroker:
                 discovery_url=idp.discovery_url if provider_id == "oidc" else None,
                 client_id=idp.client_id,
                 client_secret=idp.client_secret,
-                client_auth_method=CLIENT_AUTH_METHODS.get(idp.kind),
+                # The IdP's method ("microsoft" providers authenticate Keycloak's own way).
+                client_auth_method=idp.token_endpoint_auth_method if provider_id == "oidc" else None,
                 sync_mode=self._broker.sync_mode,
             ),
             opts=child,
@@ -132,7 +132,7 @@ class KeycloakBroker:
                 naming.group_mapper_name(organization, rule.group),
                 naming.group_mapper_title(rule.group, rule.role),
                 ROLE_MAPPER,
-                role_mapping_config(rule.claim_value, rule.role),
+                role_mapping_config(idp.groups_claim, rule.claim_value, rule.role),
                 rule.role,
             )
         if default_role:

@@ -3,8 +3,9 @@
 The broker's role mappings, one resource each, so that adding or removing a mapping in the spec
 touches that mapping and nothing else:
 
-- a group mapping: "oidc-role-idp-mapper" with config {claim: "groups", "claim.value": <the
-  value the IdP puts in the groups claim for the group>, role: <realm role>, syncMode: "INHERIT"};
+- a group mapping: "oidc-role-idp-mapper" with config {claim: <the groups claim the IdP sends, as
+  a Keycloak claim path>, "claim.value": <the value the IdP puts in that claim for the group>,
+  role: <realm role>, syncMode: "INHERIT"};
 - the default role: "oidc-hardcoded-role-idp-mapper" with config {role, syncMode: "INHERIT"}.
 
 `role` names a realm role, or a client role as "<clientId>.<role>" (Keycloak's syntax; a realm
@@ -52,14 +53,27 @@ INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 
 ROLE_MAPPER = "oidc-role-idp-mapper"
 DEFAULT_ROLE_MAPPER = "oidc-hardcoded-role-idp-mapper"
-GROUPS_CLAIM = "groups"
 MAPPER_SYNC_MODE = "INHERIT"
 """Mappers follow the identity provider's sync mode (broker.syncMode)."""
 
 
-def role_mapping_config(claim_value: pulumi.Input[str], role: str) -> dict[str, pulumi.Input[str]]:
-    """Config of a group mapping: members whose groups claim holds `claim_value` get `role`."""
-    return {"claim": GROUPS_CLAIM, "claim.value": claim_value, "role": role, "syncMode": MAPPER_SYNC_MODE}
+def claim_path(claim_name: str) -> str:
+    """`claim_name` as Keycloak's mapper reads a claim: a dot there descends into a nested object
+    and a backslash escapes the next character, so both are escaped to name a top-level claim
+    (`https://acme.example/groups` is one claim, not `https://acme` -> `example/groups`)."""
+    return claim_name.replace("\\", "\\\\").replace(".", "\\.")
+
+
+def role_mapping_config(
+    claim_name: str, claim_value: pulumi.Input[str], role: str
+) -> dict[str, pulumi.Input[str]]:
+    """Config of a group mapping: members whose claim `claim_name` holds `claim_value` get `role`."""
+    return {
+        "claim": claim_path(claim_name),
+        "claim.value": claim_value,
+        "role": role,
+        "syncMode": MAPPER_SYNC_MODE,
+    }
 
 
 def default_role_config(role: str) -> dict[str, str]:

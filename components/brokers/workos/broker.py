@@ -6,6 +6,10 @@ when no mapping matches), and the credentials of Microsoft OAuth ("Sign in with 
 A spec that needs either fails at once, before anything is created, unless
 `broker.manualStepsAcknowledged` is true; then `BrokerConnection.manual_steps` (the stack
 output `manualSteps`) says exactly what to enter in the dashboard. Steps never carry a secret.
+
+Which claim the profile's groups come from is set through the API (the connection's
+`attribute_maps`): the IdP's groups claim, as `IdpConnectionInfo.groups_claim` names it, so the
+group-to-role mappings entered in the dashboard see the groups the IdP really sends.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ class WorkosBroker:
     ) -> BrokerConnection:
         org_id = self._broker.organization_id
         if idp.kind == "microsoft":
-            steps = _microsoft_steps(idp, self.redirect_uri()) + _role_steps(
+            steps = _microsoft_steps(idp, self.redirect_uri(), pulumi.get_stack()) + _role_steps(
                 org_id, None, rules, default_role
             )
             # No connection object: Microsoft OAuth is configured in the dashboard only.
@@ -64,7 +68,9 @@ class WorkosBroker:
                 discovery_endpoint=idp.discovery_url,
                 client_id=idp.client_id,
                 client_secret=pulumi.Output.secret(idp.client_secret),
+                token_authentication_method=idp.token_endpoint_auth_method,
                 redirect_uri=self.redirect_uri(),
+                groups_claim=idp.groups_claim,
             ),
             pulumi.ResourceOptions(parent=parent),
         )
@@ -124,7 +130,7 @@ def _role_steps(
     return steps
 
 
-def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str) -> list[pulumi.Output[str]]:
+def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str, stack: str) -> list[pulumi.Output[str]]:
     return [
         pulumi.Output.concat(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: enable it with your own app credentials "
@@ -133,7 +139,7 @@ def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str) -> list[pulumi.O
         ),
         pulumi.Output.from_input(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: paste the client secret printed by "
-            "`pulumi stack output clientSecret --show-secrets` (it is not shown here)"
+            f"`ssoprov client-secret {stack}` (it is not shown here), and again after each rotation"
         ),
         pulumi.Output.from_input(
             f"{DASHBOARD} > Authentication > Microsoft OAuth: check that its redirect URI is {redirect_uri}, "

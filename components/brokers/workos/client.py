@@ -7,6 +7,12 @@ loop deciding what is retried and for how long: 429 (waiting as long as Retry-Af
 5xx, and connection failures or timeouts. Everything else fails at once as an `ApiError`
 (`NotFoundError` for 404) that says what was being done to which object.
 
+Deletion is asynchronous at WorkOS: a deleted connection turns `deleting` and is gone a while
+later; until then it answers changes with 409 `connection_deletion_in_progress`, and it still
+holds its external_id. `delete_connection` returns once WorkOS has accepted the deletion (also
+when one was already under way); `create_connection` waits, within the retry budget, while the
+external_id it asks for belongs to a connection being deleted, then creates a new one.
+
 HTTP calls made (paths relative to the base URL):
     GET    /organizations/{id}          get_organization
     POST   /connections                 create_connection
@@ -20,22 +26,33 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import workos
 from workos import AsyncWorkOSClient
 from workos._errors import APIError, WorkOSConnectionError, WorkOSTimeoutError
+from workos.common.models import (
+    CreateConnectionOIDCOptionsTokenAuthenticationMethod as TokenAuthenticationMethod,
+)
 from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
 from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
 
 from components.errors import ApiError, NotFoundError, ProvisionerError
-from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from components.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from components.token_endpoint_auth import TokenEndpointAuthMethod
 
 SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"
 BASE_URL_VARIABLE = "WORKOS_BASE_URL"
 REQUEST_TIMEOUT_SECONDS = 30
+DELETING = "deleting"
+"""The state of a connection whose deletion WorkOS has accepted but not finished."""
+DELETION_IN_PROGRESS = "connection_deletion_in_progress"
+"""WorkOS's error code for a change to a connection in state `deleting`."""
+WAIT_FOR_DELETION_TRIES = 100
+"""Tries of a create that waits for a deletion: enough that the retry budget (seconds), not the
+count of tries, bounds the wait; the backoff spaces the tries out."""
 
 T = TypeVar("T")
 
@@ -52,7 +69,11 @@ class OidcConnectionSpec:
     discovery_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)
+    token_authentication_method: TokenEndpointAuthMethod
+    """How WorkOS authenticates at the IdP's token endpoint: the method the IdP app takes."""
     redirect_uri: str
+    groups_claim: str | None = None
+    """The IdP's groups claim, mapped onto the profile's groups; None leaves WorkOS's mapping as is."""
 
 
 @dataclass(frozen=True)
@@ -120,26 +141,47 @@ class WorkosClient:
 
     async def create_connection(self, spec: OidcConnectionSpec) -> ConnectionInfo:
         """POST /connections. WorkOS answers with the existing connection, unchanged, when one in
-        the organization already has `spec.external_id`."""
+        the organization already has `spec.external_id`; if that one is being deleted, this waits
+        for the deletion to finish and creates a new connection."""
         options = CreateConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
-        # One key for all tries: a retried POST whose first try did land is answered, not repeated.
+        # One key for all tries of one request: a retried POST whose first try did land is
+        # answered, not repeated. A POST that met a deletion under way created nothing, so the
+        # next one is a new request with a new key (the old key would replay the old answer).
         idempotency_key = str(uuid.uuid4())
+
+        async def create(sdk: AsyncWorkOSClient) -> Connection:
+            nonlocal idempotency_key
+            try:
+                connection = await sdk.sso.create_connection(
+                    organization_id=spec.organization_id,
+                    name=spec.name,
+                    external_id=spec.external_id,
+                    connection_type=spec.connection_type,
+                    attribute_maps=_groups_attribute_map(spec),
+                    protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
+                    request_options={"idempotency_key": idempotency_key},
+                )
+            except workos.ConflictError as exc:
+                if exc.code == DELETION_IN_PROGRESS:
+                    idempotency_key = str(uuid.uuid4())
+                raise
+            if _value(connection.state) == DELETING:
+                idempotency_key = str(uuid.uuid4())
+                raise ExternalIdBeingFreed(connection.id)
+            return connection
+
         connection = await self._call(
             f"creating {spec.connection_type} connection '{spec.external_id}' in organization "
             f"{spec.organization_id}",
-            lambda sdk: sdk.sso.create_connection(
-                organization_id=spec.organization_id,
-                name=spec.name,
-                external_id=spec.external_id,
-                connection_type=spec.connection_type,
-                protocol_options=CreateProtocolOptionsOIDC(oidc_options=options),
-                request_options={"idempotency_key": idempotency_key},
-            ),
+            create,
+            classify=waits_for_deletion,
+            policy=replace(self._policy, attempts=max(self._policy.attempts, WAIT_FOR_DELETION_TRIES)),
         )
         return ConnectionInfo.from_sdk(connection)
 
@@ -150,12 +192,13 @@ class WorkosClient:
         return ConnectionInfo.from_sdk(connection)
 
     async def update_connection(self, connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
-        """PATCH /connections/{id} with the name, external_id and every OIDC option (the secret too:
-        WorkOS cannot tell us the one it holds)."""
+        """PATCH /connections/{id} with the name, external_id, the groups claim's mapping and every
+        OIDC option (the secret too: WorkOS cannot tell us the one it holds)."""
         options = PatchConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
             client_secret=spec.client_secret,
+            token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
         connection = await self._call(
@@ -164,19 +207,35 @@ class WorkosClient:
                 connection_id,
                 name=spec.name,
                 external_id=spec.external_id,
+                attribute_maps=_groups_attribute_map(spec),
                 protocol_options=PatchProtocolOptionsOIDC(oidc_options=options),
             ),
         )
         return ConnectionInfo.from_sdk(connection)
 
     async def delete_connection(self, connection_id: str) -> None:
-        await self._call(
-            f"deleting connection {connection_id}", lambda sdk: sdk.sso.delete_connection(connection_id)
-        )
+        """DELETE /connections/{id}: returns once WorkOS has accepted the deletion, which it then
+        finishes on its own; a connection already being deleted needs nothing more."""
+        try:
+            await self._call(
+                f"deleting connection {connection_id}", lambda sdk: sdk.sso.delete_connection(connection_id)
+            )
+        except ApiError as exc:
+            if exc.code != DELETION_IN_PROGRESS:
+                raise
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _call(self, action: str, operation: Callable[[AsyncWorkOSClient], Awaitable[T]]) -> T:
+    async def _call(
+        self,
+        action: str,
+        operation: Callable[[AsyncWorkOSClient], Awaitable[T]],
+        *,
+        classify: Classifier | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        """Run `operation` with a fresh SDK client through `retry_async`; `classify` says what is
+        retried (default `is_transient`), `policy` how (default the client's)."""
         async with AsyncWorkOSClient(
             api_key=self._api_key,
             base_url=self._base_url,
@@ -187,18 +246,44 @@ class WorkosClient:
                 return await retry_async(
                     lambda: operation(sdk),
                     describe=f"{SERVICE}: {action}",
-                    is_transient=is_transient,
-                    policy=self._policy,
+                    is_transient=classify or is_transient,
+                    policy=policy or self._policy,
                 )
             except workos.NotFoundError as exc:
                 raise NotFoundError(SERVICE, action, 404, exc.code or "", _detail(exc)) from exc
             except workos.WorkOSError as exc:
                 if isinstance(exc, APIError):
                     status = exc.status_code or 0
-                    raise ApiError(
-                        SERVICE, action, status, exc.code or "", _detail(exc) + _hint(status)
-                    ) from exc
+                    code = exc.code or ""
+                    raise ApiError(SERVICE, action, status, code, _detail(exc) + _hint(status, code)) from exc
                 raise ProvisionerError(f"{SERVICE}: {action}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class _GroupsAttributeMap:
+    """`attribute_maps` that map the profile's groups from the IdP's groups claim, and nothing else.
+
+    The SDK's own model (CreateConnectionStandardAttributes) always serializes an unset `name` as
+    null, which a PATCH reads as "unset the name mapping": every update would undo a name mapping
+    an admin made in the dashboard. This sends only `groups`, so other mappings stay as they are.
+    """
+
+    groups_claim: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"standard_attributes": {"groups": self.groups_claim}}
+
+
+def _groups_attribute_map(spec: OidcConnectionSpec) -> Any:
+    """The connection's attribute_maps argument: None (send none) when the IdP has no groups claim."""
+    return _GroupsAttributeMap(spec.groups_claim) if spec.groups_claim else None
+
+
+class ExternalIdBeingFreed(ProvisionerError):
+    """A create met the connection that holds its external_id in state `deleting`."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id} holds this external_id and is still being deleted")
 
 
 def is_transient(exc: Exception) -> float | None:
@@ -208,6 +293,15 @@ def is_transient(exc: Exception) -> float | None:
     if isinstance(exc, workos.ServerError | WorkOSConnectionError | WorkOSTimeoutError):
         return 0.0
     return None
+
+
+def waits_for_deletion(exc: Exception) -> float | None:
+    """`is_transient`, and a create that must wait for a deletion under way (backoff)."""
+    if isinstance(exc, ExternalIdBeingFreed):
+        return 0.0
+    if isinstance(exc, workos.ConflictError) and exc.code == DELETION_IN_PROGRESS:
+        return 0.0
+    return is_transient(exc)
 
 
 def _detail(exc: APIError) -> str:
@@ -221,11 +315,16 @@ def _detail(exc: APIError) -> str:
     return str(message or "")
 
 
-def _hint(status: int) -> str:
+def _hint(status: int, code: str) -> str:
     if status in (401, 403):
         return (
             f". Fix: check that {API_KEY_VARIABLE} is an API key of the WorkOS environment that holds the "
             f"organization (and {BASE_URL_VARIABLE}, if set, points at its API)"
+        )
+    if code == DELETION_IN_PROGRESS:
+        return (
+            ". It was deleted outside this stack (in the WorkOS dashboard or by another tool). Fix: run "
+            "`pulumi refresh` (the connection then reads as gone) and `pulumi up`, which creates a new one"
         )
     return ""
 

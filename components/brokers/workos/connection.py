@@ -9,7 +9,12 @@ Inputs, each a string; "update" changes the connection in place (PATCH), "replac
     discovery_endpoint  update   the IdP's /.well-known/openid-configuration URL
     client_id           update
     client_secret       update   always a Pulumi secret; WorkOS never returns it
+    token_authentication_method
+                        update   client_secret_basic | client_secret_post: how WorkOS authenticates
+                                 at the IdP's token endpoint, as the IdP decided (it refuses others)
     redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
+    groups_claim        update   the IdP's groups claim, which WorkOS maps onto profile groups
+                                 (attribute_maps); None (no groups claim) leaves WorkOS's mapping as is
 
 Outputs: the inputs plus `state` (WorkOS's `active`, `draft`, ...). The resource id is the
 connection id (conn_...).
@@ -20,6 +25,13 @@ an interrupted run converges instead of keeping stale options), refuses to adopt
 of another type, and a type change inside one organization deletes the old connection before
 creating the new one (both would claim the same external_id). Moving to another organization is
 create-before-delete.
+
+WorkOS deletes a connection asynchronously: it stays in state `deleting` for a while, holding its
+external_id and refusing changes. Delete returns once WorkOS has accepted the deletion; a create
+that needs the external_id waits for the old connection to be gone (the client does this), so a
+replacement, or `pulumi destroy` followed by `pulumi up`, converges. Read treats a `deleting`
+connection as gone: it will never sign anyone in again nor take an update, and the next
+`pulumi up` creates its successor.
 
 The provider reads no credentials of its own: each call builds its client from WORKOS_API_KEY
 and WORKOS_BASE_URL in the provider process's environment, so nothing secret is pickled into state.
@@ -37,6 +49,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from components.errors import NotFoundError, ProvisionerError
+from components.token_endpoint_auth import SECRET_METHODS, TokenEndpointAuthMethod
 
 if TYPE_CHECKING:
     from components.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
@@ -46,8 +59,18 @@ if TYPE_CHECKING:
 
 CONNECTION_TYPES = ("EntraIdOIDC", "OktaOIDC", "GenericOIDC")
 REPLACE_KEYS = ("organization_id", "connection_type")
-UPDATE_KEYS = ("name", "external_id", "discovery_endpoint", "client_id", "client_secret", "redirect_uri")
+UPDATE_KEYS = (
+    "name",
+    "external_id",
+    "discovery_endpoint",
+    "client_id",
+    "client_secret",
+    "token_authentication_method",
+    "redirect_uri",
+    "groups_claim",
+)
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+OPTIONAL_KEYS = ("groups_claim",)
 SECRET_KEYS = ("client_secret",)
 
 
@@ -61,7 +84,9 @@ class WorkosConnectionArgs:
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
     """Wrapped with pulumi.Output.secret whatever is passed."""
+    token_authentication_method: TokenEndpointAuthMethod
     redirect_uri: pulumi.Input[str]
+    groups_claim: str | None = None
 
 
 class _WorkosConnectionProvider(ResourceProvider):
@@ -79,13 +104,15 @@ class _WorkosConnectionProvider(ResourceProvider):
         return CreateResult(id_=info.id, outs=_outs(props, info))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.workos.client import WorkosClient
+        from components.brokers.workos.client import DELETING, WorkosClient
 
         try:
             info = run_async(WorkosClient.from_environment().get_connection(id_))
         except NotFoundError:
             return gone()
-        # WorkOS does not return oidc_options or external_id: those stay as last applied.
+        if info.state == DELETING:
+            return gone()
+        # WorkOS does not return oidc_options, attribute_maps or external_id: those stay as last applied.
         return ReadResult(id_, _outs(props, info))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -119,12 +146,21 @@ async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
 def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
     from components.brokers.workos.client import OidcConnectionSpec
 
-    missing = [key for key in INPUT_KEYS if not isinstance(props.get(key), str) or not props[key]]
+    required = [key for key in INPUT_KEYS if key not in OPTIONAL_KEYS]
+    given = [key for key in OPTIONAL_KEYS if props.get(key) is not None]
+    missing = [key for key in required + given if not isinstance(props.get(key), str) or not props[key]]
     if missing:
-        raise ValueError(f"WorkOS connection: inputs {missing} must be non-empty strings")
+        raise ValueError(
+            f"WorkOS connection: inputs {missing} must be non-empty strings ({', '.join(OPTIONAL_KEYS)}: "
+            "or absent)"
+        )
     if props["connection_type"] not in CONNECTION_TYPES:
         raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
-    return OidcConnectionSpec(**{key: props[key] for key in INPUT_KEYS})
+    if props["token_authentication_method"] not in SECRET_METHODS:
+        raise ValueError(
+            f"WorkOS connection: token_authentication_method must be one of {', '.join(SECRET_METHODS)}"
+        )
+    return OidcConnectionSpec(**{key: props.get(key) for key in INPUT_KEYS})
 
 
 def _outs(props: Mapping[str, Any], info: ConnectionInfo) -> dict[str, Any]:
@@ -148,7 +184,9 @@ class WorkosConnection(Resource):
     discovery_endpoint: pulumi.Output[str]
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
+    token_authentication_method: pulumi.Output[str]
     redirect_uri: pulumi.Output[str]
+    groups_claim: pulumi.Output[str | None]
     state: pulumi.Output[str]
 
     def __init__(
