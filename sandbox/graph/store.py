@@ -504,6 +504,23 @@ class GraphTenant:
                 }
             )
 
+    def stored_applications(self) -> list[dict[str, Any]]:
+        """Test helper: every application as stored, ignoring replication lag."""
+        with self._lock:
+            return copy.deepcopy(list(self._applications.values()))
+
+    def stored_application(self, object_id: str) -> dict[str, Any]:
+        """Test helper: one application as stored (every password included), ignoring replication lag."""
+        with self._lock:
+            if object_id.lower() not in self._applications:
+                raise not_found(object_id)
+            return copy.deepcopy(self._applications[object_id.lower()])
+
+    def stored_service_principals(self) -> list[dict[str, Any]]:
+        """Test helper: every service principal as stored, ignoring replication lag."""
+        with self._lock:
+            return copy.deepcopy(list(self._service_principals.values()))
+
     def find_application(self, display_name: str) -> dict[str, Any] | None:
         """Test helper: the application with this display name, ignoring replication delay."""
         with self._lock:
