@@ -479,15 +479,31 @@ class GraphClient:
         return _application_info(_present(application, f"reading application with appId {app_id}"))
 
     async def update_application(self, object_id: str, changes: ApplicationSpec) -> None:
-        """PATCH only the given properties; `group_membership_claims: None` clears the claim."""
+        """PATCH only the given properties; `group_membership_claims: None` clears the claim.
+
+        `web`, `api` and `optionalClaims` are complex properties, and Graph does not promise to
+        merge a PATCH of one into what it has. So a change to one of them first reads the
+        application and sends the property back whole, only our part replaced: a logout URL,
+        home page, implicit grant or redirect URI settings, exposed scopes or access-token claims
+        set in the portal stay as they are.
+        """
         if "unique_name" in changes:
             raise ValueError("unique_name can only be set when the application is created")
-        body = _application_model(changes)
+        action = f"updating application {object_id}"
 
         async def patch(graph: GraphServiceClient) -> None:
-            await graph.applications.by_application_id(object_id).patch(body)
+            body = _application_model(changes)
+            builder = graph.applications.by_application_id(object_id)
+            complex_properties = [name for name, attribute in _COMPLEX_PROPERTIES if getattr(body, attribute)]
+            if complex_properties:
+                query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+                    select=["id", *complex_properties]
+                )
+                current = await builder.get(RequestConfiguration(query_parameters=query))
+                _keep_what_we_do_not_manage(body, _present(current, action))
+            await builder.patch(body)
 
-        await self._call(f"updating application {object_id}", patch, idempotent=True, settling=(object_id,))
+        await self._call(action, patch, idempotent=True, settling=(object_id,))
 
     async def delete_application(self, object_id: str) -> None:
         """Delete the application (its service principal goes with it); NotFoundError if absent."""
@@ -906,6 +922,26 @@ def _application_model(spec: ApplicationSpec) -> Application:
             for resource in spec["required_resource_access"]
         ]
     return application
+
+
+_COMPLEX_PROPERTIES = (("web", "web"), ("api", "api"), ("optionalClaims", "optional_claims"))
+"""Graph name and model attribute of each complex property an update may touch."""
+
+
+def _keep_what_we_do_not_manage(body: Application, current: Application) -> None:
+    """Make each complex property of `body` the value Graph has, with only our part from `body`."""
+    if body.web is not None:
+        web = current.web or WebApplication()
+        web.redirect_uris = body.web.redirect_uris
+        body.web = web
+    if body.api is not None:
+        api = current.api or ApiApplication()
+        api.requested_access_token_version = body.api.requested_access_token_version
+        body.api = api
+    if body.optional_claims is not None:
+        claims = current.optional_claims or OptionalClaims(access_token=[], saml2_token=[])
+        claims.id_token = body.optional_claims.id_token
+        body.optional_claims = claims
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -210,6 +210,18 @@ def _list_of_objects(prop: str) -> Callable[[Any], list[dict[str, Any]]]:
     return check
 
 
+def _redirect_uri_settings(value: Any) -> list[dict[str, Any]]:
+    """`[{uri, index}]`, stored in Graph's full shape (a missing index is null)."""
+    settings = _list_of_objects("redirectUriSettings")(value)
+    for setting in settings:
+        uri, index = setting.get("uri"), setting.get("index")
+        if set(setting) - {"@odata.type", "uri", "index"} or not isinstance(uri, (str, type(None))):
+            raise invalid_value("redirectUriSettings", "Application")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise invalid_value("redirectUriSettings", "Application")
+    return [{"uri": setting.get("uri"), "index": setting.get("index")} for setting in settings]
+
+
 def _optional_claim(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_value("optionalClaims", "Application")
@@ -292,7 +304,7 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
             "homePageUrl": _absolute_url,
             "logoutUrl": _absolute_url,
             "implicitGrantSettings": _implicit_grant,
-            "redirectUriSettings": _list_of_objects("redirectUriSettings"),
+            "redirectUriSettings": _redirect_uri_settings,
         },
     ),
     "spa": _platform("spa", {"redirectUris": _redirect_uris(public_client=False)}),
