@@ -79,7 +79,10 @@ def parse_timestamp(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def calendar_date(moment: datetime | str) -> str:
-    """The UTC calendar date, YYYY-MM-DD, of a moment or of an ISO 8601 timestamp (Graph's too)."""
+def calendar_date(moment: datetime | str | None) -> str | None:
+    """The UTC calendar date, YYYY-MM-DD, of a moment or of an ISO 8601 timestamp (Graph's too);
+    None for no moment (a secret that does not expire, an output not known yet)."""
+    if not moment:
+        return None
     parsed = parse_timestamp(moment) if isinstance(moment, str) else moment
     return parsed.astimezone(UTC).date().isoformat()

@@ -71,18 +71,14 @@ class SecretStatus:
             "managed": self.managed,
             "resource": self.resource,
             "secretId": self.secret_id,
-            "createdAt": _date(self.created_at),
-            "secretExpiresAt": _date(self.expires_at),
-            "secretRotateBy": _date(self.rotate_by),
+            "createdAt": calendar_date(self.created_at),
+            "secretExpiresAt": calendar_date(self.expires_at),
+            "secretRotateBy": calendar_date(self.rotate_by),
             "daysLeft": self.days_left(now),
             "dueNow": self.due,
             "reason": self.due_reason,
             "note": self.note,
         }
-
-
-def _date(moment: datetime | None) -> str | None:
-    return calendar_date(moment) if moment else None
 
 
 def secret_resources(deployment: Mapping[str, Any]) -> list[Mapping[str, Any]]:

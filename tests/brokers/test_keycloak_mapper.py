@@ -44,7 +44,7 @@ def inputs(keycloak: KeycloakServer, realm: str, **changes: Any) -> dict[str, An
         "alias": ALIAS,
         "name": "Ingeniería -> engineer",
         "mapper_type": ROLE_MAPPER,
-        "config": role_mapping_config("Ingeniería", "engineer"),
+        "config": role_mapping_config("groups", "Ingeniería", "engineer"),
     }
     return props | changes
 
@@ -76,7 +76,7 @@ def test_create_read_update_delete_and_their_calls(
 
     # The group's role changes: the same mapper, renamed and granting the new role.
     promoted = inputs(
-        keycloak, realm, name="Ingeniería -> lead", config=role_mapping_config("Ingeniería", "lead")
+        keycloak, realm, name="Ingeniería -> lead", config=role_mapping_config("groups", "Ingeniería", "lead")
     )
     diff = provider.diff(mapper_id, outs, promoted)
     assert (diff.changes, diff.replaces) == (True, [])
