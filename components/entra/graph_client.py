@@ -494,7 +494,9 @@ class GraphClient:
         async def patch(graph: GraphServiceClient) -> None:
             body = _application_model(changes)
             builder = graph.applications.by_application_id(object_id)
-            complex_properties = [name for name, attribute in _COMPLEX_PROPERTIES if getattr(body, attribute)]
+            complex_properties = [
+                name for name, attribute in _COMPLEX_PROPERTIES if getattr(body, attribute) is not None
+            ]
             if complex_properties:
                 query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
                     select=["id", *complex_properties]
