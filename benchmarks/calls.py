@@ -59,12 +59,14 @@ MINIMUM: dict[tuple[str, str], tuple[dict[str, int], str]] = {
 # Why the count exceeds the minimum, per (identity provider, operation); missing = at the minimum.
 BEYOND_MINIMUM: dict[tuple[str, str], str] = {
     ("entra", "create"): (
-        "Graph +1: GET application (its passwords) before addPassword, to remove any secret a killed "
-        "run left untracked; Keycloak +3: each realm role is read before it is created, so a role "
-        "that already exists is adopted, never overwritten"
+        "Graph +2: GET application (its passwords) before addPassword, to remove any secret a killed "
+        "run left untracked, and after it until Graph lists the new secret (replication), so a "
+        "refresh never drops it; Keycloak +3: each realm role is read before it is created, so a "
+        "role that already exists is adopted, never overwritten"
     ),
     ("entra", "rotation"): (
-        "Graph +1: the same GET for leftovers; Keycloak +1: GET identity provider before the PUT "
+        "Graph +2: the same GETs, for leftovers and for the new secret to show; Keycloak +1: GET "
+        "identity provider before the PUT "
         "(Keycloak's PUT replaces the whole representation: fields we do not manage are kept)"
     ),
     ("entra", "destroy"): (

@@ -9,7 +9,8 @@ Every method is one logical operation ("adding password to application <id>") ru
   orphaned application or secret behind.
 - transient, eventual consistency: a 404 on an object this process created in the last few
   minutes; 400 "...does not reference a valid application object" when creating a service
-  principal; 400 "Not a valid reference update" when assigning.
+  principal; 400 "Not a valid reference update" when assigning; a new password that reads of
+  its application do not list yet (addPassword waits for it, as terraform-provider-azuread does).
 - final: everything else, raised as `ApiError` / `NotFoundError` whose message says what was
   being done to which object.
 
@@ -478,15 +479,33 @@ class GraphClient:
         return _application_info(_present(application, f"reading application with appId {app_id}"))
 
     async def update_application(self, object_id: str, changes: ApplicationSpec) -> None:
-        """PATCH only the given properties; `group_membership_claims: None` clears the claim."""
+        """PATCH only the given properties; `group_membership_claims: None` clears the claim.
+
+        `web`, `api` and `optionalClaims` are complex properties, and Graph does not promise to
+        merge a PATCH of one into what it has. So a change to one of them first reads the
+        application and sends the property back whole, only our part replaced: a logout URL,
+        home page, implicit grant or redirect URI settings, exposed scopes or access-token claims
+        set in the portal stay as they are.
+        """
         if "unique_name" in changes:
             raise ValueError("unique_name can only be set when the application is created")
-        body = _application_model(changes)
+        action = f"updating application {object_id}"
 
         async def patch(graph: GraphServiceClient) -> None:
-            await graph.applications.by_application_id(object_id).patch(body)
+            body = _application_model(changes)
+            builder = graph.applications.by_application_id(object_id)
+            complex_properties = [
+                name for name, attribute in _COMPLEX_PROPERTIES if getattr(body, attribute) is not None
+            ]
+            if complex_properties:
+                query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+                    select=["id", *complex_properties]
+                )
+                current = await builder.get(RequestConfiguration(query_parameters=query))
+                _keep_what_we_do_not_manage(body, _present(current, action))
+            await builder.patch(body)
 
-        await self._call(f"updating application {object_id}", patch, idempotent=True, settling=(object_id,))
+        await self._call(action, patch, idempotent=True, settling=(object_id,))
 
     async def delete_application(self, object_id: str) -> None:
         """Delete the application (its service principal goes with it); NotFoundError if absent."""
@@ -506,7 +525,11 @@ class GraphClient:
     async def add_password(
         self, object_id: str, display_name: str, end_date_time: datetime.datetime
     ) -> PasswordSecret:
-        """Add a client secret; the result's `secret_text` is the only copy there will ever be."""
+        """Add a client secret; the result's `secret_text` is the only copy there will ever be.
+
+        Returns once Graph lists the new secret: reads right after addPassword may not show its
+        keyId yet (replication), and a refresh that ran into that would drop the secret from state.
+        """
         if end_date_time.tzinfo is None:
             raise ValueError("end_date_time must be timezone-aware")
         body = AddPasswordPostRequestBody(
@@ -520,7 +543,21 @@ class GraphClient:
         credential = _present(await self._call(action, add, idempotent=False, settling=(object_id,)), action)
         if not credential.secret_text:
             raise ApiError(SERVICE, action, 200, "", "the response carried no secretText")
-        return PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
+        secret = PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
+        _recently_created.add(secret["key_id"], related_to=object_id)
+        await self._wait_for_password(object_id, secret["key_id"])
+        return secret
+
+    async def _wait_for_password(self, object_id: str, key_id: str) -> None:
+        """Read the application's passwords until `key_id` is among them (retried as replication lag)."""
+        action = f"waiting for password {key_id} of application {object_id} to show in reads"
+
+        async def listed(graph: GraphServiceClient) -> None:
+            passwords = await self._passwords(graph, object_id, action)
+            if not any(p["key_id"].lower() == key_id.lower() for p in passwords):
+                raise NotFoundError(SERVICE, action, 404, "", "Graph does not list the new password yet")
+
+        await self._call(action, listed, idempotent=True, settling=(key_id,))
 
     async def remove_password(self, object_id: str, key_id: str) -> None:
         """Remove a client secret; a secret that is already gone counts as removed."""
@@ -540,19 +577,26 @@ class GraphClient:
             remaining = await self.list_passwords(object_id)
             if any(p["key_id"].lower() == key_id.lower() for p in remaining):
                 raise
+        finally:
+            _recently_created.forget(key_id, with_related=False)
 
     async def list_passwords(self, object_id: str) -> list[PasswordInfo]:
         """The application's client secrets, without their values (Graph never returns them)."""
+        action = f"listing passwords of application {object_id}"
+
+        async def get(graph: GraphServiceClient) -> list[PasswordInfo]:
+            return await self._passwords(graph, object_id, action)
+
+        return await self._call(action, get, idempotent=True, settling=(object_id,))
+
+    @staticmethod
+    async def _passwords(graph: GraphServiceClient, object_id: str, action: str) -> list[PasswordInfo]:
+        """One GET of the application's passwordCredentials."""
         query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
             select=["id", "passwordCredentials"]
         )
-
-        async def get(graph: GraphServiceClient) -> Application | None:
-            builder = graph.applications.by_application_id(object_id)
-            return await builder.get(RequestConfiguration(query_parameters=query))
-
-        action = f"listing passwords of application {object_id}"
-        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        builder = graph.applications.by_application_id(object_id)
+        application = _present(await builder.get(RequestConfiguration(query_parameters=query)), action)
         return [_password_info(c) for c in application.password_credentials or []]
 
     # -- service principals -----------------------------------------------------------------
@@ -880,6 +924,26 @@ def _application_model(spec: ApplicationSpec) -> Application:
             for resource in spec["required_resource_access"]
         ]
     return application
+
+
+_COMPLEX_PROPERTIES = (("web", "web"), ("api", "api"), ("optionalClaims", "optional_claims"))
+"""Graph name and model attribute of each complex property an update may touch."""
+
+
+def _keep_what_we_do_not_manage(body: Application, current: Application) -> None:
+    """Make each complex property of `body` the value Graph has, with only our part from `body`."""
+    if body.web is not None:
+        web = current.web or WebApplication()
+        web.redirect_uris = body.web.redirect_uris
+        body.web = web
+    if body.api is not None:
+        api = current.api or ApiApplication()
+        api.requested_access_token_version = body.api.requested_access_token_version
+        body.api = api
+    if body.optional_claims is not None:
+        claims = current.optional_claims or OptionalClaims(access_token=[], saml2_token=[])
+        claims.id_token = body.optional_claims.id_token
+        body.optional_claims = claims
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Switchable faults: throttling, server errors and eventual-consistency delays.
+"""Switchable faults: throttling and server errors.
 
 Each stand-in renders the fault in its own service's shape (Graph's OData error with
 Retry-After, Okta's errorCode body with X-Rate-Limit-Reset); this module only decides
@@ -19,7 +19,6 @@ class FaultSettings:
     throttle_wait_seconds: float = 1.0
     server_error_count: int = 0
     server_error_status: int = 503
-    consistency_delay_seconds: float = 0.0
     path_contains: str = ""
     methods: list[str] = field(default_factory=list)
 
@@ -37,10 +36,6 @@ class FaultInjector:
 
     def reset(self) -> None:
         self.configure()
-
-    @property
-    def consistency_delay_seconds(self) -> float:
-        return self._settings.consistency_delay_seconds
 
     def next_fault(self, method: str, path: str) -> tuple[str, float | int] | None:
         """Decide the fault for one request: ("throttle", wait) or ("server_error", status) or None."""

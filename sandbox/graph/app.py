@@ -17,10 +17,14 @@ from sandbox.graph.store import GraphTenant
 
 
 class GraphStandIn(StandIn):
-    """A Microsoft Graph v1.0 stand-in; `store` is its tenant, for tests to inspect."""
+    """A Microsoft Graph v1.0 stand-in; `store` is its tenant, for tests to inspect.
 
-    def __init__(self, seed: TenantSeed = CONTOSO) -> None:
-        self.store = GraphTenant(seed)
+    `replication_lag_seconds` is how long new objects take to replicate (see `GraphTenant`);
+    change it later through `store.replication_lag_seconds`.
+    """
+
+    def __init__(self, seed: TenantSeed = CONTOSO, *, replication_lag_seconds: float = 0.0) -> None:
+        self.store = GraphTenant(seed, replication_lag_seconds=replication_lag_seconds)
         routes: list[BaseRoute] = [
             *application_routes(self.store),
             *service_principal_routes(self.store),
@@ -29,16 +33,15 @@ class GraphStandIn(StandIn):
         ]
         routes.append(_unmatched_route(list(routes)))
         super().__init__(routes, render_fault)
-        self.store.consistency_delay = lambda: self.faults.consistency_delay_seconds
 
     @property
     def tenant_id(self) -> str:
         return self.store.tenant_id
 
 
-def build_graph_standin(seed: TenantSeed = CONTOSO) -> GraphStandIn:
+def build_graph_standin(seed: TenantSeed = CONTOSO, *, replication_lag_seconds: float = 0.0) -> GraphStandIn:
     """A fresh stand-in over a fresh tenant built from `seed`; serve `.app` on a loopback port."""
-    return GraphStandIn(seed)
+    return GraphStandIn(seed, replication_lag_seconds=replication_lag_seconds)
 
 
 def _unmatched_route(known: list[BaseRoute]) -> Route:

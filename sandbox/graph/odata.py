@@ -38,6 +38,8 @@ class GraphError(Exception):
     code: str
     message: str
     headers: dict[str, str] = field(default_factory=dict)
+    details: list[dict[str, str]] = field(default_factory=list)
+    """Graph's `error.details`: [{code, message, target}], for errors that name a property."""
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -124,18 +126,22 @@ def no_content(request: Request) -> Response:
     )
 
 
-def error_body(code: str, message: str, request_id: str, client_request_id: str) -> dict[str, Any]:
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": request_id,
-                "client-request-id": client_request_id,
-            },
-        }
+def error_body(
+    code: str,
+    message: str,
+    request_id: str,
+    client_request_id: str,
+    details: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    error["innerError"] = {
+        "date": utcnow().strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
     }
+    return {"error": error}
 
 
 def error_response(request: Request | None, error: GraphError) -> Response:
@@ -145,7 +151,7 @@ def error_response(request: Request | None, error: GraphError) -> Response:
         request_id = client_request_id = str(uuid.uuid4())
     headers = {"content-type": CONTENT_TYPE, "request-id": request_id, "client-request-id": client_request_id}
     headers.update(error.headers)
-    body = error_body(error.code, error.message, request_id, client_request_id)
+    body = error_body(error.code, error.message, request_id, client_request_id, error.details)
     return Response(json.dumps(body), status_code=error.status, media_type=None, headers=headers)
 
 
@@ -371,9 +377,8 @@ def collection_response(
 ) -> Response:
     """One page of `items` (already filtered), with `@odata.nextLink` when more remain."""
     page = items[query.skip : query.skip + query.top]
-    fragment = f"{context}({','.join(query.select)})" if query.select else context
     body: dict[str, Any] = {
-        "@odata.context": context_url(request, fragment),
+        "@odata.context": context_url(request, _selected(context, query.select)),
         "value": [project(item, query.select) for item in page],
     }
     if query.skip + query.top < len(items):
@@ -387,3 +392,17 @@ def collection_response(
 
 def entity_response(request: Request, item: dict[str, Any], context: str, status: int = 200) -> Response:
     return json_response(request, {"@odata.context": context_url(request, context), **item}, status)
+
+
+def selected_entity_response(
+    request: Request, item: dict[str, Any], entity_set: str, query: Query
+) -> Response:
+    """One entity of `entity_set` as `$select` asks: its context names the selection, as Graph's
+    does (`...$metadata#users(id,mail)/$entity`)."""
+    return entity_response(
+        request, project(item, query.select), _selected(entity_set, query.select) + "/$entity"
+    )
+
+
+def _selected(context: str, select: tuple[str, ...]) -> str:
+    return f"{context}({','.join(select)})" if select else context

@@ -13,10 +13,10 @@ from sandbox.graph.odata import (
     graph_route,
     no_content,
     parse_query,
-    project,
     read_json,
+    selected_entity_response,
 )
-from sandbox.graph.store import GraphTenant
+from sandbox.graph.store import GraphTenant, apply_patch
 from sandbox.graph.validation import application_changes, check_access_token_version
 
 _FILTERABLE = ("id", "appId", "displayName", "uniqueName", "signInAudience", "publisherDomain")
@@ -52,15 +52,15 @@ def application_routes(store: GraphTenant) -> list[Route]:
             application = store.get_application_by_app_id(request.path_params["app_id"])
         else:
             application = store.get_application(request.path_params["object_id"])
-        return entity_response(request, project(application, query.select), "applications/$entity")
+        return selected_entity_response(request, application, "applications", query)
 
     async def update_application(request: Request) -> Response:
         object_id = _object_id(request)
         changes = application_changes(await read_json(request), creating=False, find_resource=find_resource)
         if "signInAudience" in changes or "api" in changes:
-            current = store.get_application(object_id)
-            api = {**(current.get("api") or {}), **(changes.get("api") or {})}
-            check_access_token_version(changes.get("signInAudience", current["signInAudience"]), api)
+            patched = store.get_application(object_id)
+            apply_patch(patched, changes)
+            check_access_token_version(patched["signInAudience"], patched["api"])
         store.update_application(object_id, changes)
         return no_content(request)
 

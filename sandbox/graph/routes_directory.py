@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.graph.odata import collection_response, entity_response, graph_route, parse_query, project
+from sandbox.graph.odata import collection_response, graph_route, parse_query, selected_entity_response
 from sandbox.graph.store import GraphTenant
 
 _USER_FILTERABLE = (
@@ -31,7 +31,7 @@ def directory_routes(store: GraphTenant) -> list[Route]:
     async def get_user(request: Request) -> Response:
         query = parse_query(request, "user")
         user = store.get_user(request.path_params["user_id"])
-        return entity_response(request, project(user, query.select), "users/$entity")
+        return selected_entity_response(request, user, "users", query)
 
     async def member_of(request: Request) -> Response:
         query = parse_query(request, "directoryObject", _MEMBER_FILTERABLE)
@@ -46,7 +46,7 @@ def directory_routes(store: GraphTenant) -> list[Route]:
     async def get_group(request: Request) -> Response:
         query = parse_query(request, "group")
         group = store.get_group(request.path_params["group_id"])
-        return entity_response(request, project(group, query.select), "groups/$entity")
+        return selected_entity_response(request, group, "groups", query)
 
     async def group_members(request: Request) -> Response:
         query = parse_query(request, "directoryObject", _MEMBER_FILTERABLE)

@@ -11,10 +11,9 @@ from sandbox.graph.odata import (
     entity_response,
     graph_route,
     no_content,
-    not_found,
     parse_query,
-    project,
     read_json,
+    selected_entity_response,
 )
 from sandbox.graph.store import GraphTenant
 
@@ -41,7 +40,7 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
     async def get_service_principal(request: Request) -> Response:
         query = parse_query(request, "servicePrincipal")
         service_principal = store.get_service_principal(_object_id(request))
-        return entity_response(request, project(service_principal, query.select), "servicePrincipals/$entity")
+        return selected_entity_response(request, service_principal, "servicePrincipals", query)
 
     async def update_service_principal(request: Request) -> Response:
         object_id = _object_id(request)
@@ -65,11 +64,9 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
         return entity_response(request, assignment, _assignments_context(request) + "/$entity", status=201)
 
     async def get_assignment(request: Request) -> Response:
-        assignment_id = request.path_params["assignment_id"]
-        for assignment in store.list_assignments(request.path_params["object_id"]):
-            if assignment["id"] == assignment_id:
-                return entity_response(request, assignment, _assignments_context(request) + "/$entity")
-        raise not_found(assignment_id)
+        path = request.path_params
+        assignment = store.get_assignment(path["object_id"], path["assignment_id"])
+        return entity_response(request, assignment, _assignments_context(request) + "/$entity")
 
     async def delete_assignment(request: Request) -> Response:
         store.delete_assignment(request.path_params["object_id"], request.path_params["assignment_id"])

@@ -1,10 +1,25 @@
 """The in-memory tenant behind the Graph stand-in: thread-safe, JSON-shaped, replication-aware.
 
 Objects are kept in Graph's own JSON shape and copied on every way in and out, so a caller can
-never mutate the tenant by accident. Reads that Graph serves from replicas (an application or
-service principal fetched right after it was created) honour `consistency_delay()`: for that
-many seconds after creation they answer as if the object did not exist yet, which is what
-clients of the real service see.
+never mutate the tenant by accident.
+
+Replication: Graph's directory is replicated, and a new object takes a while to reach every
+replica. One setting, `replication_lag_seconds` (L), gives each new application, service
+principal, app role assignment and password credential the answers clients of the real service
+get right after creating one (terraform-provider-azuread retries exactly these):
+
+- for the first L/2 seconds the object is unknown to requests that address it: GET by id or by
+  appId, PATCH, DELETE, addPassword/removePassword, `appRoleAssignedTo` of a new service principal
+  answer 404 Request_ResourceNotFound, and lists and `$filter` leave it out;
+- for the whole L seconds it is not yet a valid reference: a service principal for a new
+  application answers 400 "The appId '...' of the service principal does not reference a valid
+  application object." (detail code NoBackingApplicationObject), and an assignment whose
+  resourceId or principalId is a new object answers 400 "Not a valid reference update.";
+- a new password credential is missing from every read of its application for L seconds (only
+  the addPassword answer carries it).
+
+So an assignment made right after its service principal meets 404, then 400, then 201. The test
+helpers at the end of the class (`snapshot`, `find_application`, ...) see every object at once.
 """
 
 from __future__ import annotations
@@ -26,17 +41,25 @@ from sandbox.graph.validation import password_credential
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
-_PLATFORMS = ("web", "spa", "publicClient", "api", "info")
+_COMPLEX_DEFAULTS = {
+    name: value
+    for name, value in resources.application_resource("", "", utcnow(), "").items()
+    if isinstance(value, dict)
+}
+"""A new application's complex properties (web, api, info, ...), as PATCH resets what it omits."""
 
 
 class GraphTenant:
     """Users, groups, applications, service principals and app role assignments of one tenant."""
 
-    def __init__(self, seed: TenantSeed) -> None:
+    def __init__(self, seed: TenantSeed, *, replication_lag_seconds: float = 0.0) -> None:
         self.tenant_id = seed.tenant_id
         self.domain = seed.domain
         self.read_only_tokens: set[str] = set(seed.read_only_tokens)
-        self.consistency_delay: Callable[[], float] = lambda: 0.0
+        self.replication_lag_seconds = replication_lag_seconds
+        """How long a new object takes to reach every replica (see the module docstring); 0: at once."""
+        self.clock: Callable[[], float] = time.monotonic
+        """Seconds on a monotonic clock; tests may swap in their own to step through the lag."""
         self._lock = threading.RLock()
         self._users: dict[str, dict[str, Any]] = {}
         self._groups: dict[str, dict[str, Any]] = {}
@@ -45,6 +68,7 @@ class GraphTenant:
         self._service_principals: dict[str, dict[str, Any]] = {}
         self._assignments: dict[str, dict[str, Any]] = {}
         self._created_at: dict[str, float] = {}
+        """Object id or password keyId -> `clock()` at creation, for the replication lag."""
         self._secret_hashes: dict[str, str] = {}
         """keyId -> SHA-256 of the secret: enough for the sign-in side to check a client secret."""
         self._load(seed)
@@ -70,10 +94,29 @@ class GraphTenant:
 
     # -- replication ------------------------------------------------------------------------
 
-    def _settling(self, object_id: str) -> bool:
-        """True while a new object is not yet visible to replica reads."""
-        created = self._created_at.get(object_id)
-        return created is not None and time.monotonic() - created < self.consistency_delay()
+    def _replicating(self, key: str, share: float) -> bool:
+        """True while `share` of the lag has not yet passed since `key` was created."""
+        created = self._created_at.get(key)
+        return created is not None and self.clock() - created < self.replication_lag_seconds * share
+
+    def _unseen(self, object_id: str) -> bool:
+        """True while a new object is unknown to requests that address it (the first half of the lag)."""
+        return self._replicating(object_id, 0.5)
+
+    def _unreferenceable(self, object_id: str) -> bool:
+        """True while a new object is not yet a valid reference (the whole lag)."""
+        return self._replicating(object_id, 1.0)
+
+    def _replica_view(self, application: dict[str, Any]) -> dict[str, Any]:
+        """A copy of `application` as reads see it: without passwords still replicating."""
+        view = copy.deepcopy(application)
+        view["passwordCredentials"] = [
+            c for c in view["passwordCredentials"] if not self._replicating(c["keyId"], 1.0)
+        ]
+        return view
+
+    def _created(self, key: str) -> None:
+        self._created_at[key] = self.clock()
 
     # -- users and groups -------------------------------------------------------------------
 
@@ -150,52 +193,49 @@ class GraphTenant:
                 )
             object_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
             application = resources.application_resource(object_id, app_id, utcnow(), self.domain)
-            _apply(application, changes)
+            apply_patch(application, changes)
             self._applications[object_id] = application
-            self._created_at[object_id] = time.monotonic()
+            self._created(object_id)
             return copy.deepcopy(application)
 
     def list_applications(self) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(
-                [app for app_id, app in self._applications.items() if not self._settling(app_id)]
-            )
+            return [
+                self._replica_view(app)
+                for app_id, app in self._applications.items()
+                if not self._unseen(app_id)
+            ]
 
     def get_application(self, object_id: str) -> dict[str, Any]:
         with self._lock:
-            application = self._applications.get(object_id.lower())
-            if application is None or self._settling(application["id"]):
-                raise not_found(object_id)
-            return copy.deepcopy(application)
+            return self._replica_view(self._addressed_application(object_id))
 
     def get_application_by_app_id(self, app_id: str) -> dict[str, Any]:
         with self._lock:
-            application = self._application_by_app_id(app_id)
-            if application is None or self._settling(application["id"]):
-                raise not_found(app_id)
-            return copy.deepcopy(application)
+            return self._replica_view(self._addressed_application(self.application_object_id(app_id)))
 
     def application_object_id(self, app_id: str) -> str:
-        """The object id of the application with `app_id`, for writes (which see every object)."""
+        """The object id of the application with `app_id`, once replicated."""
         with self._lock:
             application = self._application_by_app_id(app_id)
-            if application is None:
+            if application is None or self._unseen(application["id"]):
                 raise not_found(app_id)
             return application["id"]
 
     def _application_by_app_id(self, app_id: str) -> dict[str, Any] | None:
         return next((a for a in self._applications.values() if a["appId"] == app_id.lower()), None)
 
-    def _writable_application(self, object_id: str) -> dict[str, Any]:
+    def _addressed_application(self, object_id: str) -> dict[str, Any]:
+        """The application a request addresses by id: 404 while it is unknown to the replicas."""
         application = self._applications.get(object_id.lower())
-        if application is None:
+        if application is None or self._unseen(application["id"]):
             raise not_found(object_id)
         return application
 
     def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
         with self._lock:
-            application = self._writable_application(object_id)
-            _apply(application, changes)
+            application = self._addressed_application(object_id)
+            apply_patch(application, changes)
             service_principal = self._service_principal_by_app_id(application["appId"])
             if service_principal is not None and "displayName" in changes:
                 service_principal["displayName"] = service_principal["appDisplayName"] = changes[
@@ -207,9 +247,11 @@ class GraphTenant:
     def delete_application(self, object_id: str) -> None:
         """Delete an application; its service principal in this tenant goes with it."""
         with self._lock:
-            application = self._writable_application(object_id)
+            application = self._addressed_application(object_id)
             del self._applications[application["id"]]
             self._created_at.pop(application["id"], None)
+            for credential in application["passwordCredentials"]:
+                self._created_at.pop(credential["keyId"], None)
             service_principal = self._service_principal_by_app_id(application["appId"])
             if service_principal is not None:
                 self._delete_service_principal(service_principal["id"])
@@ -217,7 +259,7 @@ class GraphTenant:
     def add_password(self, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Add a client secret; the only answer that ever carries `secretText`."""
         with self._lock:
-            application = self._writable_application(object_id)
+            application = self._addressed_application(object_id)
             credential = password_credential(body)
             secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
             stored = {
@@ -231,11 +273,12 @@ class GraphTenant:
             }
             application["passwordCredentials"].append(stored)
             self._secret_hashes[stored["keyId"]] = _sha256(secret)
+            self._created(stored["keyId"])
             return {**stored, "secretText": secret}
 
     def remove_password(self, object_id: str, key_id: str) -> None:
         with self._lock:
-            application = self._writable_application(object_id)
+            application = self._addressed_application(object_id)
             credentials = application["passwordCredentials"]
             remaining = [c for c in credentials if c["keyId"] != str(key_id).lower()]
             if len(remaining) == len(credentials):
@@ -243,6 +286,7 @@ class GraphTenant:
                     400, "Request_BadRequest", f"No password credential found with keyId '{key_id}'."
                 )
             application["passwordCredentials"] = remaining
+            self._created_at.pop(str(key_id).lower(), None)
 
     # -- service principals -----------------------------------------------------------------
 
@@ -250,13 +294,13 @@ class GraphTenant:
         with self._lock:
             app_id = body.get("appId")
             application = self._application_by_app_id(app_id) if isinstance(app_id, str) else None
-            if application is None or self._settling(application["id"]):
-                raise GraphError(
-                    400,
-                    "Request_BadRequest",
+            if application is None or self._unreferenceable(application["id"]):
+                message = (
                     f"The appId '{app_id}' of the service principal does not reference a valid "
-                    "application object.",
+                    "application object."
                 )
+                detail = {"code": "NoBackingApplicationObject", "message": message, "target": "appId"}
+                raise GraphError(400, "Request_BadRequest", message, details=[detail])
             if self._service_principal_by_app_id(application["appId"]) is not None:
                 raise GraphError(
                     409,
@@ -275,45 +319,46 @@ class GraphTenant:
             service_principal = resources.service_principal_resource(
                 object_id, application, self.tenant_id, required
             )
-            _apply(service_principal, _service_principal_changes(body, creating=True))
+            apply_patch(service_principal, _service_principal_changes(body, creating=True))
             self._service_principals[object_id] = service_principal
-            self._created_at[object_id] = time.monotonic()
+            self._created(object_id)
             return copy.deepcopy(service_principal)
 
     def list_service_principals(self) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(
-                [sp for sp_id, sp in self._service_principals.items() if not self._settling(sp_id)]
+                [sp for sp_id, sp in self._service_principals.items() if not self._unseen(sp_id)]
             )
 
     def get_service_principal(self, object_id: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._writable_service_principal(object_id))
+            return copy.deepcopy(self._addressed_service_principal(object_id))
 
     def get_service_principal_by_app_id(self, app_id: str) -> dict[str, Any]:
         with self._lock:
             service_principal = self._service_principal_by_app_id(app_id)
-            if service_principal is None:
+            if service_principal is None or self._unseen(service_principal["id"]):
                 raise not_found(app_id)
             return copy.deepcopy(service_principal)
 
     def _service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
         return next((sp for sp in self._service_principals.values() if sp["appId"] == app_id.lower()), None)
 
-    def _writable_service_principal(self, object_id: str) -> dict[str, Any]:
+    def _addressed_service_principal(self, object_id: str) -> dict[str, Any]:
+        """The service principal a request addresses by id: 404 while it is unknown to the replicas."""
         service_principal = self._service_principals.get(object_id.lower())
-        if service_principal is None:
+        if service_principal is None or self._unseen(service_principal["id"]):
             raise not_found(object_id)
         return service_principal
 
     def update_service_principal(self, object_id: str, body: dict[str, Any]) -> None:
         with self._lock:
-            service_principal = self._writable_service_principal(object_id)
-            _apply(service_principal, _service_principal_changes(body, creating=False))
+            service_principal = self._addressed_service_principal(object_id)
+            apply_patch(service_principal, _service_principal_changes(body, creating=False))
 
     def delete_service_principal(self, object_id: str) -> None:
         with self._lock:
-            self._delete_service_principal(self._writable_service_principal(object_id)["id"])
+            self._delete_service_principal(self._addressed_service_principal(object_id)["id"])
 
     def _delete_service_principal(self, object_id: str) -> None:
         del self._service_principals[object_id]
@@ -321,21 +366,31 @@ class GraphTenant:
         for assignment_id, assignment in list(self._assignments.items()):
             if object_id in (assignment["resourceId"], assignment["principalId"]):
                 del self._assignments[assignment_id]
+                self._created_at.pop(assignment_id, None)
 
     # -- app role assignments ---------------------------------------------------------------
 
     def list_assignments(self, resource_id: str) -> list[dict[str, Any]]:
         with self._lock:
-            self._writable_service_principal(resource_id)
+            self._addressed_service_principal(resource_id)
             return copy.deepcopy(
-                [a for a in self._assignments.values() if a["resourceId"] == resource_id.lower()]
+                [
+                    a
+                    for a in self._assignments.values()
+                    if a["resourceId"] == resource_id.lower() and not self._unseen(a["id"])
+                ]
             )
+
+    def get_assignment(self, resource_id: str, assignment_id: str) -> dict[str, Any]:
+        with self._lock:
+            for assignment in self.list_assignments(resource_id):
+                if assignment["id"] == assignment_id:
+                    return assignment
+            raise not_found(assignment_id)
 
     def create_assignment(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            resource = self._service_principals.get(resource_id.lower())
-            if resource is None or self._settling(resource["id"]):
-                raise not_found(resource_id)
+            resource = self._addressed_service_principal(resource_id)
             for prop in ("principalId", "resourceId", "appRoleId"):
                 if not _is_guid(body.get(prop)):
                     raise GraphError(
@@ -350,6 +405,8 @@ class GraphTenant:
                     "Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.",
                 )
             principal, principal_type = self._principal(body["principalId"])
+            if self._unreferenceable(resource["id"]) or self._unreferenceable(principal["id"]):
+                raise GraphError(400, "Request_BadRequest", "Not a valid reference update.")
             app_role_id = body["appRoleId"].lower()
             roles = {role["id"] for role in resource.get("appRoles", []) if role.get("isEnabled", True)}
             if app_role_id != DEFAULT_APP_ROLE_ID and app_role_id not in roles:
@@ -371,15 +428,21 @@ class GraphTenant:
                 principal, principal_type, resource, app_role_id, utcnow()
             )
             self._assignments[assignment["id"]] = assignment
+            self._created(assignment["id"])
             return copy.deepcopy(assignment)
 
     def delete_assignment(self, resource_id: str, assignment_id: str) -> None:
         with self._lock:
-            self._writable_service_principal(resource_id)
+            self._addressed_service_principal(resource_id)
             assignment = self._assignments.get(assignment_id)
-            if assignment is None or assignment["resourceId"] != resource_id.lower():
+            if (
+                assignment is None
+                or assignment["resourceId"] != resource_id.lower()
+                or self._unseen(assignment_id)
+            ):
                 raise not_found(assignment_id)
             del self._assignments[assignment_id]
+            self._created_at.pop(assignment_id, None)
 
     # -- sign-in side ------------------------------------------------------------------------
 
@@ -441,6 +504,23 @@ class GraphTenant:
                 }
             )
 
+    def stored_applications(self) -> list[dict[str, Any]]:
+        """Test helper: every application as stored, ignoring replication lag."""
+        with self._lock:
+            return copy.deepcopy(list(self._applications.values()))
+
+    def stored_application(self, object_id: str) -> dict[str, Any]:
+        """Test helper: one application as stored (every password included), ignoring replication lag."""
+        with self._lock:
+            if object_id.lower() not in self._applications:
+                raise not_found(object_id)
+            return copy.deepcopy(self._applications[object_id.lower()])
+
+    def stored_service_principals(self) -> list[dict[str, Any]]:
+        """Test helper: every service principal as stored, ignoring replication lag."""
+        with self._lock:
+            return copy.deepcopy(list(self._service_principals.values()))
+
     def find_application(self, display_name: str) -> dict[str, Any] | None:
         """Test helper: the application with this display name, ignoring replication delay."""
         with self._lock:
@@ -457,11 +537,19 @@ class GraphTenant:
             )
 
 
-def _apply(target: dict[str, Any], changes: dict[str, Any]) -> None:
-    """Graph's PATCH: collections and scalars replace, platform objects merge one level deep."""
+def apply_patch(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Graph's PATCH, as far as Graph promises it: every property sent replaces the stored one.
+
+    A complex property (`web`, `api`, `info`, ...) is replaced whole, and the sub-properties it
+    leaves out go back to their defaults: OData 4.0, which Graph implements, says only that the
+    properties sent replace and those not sent stay, and leaves open whether a nested value is
+    merged or replaced. A client that wants to keep what a portal admin set inside `web` (a
+    logout URL, implicit grant) must send it back.
+    """
     for name, value in changes.items():
-        if name in _PLATFORMS and isinstance(value, dict) and isinstance(target.get(name), dict):
-            target[name].update(copy.deepcopy(value))
+        default = _COMPLEX_DEFAULTS.get(name)
+        if default is not None and isinstance(value, dict):
+            target[name] = {**copy.deepcopy(default), **copy.deepcopy(value)}
         else:
             target[name] = copy.deepcopy(value)
 

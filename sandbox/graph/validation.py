@@ -201,10 +201,25 @@ def check_access_token_version(sign_in_audience: Any, api: Any) -> None:
         raise GraphError(400, "Request_BadRequest", "Property api.requestedAccessTokenVersion is invalid.")
 
 
-def _list_of_objects(value: Any) -> list[Any]:
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise invalid_value("redirectUriSettings", "Application")
-    return list(value)
+def _list_of_objects(prop: str) -> Callable[[Any], list[dict[str, Any]]]:
+    def check(value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise invalid_value(prop, "Application")
+        return list(value)
+
+    return check
+
+
+def _redirect_uri_settings(value: Any) -> list[dict[str, Any]]:
+    """`[{uri, index}]`, stored in Graph's full shape (a missing index is null)."""
+    settings = _list_of_objects("redirectUriSettings")(value)
+    for setting in settings:
+        uri, index = setting.get("uri"), setting.get("index")
+        if set(setting) - {"@odata.type", "uri", "index"} or not isinstance(uri, (str, type(None))):
+            raise invalid_value("redirectUriSettings", "Application")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise invalid_value("redirectUriSettings", "Application")
+    return [{"uri": setting.get("uri"), "index": setting.get("index")} for setting in settings]
 
 
 def _optional_claim(value: Any) -> dict[str, Any]:
@@ -289,7 +304,7 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
             "homePageUrl": _absolute_url,
             "logoutUrl": _absolute_url,
             "implicitGrantSettings": _implicit_grant,
-            "redirectUriSettings": _list_of_objects,
+            "redirectUriSettings": _redirect_uri_settings,
         },
     ),
     "spa": _platform("spa", {"redirectUris": _redirect_uris(public_client=False)}),
@@ -299,6 +314,8 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
             "requestedAccessTokenVersion": _access_token_version,
             "acceptMappedClaims": _optional_bool,
             "knownClientApplications": _string_list("knownClientApplications"),
+            "oauth2PermissionScopes": _list_of_objects("oauth2PermissionScopes"),
+            "preAuthorizedApplications": _list_of_objects("preAuthorizedApplications"),
         },
     ),
     "publicClient": _platform("publicClient", {"redirectUris": _redirect_uris(public_client=True)}),

@@ -14,6 +14,7 @@ from components.entra.graph_client import GraphClient
 from components.retry import RetryPolicy
 from sandbox.common.server import ServedApp
 from sandbox.graph import GraphStandIn, build_graph_standin
+from tests.support.graph_contract import GraphResponseRecorder
 
 FAST_POLICY = RetryPolicy(attempts=6, budget_seconds=10.0, base_delay=0.05, max_delay=0.2)
 """Short waits so retry tests stay fast; Retry-After from the service still wins when given."""
@@ -22,10 +23,12 @@ TOKEN = "test-token"
 
 
 class ServedGraph:
-    """A running Graph stand-in: `standin` for its store, faults and call log; `url` to reach it."""
+    """A running Graph stand-in: `standin` for its store, faults and call log; `url` to reach it;
+    `recorder.responses` for every JSON body it served (see `tests.support.graph_contract`)."""
 
-    def __init__(self, standin: GraphStandIn, url: str) -> None:
+    def __init__(self, standin: GraphStandIn, recorder: GraphResponseRecorder, url: str) -> None:
         self.standin = standin
+        self.recorder = recorder
         self.url = url
         self.base_url = f"{url}/v1.0"
 
@@ -75,8 +78,9 @@ def _graph_server() -> Iterator[tuple[_CurrentApp, str]]:
 def graph(_graph_server: tuple[_CurrentApp, str]) -> Iterator[ServedGraph]:
     current, url = _graph_server
     standin = build_graph_standin()
-    current.app = standin.app
+    recorder = GraphResponseRecorder(standin.app)
+    current.app = recorder
     try:
-        yield ServedGraph(standin, url)
+        yield ServedGraph(standin, recorder, url)
     finally:
         current.app = None

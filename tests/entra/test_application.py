@@ -79,10 +79,54 @@ def test_update_patches_only_what_differs(graph_env: ServedGraph) -> None:
     graph_env.standin.calls.clear()
     news = inputs(redirect_uris=[CALLBACK, "https://app.acme.example/cb"])
     outs = provider.update(created.id, created.outs, news).outs
-    assert [call.label().split(" ")[0] for call in graph_env.standin.calls.all()] == ["PATCH"]
+    # `web` is read first, so the PATCH can send it back whole (see the next test).
+    assert [call.label().split(" ")[0] for call in graph_env.standin.calls.all()] == ["GET", "PATCH"]
     app = graph_env.standin.store.get_application(created.id)
     assert app["web"]["redirectUris"] == [CALLBACK, "https://app.acme.example/cb"]
     assert outs is not None and provider.diff(created.id, outs, news).changes is False
+    graph_env.standin.calls.clear()
+    provider.update(created.id, outs, {**news, "display_name": "Acme"})
+    assert [call.label().split(" ")[0] for call in graph_env.standin.calls.all()] == ["PATCH"]
+
+
+def test_an_update_keeps_what_a_portal_admin_set_beside_our_properties(graph_env: ServedGraph) -> None:
+    """Graph does not promise to merge a PATCH of `web`, `api` or `optionalClaims`: we send them whole."""
+    store = graph_env.standin.store
+    created = provider.create(inputs())
+    assert created.outs is not None
+    app = store.get_application(created.id)
+    portal_web = {
+        **app["web"],
+        "logoutUrl": "https://app.acme.example/logout",
+        "homePageUrl": "https://app.acme.example",
+        "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True},
+        "redirectUriSettings": [{"uri": CALLBACK, "index": None}],
+    }
+    known_client = "11111111-2222-3333-4444-555555555555"
+    ip_address = {"additionalProperties": [], "essential": False, "name": "ipaddr", "source": None}
+    store.update_application(
+        created.id,
+        {
+            "web": portal_web,
+            "api": {**app["api"], "knownClientApplications": [known_client]},
+            "optionalClaims": {**app["optionalClaims"], "accessToken": [ip_address]},
+        },
+    )
+
+    news = inputs(
+        redirect_uris=[CALLBACK, "https://app.acme.example/cb"],
+        id_token_claims=[claim("email")],
+        sign_in_audience="PersonalMicrosoftAccount",  # api.requestedAccessTokenVersion becomes 2
+        group_membership_claims=None,
+    )
+    provider.update(created.id, created.outs, news)
+
+    app = store.get_application(created.id)
+    assert app["web"] == {**portal_web, "redirectUris": [CALLBACK, "https://app.acme.example/cb"]}
+    assert app["api"]["knownClientApplications"] == [known_client]
+    assert app["api"]["requestedAccessTokenVersion"] == 2
+    assert app["optionalClaims"]["accessToken"] == [ip_address]
+    assert [c["name"] for c in app["optionalClaims"]["idToken"]] == ["email"]
 
 
 def test_moving_to_personal_accounts_asks_for_v2_tokens_in_the_same_patch(graph_env: ServedGraph) -> None:
@@ -143,7 +187,7 @@ def test_a_refresh_right_after_an_up_waits_out_replication_instead_of_dropping_t
 ) -> None:
     """The app was made by an earlier process; this one's replica has not seen it yet."""
     store = graph_env.standin.store
-    graph_env.standin.faults.configure(consistency_delay_seconds=1.0)
+    store.replication_lag_seconds = 2.0  # unknown by id for the first second
     app = store.create_application({"displayName": "Acme Corp", "web": {"redirectUris": [CALLBACK]}})
     props = {**inputs(), "object_id": app["id"], "app_id": app["appId"], "created_at": app["createdDateTime"]}
     started = time.monotonic()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
 from tests.entra.conftest import ServedGraph
+
+DEFAULT_ROLE = "00000000-0000-0000-0000-000000000000"
 
 
 def assert_odata_error(response: httpx.Response, status: int, code: str) -> dict:
@@ -82,6 +84,7 @@ def test_application_read_update_delete(graph: ServedGraph) -> None:
 
         selected = http.get(f"/applications/{app['id']}", params={"$select": "id,displayName"}).json()
         assert set(selected) == {"@odata.context", "id", "displayName"}
+        assert selected["@odata.context"].endswith("/v1.0/$metadata#applications(id,displayName)/$entity")
 
         listed = http.get("/applications", params={"$filter": f"appId eq '{app['appId']}'"}).json()
         assert listed["@odata.context"].endswith("$metadata#applications")
@@ -91,6 +94,47 @@ def test_application_read_update_delete(graph: ServedGraph) -> None:
         error = assert_odata_error(http.get(f"/applications/{app['id']}"), 404, "Request_ResourceNotFound")
         assert app["id"] in error["message"]
         assert_odata_error(http.delete(f"/applications/{app['id']}"), 404, "Request_ResourceNotFound")
+
+
+def test_a_patch_replaces_a_complex_property_whole(graph: ServedGraph) -> None:
+    """Graph does not promise to merge nested values: what a PATCH of `web` leaves out is reset."""
+    portal_web = {
+        "redirectUris": ["https://auth.example.com/cb"],
+        "logoutUrl": "https://app.example.com/logout",
+        "homePageUrl": "https://app.example.com",
+        "implicitGrantSettings": {"enableIdTokenIssuance": True},
+        "redirectUriSettings": [{"uri": "https://auth.example.com/cb", "index": None}],
+    }
+    with graph.http() as http:
+        app = new_app(http, web=portal_web)
+        item = f"/applications/{app['id']}"
+        assert http.get(item).json()["web"]["implicitGrantSettings"] == {
+            "enableAccessTokenIssuance": False,
+            "enableIdTokenIssuance": True,
+        }
+        assert (
+            http.patch(item, json={"web": {"redirectUris": ["https://auth.example.com/new"]}}).status_code
+            == 204
+        )
+        assert http.get(item).json()["web"] == {
+            "homePageUrl": None,
+            "logoutUrl": None,
+            "redirectUris": ["https://auth.example.com/new"],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
+            "redirectUriSettings": [],
+        }
+        # Sent back whole, the portal's values stay.
+        assert (
+            http.patch(
+                item, json={"web": {**portal_web, "redirectUris": ["https://auth.example.com/new"]}}
+            ).status_code
+            == 204
+        )
+        assert http.get(item).json()["web"] == {
+            **portal_web,
+            "redirectUris": ["https://auth.example.com/new"],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True},
+        }
 
 
 def test_application_payloads_are_validated_like_graph(graph: ServedGraph) -> None:
@@ -303,26 +347,173 @@ def test_unknown_paths_and_methods(graph: ServedGraph) -> None:
         assert_odata_error(http.put("/applications"), 405, "Request_BadRequest")
 
 
-def test_replication_delay_after_create(graph: ServedGraph) -> None:
-    graph.standin.faults.configure(consistency_delay_seconds=0.4)
+class SteppedClock:
+    """The tenant's clock, moved by hand: the lag's phases without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def lagging(graph: ServedGraph) -> SteppedClock:
+    """A ten-second replication lag on a clock the test moves."""
+    clock = SteppedClock()
+    graph.standin.store.clock = clock
+    graph.standin.store.replication_lag_seconds = 10.0
+    return clock
+
+
+def assignment_body(principal_id: str, resource_id: str) -> dict[str, str]:
+    return {"principalId": principal_id, "resourceId": resource_id, "appRoleId": DEFAULT_ROLE}
+
+
+def test_a_new_application_is_unknown_by_id_for_half_the_lag(
+    graph: ServedGraph, lagging: SteppedClock
+) -> None:
+    end = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    with graph.http() as http:
+        app = new_app(http)
+        item = f"/applications/{app['id']}"
+        for response in [
+            http.get(item),
+            http.get(f"/applications(appId='{app['appId']}')"),
+            http.patch(item, json={"displayName": "Renamed"}),
+            http.post(f"{item}/addPassword", json={"passwordCredential": {"endDateTime": end}}),
+            http.delete(item),
+        ]:
+            error = assert_odata_error(response, 404, "Request_ResourceNotFound")
+            assert error["message"].startswith("Resource '") and "does not exist" in error["message"]
+        listed = http.get("/applications", params={"$filter": f"appId eq '{app['appId']}'"}).json()
+        assert listed["value"] == []
+
+        lagging.now += 5
+        assert http.get(item).json()["id"] == app["id"]
+        assert http.patch(item, json={"displayName": "Renamed"}).status_code == 204
+        assert http.get("/applications", params={"$filter": f"appId eq '{app['appId']}'"}).json()["value"]
+
+
+def test_a_new_password_is_missing_from_reads_for_the_whole_lag(
+    graph: ServedGraph, lagging: SteppedClock
+) -> None:
+    end = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    with graph.http() as http:
+        app = new_app(http)
+        lagging.now += 20
+        added = http.post(
+            f"/applications/{app['id']}/addPassword", json={"passwordCredential": {"endDateTime": end}}
+        )
+        assert added.status_code == 200 and added.json()["keyId"]
+        lagging.now += 9.9
+        assert http.get(f"/applications/{app['id']}").json()["passwordCredentials"] == []
+        by_app_id = http.get(f"/applications(appId='{app['appId']}')").json()
+        assert by_app_id["passwordCredentials"] == []
+        lagging.now += 0.1
+        shown = http.get(f"/applications/{app['id']}").json()["passwordCredentials"]
+        assert [c["keyId"] for c in shown] == [added.json()["keyId"]]
+
+
+def test_a_service_principal_for_a_new_application_has_no_backing_application_for_the_lag(
+    graph: ServedGraph, lagging: SteppedClock
+) -> None:
+    with graph.http() as http:
+        app = new_app(http)
+        lagging.now += 9.9  # readable by id by now, but not yet a valid reference
+        assert http.get(f"/applications/{app['id']}").status_code == 200
+        early = http.post("/servicePrincipals", json={"appId": app["appId"]})
+        error = assert_odata_error(early, 400, "Request_BadRequest")
+        assert error["message"] == (
+            f"The appId '{app['appId']}' of the service principal does not reference a valid "
+            "application object."
+        )
+        assert error["details"] == [
+            {"code": "NoBackingApplicationObject", "message": error["message"], "target": "appId"}
+        ]
+        lagging.now += 0.1
+        assert http.post("/servicePrincipals", json={"appId": app["appId"]}).status_code == 201
+
+
+def test_an_assignment_right_after_its_service_principal_meets_404_then_400_then_201(
+    graph: ServedGraph, lagging: SteppedClock
+) -> None:
     alice = CONTOSO.user("alice@contoso.example").id
     with graph.http() as http:
         app = new_app(http)
-        assert_odata_error(http.get(f"/applications/{app['id']}"), 404, "Request_ResourceNotFound")
-        early = http.post("/servicePrincipals", json={"appId": app["appId"]})
-        assert "does not reference a valid application object" in early.json()["error"]["message"]
-        time.sleep(0.45)
-        assert http.get(f"/applications/{app['id']}").status_code == 200
+        lagging.now += 10
         sp = http.post("/servicePrincipals", json={"appId": app["appId"]}).json()
-        body = {
-            "principalId": alice,
-            "resourceId": sp["id"],
-            "appRoleId": "00000000-0000-0000-0000-000000000000",
-        }
-        early_assign = http.post(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo", json=body)
-        assert_odata_error(early_assign, 404, "Request_ResourceNotFound")
-        time.sleep(0.45)
-        assert http.post(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo", json=body).status_code == 201
+        item, assigned_to = (
+            f"/servicePrincipals/{sp['id']}",
+            f"/servicePrincipals/{sp['id']}/appRoleAssignedTo",
+        )
+        for response in [
+            http.get(item),
+            http.get(f"/servicePrincipals(appId='{app['appId']}')"),
+            http.patch(item, json={"appRoleAssignmentRequired": True}),
+            http.get(assigned_to),
+            http.post(assigned_to, json=assignment_body(alice, sp["id"])),
+        ]:
+            assert_odata_error(response, 404, "Request_ResourceNotFound")
+        assert (
+            http.get("/servicePrincipals", params={"$filter": f"appId eq '{app['appId']}'"}).json()["value"]
+            == []
+        )
+
+        lagging.now += 5  # addressable, but not yet a valid reference
+        assert http.get(item).status_code == 200
+        refused = http.post(assigned_to, json=assignment_body(alice, sp["id"]))
+        assert (
+            assert_odata_error(refused, 400, "Request_BadRequest")["message"]
+            == "Not a valid reference update."
+        )
+
+        lagging.now += 5
+        assignment = http.post(assigned_to, json=assignment_body(alice, sp["id"]))
+        assert assignment.status_code == 201
+        # The new assignment itself replicates too.
+        assignment_item = f"{assigned_to}/{assignment.json()['id']}"
+        assert_odata_error(http.get(assignment_item), 404, "Request_ResourceNotFound")
+        assert http.get(assigned_to).json()["value"] == []
+        lagging.now += 5
+        assert http.get(assignment_item).status_code == 200
+        assert [a["id"] for a in http.get(assigned_to).json()["value"]] == [assignment.json()["id"]]
+
+
+def test_a_new_principal_is_not_a_valid_reference_for_the_lag(
+    graph: ServedGraph, lagging: SteppedClock
+) -> None:
+    """Assigning a service principal made moments ago (as the principal) to an older one."""
+    with graph.http() as http:
+        resource_app, principal_app = new_app(http), new_app(http, displayName="Daemon")
+        lagging.now += 10
+        resource = http.post("/servicePrincipals", json={"appId": resource_app["appId"]}).json()
+        lagging.now += 10
+        principal = http.post("/servicePrincipals", json={"appId": principal_app["appId"]}).json()
+        lagging.now += 5
+        assigned_to = f"/servicePrincipals/{resource['id']}/appRoleAssignedTo"
+        refused = http.post(assigned_to, json=assignment_body(principal["id"], resource["id"]))
+        assert (
+            assert_odata_error(refused, 400, "Request_BadRequest")["message"]
+            == "Not a valid reference update."
+        )
+        lagging.now += 5
+        assigned = http.post(assigned_to, json=assignment_body(principal["id"], resource["id"]))
+        assert assigned.status_code == 201 and assigned.json()["principalType"] == "ServicePrincipal"
+
+
+def test_without_a_lag_every_new_object_is_there_at_once(graph: ServedGraph) -> None:
+    alice = CONTOSO.user("alice@contoso.example").id
+    with graph.http() as http:
+        app = new_app(http)
+        key = http.post(f"/applications/{app['id']}/addPassword", json={}).json()["keyId"]
+        assert [c["keyId"] for c in http.get(f"/applications/{app['id']}").json()["passwordCredentials"]] == [
+            key
+        ]
+        sp = http.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        assigned_to = f"/servicePrincipals/{sp['id']}/appRoleAssignedTo"
+        assignment = http.post(assigned_to, json=assignment_body(alice, sp["id"])).json()
+        assert http.get(f"{assigned_to}/{assignment['id']}").status_code == 200
 
 
 def test_deleting_the_application_leaves_the_tenant_as_seeded(graph: ServedGraph) -> None:

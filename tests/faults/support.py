@@ -163,11 +163,11 @@ def keycloak_state(sandbox: LocalSandbox, realm: str) -> tuple[list[str], list[s
 
 def graph_objects(sandbox: LocalSandbox) -> Counter[str]:
     """Applications, service principals and client secrets (passwords) in the Graph stand-in's tenant."""
-    applications = sandbox.graph.store.list_applications()
+    applications = sandbox.graph.store.stored_applications()
     return Counter(
         {
             "applications": len(applications),
-            "service principals": len(sandbox.graph.store.list_service_principals()),
+            "service principals": len(sandbox.graph.store.stored_service_principals()),
             "passwords": sum(len(app["passwordCredentials"]) for app in applications),
         }
     )
@@ -212,7 +212,7 @@ IDENTITY_PROVIDERS = {
         stand_in=attrgetter("graph"),
         objects=graph_objects,
         created_by_one_organization=Counter({"applications": 1, "service principals": 1, "passwords": 1}),
-        client_ids=lambda sandbox: {app["appId"] for app in sandbox.graph.store.list_applications()},
+        client_ids=lambda sandbox: {app["appId"] for app in sandbox.graph.store.stored_applications()},
     ),
     "okta": IdentityProvider(
         kind="okta",

@@ -113,7 +113,7 @@ def okta_secret_ids(sandbox: LocalSandbox, project: StackProject) -> list[str]:
 
 def entra_secret_ids(sandbox: LocalSandbox, project: StackProject) -> list[str]:
     object_id = sandbox.graph.store.application_object_id(project.stack.outputs()["clientId"].value)
-    return [p["keyId"] for p in sandbox.graph.store.get_application(object_id)["passwordCredentials"]]
+    return [p["keyId"] for p in sandbox.graph.store.stored_application(object_id)["passwordCredentials"]]
 
 
 KILLABLE = {

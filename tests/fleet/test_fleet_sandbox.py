@@ -24,6 +24,7 @@ from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.keycloak import KeycloakServer
 from tests.fleet.fleet import FleetProject, Run, SealedSecret
+from tests.support.graph_lag import lagging_graph
 
 REALM = "customers"
 KINDS = ["entra"] * 7 + ["okta"] * 7 + ["oidc"] * 6
@@ -83,7 +84,7 @@ def fleet(
     keycloak: KeycloakServer, sealed: SealedSecret, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("sandbox-fleet")
-    with LocalSandbox(keycloak=keycloak) as sandbox:
+    with LocalSandbox(keycloak=keycloak, graph=lagging_graph()) as sandbox:
         asyncio.run(prepare_realm(sandbox.keycloak_url, REALM, sandbox.engine_env()))
         project = FleetProject.create(root / "fleet", sealed, sandbox.engine_env())
         for name in stack_names():

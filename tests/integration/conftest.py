@@ -11,11 +11,12 @@ import pytest
 from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.keycloak import KeycloakServer
+from tests.support.graph_lag import lagging_graph
 
 
 @pytest.fixture
 def sandbox(keycloak: KeycloakServer) -> Iterator[LocalSandbox]:
-    with LocalSandbox(keycloak=keycloak) as running:
+    with LocalSandbox(keycloak=keycloak, graph=lagging_graph()) as running:
         yield running
 
 

@@ -1,0 +1,87 @@
+"""The Graph contract check finds what msgraph-sdk's models would not take, and the stand-in passes it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.entra.conftest import ServedGraph
+from tests.support.graph_contract import ServedBody, contract_violations
+
+APPLICATION = "https://graph.example/v1.0/$metadata#applications/$entity"
+
+
+def violations(document: dict[str, Any]) -> list[str]:
+    return contract_violations(
+        [ServedBody("GET", "/v1.0/applications/a", 200, json.dumps(document).encode())]
+    )
+
+
+def test_a_property_the_model_does_not_know_is_found_at_any_depth() -> None:
+    assert violations({"@odata.context": APPLICATION, "id": "a", "homepage": "https://x"}) == [
+        "200 GET /v1.0/applications/a: Application does not know ['homepage']"
+    ]
+    nested = {"@odata.context": APPLICATION, "id": "a", "web": {"redirectUris": [], "logoutUri": "https://x"}}
+    assert violations(nested) == ["200 GET /v1.0/applications/a: Application.web does not know ['logoutUri']"]
+    listed = {
+        "@odata.context": "https://graph.example/v1.0/$metadata#groups(id,displayName)",
+        "value": [{"id": "g", "displayName": "Sales", "memberCount": 3}],
+    }
+    assert violations(listed) == [
+        "200 GET /v1.0/applications/a: GroupCollectionResponse.value[0] does not know ['memberCount']"
+    ]
+
+
+def test_a_value_of_the_wrong_type_is_found() -> None:
+    assert violations({"@odata.context": APPLICATION, "id": "a", "signInAudience": 1}) == [
+        "200 GET /v1.0/applications/a: Application.signInAudience: 1 was dropped by the model"
+    ]
+    assert violations({"@odata.context": APPLICATION, "id": "a", "web": "https://x"}) == [
+        "200 GET /v1.0/applications/a: Application.web: the value 'https://x' became {}"
+    ]
+    (unparsable,) = violations({"@odata.context": APPLICATION, "passwordCredentials": [{"keyId": "k1"}]})
+    assert "Application cannot parse it" in unparsable
+
+
+def test_errors_are_checked_and_an_unknown_context_is_a_finding() -> None:
+    error = {"error": {"code": "c", "message": "m", "innerError": {"request-id": "r", "trace": "t"}}}
+    assert violations(error) == [
+        "200 GET /v1.0/applications/a: ODataError.error.inner_error does not know ['trace']"
+    ]
+    unknown = {"@odata.context": "https://graph.example/v1.0/$metadata#widgets", "value": []}
+    assert violations(unknown) == [
+        "200 GET /v1.0/applications/a: no msgraph model for @odata.context "
+        "'https://graph.example/v1.0/$metadata#widgets'"
+    ]
+
+
+def test_everything_the_stand_in_serves_to_the_client_holds_to_the_contract(graph: ServedGraph) -> None:
+    client = graph.client()
+    app = asyncio.run(
+        client.create_application({"display_name": "Contract", "redirect_uris": ["https://x.example/cb"]})
+    )
+    asyncio.run(client.add_password(app["object_id"], "broker", datetime.now(UTC) + timedelta(days=30)))
+    service_principal = asyncio.run(client.create_service_principal(app["app_id"]))
+    asyncio.run(client.get_service_principal_by_app_id(app["app_id"]))
+    engineering = asyncio.run(client.resolve_group("Engineering"))
+    assignment = asyncio.run(client.assign(service_principal["object_id"], engineering))
+    asyncio.run(client.get_assignment(service_principal["object_id"], assignment["assignment_id"]))
+    with graph.http() as http:
+        for path in [
+            "/applications",
+            f"/applications/{app['object_id']}?$select=id,passwordCredentials",
+            f"/servicePrincipals/{service_principal['object_id']}",
+            "/users",
+            "/users/alice%40contoso.example/memberOf",
+            f"/groups/{engineering}",
+            f"/groups/{engineering}/members",
+            "/groups?$filter=displayName eq 'Nobody'",
+            "/users/nobody%40contoso.example",
+        ]:
+            http.get(path)
+        http.post("/servicePrincipals", json={"appId": "11111111-1111-1111-1111-111111111111"})
+    served = graph.recorder.responses
+    assert len(served) >= 17 and {body.status for body in served} >= {200, 201, 400, 404}
+    assert contract_violations(served) == []
