@@ -27,7 +27,7 @@ THROTTLE_WAIT_SECONDS = 1.0
 RETRY_BUDGET_SECONDS = 3.0
 FIRST_OPERATIONS = {
     "entra": r"resolving (?:group|user) '[^']+'",
-    "okta": r"creating OIDC web app '[^']+'",
+    "okta": r"creating OIDC web app '[^']+' in http://127\.0\.0\.1:\d+",
 }
 """The calls the throttle stops: Entra looks up the spec's users and groups before it registers the
 app; Okta creates the app first."""
