@@ -10,7 +10,7 @@ demo:
 	$(BOOTSTRAP) && python -m demo
 
 test: lint
-	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && pytest
+	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && pytest -n 2 --dist loadscope
 
 lint:
 	$(BOOTSTRAP) && ruff check . && ruff format --check .
