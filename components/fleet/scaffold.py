@@ -21,6 +21,7 @@ import yaml
 
 from components.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
 from components.spec.problems import InvalidSpec, SpecProblem
+from components.spec.yaml_scalars import STR, resolve_plain
 
 
 @dataclass
@@ -185,12 +186,31 @@ def build_spec(new: NewOrganization, file: str) -> tuple[dict[str, Any], list[Sp
     return spec, problems
 
 
+class _EngineSafeDumper(yaml.SafeDumper):
+    """PyYAML's dumper, quoting every text the Pulumi engine's YAML 1.2 reader would not read as text.
+
+    PyYAML quotes by YAML 1.1's rules, so `0o17`, `1_000` or `0x_1F` would go out plain and
+    come back from the engine as numbers; here the engine's own resolver decides.
+    """
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    if resolve_plain(text)[0] != STR:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+    return dumper.represent_str(text)
+
+
+_EngineSafeDumper.add_representer(str, _represent_text)
+
+
 def render(spec: dict[str, Any]) -> str:
     header = (
         f"# {spec['displayName']}: {spec['identityProvider']['kind']} -> {spec['broker']['kind']}.\n"
         "# Made by `ssoprov new`; every key is described in README.md (Configuration reference).\n"
     )
-    return header + yaml.safe_dump({"config": {SPEC_KEY: spec}}, sort_keys=False, allow_unicode=True)
+    return header + yaml.dump(
+        {"config": {SPEC_KEY: spec}}, Dumper=_EngineSafeDumper, sort_keys=False, allow_unicode=True
+    )
 
 
 def existing_owner(stack_dir: Path, organization: str) -> Path | None:

@@ -102,6 +102,21 @@ def test_okta_workos_and_oidc_files(project: Path, capsys: pytest.CaptureFixture
     assert [problem.key for problem in problems] == ["ssoprov:oidcClientSecret"]
 
 
+def test_names_the_engine_reads_as_numbers_are_written_quoted(project: Path) -> None:
+    """PyYAML (YAML 1.1) leaves 0o17 and 1_000 plain; the engine (YAML 1.2) would read numbers."""
+    flags = ["new", "initech", "--idp", "okta", "--org-url", "https://initech.okta.com"]
+    flags += ["--broker", "keycloak", "--keycloak-url", "https://sso.example.com", "--realm", "customers"]
+    assert main([*flags, "--map", "0o17=1_000", "--map", "0x_1F=true", "--map", "Ops=2024-01-01"]) == 0
+
+    spec, _, problems = load_stack_file(project / "stacks" / "Pulumi.initech.yaml")
+    assert problems == [] and spec is not None
+    assert [(mapping.group, mapping.role) for mapping in spec.role_mappings] == [
+        ("0o17", "1_000"),
+        ("0x_1F", "true"),
+        ("Ops", "2024-01-01"),
+    ]
+
+
 def test_bad_flags_are_refused_with_file_key_and_fix(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
