@@ -4,7 +4,8 @@ ID tokens carry what the provisioned app makes the real org send:
 - `email` with the email scope, `name`, `preferred_username`, `given_name`, `family_name`
   with the profile scope;
 - the legacy groups claim as configured on the app (its name and its filter: REGEX must match
-  the whole group name, STARTS_WITH, EQUALS, CONTAINS), over all the user's groups;
+  the whole group name and is case-sensitive; STARTS_WITH, EQUALS, CONTAINS ignore case, as
+  Okta's OpenAPI documents groupFilterType), over all the user's groups;
 - sign-in refused (access_denied) for a user in no group assigned to the app, and for an app
   that is not ACTIVE;
 - the token endpoint takes the app's client only by the method it is registered with
@@ -34,11 +35,11 @@ def group_passes(claim: GroupsClaim, group_name: str) -> bool:
         case "REGEX":
             return re.fullmatch(claim.value, group_name) is not None
         case "STARTS_WITH":
-            return group_name.startswith(claim.value)
+            return group_name.lower().startswith(claim.value.lower())
         case "EQUALS":
-            return group_name == claim.value
+            return group_name.lower() == claim.value.lower()
         case "CONTAINS":
-            return claim.value in group_name
+            return claim.value.lower() in group_name.lower()
     return False
 
 

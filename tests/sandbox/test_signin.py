@@ -145,6 +145,30 @@ def test_okta_regex_filter_matches_whole_names(okta: tuple[OktaStandIn, str]) ->
 
 
 @pytest.mark.parametrize(
+    ("filter_type", "value", "expected"),
+    [
+        ("STARTS_WITH", "eng", ["Engineering"]),
+        ("EQUALS", "ENGINEERING", ["Engineering"]),
+        ("CONTAINS", "NGINEER", ["Engineering"]),
+        ("REGEX", "engineering", []),
+    ],
+)
+def test_okta_filters_ignore_case_except_regex(
+    okta: tuple[OktaStandIn, str], filter_type: str, value: str, expected: list[str]
+) -> None:
+    """Okta's OpenAPI (groupFilterType): STARTS_WITH, EQUALS, CONTAINS are not case-sensitive; REGEX is."""
+    stand_in, url = okta
+    claim = GroupsClaim("GROUPS", filter_type, "ORG_URL", "groups", value)
+    client_id, secret = okta_web_app(stand_in.store, REDIRECT, ["Engineering"], claim=claim)
+
+    alice = sign_in(
+        f"{url}/.well-known/openid-configuration", client_id, secret, REDIRECT, "alice@acme.example"
+    )
+
+    assert alice.claims["groups"] == expected
+
+
+@pytest.mark.parametrize(
     ("registered", "other"),
     [("client_secret_basic", "client_secret_post"), ("client_secret_post", "client_secret_basic")],
 )
