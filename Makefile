@@ -4,10 +4,13 @@ SHELL := /bin/bash
 # `eval "$(...)"` would succeed even when the bootstrap fails: keep its exports only if it succeeded.
 BOOTSTRAP := exports=$$(bootstrap/bootstrap.sh) && eval "$$exports"
 
-.PHONY: demo test lint validate bench
+.PHONY: demo sandbox test lint validate bench
 
 demo:
 	$(BOOTSTRAP) && python -m demo
+
+sandbox:
+	$(BOOTSTRAP) && python -m demo.playground
 
 test: lint
 	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && pytest -n 2 --dist loadscope

@@ -7,7 +7,6 @@ per organization, then destroys the stacks and stops everything.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import shutil
 import sys
@@ -17,16 +16,13 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from components.spec import load_stack_file
-from components.verify_login import LoginReport, prepare_realm, verify_login
+from components.spec.loading import OIDC_SECRET_KEY
+from components.verify_login import LoginReport, verify_login
 from components.workspace import local_engine
-from demo.customers import SIGN_INS, register_generic_oidc_client
+from demo.customers import GENERIC_OIDC_ORGANIZATION, ORGANIZATIONS, SIGN_INS, set_up_examples
 from demo.report import print_organization
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import DEMO_PORTS, LocalSandbox
-
-REPO = Path(__file__).resolve().parents[1]
-ORGANIZATIONS = ("acme-entra", "globex-okta", "initech-oidc")
 
 
 def say(message: str) -> None:
@@ -37,18 +33,6 @@ def sign_in(sandbox: LocalSandbox, realm: str, alias: str, login: str) -> LoginR
     return verify_login(sandbox.keycloak_url, realm, alias, login=login, password=SANDBOX_USER_PASSWORD)
 
 
-def copy_project(target: Path) -> None:
-    (target / "stacks").mkdir(parents=True)
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(REPO / name, target / name)
-    for organization in ORGANIZATIONS:
-        source = REPO / "stacks" / f"Pulumi.{organization}.yaml"
-        text = source.read_text()
-        # The shipped generic-OIDC stack holds a placeholder; the demo sets a real secret below.
-        text = text.replace("  ssoprov:oidcClientSecret:\n    secure: to-be-set-by-the-demo\n", "")
-        (target / "stacks" / source.name).write_text(text)
-
-
 def main() -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="ssoprov-demo-"))
@@ -57,10 +41,8 @@ def main() -> int:
         say("starting the sandbox (Graph + Entra sign-in, Okta, WorkOS) and Keycloak on 127.0.0.1")
         with LocalSandbox(ports=DEMO_PORTS) as sandbox:
             say(f"Keycloak is up at {sandbox.keycloak_url}")
-            specs = {org: load_stack_file(REPO / "stacks" / f"Pulumi.{org}.yaml")[0] for org in ORGANIZATIONS}
-            realm = specs["acme-entra"].broker.realm
-            asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
-            copy_project(workdir / "project")
+            examples = set_up_examples(sandbox, workdir / "project")
+            realm = examples.realm
             engine = local_engine(
                 workdir / "project",
                 workdir / "state",
@@ -69,10 +51,9 @@ def main() -> int:
             stacks = {}
             for organization in ORGANIZATIONS:
                 stack = engine.stack(organization)
-                if organization == "initech-oidc":
-                    redirect = f"{sandbox.keycloak_url}/realms/{realm}/broker/{organization}/endpoint"
-                    secret = register_generic_oidc_client(sandbox, redirect)
-                    stack.set_config("ssoprov:oidcClientSecret", auto.ConfigValue(secret, secret=True))
+                if organization == GENERIC_OIDC_ORGANIZATION:
+                    secret = auto.ConfigValue(examples.oidc_client_secret, secret=True)
+                    stack.set_config(OIDC_SECRET_KEY, secret)
                 say(f"pulumi up {organization}")
                 result = stack.up(show_secrets=False)
                 say(f"  {organization}: {result.summary.resource_changes}")

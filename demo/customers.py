@@ -4,11 +4,21 @@ plays that IdP)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
+from components.spec.loading import load_stack_file
+from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.okta.store import GroupsClaim
+
+REPO = Path(__file__).resolve().parents[1]
+ORGANIZATIONS = ("acme-entra", "globex-okta", "initech-oidc")
+"""The example stacks in stacks/, one per IdP kind, all brokered by the sandbox's Keycloak."""
+GENERIC_OIDC_ORGANIZATION = "initech-oidc"
 
 
 @dataclass(frozen=True)
@@ -68,3 +78,37 @@ def register_generic_oidc_client(
         store.assign_group(app.id, groups[name], None, None)
     store.set_groups_claim(app.id, GroupsClaim("GROUPS", "REGEX", "ORG_URL", groups_claim, ".*"))
     return secret
+
+
+def copy_example_project(target: Path) -> None:
+    """The project (Pulumi.yaml, program, example stacks) in `target`, so that running it leaves
+    the repository's stack files as they are (a passphrase stack gets an `encryptionsalt`)."""
+    (target / "stacks").mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(REPO / name, target / name)
+    for organization in ORGANIZATIONS:
+        source = REPO / "stacks" / f"Pulumi.{organization}.yaml"
+        text = source.read_text()
+        # The shipped generic-OIDC stack holds a placeholder for the secret its IT team hands over.
+        text = text.replace("  ssoprov:oidcClientSecret:\n    secure: to-be-set-by-the-demo\n", "")
+        (target / "stacks" / source.name).write_text(text)
+
+
+@dataclass(frozen=True)
+class Examples:
+    realm: str
+    """The Keycloak realm every example stack connects to."""
+    oidc_client_secret: str
+    """What the generic-OIDC customer's IT team hands over: the stack's `ssoprov:oidcClientSecret`."""
+
+
+def set_up_examples(sandbox: LocalSandbox, project: Path) -> Examples:
+    """Everything the example stacks need before `pulumi up`: the project copied to `project`,
+    the realm in Keycloak, and the generic-OIDC customer's own app at its IdP."""
+    spec, _, _ = load_stack_file(REPO / "stacks" / f"Pulumi.{GENERIC_OIDC_ORGANIZATION}.yaml")
+    assert spec is not None, "the shipped example stacks are valid"
+    realm = spec.broker.realm
+    asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
+    copy_example_project(project)
+    redirect = f"{sandbox.keycloak_url}/realms/{realm}/broker/{GENERIC_OIDC_ORGANIZATION}/endpoint"
+    return Examples(realm=realm, oidc_client_secret=register_generic_oidc_client(sandbox, redirect))
