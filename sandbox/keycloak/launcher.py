@@ -10,14 +10,12 @@ server if the launching process dies without stopping it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from types import TracebackType
 
 import httpx
 
-from sandbox.keycloak import procgroup
+from sandbox.common import procgroup
 from sandbox.keycloak.distribution import KEYCLOAK_VERSION, ensure_distribution
 from sandbox.keycloak.java import JavaRuntime, find_java
 from sandbox.keycloak.runhome import AUGMENTED_LOG_LINE, make_run_home, promote_augmentation
@@ -87,8 +85,7 @@ class KeycloakServer:
         self.augmented = False
         """Whether this run re-augmented the server (a first run on this cache does)."""
         self._process: subprocess.Popen[bytes] | None = None
-        self._watchdog: subprocess.Popen[bytes] | None = None
-        self._watchdog_pipe: int | None = None
+        self._watchdog: procgroup.Watchdog | None = None
         self._keep_log = False
 
     @property
@@ -121,7 +118,7 @@ class KeycloakServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._start_watchdog()
+        self._watchdog = procgroup.Watchdog(self._process.pid)
         try:
             self._wait_ready(started)
         except BaseException:
@@ -143,7 +140,9 @@ class KeycloakServer:
         if process is not None:
             procgroup.stop_group(process.pid, grace=grace)
             process.wait(timeout=10)
-        self._stop_watchdog()
+        if self._watchdog is not None:
+            self._watchdog.dismiss()
+            self._watchdog = None
         if self.home is not None and not (self.keep_home or self._keep_log):
             shutil.rmtree(self.home, ignore_errors=True)
 
@@ -191,34 +190,6 @@ class KeycloakServer:
             KC_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
         )
         return env
-
-    def _start_watchdog(self) -> None:
-        assert self._process is not None
-        read_end, write_end = os.pipe()
-        try:
-            self._watchdog = subprocess.Popen(
-                [sys.executable, procgroup.__file__, "watch", str(self._process.pid)],
-                stdin=read_end,
-                stdout=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        finally:
-            os.close(read_end)
-        self._watchdog_pipe = write_end
-
-    def _stop_watchdog(self) -> None:
-        if self._watchdog_pipe is not None:
-            with contextlib.suppress(OSError):  # the watchdog is gone already
-                os.write(self._watchdog_pipe, b"stopped")
-            os.close(self._watchdog_pipe)
-            self._watchdog_pipe = None
-        if self._watchdog is not None:
-            try:
-                self._watchdog.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._watchdog.kill()
-                self._watchdog.wait()
-            self._watchdog = None
 
     def _wait_ready(self, started: float) -> None:
         discovery = f"{self.url}/realms/master/.well-known/openid-configuration"

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sandbox.keycloak.cache import replace_dir
+from sandbox.common.cache import replace_dir
 
 AUGMENTED_LOG_LINE = "Quarkus augmentation completed"
 """What Keycloak logs when it (re-)augmented into lib/quarkus on start-up."""

@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.keycloak import KeycloakServer, KeycloakStartError, prepare, procgroup
-from sandbox.keycloak import cache as kc_cache
+from sandbox.common import cache as kc_cache
+from sandbox.common import procgroup
+from sandbox.keycloak import KeycloakServer, KeycloakStartError, prepare
 from sandbox.keycloak import java as kc_java
 from sandbox.keycloak.runhome import augmented_dir, make_run_home, promote_augmentation
 

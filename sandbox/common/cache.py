@@ -1,6 +1,6 @@
 """The download cache outside the repo: a directory is trusted only once it is complete.
 
-Everything heavy (the Keycloak distribution, a Java runtime from PyPI) is built into a
+Everything heavy (the Keycloak distribution, a Java runtime from PyPI, Azurite from npm) is built into a
 temporary sibling, stamped with a marker file, then renamed into place under a file lock,
 so a run that was killed half-way leaves nothing that a later run would mistake for a cache.
 """

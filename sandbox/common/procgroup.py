@@ -1,7 +1,8 @@
 """Process groups: who is in one, how much memory it holds, stopping it, and a watchdog.
 
-Keycloak runs as `kc.sh` (a shell) plus its `java` child, in a session and process group
-of its own. Stopping it means the whole group: SIGTERM, a grace period, then SIGKILL.
+The sandbox's servers run in a session and process group of their own (Keycloak as `kc.sh` plus
+its `java` child, Azurite as `node`). Stopping one means the whole group: SIGTERM, a grace
+period, then SIGKILL.
 
 Run as a script (`python procgroup.py watch PGID`, stdlib only so it starts fast) this
 module is the watchdog: it blocks reading its stdin, a pipe whose write end only the
@@ -11,8 +12,10 @@ without one means the launcher died (a killed test run), and the watchdog stops 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -79,6 +82,36 @@ def _wait_gone(pgid: int, timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+class Watchdog:
+    """The launcher's side of the watchdog: start it for a group, tell it the group was stopped."""
+
+    def __init__(self, pgid: int) -> None:
+        read_end, write_end = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, __file__, "watch", str(pgid)],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            os.close(read_end)
+        self._pipe: int | None = write_end
+
+    def dismiss(self) -> None:
+        """The group was stopped in order: let the watchdog exit; safe to repeat."""
+        if self._pipe is not None:
+            with contextlib.suppress(OSError):  # the watchdog is gone already
+                os.write(self._pipe, b"stopped")
+            os.close(self._pipe)
+            self._pipe = None
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 def watch(pgid: int) -> int:
