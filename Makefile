@@ -13,7 +13,7 @@ sandbox:
 	$(BOOTSTRAP) && python -m demo.playground
 
 test: lint
-	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && pytest -n 2 --dist loadscope
+	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && python -m sandbox.azurite prepare && pytest -n 2 --dist loadscope
 
 lint:
 	$(BOOTSTRAP) && ruff check . && ruff format --check .

@@ -72,8 +72,11 @@ def failure_message(stack: str, exc: Exception) -> str | None:
     say enough)."""
     fix = f"Fix: {RECOVER.format(stack=stack)}"
     if isinstance(exc, auto.ConcurrentUpdateError):
-        holders = ", ".join(str(holder) for holder in lock_holders(str(exc))) or "another update"
-        return f"locked by a run that has not finished. {fix} once that run is over (lock: {holders})"
+        holders = lock_holders(str(exc))
+        named = ", ".join(str(holder) for holder in holders) or "another update"
+        if any(holder.running_here() for holder in holders):
+            return f"locked by a run in progress on this machine ({named}): let it finish, then run again"
+        return f"locked by a run that has not finished. {fix} once that run is over (lock: {named})"
     code = exit_code(exc)
     if code is not None and code < 0:
         return f"the Pulumi engine was killed (signal {-code}) mid-run; the stack stays locked. {fix}"
