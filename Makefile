@@ -13,6 +13,7 @@ sandbox:
 	$(BOOTSTRAP) && python -m demo.playground
 
 test: lint
+	bootstrap/system-packages.sh
 	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && python -m sandbox.azurite prepare && pytest -n 2 --dist loadscope
 
 lint:

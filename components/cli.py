@@ -4,6 +4,7 @@ validate            check stack files; no cloud calls
 preview, up         run the program over a selection of stacks, in parallel
 rotate              replace the client secrets that are due (as of --as-of), with `up`
 secrets             client-secret expiry report across the fleet
+report --html FILE  the fleet on one static page: expiry timeline, last drift result
 drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
 recover             after a run that did not finish (killed engine, lost runner): unlock, refresh, up
 client-secret       print one stack's current client secret, for a dashboard that has no API
@@ -84,6 +85,14 @@ def _secrets(args: argparse.Namespace) -> int:
 
     as_of = commands.check_as_of(args.as_of)
     return commands.secrets(_fleet_run(args), as_of, args.json)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from components.fleet import commands
+
+    as_of = commands.check_as_of(args.as_of)
+    drift_report = Path(args.drift_report) if args.drift_report else None
+    return commands.fleet_page(_fleet_run(args), as_of, Path(args.html), drift_report)
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -265,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     secrets.add_argument("--json", action="store_true", help="print JSON instead of a table")
     secrets.add_argument("--json-report", metavar="FILE", help="also write the JSON report to a file")
     secrets.set_defaults(run=_secrets)
+    page = commands.add_parser(
+        "report",
+        help="the fleet on one static HTML page: expiry timeline and last drift result",
+        parents=[selection],
+    )
+    page.add_argument("--html", metavar="FILE", required=True, help="the page to write")
+    page.add_argument(
+        "--drift-report", metavar="FILE", help="the JSON report of the last `ssoprov drift --json-report`"
+    )
+    page.add_argument("--as-of", metavar="YYYY-MM-DD", help="the timeline's today")
+    page.set_defaults(run=_report)
     drift = commands.add_parser(
         "drift",
         help="report out-of-band changes (refresh, preview only); exit 1 on drift",

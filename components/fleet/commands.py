@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,10 +30,12 @@ from components.clock import (
 )
 from components.fleet import operations
 from components.fleet.engine import display_url, with_env
+from components.fleet.html_report import FleetRow, render_page
 from components.fleet.operations import StackJob
 from components.fleet.progress import Progress, progress_for
 from components.fleet.project import Project, ProjectError
 from components.fleet.report import (
+    DRIFTED,
     FAILED,
     INVALID,
     NOT_DEPLOYED,
@@ -275,8 +277,18 @@ def _expiry_cell(secret: dict[str, Any]) -> str:
     return NO_EXPIRY if secret.get("secretRotateBy") else "-"
 
 
-def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
-    """The expiry report: every selected stack's client secret, its expiry and rotate-by date."""
+@dataclass(frozen=True)
+class SecretReport:
+    """What `secrets` and the fleet page read: every selected stack's secret status."""
+
+    report: RunReport
+    statuses: list[tuple[StackJob, SecretStatus]]
+    specs: dict[str, OrganizationSpec]
+    """The valid selected stacks' specs, by stack."""
+    moment: datetime
+
+
+def _secret_report(run: FleetRun, as_of: datetime | None) -> SecretReport:
     started = now()
     moment = later_of_now(as_of)
     prepared, invalid = run.prepare()
@@ -293,6 +305,14 @@ def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
             )
         )
     report = run.report("secrets", outcomes, started, asOf=calendar_date(moment))
+    specs = {job.stack: spec for job, spec in prepared if spec is not None}
+    return SecretReport(report, statuses, specs, moment)
+
+
+def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
+    """The expiry report: every selected stack's client secret, its expiry and rotate-by date."""
+    found = _secret_report(run, as_of)
+    report, statuses, moment = found.report, found.statuses, found.moment
     if as_json:
         document = report.to_json()
         document["secrets"] = [
@@ -416,3 +436,57 @@ def check_as_of(text: str | None) -> datetime | None:
         return parse_as_of(text, AS_OF_FLAG)
     except AsOfError as exc:
         raise ProjectError(str(exc)) from None
+
+
+def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: Path | None) -> int:
+    """`report --html`: the expiry report and the last drift check on one static page."""
+    drift_checked, drift = read_drift_report(drift_report) if drift_report else (None, {})
+    found = _secret_report(run, as_of)
+    rows = []
+    for outcome in found.report.outcomes:
+        secret = outcome.details.get("secret") or {}
+        spec = found.specs.get(outcome.stack)
+        rows.append(
+            FleetRow(
+                stack=outcome.stack,
+                organization=outcome.organization,
+                idp=spec.identity_provider.kind if spec else None,
+                broker=spec.broker.kind if spec else None,
+                status=outcome.status,
+                expires=_day(secret.get("secretExpiresAt")),
+                rotate_by=_day(secret.get("secretRotateBy")),
+                note=secret.get("reason") or secret.get("note") or outcome.note(),
+                drift=drift.get(outcome.stack, (None, ""))[0],
+                drift_detail=drift.get(outcome.stack, (None, ""))[1],
+            )
+        )
+    as_of_day = found.moment.date()
+    page.write_text(render_page(rows, as_of_day, drift_checked, display_url(run.engine.backend_url)))
+    run.say(f"wrote {page}: {len(rows)} organizations as of {as_of_day}")
+    return found.report.exit_code
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+DRIFT_RESULTS = {SUCCEEDED: "clean", DRIFTED: "drifted", FAILED: "failed"}
+
+
+def read_drift_report(path: Path) -> tuple[str, dict[str, tuple[str, str]]]:
+    """When the drift check in `ssoprov drift --json-report FILE` ended, and per stack its result
+    (clean, drifted, failed) with what it found."""
+    fix = f"Fix: pass the file `ssoprov drift --json-report {path}` wrote"
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ProjectError(f"--drift-report {path}: cannot read it as JSON ({exc}). {fix}") from None
+    if not isinstance(document, dict) or document.get("command") != "drift":
+        raise ProjectError(f"--drift-report {path}: not the JSON report of `ssoprov drift`. {fix}")
+    results = {}
+    for entry in document.get("stacks") or []:
+        result = DRIFT_RESULTS.get(entry.get("status"))
+        if result is not None:
+            found = "; ".join(f"{step['name']}: {step['op']}" for step in entry.get("steps") or [])
+            results[entry["stack"]] = (result, found or " ".join(entry.get("errors") or []))
+    return str(document.get("finishedAt", ""))[:16].replace("T", " "), results
