@@ -13,6 +13,8 @@ import threading
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+from sandbox.common import procgroup
+
 _PROC = Path("/proc")
 ENGINE_COMMAND = "pulumi"
 """The Pulumi CLI's process name: one per stack in flight (plugins are named pulumi-language-..., ...)."""
@@ -31,20 +33,10 @@ def tree(root: int) -> dict[int, str]:
     """Process name by pid, for `root` and its live descendants."""
     children: dict[int, list[int]] = {}
     names: dict[int, str] = {}
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...; comm may hold spaces and parentheses.
-        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if state == "Z":
-            continue
-        pid = int(entry.name)
-        names[pid] = stat[stat.index("(") + 1 : stat.rindex(")")]
-        children.setdefault(int(ppid), []).append(pid)
+    for entry in procgroup.processes():
+        if entry.state != "Z":
+            names[entry.pid] = entry.name
+            children.setdefault(entry.ppid, []).append(entry.pid)
     found: dict[int, str] = {}
     pending = [root] if root in names else []
     while pending:

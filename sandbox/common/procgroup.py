@@ -18,14 +18,26 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 _PROC = Path("/proc")
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes whose process group is `pgid`."""
-    members = []
+@dataclass(frozen=True)
+class ProcessEntry:
+    """One process as /proc/<pid>/stat describes it."""
+
+    pid: int
+    name: str
+    state: str
+    ppid: int
+    pgrp: int
+
+
+def processes() -> list[ProcessEntry]:
+    """Every process now, skipping those that exit while being read."""
+    found = []
     for entry in _PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -34,10 +46,15 @@ def group_members(pgid: int) -> list[int]:
         except OSError:
             continue
         # pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+        state, ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        found.append(ProcessEntry(int(entry.name), name, state, int(ppid), int(pgrp)))
+    return found
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes whose process group is `pgid`."""
+    return [entry.pid for entry in processes() if entry.state != "Z" and entry.pgrp == pgid]
 
 
 def group_rss_bytes(pgid: int) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from sandbox.common import procgroup
 from sandbox.common.service import StandIn
 from sandbox.environment import LocalSandbox
 from tests.integration.organizations import entra_organization, okta_organization
@@ -96,14 +97,8 @@ def process_tree(root: int) -> list[int]:
     """`root` and every process below it, read from /proc while they are alive (a killed parent's
     children are re-parented, and the CLI starts each provider in a process group of its own)."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    for entry in procgroup.processes():
+        children.setdefault(entry.ppid, []).append(entry.pid)
 
     def below(pid: int) -> list[int]:
         return [pid] + [found for child in children.get(pid, []) for found in below(child)]

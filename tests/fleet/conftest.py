@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +29,12 @@ def sealed(pulumi_cli: str, tmp_path_factory: pytest.TempPathFactory) -> SealedS
     return seal_secret(tmp_path_factory.mktemp("seal"), secrets.token_urlsafe(18), OIDC_CLIENT_SECRET)
 
 
-@pytest.fixture(scope="session")
-def discovery_url() -> Iterator[str]:
-    """A generic OpenID provider's discovery endpoint on loopback; its issuer matches its URL."""
+def openid_provider(answer_after_seconds: float = 0) -> Starlette:
+    """A generic OpenID provider's discovery endpoint; its issuer matches its URL. With a delay, its
+    one worker thread sleeps before each answer: a provider that keeps a run waiting."""
 
     async def document(request: Request) -> JSONResponse:
+        time.sleep(answer_after_seconds)
         issuer = str(request.base_url).rstrip("/")
         return JSONResponse(
             {
@@ -46,8 +48,12 @@ def discovery_url() -> Iterator[str]:
             }
         )
 
-    app = Starlette(routes=[Route("/.well-known/openid-configuration", document)])
-    with ServedApp(app) as served:
+    return Starlette(routes=[Route("/.well-known/openid-configuration", document)])
+
+
+@pytest.fixture(scope="session")
+def discovery_url() -> Iterator[str]:
+    with ServedApp(openid_provider()) as served:
         yield f"{served.url}/.well-known/openid-configuration"
 
 

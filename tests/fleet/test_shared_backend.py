@@ -16,14 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from sandbox.azurite import AzuriteServer
 from sandbox.common.server import ServedApp
-from tests.fleet.conftest import SaaSStandIns
+from tests.fleet.conftest import SaaSStandIns, openid_provider
 from tests.fleet.fleet import FleetProject, Run
 from tests.fleet.test_fleet_workos import oidc_organization, okta_organization, stacks_by_name
 
@@ -38,24 +34,8 @@ def azurite() -> Iterator[AzuriteServer]:
 
 @pytest.fixture
 def slow_discovery_url() -> Iterator[str]:
-    """A generic OpenID provider that takes 8 s to answer: an `up` that holds its lock that long."""
-
-    async def document(request: Request) -> JSONResponse:
-        time.sleep(8)  # blocks this stand-in's one worker thread: the point is to be slow
-        issuer = str(request.base_url).rstrip("/")
-        return JSONResponse(
-            {
-                "issuer": issuer,
-                "authorization_endpoint": f"{issuer}/authorize",
-                "token_endpoint": f"{issuer}/token",
-                "jwks_uri": f"{issuer}/jwks",
-                "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-            }
-        )
-
-    with ServedApp(Starlette(routes=[Route("/.well-known/openid-configuration", document)])) as served:
+    """An OpenID provider that takes 8 s to answer: an `up` that holds its lock that long."""
+    with ServedApp(openid_provider(answer_after_seconds=8)) as served:
         yield f"{served.url}/.well-known/openid-configuration"
 
 
