@@ -8,6 +8,7 @@ drift               out-of-band changes per stack (refresh in preview-only mode)
 recover             after a run that did not finish (killed engine, lost runner): unlock, refresh, up
 client-secret       print one stack's current client secret, for a dashboard that has no API
 new                 scaffold a stack file for a new organization
+adopt               bring a connection made by hand under a new stack (--list: what is left)
 verify-login        sign a user in through the broker (Keycloak) and report roles and claims
 
 Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error; 130 interrupted.
@@ -129,6 +130,50 @@ def _new(args: argparse.Namespace) -> int:
     for step in done.next_steps:
         print(f"next: {step}")
     return 0
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    from components.adoption.command import KeycloakSource, adopt, unmanaged_connections
+    from components.fleet.engine import fleet_engine
+    from components.fleet.project import Project, ProjectError
+
+    project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
+    if args.list:
+        rows = unmanaged_connections(project, args.keycloak_url, args.realm)
+        for row in rows:
+            print(f"{row.alias:<30} {row.provider_id:<10} {row.points_at}")
+        print(f"{len(rows)} connections in realm {args.realm} that no stack manages")
+        return 0
+    if not args.name or not args.alias:
+        raise ProjectError(
+            "adopt needs NAME and --alias (the identity provider to adopt). Fix: "
+            "ssoprov adopt NAME --keycloak-url URL --realm REALM --alias ALIAS"
+        )
+    engine = fleet_engine(project, args.backend, args.secrets_provider)
+    report = adopt(
+        project, engine, args.name, KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
+    )
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _adopt_parser(commands: argparse._SubParsersAction) -> None:
+    adopt = commands.add_parser(
+        "adopt",
+        help="bring a connection made by hand under a new stack, changing nothing in it",
+        description="Reads the broker's connection, writes stacks/Pulumi.<name>.yaml with the spec that "
+        "reproduces it, records every object in the new stack's state as it is, and checks that a "
+        "preview has nothing to change. With --list: the broker's connections no stack manages.",
+    )
+    adopt.add_argument("name", nargs="?", help="the new stack (organization) name")
+    adopt.add_argument("--list", action="store_true", help="list the connections no stack manages")
+    adopt.add_argument("--keycloak-url", required=True)
+    adopt.add_argument("--realm", required=True)
+    adopt.add_argument("--alias", help="the identity provider to adopt")
+    adopt.add_argument("--project-dir", help="the folder with Pulumi.yaml (default: from the cwd)")
+    adopt.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
+    adopt.add_argument("--secrets-provider", default="passphrase")
+    adopt.set_defaults(run=_adopt)
 
 
 def _selection_options() -> argparse.ArgumentParser:
@@ -292,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     client_secret.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
     client_secret.set_defaults(run=_client_secret)
     _new_parser(commands)
+    _adopt_parser(commands)
     verify = commands.add_parser(
         "verify-login",
         help="sign a user in through the broker (Keycloak) and report roles and claims",

@@ -1,0 +1,144 @@
+"""`ssoprov adopt NAME`: a hand-made connection becomes a stack, with nothing in it rewritten.
+
+1. read the broker's connection (and, by kind, the IdP side) without writing anything;
+2. refuse if another stack file already manages the same connection, naming it;
+3. write `stacks/Pulumi.NAME.yaml` with the spec that reproduces what was read, checked by the
+   same models `ssoprov validate` uses, with `adoption` recording the hand-given names;
+4. create the stack and run `up`: each provider's `adopt` input makes its create read the live
+   object and record it in state as it is (Pulumi's own `import` cannot reach dynamic providers:
+   the engine calls their `read` without the serialized provider, pulumi/pulumi#16175);
+5. run `preview --expect-no-changes`: the spec must reproduce the connection exactly.
+
+The report lists the extras kept untouched and the next steps (the client secret stays the one
+the broker holds until a new one is given; adopted objects are protected against destroy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
+from components.adoption.stack_file import render_adopted
+from components.errors import ProvisionerError
+from components.fleet.project import Project
+from components.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
+from components.spec.models import KeycloakBroker
+from components.workspace import Engine
+
+
+@dataclass(frozen=True)
+class KeycloakSource:
+    """One Keycloak connection: its base URL (no trailing slash), realm and identity provider alias."""
+
+    url: str
+    realm: str
+    alias: str
+
+    def __str__(self) -> str:
+        return f"Keycloak {self.url} realm {self.realm} identity provider {self.alias}"
+
+
+@dataclass
+class AdoptionReport:
+    stack_file: str
+    adopted: int = 0
+    extras: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"wrote {self.stack_file}",
+            f"adopted {self.adopted} objects; preview --expect-no-changes: clean",
+        ]
+        lines += [f"extra (kept, not managed): {extra}" for extra in self.extras] or ["extras: none"]
+        lines += [f"next: {step}" for step in self.next_steps]
+        return lines
+
+
+def adoption_spec(name: str, reading: KeycloakReading) -> dict[str, Any]:
+    """The organization spec that reproduces a generic OIDC connection read from Keycloak."""
+    spec: dict[str, Any] = {
+        "name": name,
+        "displayName": reading.display_name,
+        "identityProvider": reading.identity_provider,
+        "broker": reading.broker,
+    }
+    if reading.role_mappings:
+        spec["roleMappings"] = reading.role_mappings
+    if reading.default_role:
+        spec["defaultRole"] = reading.default_role
+    adoption: dict[str, Any] = {"allowDestroy": False}
+    if reading.mapper_names:
+        adoption["mapperNames"] = reading.mapper_names
+    if reading.default_role_mapper_name:
+        adoption["defaultRoleMapperName"] = reading.default_role_mapper_name
+    spec["adoption"] = adoption
+    return spec
+
+
+def managed_connections(project: Project) -> dict[KeycloakSource, Path]:
+    """Every Keycloak connection a stack file manages -> that file (each file read once)."""
+    managed: dict[KeycloakSource, Path] = {}
+    for ref in project.stacks():
+        spec, _, _ = load_stack_file(ref.file)
+        if spec is not None and isinstance(spec.broker, KeycloakBroker):
+            managed[KeycloakSource(spec.broker.url.rstrip("/"), spec.broker.realm, spec.broker_alias)] = (
+                ref.file
+            )
+    return managed
+
+
+def adopt(project: Project, engine: Engine, name: str, source: KeycloakSource) -> AdoptionReport:
+    path = project.stack_file(name)
+    shown = project.relative(path)
+    owner = managed_connections(project).get(source)
+    if owner is not None:
+        raise ProvisionerError(
+            f"adopting {source} into stack {name}: it is already managed by {project.relative(owner)}. "
+            "Fix: manage it there, or remove it from that stack first"
+        )
+    if path.exists():
+        raise ProvisionerError(f"adopting {source}: {shown} already exists. Fix: choose another stack name")
+    reading = asyncio.run(read_keycloak_connection(source.url, source.realm, source.alias))
+    spec = adoption_spec(name, reading)
+    parse_organization(spec, shown)  # InvalidSpec: file + key + fix, before anything is written
+    text = render_adopted(spec, str(source))
+    project.stack_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("x") as handle:  # never overwrite, even a file that appeared meanwhile
+        handle.write(text)
+
+    stack = engine.stack(name)
+    result = stack.up(show_secrets=False)
+    stack.preview(expect_no_changes=True)
+    adopted = sum(count for op, count in (result.summary.resource_changes or {}).items() if op == "create")
+    return AdoptionReport(
+        stack_file=shown,
+        adopted=adopted,
+        extras=reading.extras,
+        next_steps=[
+            f"when the customer hands over a new client secret: pulumi config set --secret {OIDC_SECRET_KEY} "
+            f"<secret> --stack {name} && ssoprov up --stack {name} (until then the broker keeps its own)",
+            f"destroy is refused while {SPEC_KEY}.adoption.allowDestroy is false",
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class UnmanagedRow:
+    alias: str
+    provider_id: str
+    points_at: str
+
+
+def unmanaged_connections(project: Project, url: str, realm: str) -> list[UnmanagedRow]:
+    """The realm's identity providers that no stack file manages, with the IdP each points at."""
+    connections = asyncio.run(list_keycloak_connections(url, realm))
+    managed = managed_connections(project)
+    return [
+        UnmanagedRow(c.alias, c.provider_id, c.points_at)
+        for c in connections
+        if KeycloakSource(url.rstrip("/"), realm, c.alias) not in managed
+    ]
