@@ -271,6 +271,19 @@ class Adoption(SpecModel):
     default_role_mapper_name: DisplayText | None = Field(
         None, description="the name the default-role mapper was given by hand"
     )
+    client_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="the adopted IdP app's client ID (Entra ID, Microsoft OAuth, Okta)"
+    )
+    secret_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None,
+        description="the id of the client secret made by hand, kept in use until the first rotation",
+    )
+    broker_display_name: DisplayText | None = Field(
+        None, description="the broker connection's display name when it differs from displayName"
+    )
+    app_name: DisplayText | None = Field(
+        None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
+    )
 
 
 class OrganizationSpec(SpecModel):
@@ -345,6 +358,23 @@ def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
         for group in spec.adoption.mapper_names
         if group not in mapped
     ]
+    creates_an_app = spec.identity_provider.kind != "oidc"
+    if creates_an_app and spec.adoption.client_id is None:
+        found.append(
+            Violation(
+                ("adoption", "clientId"),
+                f"is required to adopt a {spec.identity_provider.kind} connection (else a new app is made)",
+                "set it to the client ID of the app made by hand",
+            )
+        )
+    if not creates_an_app and spec.adoption.client_id is not None:
+        found.append(
+            Violation(
+                ("adoption", "clientId"),
+                "is for apps ssoprov manages; a generic OIDC client ID is identityProvider.clientId",
+                "remove adoption.clientId",
+            )
+        )
     if spec.adoption.default_role_mapper_name is not None and spec.default_role is None:
         found.append(
             Violation(

@@ -6,8 +6,6 @@ then destroy (refused until the spec allows it). No sign-in may fail at any poin
 from __future__ import annotations
 
 import asyncio
-import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,102 +13,63 @@ import yaml
 from pulumi import automation as auto
 
 from components.adoption.command import KeycloakSource, adopt, unmanaged_connections
-from components.brokers.keycloak.client import from_environment
 from components.errors import ProvisionerError
-from components.fleet.project import Project
 from components.spec.loading import validate_stack_files
 from components.verify_login import verify_login
-from components.workspace import local_engine
 from demo.customers import GENERIC_OIDC_CLIENT_ID, register_generic_oidc_client
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from tests.integration.adoption import adoption_project, create_by_hand, endpoints_from, keycloak_view
 from tests.integration.signin_loop import signing_in
-from tests.support.projects import REPO
 
 ALIAS = "initech-corp-sso"
 EXTRA_MAPPER = "department attribute"
 
 
 async def make_connection_by_hand(sandbox: LocalSandbox, realm: str, secret: str) -> None:
-    """What an admin does in the Keycloak console: the provider, then mappers in their own order and names."""
-    async with from_environment(sandbox.keycloak_url, sandbox.engine_env()) as admin:
-        for role in ("developer", "member", "admin"):
-            await admin.ensure_realm_role(realm, role)
-        discovery = f"{sandbox.okta_url}/.well-known/openid-configuration"
-        endpoints = await admin.import_config(realm, discovery)
-        await admin.create_identity_provider(
-            realm,
-            {
-                "alias": ALIAS,
-                "displayName": "Initech (set up by hand)",
-                "providerId": "oidc",
-                "enabled": True,
-                "trustEmail": True,
-                "firstBrokerLoginFlowAlias": "first broker login",
-                "config": {
-                    **{k: str(v) for k, v in endpoints.items() if v is not None},
-                    "clientId": GENERIC_OIDC_CLIENT_ID,
-                    "clientSecret": secret,
-                    "clientAuthMethod": "client_secret_basic",
-                    "syncMode": "FORCE",
-                    "defaultScope": "openid email profile",
-                },
-            },
-        )
-        mappers = [
-            (
-                "everyone is staff",
-                "oidc-hardcoded-role-idp-mapper",
-                {"role": "member", "syncMode": "INHERIT"},
-            ),
-            (
-                EXTRA_MAPPER,
-                "oidc-user-attribute-idp-mapper",
-                {"claim": "department", "user.attribute": "department", "syncMode": "INHERIT"},
-            ),
-            (
-                "eng devs",
-                "oidc-role-idp-mapper",
-                {"claim": "groups", "claim.value": "Engineering", "role": "developer", "syncMode": "INHERIT"},
-            ),
-        ]
-        for name, kind, config in mappers:
-            await admin.create_mapper(
-                realm, ALIAS, {"name": name, "identityProviderMapper": kind, "config": config}
-            )
-
-
-async def keycloak_view(sandbox: LocalSandbox, realm: str) -> tuple[dict, list[dict]]:
-    async with from_environment(sandbox.keycloak_url, sandbox.engine_env()) as admin:
-        provider = await admin.get_identity_provider(realm, ALIAS)
-        mappers = await admin.list_mappers(realm, ALIAS)
-    return provider, sorted(mappers, key=lambda m: m["name"])
+    """The provider, then mappers in the admin's own order and names, one of a shape we never make."""
+    discovery = f"{sandbox.okta_url}/.well-known/openid-configuration"
+    provider = {
+        "alias": ALIAS,
+        "displayName": "Initech (set up by hand)",
+        "providerId": "oidc",
+        "enabled": True,
+        "trustEmail": True,
+        "firstBrokerLoginFlowAlias": "first broker login",
+        "config": {
+            **await endpoints_from(sandbox, realm, discovery),
+            "clientId": GENERIC_OIDC_CLIENT_ID,
+            "clientSecret": secret,
+            "clientAuthMethod": "client_secret_basic",
+            "syncMode": "FORCE",
+            "defaultScope": "openid email profile",
+        },
+    }
+    mappers = [
+        ("everyone is staff", "oidc-hardcoded-role-idp-mapper", {"role": "member", "syncMode": "INHERIT"}),
+        (
+            EXTRA_MAPPER,
+            "oidc-user-attribute-idp-mapper",
+            {"claim": "department", "user.attribute": "department", "syncMode": "INHERIT"},
+        ),
+        (
+            "eng devs",
+            "oidc-role-idp-mapper",
+            {"claim": "groups", "claim.value": "Engineering", "role": "developer", "syncMode": "INHERIT"},
+        ),
+    ]
+    await create_by_hand(sandbox, realm, provider, mappers, ["developer", "member", "admin"])
 
 
 def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
     sandbox: LocalSandbox, realm: str, pulumi_cli: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for key, value in sandbox.engine_env().items():
-        monkeypatch.setenv(key, value)
+    project, engine = adoption_project(tmp_path, sandbox, monkeypatch)
     redirect_uri = f"{sandbox.keycloak_url}/realms/{realm}/broker/{ALIAS}/endpoint"
     hand_made_secret = register_generic_oidc_client(sandbox, redirect_uri)
     asyncio.run(make_connection_by_hand(sandbox, realm, hand_made_secret))
-    before = asyncio.run(keycloak_view(sandbox, realm))
+    before = asyncio.run(keycloak_view(sandbox, realm, ALIAS))
 
-    root = tmp_path / "project"
-    (root / "stacks").mkdir(parents=True)
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(REPO / name, root / name)
-    project = Project.at(root)
-    engine = local_engine(
-        root,
-        tmp_path / "state",
-        env={
-            "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
-            "PYTHONPATH": str(REPO),
-            **sandbox.engine_env(),
-        },
-    )
     assert [row.alias for row in unmanaged_connections(project, sandbox.keycloak_url, realm)] == [ALIAS]
     source = KeycloakSource(sandbox.keycloak_url, realm, ALIAS)
 
@@ -118,7 +77,7 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
         report = adopt(project, engine, "initech", source)
 
         # Adopting wrote nothing in Keycloak; the stack file is valid and reads as the connection.
-        assert asyncio.run(keycloak_view(sandbox, realm)) == before
+        assert asyncio.run(keycloak_view(sandbox, realm, ALIAS)) == before
         stack_file = project.stack_file("initech")
         assert validate_stack_files([stack_file]) == []
         organization = yaml.safe_load(stack_file.read_text())["config"]["ssoprov:organization"]
@@ -158,14 +117,14 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
         sandbox.keycloak_url, realm, ALIAS, login="alice@acme.example", password=SANDBOX_USER_PASSWORD
     )
     assert "admin" in alice.roles and "developer" not in alice.roles, alice.roles
-    provider, mappers = asyncio.run(keycloak_view(sandbox, realm))
+    provider, mappers = asyncio.run(keycloak_view(sandbox, realm, ALIAS))
     assert {m["name"] for m in mappers} == {m["name"] for m in before[1]}  # extras and names kept
     assert provider["internalId"] == before[0]["internalId"]
 
     # Destroy is refused while adopted objects are protected, and works once the spec allows it.
     with pytest.raises(auto.CommandError, match="protected"):
         stack.destroy()
-    assert asyncio.run(keycloak_view(sandbox, realm))[0]["internalId"] == before[0]["internalId"]
+    assert asyncio.run(keycloak_view(sandbox, realm, ALIAS))[0]["internalId"] == before[0]["internalId"]
     stack_file.write_text(stack_file.read_text().replace("allowDestroy: false", "allowDestroy: true"))
     stack.up(show_secrets=False)
     stack.destroy()

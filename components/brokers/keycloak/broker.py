@@ -114,7 +114,7 @@ class KeycloakBroker:
                 realm=realm,
                 alias=self._alias,
                 provider_id=provider_id,
-                display_name=self._spec.display_name,
+                display_name=(adoption and adoption.broker_display_name) or self._spec.display_name,
                 discovery_url=idp.discovery_url if provider_id == "oidc" else None,
                 client_id=idp.client_id,
                 client_secret=idp.client_secret,

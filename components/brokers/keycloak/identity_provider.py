@@ -17,7 +17,8 @@ Inputs; "update" changes the identity provider in place (PUT), "replace" makes a
     client_secret       update   always a Pulumi secret; this is how a rotated secret reaches
                                  the broker (in place, between the new secret's creation and the
                                  old one's deletion). None for an adopted provider whose secret
-                                 nobody knows: updates then keep the one Keycloak holds
+                                 nobody knows (or "", as an adopted IdP secret is recorded): updates
+                                 then keep the one Keycloak holds
     client_auth_method  update   client_secret_basic or client_secret_post ("oidc" only)
     sync_mode           update   IMPORT | FORCE | LEGACY: when Keycloak re-applies mappers
     options             update   fixed top-level settings (`OPTIONS`): enabled, trustEmail,
@@ -295,9 +296,8 @@ def _representation(
 
 
 def _check(props: Mapping[str, Any]) -> None:
+    # No client secret (None, or "" for an adopted one nobody can read): keep what Keycloak holds.
     required = ["url", "realm", "alias", "display_name", "client_id", "sync_mode"]
-    if props.get("client_secret") is not None:
-        required.append("client_secret")
     if props.get("provider_id") == "oidc":
         required.append("discovery_url")
     missing = [key for key in required if not isinstance(props.get(key), str) or not props[key]]
