@@ -133,7 +133,13 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from components.adoption.command import KeycloakSource, adopt, unmanaged_connections
+    from components.adoption.command import (
+        EntraSource,
+        KeycloakSource,
+        OktaSource,
+        adopt,
+        unmanaged_connections,
+    )
     from components.fleet.engine import fleet_engine
     from components.fleet.project import Project, ProjectError
 
@@ -149,10 +155,19 @@ def _adopt(args: argparse.Namespace) -> int:
             "adopt needs NAME and --alias (the identity provider to adopt). Fix: "
             "ssoprov adopt NAME --keycloak-url URL --realm REALM --alias ALIAS"
         )
+    if bool(args.tenant_id or args.org_url) != bool(args.client_id):
+        raise ProjectError(
+            "--client-id goes with --tenant-id (Entra ID) or --org-url (Okta). Fix: give the app's tenant or "
+            "org and its client ID, or neither for generic OIDC"
+        )
+    idp = None
+    if args.tenant_id:
+        idp = EntraSource(args.tenant_id, args.client_id)
+    elif args.org_url:
+        idp = OktaSource(args.org_url.rstrip("/"), args.client_id)
     engine = fleet_engine(project, args.backend, args.secrets_provider)
-    report = adopt(
-        project, engine, args.name, KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
-    )
+    source = KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
+    report = adopt(project, engine, args.name, source, idp)
     print("\n".join(report.lines()))
     return 0
 
@@ -170,6 +185,9 @@ def _adopt_parser(commands: argparse._SubParsersAction) -> None:
     adopt.add_argument("--keycloak-url", required=True)
     adopt.add_argument("--realm", required=True)
     adopt.add_argument("--alias", help="the identity provider to adopt")
+    adopt.add_argument("--tenant-id", help="Entra ID: the tenant of the app the connection signs in with")
+    adopt.add_argument("--org-url", help="Okta: the org of the app the connection signs in with")
+    adopt.add_argument("--client-id", help="Entra ID or Okta: that app's client ID")
     adopt.add_argument("--project-dir", help="the folder with Pulumi.yaml (default: from the cwd)")
     adopt.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
     adopt.add_argument("--secrets-provider", default="passphrase")

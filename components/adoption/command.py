@@ -40,6 +40,68 @@ class KeycloakSource:
     def __str__(self) -> str:
         return f"Keycloak {self.url} realm {self.realm} identity provider {self.alias}"
 
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.url}/realms/{self.realm}/broker/{self.alias}/endpoint"
+
+
+@dataclass
+class IdpSide:
+    """What the IdP side of a connection adds to the spec the broker's reading gives."""
+
+    identity_provider: dict[str, Any]
+    adoption: dict[str, Any]
+    """adoption keys: clientId, secretId, appName."""
+    secret_id: str
+    display_name: str | None = None
+    """The organization's display name as the IdP app shows it; None: the broker's."""
+    extras: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EntraSource:
+    """The IdP side of an Entra ID connection: the tenant and the app's client ID."""
+
+    tenant_id: str
+    client_id: str
+
+    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+        """The app; the broker's mapped group object IDs become the groups' display names."""
+        from components.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
+
+        entra = await read_entra_app(self.tenant_id, self.client_id, redirect_uri)
+        names = await group_names(self.tenant_id, [mapping["group"] for mapping in broker.role_mappings])
+        for mapping in broker.role_mappings:
+            mapping["group"] = names[mapping["group"]]
+        broker.mapper_names = {names[group]: title for group, title in broker.mapper_names.items()}
+        return IdpSide(
+            entra.identity_provider,
+            {"clientId": self.client_id, "secretId": entra.secret_id},
+            entra.secret_id or "",
+            display_name=entra.display_name,
+            extras=entra.extras,
+        )
+
+
+@dataclass(frozen=True)
+class OktaSource:
+    """The IdP side of an Okta connection: the org URL and the app's client ID."""
+
+    org_url: str
+    client_id: str
+
+    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+        from components.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
+
+        okta = await read_okta_app(self.org_url, self.client_id, redirect_uri)
+        adoption = {"clientId": self.client_id, "secretId": okta.secret_id}
+        if okta.app.label != f"{broker.display_name} SSO":
+            adoption["appName"] = okta.app.label
+        return IdpSide(okta.identity_provider, adoption, okta.secret_id or "", extras=okta.extras)
+
+
+IdpSource = EntraSource | OktaSource
+
 
 @dataclass
 class AdoptionReport:
@@ -58,12 +120,14 @@ class AdoptionReport:
         return lines
 
 
-def adoption_spec(name: str, reading: KeycloakReading) -> dict[str, Any]:
-    """The organization spec that reproduces a generic OIDC connection read from Keycloak."""
+def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = None) -> dict[str, Any]:
+    """The organization spec that reproduces a connection read from Keycloak (generic OIDC), or from
+    Keycloak and the IdP app (`idp`, with `reading`'s group claim values already turned into names)."""
+    display_name = (idp and idp.display_name) or reading.display_name
     spec: dict[str, Any] = {
         "name": name,
-        "displayName": reading.display_name,
-        "identityProvider": reading.identity_provider,
+        "displayName": display_name,
+        "identityProvider": idp.identity_provider if idp else reading.identity_provider,
         "broker": reading.broker,
     }
     if reading.role_mappings:
@@ -75,6 +139,10 @@ def adoption_spec(name: str, reading: KeycloakReading) -> dict[str, Any]:
         adoption["mapperNames"] = reading.mapper_names
     if reading.default_role_mapper_name:
         adoption["defaultRoleMapperName"] = reading.default_role_mapper_name
+    if idp:
+        adoption.update(idp.adoption)
+    if reading.display_name != display_name:
+        adoption["brokerDisplayName"] = reading.display_name
     spec["adoption"] = adoption
     return spec
 
@@ -91,7 +159,25 @@ def managed_connections(project: Project) -> dict[KeycloakSource, Path]:
     return managed
 
 
-def adopt(project: Project, engine: Engine, name: str, source: KeycloakSource) -> AdoptionReport:
+async def _read(source: KeycloakSource, idp: IdpSource | None) -> tuple[KeycloakReading, IdpSide | None]:
+    """Both sides of the connection, read with no write."""
+    reading = await read_keycloak_connection(source.url, source.realm, source.alias)
+    if idp is None:
+        return reading, None
+    held = reading.identity_provider["clientId"]
+    if held != idp.client_id:
+        raise ProvisionerError(
+            f"adopting {source}: it signs in with client ID {held}, not {idp.client_id}. Fix: pass the "
+            "client ID of the app this connection uses"
+        )
+    side = await idp.read(reading, source.redirect_uri)
+    reading.extras += side.extras
+    return reading, side
+
+
+def adopt(
+    project: Project, engine: Engine, name: str, source: KeycloakSource, idp: IdpSource | None = None
+) -> AdoptionReport:
     path = project.stack_file(name)
     shown = project.relative(path)
     owner = managed_connections(project).get(source)
@@ -102,8 +188,8 @@ def adopt(project: Project, engine: Engine, name: str, source: KeycloakSource) -
         )
     if path.exists():
         raise ProvisionerError(f"adopting {source}: {shown} already exists. Fix: choose another stack name")
-    reading = asyncio.run(read_keycloak_connection(source.url, source.realm, source.alias))
-    spec = adoption_spec(name, reading)
+    reading, side = asyncio.run(_read(source, idp))
+    spec = adoption_spec(name, reading, side)
     parse_organization(spec, shown)  # InvalidSpec: file + key + fix, before anything is written
     text = render_adopted(spec, str(source))
     project.stack_dir.mkdir(parents=True, exist_ok=True)
@@ -119,10 +205,21 @@ def adopt(project: Project, engine: Engine, name: str, source: KeycloakSource) -
         adopted=adopted,
         extras=reading.extras,
         next_steps=[
-            f"when the customer hands over a new client secret: pulumi config set --secret {OIDC_SECRET_KEY} "
-            f"<secret> --stack {name} && ssoprov up --stack {name} (until then the broker keeps its own)",
+            _secret_step(name, side),
             f"destroy is refused while {SPEC_KEY}.adoption.allowDestroy is false",
         ],
+    )
+
+
+def _secret_step(name: str, idp: IdpSide | None) -> str:
+    if idp is None:
+        return (
+            f"when the customer hands over a new client secret: pulumi config set --secret {OIDC_SECRET_KEY} "
+            f"<secret> --stack {name} && ssoprov up --stack {name} (until then the broker keeps its own)"
+        )
+    return (
+        f"the client secret {idp.secret_id} made by hand stays in use until its rotation date "
+        f"(ssoprov secrets --stack {name}); to mint ours now: ssoprov rotate --stack {name} --as-of <date>"
     )
 
 
