@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulumi import automation as auto
+
 from components.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
 from components.adoption.stack_file import render_adopted
 from components.errors import ProvisionerError
@@ -197,8 +199,16 @@ def adopt(
         handle.write(text)
 
     stack = engine.stack(name)
-    result = stack.up(show_secrets=False)
-    stack.preview(expect_no_changes=True)
+    try:
+        result = stack.up(show_secrets=False)
+    except auto.CommandError as exc:
+        raise _engine_failure(f"recording {source} in stack {name}", shown, name, exc) from None
+    try:
+        stack.preview(expect_no_changes=True)
+    except auto.CommandError as exc:
+        raise _engine_failure(
+            f"checking that {shown} reproduces {source} (preview --expect-no-changes)", shown, name, exc
+        ) from None
     adopted = sum(count for op, count in (result.summary.resource_changes or {}).items() if op == "create")
     return AdoptionReport(
         stack_file=shown,
@@ -208,6 +218,17 @@ def adopt(
             _secret_step(name, side),
             f"destroy is refused while {SPEC_KEY}.adoption.allowDestroy is false",
         ],
+    )
+
+
+def _engine_failure(doing: str, shown: str, name: str, exc: auto.CommandError) -> ProvisionerError:
+    """The engine's own lines (the diff, or the provider's error) and how to go on or start over.
+    Adoption writes nothing to the services, so either way the connection is as it was."""
+    detail = "\n".join(line for line in str(exc).splitlines() if line.strip())[-2000:]
+    return ProvisionerError(
+        f"adopting: {doing}: the Pulumi engine failed; the connection itself was not changed.\n{detail}\n"
+        f"Fix: correct {shown} (or the connection) and run `ssoprov preview --stack {name}`; to start "
+        f"over instead: `pulumi stack rm {name} --force --yes` and delete {shown}"
     )
 
 

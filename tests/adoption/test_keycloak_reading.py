@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
-from components.adoption.command import adoption_spec
+from components.adoption.command import _engine_failure, adoption_spec
 from components.adoption.keycloak import connection_from_keycloak
 from components.adoption.stack_file import render_adopted
 from components.errors import ProvisionerError
@@ -82,3 +83,15 @@ def test_the_written_file_is_valid_and_keeps_text_the_engine_would_retype(tmp_pa
 def test_a_provider_that_is_not_openid_connect_is_refused_with_a_fix() -> None:
     with pytest.raises(ProvisionerError, match=r"type is 'microsoft'.*Fix:"):
         connection_from_keycloak(URL, REALM, {**PROVIDER, "providerId": "microsoft"}, [])
+
+
+def test_an_engine_failure_says_what_was_adopted_that_nothing_changed_and_how_to_go_on() -> None:
+    error = _engine_failure(
+        "checking that stacks/Pulumi.initech.yaml reproduces Keycloak x (preview --expect-no-changes)",
+        "stacks/Pulumi.initech.yaml",
+        "initech",
+        auto.CommandError(" code: 255\n stdout: ~ identity provider update [diff: ~display_name]\n stderr: "),
+    )
+    text = str(error)
+    assert "the connection itself was not changed" in text and "[diff: ~display_name]" in text
+    assert "Fix: correct stacks/Pulumi.initech.yaml" in text and "pulumi stack rm initech" in text
