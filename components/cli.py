@@ -9,6 +9,7 @@ drift               out-of-band changes per stack (refresh in preview-only mode)
 recover             after a run that did not finish (killed engine, lost runner): unlock, refresh, up
 client-secret       print one stack's current client secret, for a dashboard that has no API
 new                 scaffold a stack file for a new organization
+adopt               bring a connection made by hand under a new stack (--list: what is left)
 verify-login        sign a user in through the broker (Keycloak) and report roles and claims
 
 Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error; 130 interrupted.
@@ -138,6 +139,68 @@ def _new(args: argparse.Namespace) -> int:
     for step in done.next_steps:
         print(f"next: {step}")
     return 0
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    from components.adoption.command import (
+        EntraSource,
+        KeycloakSource,
+        OktaSource,
+        adopt,
+        unmanaged_connections,
+    )
+    from components.fleet.engine import fleet_engine
+    from components.fleet.project import Project, ProjectError
+
+    project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
+    if args.list:
+        rows = unmanaged_connections(project, args.keycloak_url, args.realm)
+        for row in rows:
+            print(f"{row.alias:<30} {row.provider_id:<10} {row.points_at}")
+        print(f"{len(rows)} connections in realm {args.realm} that no stack manages")
+        return 0
+    if not args.name or not args.alias:
+        raise ProjectError(
+            "adopt needs NAME and --alias (the identity provider to adopt). Fix: "
+            "ssoprov adopt NAME --keycloak-url URL --realm REALM --alias ALIAS"
+        )
+    if bool(args.tenant_id or args.org_url) != bool(args.client_id):
+        raise ProjectError(
+            "--client-id goes with --tenant-id (Entra ID) or --org-url (Okta). Fix: give the app's tenant or "
+            "org and its client ID, or neither for generic OIDC"
+        )
+    idp = None
+    if args.tenant_id:
+        idp = EntraSource(args.tenant_id, args.client_id)
+    elif args.org_url:
+        idp = OktaSource(args.org_url.rstrip("/"), args.client_id)
+    engine = fleet_engine(project, args.backend, args.secrets_provider)
+    source = KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
+    report = adopt(project, engine, args.name, source, idp)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _adopt_parser(commands: argparse._SubParsersAction) -> None:
+    adopt = commands.add_parser(
+        "adopt",
+        help="bring a connection made by hand under a new stack, changing nothing in it",
+        description="Reads the broker's connection, writes stacks/Pulumi.<name>.yaml with the spec that "
+        "reproduces it, records every object in the new stack's state as it is, and checks that a "
+        "preview has nothing to change. With --list: the broker's connections no stack manages.",
+    )
+    adopt.add_argument("name", nargs="?", help="the new stack (organization) name")
+    adopt.add_argument("--list", action="store_true", help="list the connections no stack manages")
+    adopt.add_argument("--keycloak-url", required=True)
+    adopt.add_argument("--realm", required=True)
+    adopt.add_argument("--alias", help="the identity provider to adopt")
+    adopt.add_argument("--tenant-id", help="Entra ID: the tenant of the app the connection signs in with")
+    adopt.add_argument("--org-url", help="Okta: the org of the app the connection signs in with")
+    adopt.add_argument("--client-id", help="Entra ID or Okta: that app's client ID")
+    adopt.add_argument("--project-dir", help="the folder with Pulumi.yaml (default: from the cwd)")
+    adopt.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
+    adopt.add_argument("--secrets-provider", default="passphrase")
+    adopt.set_defaults(run=_adopt)
 
 
 def _selection_options() -> argparse.ArgumentParser:
@@ -312,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     client_secret.add_argument("--backend", metavar="URL", help="state backend (default: as for `up`)")
     client_secret.set_defaults(run=_client_secret)
     _new_parser(commands)
+    _adopt_parser(commands)
     verify = commands.add_parser(
         "verify-login",
         help="sign a user in through the broker (Keycloak) and report roles and claims",

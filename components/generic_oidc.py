@@ -17,8 +17,11 @@ IDP_KEY = "ssoprov:organization.identityProvider"
 def generic_oidc_connection(
     spec: OrganizationSpec, idp: OidcIdp, client_secret: pulumi.Output[str] | None, stack_file: str
 ) -> IdpConnectionInfo:
-    """Check the discovery endpoint now (this runs at preview too) and pass the credentials on."""
-    if client_secret is None:
+    """Check the discovery endpoint now (this runs at preview too) and pass the credentials on.
+
+    An adopted connection may run without `ssoprov:oidcClientSecret`: the broker keeps the secret
+    it holds until the customer hands over a new one and it is set."""
+    if client_secret is None and spec.adoption is None:
         raise pulumi.RunError(
             f"{stack_file}: ssoprov:oidcClientSecret: is required for a generic OIDC connection. "
             "Fix: run `pulumi config set --secret ssoprov:oidcClientSecret <secret>`"
@@ -34,7 +37,7 @@ def generic_oidc_connection(
     return IdpConnectionInfo(
         kind="oidc",
         client_id=pulumi.Output.from_input(idp.client_id),
-        client_secret=pulumi.Output.secret(client_secret),
+        client_secret=None if client_secret is None else pulumi.Output.secret(client_secret),
         discovery_url=pulumi.Output.from_input(idp.discovery_url),
         group_claim_values=groups,
         groups_claim=idp.groups_claim,

@@ -17,8 +17,9 @@ class IdpConnectionInfo:
     kind: str
     """entra | microsoft | okta | oidc (the broker picks its provider type from it)."""
     client_id: pulumi.Output[str]
-    client_secret: pulumi.Output[str]
-    """Always a Pulumi secret."""
+    client_secret: pulumi.Output[str] | None
+    """Always a Pulumi secret; None for an adopted connection whose secret is not known (the
+    broker keeps the one it holds, until the first rotation hands it ours)."""
     discovery_url: pulumi.Output[str]
     group_claim_values: Mapping[str, pulumi.Output[str]]
     """Each spec group name -> the value the IdP puts in the groups claim for it

@@ -41,6 +41,15 @@ from components.dynamic import exact_diff
 
 S = TypeVar("S")
 
+ADOPTED_SECRET_KEY = "adopt_secret_id"
+"""Input of a client-secret resource: the id of a secret made by hand that `ssoprov adopt` recorded.
+Such a secret carries its admin's description, never ours, so it is never taken for a leftover."""
+
+UNKNOWN_SECRET_VALUE = ""
+"""The recorded value of an adopted secret, which nobody can read back. Not None: a None output
+reads as unknown in every preview (the SDK cannot tell it from a value not yet computed), so the
+broker would show a change each time. Brokers take it as "keep the secret you hold"."""
+
 UNTRACKED_KEY = "untracked_secret_ids"
 """Output of a client-secret resource: ids of secrets of ours on its app that no state tracks."""
 
@@ -85,6 +94,13 @@ class RecordedSecretProvider(ResourceProvider):
             extra_replaces=self.due_replacements(olds, news),
             extra_updates=[UNTRACKED_KEY] if untracked_in(olds) else [],
         )
+
+
+def replaces_recorded(key: str) -> bool:
+    """Whether the coming create of resource `key` replaces a recorded secret (a rotation, or
+    `--replace`), as opposed to a first create. An adopted secret is recorded by a first create
+    only: its replacement mints ours."""
+    return key in _recorded
 
 
 def with_untracked(outs: Mapping[str, Any], untracked_ids: Iterable[str]) -> dict[str, Any]:

@@ -12,6 +12,10 @@ Inputs; "update" patches the application in place, "replace" registers a new one
     group_membership_claims  update   None | SecurityGroup | All | ApplicationGroup | DirectoryRole
     graph_scopes             update   delegated Microsoft Graph permissions by name (openid, ...)
 
+    adopt_app_id             -        the client ID of an app registration made by hand: create
+                                      reads it and records it as Graph has it, with no write
+                                      (adoption); not compared by diff
+
 What the app always is: a confidential Web app. For audiences that include personal Microsoft
 accounts Graph requires v2 access tokens, so `api.requestedAccessTokenVersion` is set to 2 with
 such an audience (on create, and whenever the audience changes to one).
@@ -38,6 +42,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import changed_keys, exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from components.errors import ProvisionerError
 
 if TYPE_CHECKING:
     from components.entra.graph_client import ApplicationInfo, ApplicationSpec
@@ -53,6 +58,7 @@ UPDATE_KEYS = (
 )
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 OUTPUT_KEYS = ("object_id", "app_id", "created_at")
+ADOPT_KEY = "adopt_app_id"
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_DELEGATED_SCOPES = {
@@ -76,6 +82,7 @@ class EntraApplicationArgs:
     """Each {"name": str, "essential": bool, "additional_properties": [str]}."""
     group_membership_claims: str | None
     graph_scopes: Sequence[str]
+    adopt_app_id: str | None = None
 
 
 class _EntraApplicationProvider(ResourceProvider):
@@ -84,6 +91,9 @@ class _EntraApplicationProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPT_KEY):
+            application = run_async(_adopted(props["tenant_id"], props[ADOPT_KEY]))
+            return CreateResult(id_=application["object_id"], outs=_outs(props, application))
         spec = cast("ApplicationSpec", _graph_properties(props))
         application = run_async(graph_client(props["tenant_id"]).create_application(spec))
         return CreateResult(id_=application["object_id"], outs=_outs(props, application))
@@ -117,6 +127,16 @@ class _EntraApplicationProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Already gone is fine.
         delete_existing(lambda client: client.delete_application(id_), tenant_id=props["tenant_id"])
+
+
+async def _adopted(tenant_id: str, app_id: str) -> ApplicationInfo:
+    application = await graph_client(tenant_id).find_application_by_app_id(app_id)
+    if application is None:
+        raise ProvisionerError(
+            f"Entra: adopting application with client ID {app_id} in tenant {tenant_id}: it does not exist. "
+            "Fix: correct ssoprov:organization.adoption.clientId, or remove it to register a new app"
+        )
+    return application
 
 
 _GRAPH_PROPERTY = {"graph_scopes": "required_resource_access"}
@@ -236,4 +256,5 @@ class EntraApplication(Resource, module="entra", name="Application"):
             "graph_scopes": list(args.graph_scopes),
         }
         props.update(dict.fromkeys(OUTPUT_KEYS))
+        props[ADOPT_KEY] = args.adopt_app_id
         super().__init__(_EntraApplicationProvider(), resource_name, props, opts)

@@ -13,6 +13,9 @@ Inputs; every change replaces the assignment (create-before-delete):
     principal_name        the name the spec gives it, for the preview and error messages
     app_role_id           00000000-0000-0000-0000-000000000000: default access (the app has no roles)
 
+With `adopt` (an assignment made by hand), create finds the principal's existing assignment and
+records it, with no write; `adopt` is not compared by diff.
+
 Outputs: the inputs plus `assignment_id` (also the resource id), `principal_type` (User or
 Group, as Graph reports it) and `created_at`. Create returns an identical existing assignment
 rather than fail. Reading an assignment removed out of band drops it from state, so the next
@@ -31,15 +34,17 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from components.errors import ProvisionerError
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import AssignmentInfo
+    from components.entra.graph_client import AssignmentInfo, GraphClient
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 """The "default access" app role: assign to an app that defines no roles."""
 REPLACE_KEYS = ("tenant_id", "service_principal_id", "principal_id", "principal_name", "app_role_id")
 INPUT_KEYS = REPLACE_KEYS
 OUTPUT_KEYS = ("assignment_id", "principal_type", "created_at")
+ADOPT_KEY = "adopt"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class EntraAssignmentArgs:
     principal_id: pulumi.Input[str]
     principal_name: str
     app_role_id: str = DEFAULT_APP_ROLE_ID
+    adopt: bool = False
 
 
 class _EntraAssignmentProvider(ResourceProvider):
@@ -57,11 +63,13 @@ class _EntraAssignmentProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         require_strings("Entra assignment", props, INPUT_KEYS)
-        assignment = run_async(
-            graph_client(props["tenant_id"]).assign(
-                props["service_principal_id"], props["principal_id"], props["app_role_id"]
+        client = graph_client(props["tenant_id"])
+        if props.get(ADOPT_KEY):
+            assignment = run_async(_existing(client, props))
+        else:
+            assignment = run_async(
+                client.assign(props["service_principal_id"], props["principal_id"], props["app_role_id"])
             )
-        )
         created_at = datetime.now(UTC).isoformat()
         return CreateResult(id_=assignment["assignment_id"], outs=_outs(props, assignment, created_at))
 
@@ -84,6 +92,19 @@ class _EntraAssignmentProvider(ResourceProvider):
         delete_existing(
             lambda client: client.unassign(props["service_principal_id"], id_), tenant_id=props["tenant_id"]
         )
+
+
+async def _existing(client: GraphClient, props: Mapping[str, Any]) -> AssignmentInfo:
+    """The principal's assignment made by hand (adoption)."""
+    wanted = (props["principal_id"].lower(), props["app_role_id"].lower())
+    for assignment in await client.list_assignments(props["service_principal_id"]):
+        if (assignment["principal_id"].lower(), assignment["app_role_id"].lower()) == wanted:
+            return assignment
+    raise ProvisionerError(
+        f"Entra: adopting the assignment of {props['principal_name']} to service principal "
+        f"{props['service_principal_id']}: it is not assigned. Fix: assign it in the portal, or remove "
+        "it from identityProvider.assignments"
+    )
 
 
 def _outs(props: Mapping[str, Any], assignment: AssignmentInfo, created_at: str | None) -> dict[str, Any]:
@@ -112,5 +133,5 @@ class EntraAssignment(Resource, module="entra", name="Assignment"):
     def __init__(
         self, resource_name: str, args: EntraAssignmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt}
         super().__init__(_EntraAssignmentProvider(), resource_name, props, opts)

@@ -10,6 +10,15 @@ Inputs; "update" changes state only (Graph cannot edit a password), "replace" ma
     rotate_after_days          update   lifetime, and when the current one falls due
     rotate_before_expiry_days  update
 
+    adopt_secret_id            -        the keyId of a password made by hand: the first create records
+                                        it (value unknown: `client_secret` is "", and the broker
+                                        keeps the secret it holds) with its real dates; its replacement,
+                                        the first rotation, mints ours. Not compared by diff
+
+An adopted password carries the description its admin gave it, not `display_name`, so the
+untracked-secret logic below never takes it for a leftover of ours; the first rotation removes it
+as any replaced secret is removed, after the broker has the new one.
+
 Outputs: the inputs plus `key_id` (also the resource id), `hint` (the value's first characters,
 as the portal shows them), `created_at` and `expires_at` (Graph's start and end), `rotate_by`
 (YYYY-MM-DD, from which a `pulumi up` replaces the secret) and `client_secret`, the value: Graph
@@ -55,11 +64,15 @@ from pulumi.dynamic import (
 from components.clock import utc_now
 from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from components.errors import ProvisionerError
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.spec.models import MAX_SECRET_LIFETIME_DAYS
 from components.untracked_secrets import (
+    ADOPTED_SECRET_KEY,
+    UNKNOWN_SECRET_VALUE,
     RecordedSecretProvider,
     leftovers,
+    replaces_recorded,
     untracked_in,
     with_untracked,
 )
@@ -72,6 +85,7 @@ POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days"
 INPUT_KEYS = REPLACE_KEYS + POLICY_KEYS
 OUTPUT_KEYS = ("key_id", "hint", "created_at", "expires_at", "rotate_by", "client_secret")
 SECRET_KEYS = ("client_secret",)
+ADOPT_KEY = ADOPTED_SECRET_KEY
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,7 @@ class EntraClientSecretArgs:
     lifetime_days: int
     rotate_after_days: int
     rotate_before_expiry_days: int
+    adopt_secret_id: str | None = None
 
 
 def _leftover_key(props: Mapping[str, Any]) -> str:
@@ -99,6 +114,9 @@ class _EntraClientSecretProvider(RecordedSecretProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPT_KEY) and not replaces_recorded(_leftover_key(props)):
+            adopted = run_async(_adopted(graph_client(props["tenant_id"]), props))
+            return CreateResult(id_=adopted["key_id"], outs=_outs(props, adopted, UNKNOWN_SECRET_VALUE))
         # The real clock, even when SSOPROV_AS_OF moves "now" for the rotation decision.
         end = datetime.now(UTC) + timedelta(days=int(props["lifetime_days"]))
         secret = run_async(_create(graph_client(props["tenant_id"]), props, end))
@@ -137,6 +155,17 @@ class _EntraClientSecretProvider(RecordedSecretProvider):
             lambda client: client.remove_password(props["application_object_id"], id_),
             tenant_id=props["tenant_id"],
         )
+
+
+async def _adopted(client: GraphClient, props: Mapping[str, Any]) -> PasswordInfo:
+    application, key_id = props["application_object_id"], props[ADOPT_KEY]
+    for password in await client.list_passwords(application):
+        if password["key_id"].lower() == key_id.lower():
+            return password
+    raise ProvisionerError(
+        f"Entra: adopting client secret {key_id} of application {application}: the app has no such "
+        "secret. Fix: correct ssoprov:organization.adoption.secretId, or remove it to add a new secret"
+    )
 
 
 def _ours(passwords: list[PasswordInfo], display_name: str) -> list[PasswordInfo]:
@@ -214,7 +243,7 @@ class EntraClientSecret(Resource, module="entra", name="ClientSecret"):
     def __init__(
         self, resource_name: str, args: EntraClientSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt_secret_id}
         super().__init__(
             _EntraClientSecretProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )

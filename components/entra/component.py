@@ -35,6 +35,12 @@ which puts directory roles in `wids` instead), the token-endpoint auth method (c
 Entra accepts the form too), and the secret's expiry and rotate-by dates (YYYY-MM-DD, UTC).
 `group_ids` holds the object ID of every group named in the spec.
 
+Adopted (`spec.adoption`, written by `ssoprov adopt`): the app registration of
+`adoption.clientId`, its service principal, its assignments and the password `adoption.secretId`
+are recorded as Graph has them instead of created (each provider's adopt input; no write), and
+protected against destroy until `adoption.allowDestroy`. The adopted password's value is unknown:
+the broker keeps the secret it holds until the first rotation mints ours.
+
 The component calls no API and imports no msgraph: the providers do, in their own process.
 """
 
@@ -114,6 +120,11 @@ class EntraApp(pulumi.ComponentResource):
         tenant = idp.tenant_id
         org = spec.name
         child = pulumi.ResourceOptions(parent=self)
+        adoption = spec.adoption
+        # What existed before adoption is protected from a mistaken destroy; lookups create nothing.
+        owned = pulumi.ResourceOptions(
+            parent=self, protect=adoption is not None and not adoption.allow_destroy
+        )
 
         # -- directory lookups first: a name that matches nothing fails before the app exists ---
         groups: dict[str, str] = {}  # spec name -> stack key of its first mention
@@ -157,8 +168,9 @@ class EntraApp(pulumi.ComponentResource):
                 id_token_claims=claims,
                 group_membership_claims=None if groups_claim == "None" else groups_claim,
                 graph_scopes=list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims else [],
+                adopt_app_id=adoption.client_id if adoption else None,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=lookups),
+            opts=pulumi.ResourceOptions.merge(owned, pulumi.ResourceOptions(depends_on=lookups)),
         )
         # The application's resource id is its object ID. Dependents take it rather than an
         # output: an id stays known while an update of the app is previewed, outputs do not.
@@ -174,6 +186,7 @@ class EntraApp(pulumi.ComponentResource):
                 lifetime_days=policy.lifetime_days,
                 rotate_after_days=policy.rotate_after_days,
                 rotate_before_expiry_days=policy.rotate_before_expiry_days,
+                adopt_secret_id=adoption.secret_id if adoption else None,
             ),
             opts=child,
         )
@@ -189,8 +202,9 @@ class EntraApp(pulumi.ComponentResource):
                     application_object_id=application_id,
                     app_id=self.application.app_id,
                     assignment_required=idp.assignment_required,
+                    adopt=adoption is not None,
                 ),
-                opts=child,
+                opts=owned,
             )
             principals = [
                 (naming.group_assignment_name(org, group), group, self.groups[group])
@@ -204,8 +218,9 @@ class EntraApp(pulumi.ComponentResource):
                         service_principal_id=self.enterprise_app.id,
                         principal_id=lookup.id,
                         principal_name=principal,
+                        adopt=adoption is not None,
                     ),
-                    opts=child,
+                    opts=owned,
                 )
                 for resource_name, principal, lookup in principals
             ]

@@ -14,6 +14,9 @@ Outputs: the inputs plus `object_id` (also the resource id) and `created_at`. Mi
 apps (personal accounts) have none: personal accounts are not in the tenant, so there is nobody
 to assign.
 
+With `adopt` (a service principal made by hand), create reads the app's service principal and
+records it as it is, with no write; `adopt` is not compared by diff.
+
 Create tolerates a service principal that already exists for the app (a previous run that
 failed after creating it): it is adopted and set as the spec says. Reading one deleted out of
 band drops it from state (a 404 soon after `created_at` is retried first: replication lag).
@@ -41,6 +44,7 @@ REPLACE_KEYS = ("tenant_id", "application_object_id")
 UPDATE_KEYS = ("assignment_required",)
 INPUT_KEYS = (*REPLACE_KEYS, "app_id", *UPDATE_KEYS)
 OUTPUT_KEYS = ("object_id", "created_at")
+ADOPT_KEY = "adopt"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class EntraEnterpriseAppArgs:
     application_object_id: pulumi.Input[str]
     app_id: pulumi.Input[str]
     assignment_required: bool
+    adopt: bool = False
 
 
 class _EntraEnterpriseAppProvider(ResourceProvider):
@@ -57,9 +62,13 @@ class _EntraEnterpriseAppProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
-        service_principal = run_async(
-            _create(props["tenant_id"], props["app_id"], bool(props["assignment_required"]))
-        )
+        if props.get(ADOPT_KEY):
+            client = graph_client(props["tenant_id"])
+            service_principal = run_async(client.get_service_principal_by_app_id(props["app_id"]))
+        else:
+            service_principal = run_async(
+                _create(props["tenant_id"], props["app_id"], bool(props["assignment_required"]))
+            )
         created_at = datetime.now(UTC).isoformat()
         return CreateResult(
             id_=service_principal["object_id"], outs=_outs(props, service_principal, created_at)
@@ -136,5 +145,5 @@ class EntraEnterpriseApp(Resource, module="entra", name="EnterpriseApp"):
     def __init__(
         self, resource_name: str, args: EntraEnterpriseAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt}
         super().__init__(_EntraEnterpriseAppProvider(), resource_name, props, opts)

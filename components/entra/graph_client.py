@@ -825,6 +825,32 @@ class GraphClient:
             "file (UPNs look like name@domain).",
         )
 
+    async def group_display_name(self, object_id: str) -> str:
+        """The display name of the group with this object id (adoption names groups as people do)."""
+
+        async def get(graph: GraphServiceClient) -> str | None:
+            group = await graph.groups.by_group_id(object_id).get()
+            return group.display_name if group else None
+
+        return await self._resolve_one(
+            "group",
+            object_id,
+            f"reading group {object_id}",
+            get,
+            "no group has this object id in the tenant.",
+        )
+
+    async def user_principal_name(self, object_id: str) -> str:
+        """The UPN of the user with this object id (adoption names users as the spec does)."""
+
+        async def get(graph: GraphServiceClient) -> str | None:
+            user = await graph.users.by_user_id(object_id).get()
+            return user.user_principal_name if user else None
+
+        return await self._resolve_one(
+            "user", object_id, f"reading user {object_id}", get, "no user has this object id in the tenant."
+        )
+
     async def _resolve_one(
         self,
         kind: str,

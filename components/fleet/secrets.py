@@ -23,7 +23,7 @@ from typing import Any
 from components.clock import calendar_date, parse_timestamp
 from components.rotation import policy_from, recorded_reason_due
 from components.spec.models import OrganizationSpec
-from components.untracked_secrets import untracked_in
+from components.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
@@ -140,6 +140,10 @@ def secret_status(
     if olds.get("status") == "INACTIVE":  # the Okta provider replaces a deactivated secret too
         reason = "deactivated out of band"
     secret_id = olds.get("key_id") or olds.get("secret_id")
+    adopted = (resource.get("inputs") or {}).get(ADOPTED_SECRET_KEY)
+    if isinstance(adopted, str) and isinstance(secret_id, str) and adopted.lower() == secret_id.lower():
+        notes.append("adopted: made by hand, value unknown to ssoprov; its rotation mints ours")
+        note = "; ".join(notes)
     return SecretStatus(
         **base,
         managed=True,

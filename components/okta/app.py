@@ -46,6 +46,8 @@ REPLACE_KEYS = ("org_url",)
 UPDATE_KEYS = ("label", "redirect_uris", "issuer_mode")
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 OUTPUT_KEYS = ("app_id", "client_id", "status", "initial_secret_id")
+ADOPT_KEY = "adopt_app_id"
+"""Input: the id of an app made by hand; create reads it and records it as it is (no write)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class OktaOidcAppArgs:
     redirect_uris: pulumi.Input[Sequence[str]]
     """Sign-in redirect URIs; the broker's callback first."""
     issuer_mode: pulumi.Input[str] = ISSUER_MODE
+    adopt_app_id: str | None = None
 
 
 class _OktaOidcAppProvider(ResourceProvider):
@@ -64,6 +67,9 @@ class _OktaOidcAppProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPT_KEY):
+            app = run_async(okta_client_from_env(org_url=props["org_url"]).get_app(props[ADOPT_KEY]))
+            return CreateResult(id_=app.id, outs=_outs(props, app, None))
         app, initial_secret_id = run_async(_create(props))
         return CreateResult(id_=app.id, outs=_outs(props, app, initial_secret_id))
 
@@ -150,5 +156,5 @@ class OktaOidcApp(Resource, module="okta", name="OidcApp"):
     def __init__(
         self, resource_name: str, args: OktaOidcAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt_app_id}
         super().__init__(_OktaOidcAppProvider(), resource_name, props, opts)

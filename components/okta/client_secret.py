@@ -65,8 +65,11 @@ from components.errors import NotFoundError
 from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
 from components.rotation import policy_from, recorded_reason_due, rotate_by
 from components.untracked_secrets import (
+    ADOPTED_SECRET_KEY,
+    UNKNOWN_SECRET_VALUE,
     RecordedSecretProvider,
     leftovers,
+    replaces_recorded,
     untracked_in,
     with_untracked,
 )
@@ -89,6 +92,9 @@ class OktaClientSecretArgs:
     lifetime_days: int
     rotate_after_days: int
     rotate_before_expiry_days: int
+    adopt_secret_id: str | None = None
+    """The id of the app's secret made by hand: the first create records it (value unknown), its
+    replacement (the first rotation) makes ours."""
 
 
 def _leftover_key(props: Mapping[str, Any]) -> str:
@@ -108,6 +114,10 @@ class _OktaClientSecretProvider(RecordedSecretProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPTED_SECRET_KEY) and not replaces_recorded(_leftover_key(props)):
+            client = okta_client_from_env(org_url=props["org_url"])
+            adopted = run_async(client.get_secret(props["app_id"], props[ADOPTED_SECRET_KEY]))
+            return CreateResult(id_=adopted.id, outs=_outs(props, adopted, UNKNOWN_SECRET_VALUE))
         secret = run_async(_create(props))
         return CreateResult(id_=secret.id, outs=_outs(props, secret, secret.client_secret))
 
@@ -236,7 +246,10 @@ class OktaClientSecret(Resource, module="okta", name="ClientSecret"):
     def __init__(
         self, resource_name: str, args: OktaClientSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {
+            **declared_properties(args, INPUT_KEYS, OUTPUT_KEYS),
+            ADOPTED_SECRET_KEY: args.adopt_secret_id,
+        }
         super().__init__(
             _OktaClientSecretProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )

@@ -17,6 +17,12 @@ read the claim Okta is told to send), the token-endpoint auth method the app is 
 (the broker must use that one: Okta refuses any other) and the secret's rotate-by date
 (YYYY-MM-DD, UTC); no expiry date, since Okta client secrets do not expire.
 
+Adopted (`spec.adoption`, written by `ssoprov adopt`): the app `adoption.clientId` (label
+`adoption.appName` when set), its group assignments, its groups claim and the secret
+`adoption.secretId` are recorded as Okta has them, with no write, and protected against destroy
+until `adoption.allowDestroy`; the secret's value is unknown, so the broker keeps the one it holds
+until the first rotation makes ours.
+
 The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
 """
 
@@ -59,17 +65,22 @@ class OktaApp(pulumi.ComponentResource):
             raise TypeError(f"OktaApp needs an Okta identity provider, not {idp.kind!r}")
         org_url = idp.org_url.rstrip("/")
         child = pulumi.ResourceOptions(parent=self)
+        adoption = spec.adoption
+        owned = pulumi.ResourceOptions(
+            parent=self, protect=adoption is not None and not adoption.allow_destroy
+        )
 
         self.app = OktaOidcApp(
             naming.app_name(spec.name),
             OktaOidcAppArgs(
                 org_url=org_url,
-                label=app_label(spec),
+                label=(adoption and adoption.app_name) or app_label(spec),
                 redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
                     lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
                 ),
+                adopt_app_id=adoption.client_id if adoption else None,
             ),
-            opts=child,
+            opts=owned,
         )
         # The app's resource id is the Okta app id. Dependents take it rather than the `app_id`
         # output: an id stays known while a label change is previewed, outputs do not.
@@ -78,8 +89,10 @@ class OktaApp(pulumi.ComponentResource):
         self.group_assignments = [
             OktaGroupAssignment(
                 naming.group_assignment_name(spec.name, group),
-                OktaGroupAssignmentArgs(org_url=org_url, app_id=app_id, group_name=group),
-                opts=child,
+                OktaGroupAssignmentArgs(
+                    org_url=org_url, app_id=app_id, group_name=group, adopt=adoption is not None
+                ),
+                opts=owned,
             )
             for group in idp.groups
         ]
@@ -92,8 +105,9 @@ class OktaApp(pulumi.ComponentResource):
                 name=claim.name,
                 filter_type=claim.filter_type,
                 value=claim.value,
+                adopt=adoption is not None,
             ),
-            opts=child,
+            opts=owned,
         )
         policy = spec.client_secret
         self.client_secret = OktaClientSecret(
@@ -105,6 +119,7 @@ class OktaApp(pulumi.ComponentResource):
                 lifetime_days=policy.lifetime_days,
                 rotate_after_days=policy.rotate_after_days,
                 rotate_before_expiry_days=policy.rotate_before_expiry_days,
+                adopt_secret_id=adoption.secret_id if adoption else None,
             ),
             opts=child,
         )

@@ -43,6 +43,11 @@ class OktaGroupAssignmentArgs:
     org_url: pulumi.Input[str]
     app_id: pulumi.Input[str]
     group_name: pulumi.Input[str]
+    adopt: bool = False
+
+
+ADOPT_KEY = "adopt"
+"""Input: the group is assigned already (by hand); create reads the assignment, no write."""
 
 
 class _OktaGroupAssignmentProvider(ResourceProvider):
@@ -51,7 +56,9 @@ class _OktaGroupAssignmentProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
-        group_id = run_async(_assign(props["org_url"], props["app_id"], props["group_name"]))
+        group_id = run_async(
+            _assign(props["org_url"], props["app_id"], props["group_name"], adopt=bool(props.get(ADOPT_KEY)))
+        )
         return CreateResult(id_=f"{props['app_id']}/{group_id}", outs=_outs(props, group_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -69,14 +76,17 @@ class _OktaGroupAssignmentProvider(ResourceProvider):
         run_async(client.unassign_group(props["app_id"], props["group_id"], group_name=props["group_name"]))
 
 
-async def _assign(org_url: str, app_id: str, group_name: str) -> str:
+async def _assign(org_url: str, app_id: str, group_name: str, *, adopt: bool) -> str:
     client = okta_client_from_env(org_url=org_url)
     try:
         group = await client.find_group_by_name(group_name)
     except GroupLookupError as exc:
         # The lookup's message names the group and what was found; add where the name comes from.
         raise ProvisionerError(f"{exc} Stack key: {STACK_KEY}.") from None
-    await client.assign_group(app_id, group.id, group_name=group.name)
+    if adopt:
+        await client.get_app_group(app_id, group.id)  # NotFoundError: not assigned after all
+    else:
+        await client.assign_group(app_id, group.id, group_name=group.name)
     return group.id
 
 
@@ -101,5 +111,5 @@ class OktaGroupAssignment(Resource, module="okta", name="GroupAssignment"):
     def __init__(
         self, resource_name: str, args: OktaGroupAssignmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
+        props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt}
         super().__init__(_OktaGroupAssignmentProvider(), resource_name, props, opts)

@@ -31,7 +31,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.errors import NotFoundError
+from components.errors import NotFoundError, ProvisionerError
 from components.okta.okta_client import GroupsClaim, okta_client_from_env
 
 REPLACE_KEYS = ("org_url", "app_id")
@@ -48,6 +48,11 @@ class OktaGroupsClaimArgs:
     filter_type: pulumi.Input[str]
     """regex | starts_with | equals | contains."""
     value: pulumi.Input[str]
+    adopt: bool = False
+    """True: the claim was set by hand; create reads it and records it, with no write."""
+
+
+ADOPT_KEY = "adopt"
 
 
 class _OktaGroupsClaimProvider(ResourceProvider):
@@ -55,7 +60,7 @@ class _OktaGroupsClaimProvider(ResourceProvider):
         return exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        claim = _set(props)
+        claim = _adopted(props) if props.get(ADOPT_KEY) else _set(props)
         return CreateResult(id_=props["app_id"], outs=_outs(props, claim))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -73,6 +78,17 @@ class _OktaGroupsClaimProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to call: the claim goes with its app (see the module docstring)."""
+
+
+def _adopted(props: Mapping[str, Any]) -> GroupsClaim:
+    _check(props)
+    claim = run_async(okta_client_from_env(org_url=props["org_url"]).get_groups_claim(props["app_id"]))
+    if claim is None:
+        raise ProvisionerError(
+            f"Okta: adopting the groups claim of app {props['app_id']}: the app sends none. Fix: remove "
+            "ssoprov:organization.adoption to let ssoprov set it, or set it in the admin console first"
+        )
+    return claim
 
 
 def _set(props: Mapping[str, Any]) -> GroupsClaim:
@@ -114,5 +130,8 @@ class OktaGroupsClaim(Resource, module="okta", name="GroupsClaim"):
         self, resource_name: str, args: OktaGroupsClaimArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(
-            _OktaGroupsClaimProvider(), resource_name, declared_properties(args, INPUT_KEYS), opts
+            _OktaGroupsClaimProvider(),
+            resource_name,
+            {**declared_properties(args, INPUT_KEYS), ADOPT_KEY: args.adopt},
+            opts,
         )

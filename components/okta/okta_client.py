@@ -815,6 +815,11 @@ class OktaClient:
             "may not be in Okta's search index yet, then run again.",
         )
 
+    async def get_group(self, group_id: str) -> OktaGroup:
+        """The group with this id (adoption names assigned groups as the spec does)."""
+        found, _ = await self._send(f"reading group {group_id}", "GET", f"{GROUPS_PATH}/{group_id}")
+        return _group_from_json(found)
+
     async def list_app_groups(self, app_id: str) -> list[GroupAssignment]:
         action = f"listing the groups assigned to app {app_id}"
         found = await self._pages(action, f"/api/v1/apps/{app_id}/groups", {"limit": PAGE_SIZE})

@@ -116,7 +116,8 @@ def spec_for_program(received: Any, stack: str, stack_file: Path, shown: str) ->
 def _secret_problems(
     file: str, spec: OrganizationSpec | None, values: Mapping[str, Any]
 ) -> list[SpecProblem]:
-    if spec is not None and spec.identity_provider.kind == "oidc" and OIDC_SECRET_KEY not in values:
+    needs_secret = spec is not None and spec.identity_provider.kind == "oidc" and spec.adoption is None
+    if needs_secret and OIDC_SECRET_KEY not in values:
         return [
             SpecProblem(
                 file,

@@ -256,6 +256,36 @@ class RoleMapping(SpecModel):
     role: DisplayText = Field(description="the broker role its members receive")
 
 
+class Adoption(SpecModel):
+    """A connection made by hand and adopted (`ssoprov adopt`): what the spec keeps of it."""
+
+    allow_destroy: bool = Field(
+        False,
+        description="true to let `pulumi destroy` (or removing a mapping) delete the adopted objects; "
+        "until then Pulumi refuses",
+    )
+    mapper_names: dict[DisplayText, DisplayText] = Field(
+        default_factory=dict,
+        description="IdP group -> the name its broker mapper was given by hand (kept, not renamed)",
+    )
+    default_role_mapper_name: DisplayText | None = Field(
+        None, description="the name the default-role mapper was given by hand"
+    )
+    client_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="the adopted IdP app's client ID (Entra ID, Microsoft OAuth, Okta)"
+    )
+    secret_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None,
+        description="the id of the client secret made by hand, kept in use until the first rotation",
+    )
+    broker_display_name: DisplayText | None = Field(
+        None, description="the broker connection's display name when it differs from displayName"
+    )
+    app_name: DisplayText | None = Field(
+        None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
+    )
+
+
 class OrganizationSpec(SpecModel):
     name: Slug = Field(description="lower-case letters, digits and dashes, unique across stacks")
     display_name: DisplayText = Field(description="the customer's name as users should see it")
@@ -273,10 +303,19 @@ class OrganizationSpec(SpecModel):
         description="{group, role} mappings, 500 at most",
     )
     default_role: DisplayText | None = Field(None, description="role for members that match no mapping")
+    adoption: Adoption | None = Field(
+        None,
+        description="a mapping with allowDestroy, mapperNames and defaultRoleMapperName (written by "
+        "`ssoprov adopt`)",
+    )
 
     @model_validator(mode="after")
     def _mappings_reach_the_token(self) -> OrganizationSpec:
-        found = [*_groups_mapped_twice(self.role_mappings), *_groups_the_token_never_carries(self)]
+        found = [
+            *_groups_mapped_twice(self.role_mappings),
+            *_groups_the_token_never_carries(self),
+            *_adopted_names_unmapped(self),
+        ]
         if found:
             raise broken_rules(found)
         return self
@@ -300,6 +339,48 @@ def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
                 f"maps group {mapping.group!r} again (roleMappings[{earlier}] maps it to "
                 f"{mappings[earlier].role!r})",
                 f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
+            )
+        )
+    return found
+
+
+def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
+    """Adopted mapper names must belong to a mapping, or they would silently name nothing."""
+    if spec.adoption is None:
+        return []
+    mapped = {mapping.group for mapping in spec.role_mappings}
+    found = [
+        Violation(
+            ("adoption", "mapperNames", group),
+            f"names a mapper for group {group!r}, which no roleMappings entry maps",
+            f"remove adoption.mapperNames.{group}, or add a roleMappings entry for {group!r}",
+        )
+        for group in spec.adoption.mapper_names
+        if group not in mapped
+    ]
+    creates_an_app = spec.identity_provider.kind != "oidc"
+    if creates_an_app and spec.adoption.client_id is None:
+        found.append(
+            Violation(
+                ("adoption", "clientId"),
+                f"is required to adopt a {spec.identity_provider.kind} connection (else a new app is made)",
+                "set it to the client ID of the app made by hand",
+            )
+        )
+    if not creates_an_app and spec.adoption.client_id is not None:
+        found.append(
+            Violation(
+                ("adoption", "clientId"),
+                "is for apps ssoprov manages; a generic OIDC client ID is identityProvider.clientId",
+                "remove adoption.clientId",
+            )
+        )
+    if spec.adoption.default_role_mapper_name is not None and spec.default_role is None:
+        found.append(
+            Violation(
+                ("adoption", "defaultRoleMapperName"),
+                "names a default-role mapper, but defaultRole is not set",
+                "set defaultRole, or remove adoption.defaultRoleMapperName",
             )
         )
     return found

@@ -230,3 +230,28 @@ def test_a_read_notices_untracked_passwords_and_the_next_update_removes_only_the
     assert untracked_secrets.UNTRACKED_KEY not in updated
     assert updated["client_secret"] == recorded["client_secret"]
     assert not provider.diff(created.id, updated, news).changes
+
+
+# -- a secret made by hand, adopted ----------------------------------------------------------------
+
+
+def test_an_adopted_password_is_recorded_as_it_is_and_never_taken_for_a_leftover(
+    graph_env: ServedGraph,
+) -> None:
+    store = graph_env.standin.store
+    app = store.create_application({"displayName": "Acme Corp"})
+    hand_made = add_ours(store, app["id"], name="Keycloak (added by Jo)")
+    other = add_ours(store, app["id"], name="old one, by hand")
+    props = inputs(application_object_id=app["id"], adopt_secret_id=hand_made)
+
+    created = provider.create(provider.check({}, props).inputs)
+    assert created.id == hand_made and key_ids(store, app["id"]) == [hand_made, other]  # nothing written
+    assert created.outs["client_secret"] == "" and created.outs["expires_at"]  # value unknown, real expiry
+
+    read = provider.read(created.id, created.outs)
+    assert "untracked_secret_ids" not in read.outs  # neither password is ours to remove
+
+    # Its replacement (the first rotation) mints ours; the hand-made one goes only with the old resource.
+    minted = rotate_as_the_engine_does(hand_made, props)
+    assert minted not in (hand_made, other)
+    assert key_ids(store, app["id"]) == [hand_made, other, minted]

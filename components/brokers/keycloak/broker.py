@@ -18,6 +18,12 @@
   groups claim (Microsoft OAuth; Entra with groupsClaim None or DirectoryRole) gets the default
   role only (the spec already refuses role mappings for it).
 
+An adopted connection (`spec.adoption`, written by `ssoprov adopt`) is recorded as Keycloak holds
+it rather than created: the identity provider of the alias and the mappers of the names the admin
+gave them; the settings we would fix on a new provider (trustEmail, defaultScope, ...) are left as
+they are; the client secret stays the one Keycloak holds until the IdP side hands over a new one;
+and every adopted object is protected (`pulumi destroy` refuses) until `adoption.allowDestroy`.
+
 Mappers take the alias from the identity provider's output and depend on it and on their role,
 so Keycloak sees them after both exist, and a new identity provider gets new mappers. The
 connection id is the alias. No Keycloak API is called here: the resources' providers do that.
@@ -82,6 +88,12 @@ class KeycloakBroker:
             )
         organization, realm = self._spec.name, self._broker.realm
         child = pulumi.ResourceOptions(parent=parent)
+        adoption = self._spec.adoption
+        adopted = pulumi.ResourceOptions(
+            parent=parent, protect=adoption is not None and not adoption.allow_destroy
+        )
+        mapper_names = adoption.mapper_names if adoption else {}
+        default_mapper_name = adoption.default_role_mapper_name if adoption else None
 
         roles = {
             role: KeycloakRealmRole(
@@ -102,29 +114,44 @@ class KeycloakBroker:
                 realm=realm,
                 alias=self._alias,
                 provider_id=provider_id,
-                display_name=self._spec.display_name,
+                display_name=(adoption and adoption.broker_display_name) or self._spec.display_name,
                 discovery_url=idp.discovery_url if provider_id == "oidc" else None,
                 client_id=idp.client_id,
                 client_secret=idp.client_secret,
                 # The IdP's method ("microsoft" providers authenticate Keycloak's own way).
                 client_auth_method=idp.token_endpoint_auth_method if provider_id == "oidc" else None,
                 sync_mode=self._broker.sync_mode,
+                # Adopted: manage none of the fixed settings, keep what the admin chose.
+                options={} if adoption else None,
+                config_options={} if adoption else None,
+                adopt=adoption is not None,
             ),
-            opts=child,
+            opts=adopted if adoption else child,
         )
 
-        def mapper(resource_name: str, title: str, mapper_type: str, config: dict, role: str) -> None:
+        def mapper(
+            resource_name: str,
+            title: str,
+            mapper_type: str,
+            config: dict,
+            role: str,
+            adopted_name: str | None,
+        ) -> None:
             KeycloakIdpMapper(
                 resource_name,
                 KeycloakIdpMapperArgs(
                     url=self._url,
                     realm=realm,
                     alias=identity_provider.alias,
-                    name=title,
+                    name=adopted_name or title,
                     mapper_type=mapper_type,
                     config=config,
+                    adopt=adopted_name is not None,
                 ),
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=[identity_provider, roles[role]]),
+                opts=pulumi.ResourceOptions.merge(
+                    adopted if adopted_name else child,
+                    pulumi.ResourceOptions(depends_on=[identity_provider, roles[role]]),
+                ),
             )
 
         for rule in rules:
@@ -134,6 +161,7 @@ class KeycloakBroker:
                 ROLE_MAPPER,
                 role_mapping_config(idp.groups_claim, rule.claim_value, rule.role),
                 rule.role,
+                mapper_names.get(rule.group),
             )
         if default_role:
             mapper(
@@ -142,5 +170,6 @@ class KeycloakBroker:
                 DEFAULT_ROLE_MAPPER,
                 default_role_config(default_role),
                 default_role,
+                default_mapper_name,
             )
         return BrokerConnection(connection_id=identity_provider.alias)

@@ -16,13 +16,19 @@ Inputs; "update" changes the identity provider in place (PUT), "replace" makes a
     client_id           update
     client_secret       update   always a Pulumi secret; this is how a rotated secret reaches
                                  the broker (in place, between the new secret's creation and the
-                                 old one's deletion)
+                                 old one's deletion). None for an adopted provider whose secret
+                                 nobody knows (or "", as an adopted IdP secret is recorded): updates
+                                 then keep the one Keycloak holds
     client_auth_method  update   client_secret_basic or client_secret_post ("oidc" only)
     sync_mode           update   IMPORT | FORCE | LEGACY: when Keycloak re-applies mappers
     options             update   fixed top-level settings (`OPTIONS`): enabled, trustEmail,
                                  firstBrokerLoginFlowAlias
     config_options      update   fixed config settings (`OIDC_CONFIG_OPTIONS`): defaultScope,
                                  validateSignature, useJwksUrl, pkceEnabled
+
+    adopt               (none)   true: the provider exists (made by hand); create reads it and
+                                 records it as it is, with no write ("import through read"). Not
+                                 compared by diff, so it may be dropped once adopted.
 
 The endpoints (authorizationUrl, tokenUrl, userInfoUrl, issuer, jwksUrl, logoutUrl, ...) are not
 inputs: Keycloak reads them from the discovery document (`import-config`) at create and whenever
@@ -74,6 +80,9 @@ UPDATE_KEYS = (
     "config_options",
 )
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+ADOPT_KEY = "adopt"
+SECRET_MASK = "**********"
+"""What Keycloak's GET shows for the stored client secret; a PUT carrying it keeps that secret."""
 OUTPUT_KEYS = ("discovered_endpoints", "endpoints")
 SECRET_KEYS = ("client_secret",)
 
@@ -112,14 +121,16 @@ class KeycloakIdentityProviderArgs:
     discovery_url: pulumi.Input[str] | None
     """None for "microsoft": Keycloak knows Microsoft's endpoints."""
     client_id: pulumi.Input[str]
-    client_secret: pulumi.Input[str]
-    """Wrapped with pulumi.Output.secret whatever is passed."""
+    client_secret: pulumi.Input[str] | None
+    """Wrapped with pulumi.Output.secret whatever is passed; None keeps what Keycloak holds (adopted)."""
     client_auth_method: pulumi.Input[str] | None
     sync_mode: pulumi.Input[str]
     options: Mapping[str, Any] | None = None
     """Defaults to OPTIONS."""
     config_options: Mapping[str, str] | None = None
     """Defaults to OIDC_CONFIG_OPTIONS for "oidc", none for "microsoft"."""
+    adopt: bool = False
+    """True: record the existing provider of this alias instead of creating one."""
 
 
 class _KeycloakIdentityProviderProvider(ResourceProvider):
@@ -135,16 +146,14 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPT_KEY):
+            return CreateResult(id_=props["alias"], outs=run_async(_adopt(props)))
         endpoints = run_async(_create(props))
         return CreateResult(id_=props["alias"], outs=_outs(props, endpoints))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        async def get() -> dict[str, Any]:
-            async with from_environment(props["url"]) as keycloak:
-                return await keycloak.get_identity_provider(props["realm"], props["alias"])
-
         try:
-            actual = run_async(get())
+            actual = run_async(_get(props))
         except NotFoundError:
             return gone()
         return ReadResult(id_, _outs_from_keycloak(props, actual))
@@ -161,6 +170,34 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
 
         with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
             run_async(delete())
+
+
+async def _get(props: Mapping[str, Any]) -> dict[str, Any]:
+    async with from_environment(props["url"]) as keycloak:
+        return await keycloak.get_identity_provider(props["realm"], props["alias"])
+
+
+async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of a provider made by hand, rebuilt from Keycloak alone; nothing is written.
+
+    The endpoints are the config keys a discovery import names (read-only), with the values the
+    provider holds, so a later refresh compares against what was there."""
+    realm, alias = props["realm"], props["alias"]
+    async with from_environment(props["url"]) as keycloak:
+        try:
+            actual = await keycloak.get_identity_provider(realm, alias)
+        except NotFoundError:
+            raise ProvisionerError(
+                f"Keycloak: adopting identity provider {alias} in realm {realm} at {props['url']}: it does "
+                "not exist. Fix: correct ssoprov:organization.broker.alias, or remove "
+                "ssoprov:organization.adoption to create a new one"
+            ) from None
+        endpoint_keys = await _discover(keycloak, props)
+    config = actual.get("config") or {}
+    held = {key: config[key] for key in endpoint_keys if key in config}
+    outs = _outs_from_keycloak({**props, "discovered_endpoints": held}, actual)
+    outs["client_secret"] = props.get("client_secret")
+    return outs
 
 
 async def _create(props: Mapping[str, Any]) -> dict[str, str]:
@@ -227,7 +264,10 @@ def _representation(
     drop: Collection[str] = (),
 ) -> dict[str, Any]:
     """Keycloak's JSON for the provider: `base` (a GET's, or empty) with every input applied and
-    the config keys in `drop` (endpoints the discovery document no longer names) left out."""
+    the config keys in `drop` (endpoints the discovery document no longer names) left out.
+
+    With no client secret in `props` (adopted, value unknown) the secret stays as `base` holds it:
+    Keycloak's mask, which a PUT reads as "keep the stored secret". A blank is never sent."""
     body = {key: value for key, value in base.items() if key != "config"}
     config = {key: value for key, value in (base.get("config") or {}).items() if key not in drop}
     body.update(
@@ -243,13 +283,21 @@ def _representation(
             config[key] = props[name]
         else:
             config.pop(key, None)
-    config["clientSecret"] = props["client_secret"]
+    if props.get("client_secret"):
+        config["clientSecret"] = props["client_secret"]
+    elif config.get("clientSecret") != SECRET_MASK:
+        raise ProvisionerError(
+            f"Keycloak: writing identity provider {props['alias']} in realm {props['realm']}: no client "
+            "secret to send and none stored to keep. Fix: set the IdP's client secret (for generic OIDC: "
+            "`pulumi config set --secret ssoprov:oidcClientSecret <secret>`)"
+        )
     body["config"] = config
     return body
 
 
 def _check(props: Mapping[str, Any]) -> None:
-    required = ["url", "realm", "alias", "display_name", "client_id", "client_secret", "sync_mode"]
+    # No client secret (None, or "" for an adopted one nobody can read): keep what Keycloak holds.
+    required = ["url", "realm", "alias", "display_name", "client_id", "sync_mode"]
     if props.get("provider_id") == "oidc":
         required.append("discovery_url")
     missing = [key for key in required if not isinstance(props.get(key), str) or not props[key]]
@@ -316,7 +364,9 @@ class KeycloakIdentityProvider(Resource, module="keycloak", name="IdentityProvid
                 f"provider_id must be one of {', '.join(PROVIDER_IDS)}, not {args.provider_id!r}"
             )
         props = declared_properties(args, INPUT_KEYS, OUTPUT_KEYS)
-        props["client_secret"] = pulumi.Output.secret(args.client_secret)
+        if args.client_secret is not None:
+            props["client_secret"] = pulumi.Output.secret(args.client_secret)
+        props[ADOPT_KEY] = args.adopt
         props["options"] = dict(OPTIONS if args.options is None else args.options)
         default_config = OIDC_CONFIG_OPTIONS if args.provider_id == "oidc" else {}
         props["config_options"] = dict(default_config if args.config_options is None else args.config_options)

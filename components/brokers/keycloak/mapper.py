@@ -21,6 +21,9 @@ Inputs; "update" changes the mapper in place (PUT), "replace" makes a new one:
     mapper_type  update   identityProviderMapper: oidc-role-idp-mapper, ...
     config       update   the mapper's config, a dict of strings
 
+    adopt        (none)   true: a mapper of this name exists (made by hand); create records it
+                          as Keycloak holds it, with no write. Not compared by diff.
+
 Outputs: the inputs, as Keycloak holds them after the last apply or refresh. The resource id is
 the mapper's id (a UUID).
 
@@ -45,11 +48,12 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
 from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.errors import ApiError, NotFoundError
+from components.errors import ApiError, NotFoundError, ProvisionerError
 
 REPLACE_KEYS = ("url", "realm", "alias")
 UPDATE_KEYS = ("name", "mapper_type", "config")
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
+ADOPT_KEY = "adopt"
 
 ROLE_MAPPER = "oidc-role-idp-mapper"
 DEFAULT_ROLE_MAPPER = "oidc-hardcoded-role-idp-mapper"
@@ -89,6 +93,8 @@ class KeycloakIdpMapperArgs:
     name: pulumi.Input[str]
     mapper_type: pulumi.Input[str]
     config: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    adopt: bool = False
+    """True: record the identity provider's existing mapper of this name instead of creating one."""
 
 
 class _KeycloakIdpMapperProvider(ResourceProvider):
@@ -98,6 +104,9 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _check(props)
+        if props.get(ADOPT_KEY):
+            actual = run_async(_adopt(props))
+            return CreateResult(id_=actual["id"], outs=_outs_from_keycloak(props, actual))
         mapper_id = run_async(_create(props))
         return CreateResult(id_=mapper_id, outs=_outs(props))
 
@@ -110,15 +119,7 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
             actual = run_async(get())
         except NotFoundError:
             return gone()
-        return ReadResult(
-            id_,
-            {
-                **_outs(props),
-                "name": actual.get("name"),
-                "mapper_type": actual.get("identityProviderMapper"),
-                "config": dict(actual.get("config") or {}),
-            },
-        )
+        return ReadResult(id_, _outs_from_keycloak(props, actual))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _check(news)
@@ -137,6 +138,21 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 
         with contextlib.suppress(NotFoundError):  # gone already, maybe with its identity provider
             run_async(delete())
+
+
+async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The identity provider's mapper named `props["name"]`, as Keycloak holds it."""
+    realm, alias, name = props["realm"], props["alias"], props["name"]
+    async with from_environment(props["url"]) as keycloak:
+        existing = await keycloak.list_mappers(realm, alias)
+    named = [mapper for mapper in existing if mapper.get("name") == name]
+    if not named:
+        raise ProvisionerError(
+            f"Keycloak: adopting mapper {name!r} of identity provider {alias} in realm {realm}: no mapper "
+            "has that name. Fix: correct ssoprov:organization.adoption.mapperNames (or "
+            "defaultRoleMapperName) to the mapper's name in Keycloak, or remove it to create ours"
+        )
+    return named[0]
 
 
 async def _create(props: Mapping[str, Any]) -> str:
@@ -178,6 +194,16 @@ def _outs(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props[key] for key in INPUT_KEYS}
 
 
+def _outs_from_keycloak(props: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[str, Any]:
+    """The state rebuilt from Keycloak's mapper (refresh and adoption): its name, type and config."""
+    return {
+        **_outs(props),
+        "name": actual.get("name"),
+        "mapper_type": actual.get("identityProviderMapper"),
+        "config": dict(actual.get("config") or {}),
+    }
+
+
 class KeycloakIdpMapper(Resource, module="keycloak", name="IdpMapper"):
     """One mapper of one identity provider. Its resource id is Keycloak's mapper id."""
 
@@ -191,6 +217,5 @@ class KeycloakIdpMapper(Resource, module="keycloak", name="IdpMapper"):
     def __init__(
         self, resource_name: str, args: KeycloakIdpMapperArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(
-            _KeycloakIdpMapperProvider(), resource_name, declared_properties(args, INPUT_KEYS), opts
-        )
+        props = {**declared_properties(args, INPUT_KEYS), ADOPT_KEY: args.adopt}
+        super().__init__(_KeycloakIdpMapperProvider(), resource_name, props, opts)

@@ -1,0 +1,262 @@
+"""`ssoprov adopt NAME`: a hand-made connection becomes a stack, with nothing in it rewritten.
+
+1. read the broker's connection (and, by kind, the IdP side) without writing anything;
+2. refuse if another stack file already manages the same connection, naming it;
+3. write `stacks/Pulumi.NAME.yaml` with the spec that reproduces what was read, checked by the
+   same models `ssoprov validate` uses, with `adoption` recording the hand-given names;
+4. create the stack and run `up`: each provider's `adopt` input makes its create read the live
+   object and record it in state as it is (Pulumi's own `import` cannot reach dynamic providers:
+   the engine calls their `read` without the serialized provider, pulumi/pulumi#16175);
+5. run `preview --expect-no-changes`: the spec must reproduce the connection exactly.
+
+The report lists the extras kept untouched and the next steps (the client secret stays the one
+the broker holds until a new one is given; adopted objects are protected against destroy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from components.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
+from components.adoption.stack_file import render_adopted
+from components.errors import ProvisionerError
+from components.fleet.project import Project
+from components.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
+from components.spec.models import KeycloakBroker
+from components.workspace import Engine
+
+
+@dataclass(frozen=True)
+class KeycloakSource:
+    """One Keycloak connection: its base URL (no trailing slash), realm and identity provider alias."""
+
+    url: str
+    realm: str
+    alias: str
+
+    def __str__(self) -> str:
+        return f"Keycloak {self.url} realm {self.realm} identity provider {self.alias}"
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.url}/realms/{self.realm}/broker/{self.alias}/endpoint"
+
+
+@dataclass
+class IdpSide:
+    """What the IdP side of a connection adds to the spec the broker's reading gives."""
+
+    identity_provider: dict[str, Any]
+    adoption: dict[str, Any]
+    """adoption keys: clientId, secretId, appName."""
+    secret_id: str
+    display_name: str | None = None
+    """The organization's display name as the IdP app shows it; None: the broker's."""
+    extras: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EntraSource:
+    """The IdP side of an Entra ID connection: the tenant and the app's client ID."""
+
+    tenant_id: str
+    client_id: str
+
+    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+        """The app; the broker's mapped group object IDs become the groups' display names."""
+        from components.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
+
+        entra = await read_entra_app(self.tenant_id, self.client_id, redirect_uri)
+        names = await group_names(self.tenant_id, [mapping["group"] for mapping in broker.role_mappings])
+        for mapping in broker.role_mappings:
+            mapping["group"] = names[mapping["group"]]
+        broker.mapper_names = {names[group]: title for group, title in broker.mapper_names.items()}
+        return IdpSide(
+            entra.identity_provider,
+            {"clientId": self.client_id, "secretId": entra.secret_id},
+            entra.secret_id or "",
+            display_name=entra.display_name,
+            extras=entra.extras,
+        )
+
+
+@dataclass(frozen=True)
+class OktaSource:
+    """The IdP side of an Okta connection: the org URL and the app's client ID."""
+
+    org_url: str
+    client_id: str
+
+    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+        from components.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
+
+        okta = await read_okta_app(self.org_url, self.client_id, redirect_uri)
+        adoption = {"clientId": self.client_id, "secretId": okta.secret_id}
+        if okta.app.label != f"{broker.display_name} SSO":
+            adoption["appName"] = okta.app.label
+        return IdpSide(okta.identity_provider, adoption, okta.secret_id or "", extras=okta.extras)
+
+
+IdpSource = EntraSource | OktaSource
+
+
+@dataclass
+class AdoptionReport:
+    stack_file: str
+    adopted: int = 0
+    extras: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"wrote {self.stack_file}",
+            f"adopted {self.adopted} objects; preview --expect-no-changes: clean",
+        ]
+        lines += [f"extra (kept, not managed): {extra}" for extra in self.extras] or ["extras: none"]
+        lines += [f"next: {step}" for step in self.next_steps]
+        return lines
+
+
+def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = None) -> dict[str, Any]:
+    """The organization spec that reproduces a connection read from Keycloak (generic OIDC), or from
+    Keycloak and the IdP app (`idp`, with `reading`'s group claim values already turned into names)."""
+    display_name = (idp and idp.display_name) or reading.display_name
+    spec: dict[str, Any] = {
+        "name": name,
+        "displayName": display_name,
+        "identityProvider": idp.identity_provider if idp else reading.identity_provider,
+        "broker": reading.broker,
+    }
+    if reading.role_mappings:
+        spec["roleMappings"] = reading.role_mappings
+    if reading.default_role:
+        spec["defaultRole"] = reading.default_role
+    adoption: dict[str, Any] = {"allowDestroy": False}
+    if reading.mapper_names:
+        adoption["mapperNames"] = reading.mapper_names
+    if reading.default_role_mapper_name:
+        adoption["defaultRoleMapperName"] = reading.default_role_mapper_name
+    if idp:
+        adoption.update(idp.adoption)
+    if reading.display_name != display_name:
+        adoption["brokerDisplayName"] = reading.display_name
+    spec["adoption"] = adoption
+    return spec
+
+
+def managed_connections(project: Project) -> dict[KeycloakSource, Path]:
+    """Every Keycloak connection a stack file manages -> that file (each file read once)."""
+    managed: dict[KeycloakSource, Path] = {}
+    for ref in project.stacks():
+        spec, _, _ = load_stack_file(ref.file)
+        if spec is not None and isinstance(spec.broker, KeycloakBroker):
+            managed[KeycloakSource(spec.broker.url.rstrip("/"), spec.broker.realm, spec.broker_alias)] = (
+                ref.file
+            )
+    return managed
+
+
+async def _read(source: KeycloakSource, idp: IdpSource | None) -> tuple[KeycloakReading, IdpSide | None]:
+    """Both sides of the connection, read with no write."""
+    reading = await read_keycloak_connection(source.url, source.realm, source.alias)
+    if idp is None:
+        return reading, None
+    held = reading.identity_provider["clientId"]
+    if held != idp.client_id:
+        raise ProvisionerError(
+            f"adopting {source}: it signs in with client ID {held}, not {idp.client_id}. Fix: pass the "
+            "client ID of the app this connection uses"
+        )
+    side = await idp.read(reading, source.redirect_uri)
+    reading.extras += side.extras
+    return reading, side
+
+
+def adopt(
+    project: Project, engine: Engine, name: str, source: KeycloakSource, idp: IdpSource | None = None
+) -> AdoptionReport:
+    path = project.stack_file(name)
+    shown = project.relative(path)
+    owner = managed_connections(project).get(source)
+    if owner is not None:
+        raise ProvisionerError(
+            f"adopting {source} into stack {name}: it is already managed by {project.relative(owner)}. "
+            "Fix: manage it there, or remove it from that stack first"
+        )
+    if path.exists():
+        raise ProvisionerError(f"adopting {source}: {shown} already exists. Fix: choose another stack name")
+    reading, side = asyncio.run(_read(source, idp))
+    spec = adoption_spec(name, reading, side)
+    parse_organization(spec, shown)  # InvalidSpec: file + key + fix, before anything is written
+    text = render_adopted(spec, str(source))
+    project.stack_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("x") as handle:  # never overwrite, even a file that appeared meanwhile
+        handle.write(text)
+
+    stack = engine.stack(name)
+    try:
+        result = stack.up(show_secrets=False)
+    except auto.CommandError as exc:
+        raise _engine_failure(f"recording {source} in stack {name}", shown, name, exc) from None
+    try:
+        stack.preview(expect_no_changes=True)
+    except auto.CommandError as exc:
+        raise _engine_failure(
+            f"checking that {shown} reproduces {source} (preview --expect-no-changes)", shown, name, exc
+        ) from None
+    adopted = sum(count for op, count in (result.summary.resource_changes or {}).items() if op == "create")
+    return AdoptionReport(
+        stack_file=shown,
+        adopted=adopted,
+        extras=reading.extras,
+        next_steps=[
+            _secret_step(name, side),
+            f"destroy is refused while {SPEC_KEY}.adoption.allowDestroy is false",
+        ],
+    )
+
+
+def _engine_failure(doing: str, shown: str, name: str, exc: auto.CommandError) -> ProvisionerError:
+    """The engine's own lines (the diff, or the provider's error) and how to go on or start over.
+    Adoption writes nothing to the services, so either way the connection is as it was."""
+    detail = "\n".join(line for line in str(exc).splitlines() if line.strip())[-2000:]
+    return ProvisionerError(
+        f"adopting: {doing}: the Pulumi engine failed; the connection itself was not changed.\n{detail}\n"
+        f"Fix: correct {shown} (or the connection) and run `ssoprov preview --stack {name}`; to start "
+        f"over instead: `pulumi stack rm {name} --force --yes` and delete {shown}"
+    )
+
+
+def _secret_step(name: str, idp: IdpSide | None) -> str:
+    if idp is None:
+        return (
+            f"when the customer hands over a new client secret: pulumi config set --secret {OIDC_SECRET_KEY} "
+            f"<secret> --stack {name} && ssoprov up --stack {name} (until then the broker keeps its own)"
+        )
+    return (
+        f"the client secret {idp.secret_id} made by hand stays in use until its rotation date "
+        f"(ssoprov secrets --stack {name}); to mint ours now: ssoprov rotate --stack {name} --as-of <date>"
+    )
+
+
+@dataclass(frozen=True)
+class UnmanagedRow:
+    alias: str
+    provider_id: str
+    points_at: str
+
+
+def unmanaged_connections(project: Project, url: str, realm: str) -> list[UnmanagedRow]:
+    """The realm's identity providers that no stack file manages, with the IdP each points at."""
+    connections = asyncio.run(list_keycloak_connections(url, realm))
+    managed = managed_connections(project)
+    return [
+        UnmanagedRow(c.alias, c.provider_id, c.points_at)
+        for c in connections
+        if KeycloakSource(url.rstrip("/"), realm, c.alias) not in managed
+    ]

@@ -1,0 +1,144 @@
+"""Read an Entra ID app registration made by hand (with its enterprise application, assignments
+and client secret) into spec keys, plus the extras the spec cannot express.
+
+One reader per Entra object kind, each filling its part of the reading; a new resource kind
+(an admin consent grant, app roles) plugs in as one more reader in `READERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.entra.application import GRAPH_DELEGATED_SCOPES
+from components.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
+from components.entra.graph_client import ApplicationInfo, GraphClient, graph_client_from_env
+from components.errors import ProvisionerError
+
+OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
+AUDIENCES = {"AzureADMyOrg": False, "AzureADMultipleOrgs": True}
+
+
+@dataclass
+class EntraReading:
+    """One hand-made Entra app as spec keys (`identity_provider`), plus what adoption records."""
+
+    tenant_id: str
+    client_id: str
+    broker_redirect_uri: str
+    application: ApplicationInfo
+    identity_provider: dict[str, Any] = field(default_factory=dict)
+    display_name: str = ""
+    secret_id: str | None = None
+    extras: list[str] = field(default_factory=list)
+
+
+Reader = Callable[[GraphClient, EntraReading], Awaitable[None]]
+
+
+async def _registration(client: GraphClient, reading: EntraReading) -> None:
+    """The app registration: audience, redirect URIs, ID-token claims, groups claim."""
+    app = reading.application
+    audience = app["sign_in_audience"]
+    if audience not in AUDIENCES:
+        raise ProvisionerError(
+            f"Entra: adopting application {reading.client_id}: its audience is {audience}, and ssoprov "
+            "adopts single- and multi-tenant apps. Fix: leave this one unmanaged"
+        )
+    uris = list(app["redirect_uris"])
+    if reading.broker_redirect_uri not in uris:
+        raise ProvisionerError(
+            f"Entra: adopting application {reading.client_id}: its redirect URIs {uris} lack the broker's "
+            f"callback {reading.broker_redirect_uri}, so it is not this connection's app. Fix: check the "
+            "client ID in the broker connection"
+        )
+    claims = [claim["name"] for claim in app["id_token_claims"]]
+    groups_claim = app["group_membership_claims"] or "None"
+    reading.display_name = app["display_name"] or reading.client_id
+    reading.identity_provider.update(
+        kind="entra",
+        tenantId=reading.tenant_id,
+        multiTenant=AUDIENCES[audience],
+        extraRedirectUris=[uri for uri in uris if uri != reading.broker_redirect_uri],
+        optionalClaims=[name for name in claims if name in OPTIONAL_CLAIMS],
+        groupsClaim=groups_claim,
+    )
+    unmanaged = [name for name in claims if name not in (*OPTIONAL_CLAIMS, GROUPS_CLAIM)]
+    reading.extras += [
+        f"Entra ID-token claim {name!r}: not expressible, see the preview" for name in unmanaged
+    ]
+    expected_scopes = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] else []
+    if len(app["required_resource_access"]) > 1 or _scopes(app) != set(expected_scopes):
+        reading.extras.append(
+            f"Entra API permissions {sorted(_scopes(app))}: the spec grants {expected_scopes} with the "
+            "optional claims; see the preview"
+        )
+
+
+def _scopes(app: ApplicationInfo) -> set[str]:
+    """The app's permissions: Microsoft Graph's delegated scopes by name, anything else by id."""
+    names = {scope_id: name for name, scope_id in GRAPH_DELEGATED_SCOPES.items()}
+    return {
+        names.get(access["id"].lower(), access["id"])
+        for resource in app["required_resource_access"]
+        for access in resource["resource_access"]
+    }
+
+
+async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
+    """The service principal and who is assigned to it (groups by display name, users by UPN)."""
+    service_principal = await client.get_service_principal_by_app_id(reading.client_id)
+    groups, users = [], []
+    for assignment in await client.list_assignments(service_principal["object_id"]):
+        if assignment["principal_type"] == "Group":
+            groups.append(assignment["principal_display_name"] or assignment["principal_id"])
+        elif assignment["principal_type"] == "User":
+            users.append(await client.user_principal_name(assignment["principal_id"]))
+        else:
+            reading.extras.append(
+                f"Entra assignment of {assignment['principal_display_name']}: kept, not managed"
+            )
+    reading.identity_provider["assignmentRequired"] = service_principal["app_role_assignment_required"]
+    reading.identity_provider["assignments"] = {"groups": groups, "users": users}
+
+
+async def _client_secret(client: GraphClient, reading: EntraReading) -> None:
+    """The password the broker most likely holds: the one that expires last. The others are kept."""
+    passwords = sorted(
+        await client.list_passwords(reading.application["object_id"]), key=lambda p: p["end_date_time"] or ""
+    )
+    if not passwords:
+        raise ProvisionerError(
+            f"Entra: adopting application {reading.client_id}: it has no client secret, so the broker cannot "
+            "be signing in with one. Fix: check the client ID in the broker connection"
+        )
+    reading.secret_id = passwords[-1]["key_id"]
+    reading.extras += [
+        f"Entra client secret {p['key_id']} ({p['display_name']!r}): kept, not managed"
+        for p in passwords[:-1]
+    ]
+
+
+READERS: Sequence[Reader] = (_registration, _enterprise_app, _client_secret)
+"""Each reads one kind of Entra object into the reading; order matters only for error messages."""
+
+
+async def read_entra_app(tenant_id: str, client_id: str, broker_redirect_uri: str) -> EntraReading:
+    client = graph_client_from_env(tenant_id)
+    application = await client.find_application_by_app_id(client_id)
+    if application is None:
+        raise ProvisionerError(
+            f"Entra: adopting application with client ID {client_id} in tenant {tenant_id}: it does not "
+            "exist. Fix: take the client ID from the broker connection (or the app's Overview page)"
+        )
+    reading = EntraReading(tenant_id, client_id, broker_redirect_uri, application)
+    for reader in READERS:
+        await reader(client, reading)
+    return reading
+
+
+async def group_names(tenant_id: str, object_ids: Sequence[str]) -> dict[str, str]:
+    """Display names of the groups whose object ids the broker's mappers match, by object id."""
+    client = graph_client_from_env(tenant_id)
+    return {object_id: await client.group_display_name(object_id) for object_id in object_ids}

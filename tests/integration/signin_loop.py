@@ -1,0 +1,31 @@
+"""A user signing in through the broker again and again while the test changes things around it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from components.verify_login import LoginReport, verify_login
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
+
+
+@contextmanager
+def signing_in(broker_url: str, realm: str, alias: str, login: str) -> Iterator[list[LoginReport]]:
+    """Sign `login` in, in a loop, for as long as the block runs; yields the reports so far."""
+    results: list[LoginReport] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            results.append(
+                verify_login(broker_url, realm, alias, login=login, password=SANDBOX_USER_PASSWORD)
+            )
+
+    signer = threading.Thread(target=loop)
+    signer.start()
+    try:
+        yield results
+    finally:
+        stop.set()
+        signer.join()
