@@ -6,6 +6,9 @@ ID tokens carry what the provisioned app registration makes the real service sen
   (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
 - sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
   user nor any of the user's groups is assigned;
+- sign-in refused (AADSTS65001, error consent_required) when the tenant has turned user consent
+  off and some Microsoft Graph scope the request asks for (openid, profile, email, ...) is in no
+  delegated permission grant of the app's service principal, tenant-wide or for that user;
 - the token endpoint takes the client secret as client_secret_basic or client_secret_post: an
   app registration records no method, and Entra accepts both for a confidential web app.
 """
@@ -23,6 +26,7 @@ from sandbox.common.oidc_issuer import (
     SignInRefused,
 )
 from sandbox.graph.odata import GraphError
+from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, seeded_id
 from sandbox.graph.store import GraphTenant
 
 PROFILE_CLAIMS = {"email": "mail", "given_name": "givenName", "family_name": "surname"}
@@ -81,6 +85,7 @@ class EntraSignIn:
                 f"AADSTS50105: The signed in user '{user['userPrincipalName']}' is not assigned to a role "
                 f"for the application '{client_id}' ({application['displayName']}).",
             )
+        self._check_consent(client_id, application, principal, user["id"], scopes)
         claims: dict[str, Any] = {
             "ver": "2.0",
             "tid": self._tenant.tenant_id,
@@ -100,6 +105,33 @@ class EntraSignIn:
         elif {"SecurityGroup", "All"} & set(membership):
             claims["groups"] = sorted(groups)
         return claims
+
+    def _check_consent(
+        self,
+        client_id: str,
+        application: dict[str, Any],
+        principal: dict[str, Any] | None,
+        user_id: str,
+        scopes: list[str],
+    ) -> None:
+        """Refuse as Entra does when nobody may consent and nobody has: users cannot consent
+        for themselves, so every Graph scope asked for must be in an admin's grant."""
+        if self._tenant.user_consent_allowed:
+            return
+        asked = {scope for scope in scopes if scope in MICROSOFT_GRAPH_SCOPES}
+        graph_id = seeded_id("servicePrincipal", MICROSOFT_GRAPH_APP_ID)
+        granted = (
+            self._tenant.granted_scopes(principal["id"], graph_id, user_id)
+            if principal is not None
+            else set()
+        )
+        if asked - granted:
+            raise SignInRefused(
+                "consent_required",
+                f"AADSTS65001: The user or administrator has not consented to use the application with "
+                f"ID '{client_id}' named '{application['displayName']}'. Send an interactive "
+                "authorization request for this user and resource.",
+            )
 
 
 def entra_sign_in(tenant: GraphTenant) -> OidcIssuer:

@@ -346,3 +346,39 @@ def password_credential(body: dict[str, Any], now: datetime | None = None) -> di
     if end <= now or end <= start:
         raise invalid_value("endDateTime", "PasswordCredential")
     return {"displayName": display_name, "startDateTime": start, "endDateTime": end}
+
+
+CONSENT_TYPES = ("AllPrincipals", "Principal")
+
+
+def grant_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """A POST /oauth2PermissionGrants body as Graph stores it, or the 400 Graph sends.
+
+    clientId and resourceId are service principal object ids; consentType AllPrincipals (the
+    whole tenant, no principalId) or Principal (one user, principalId required); scope is the
+    space-separated delegated permission values.
+    """
+    resource = "OAuth2PermissionGrant"
+    known = ("clientId", "resourceId", "consentType", "principalId", "scope", "@odata.type")
+    for name in body:
+        if name not in known:
+            raise GraphError(400, "Request_BadRequest", f"Invalid property '{name}'.")
+    for prop in ("clientId", "resourceId"):
+        if not isinstance(body.get(prop), str) or not body[prop]:
+            raise invalid_value(prop, resource)
+    consent_type = body.get("consentType")
+    if consent_type not in CONSENT_TYPES:
+        raise invalid_value("consentType", resource)
+    principal_id = body.get("principalId")
+    if (consent_type == "Principal") != isinstance(principal_id, str):
+        raise invalid_value("principalId", resource)
+    scope = body.get("scope", "")
+    if not isinstance(scope, str):
+        raise invalid_value("scope", resource)
+    return {
+        "clientId": body["clientId"].lower(),
+        "consentType": consent_type,
+        "principalId": principal_id.lower() if isinstance(principal_id, str) else None,
+        "resourceId": body["resourceId"].lower(),
+        "scope": scope,
+    }

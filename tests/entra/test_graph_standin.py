@@ -533,3 +533,50 @@ def test_deleting_the_application_leaves_the_tenant_as_seeded(graph: ServedGraph
         assert http.delete(f"/applications/{app['id']}").status_code == 204
         assert_odata_error(http.get(f"/servicePrincipals/{sp['id']}"), 404, "Request_ResourceNotFound")
     assert graph.standin.store.snapshot() == seeded
+
+
+def test_delegated_permission_grants(graph: ServedGraph) -> None:
+    graph_sp = graph.standin.store.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)["id"]
+    with graph.http() as http:
+        app = new_app(http)
+        sp = http.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        body = {
+            "clientId": sp["id"],
+            "consentType": "AllPrincipals",
+            "resourceId": graph_sp,
+            "scope": "openid",
+        }
+        created = http.post("/oauth2PermissionGrants", json=body)
+        assert created.status_code == 201, created.text
+        grant = created.json()
+        assert grant["@odata.context"].endswith("$metadata#oauth2PermissionGrants/$entity")
+        assert {k: grant[k] for k in ("clientId", "consentType", "principalId", "resourceId", "scope")} == {
+            **body,
+            "principalId": None,
+        }
+        # One tenant-wide grant per client and API: a second is a conflict, not a second grant.
+        twice = http.post("/oauth2PermissionGrants", json={**body, "scope": "email"})
+        assert_odata_error(twice, 409, "Request_MultipleObjectsWithSameKeyValue")
+        for bad in ({**body, "consentType": "Everyone"}, {**body, "principalId": sp["id"]}, {**body, "x": 1}):
+            assert_odata_error(http.post("/oauth2PermissionGrants", json=bad), 400, "Request_BadRequest")
+        nobody = {**body, "clientId": "11111111-1111-1111-1111-111111111111"}
+        assert_odata_error(http.post("/oauth2PermissionGrants", json=nobody), 404, "Request_ResourceNotFound")
+
+        mine = http.get("/oauth2PermissionGrants", params={"$filter": f"clientId eq '{sp['id']}'"}).json()
+        assert [g["id"] for g in mine["value"]] == [grant["id"]]
+        patched = http.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"scope": "openid profile email"})
+        assert patched.status_code == 204
+        assert http.get(f"/oauth2PermissionGrants/{grant['id']}").json()["scope"] == "openid profile email"
+        readonly = http.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"clientId": graph_sp})
+        assert_odata_error(readonly, 400, "Request_BadRequest")
+
+        assert http.delete(f"/oauth2PermissionGrants/{grant['id']}").status_code == 204
+        assert_odata_error(
+            http.get(f"/oauth2PermissionGrants/{grant['id']}"), 404, "Request_ResourceNotFound"
+        )
+        # Deleting the client's service principal takes its grants with it.
+        again = http.post("/oauth2PermissionGrants", json=body).json()
+        assert http.delete(f"/servicePrincipals/{sp['id']}").status_code == 204
+        assert_odata_error(
+            http.get(f"/oauth2PermissionGrants/{again['id']}"), 404, "Request_ResourceNotFound"
+        )

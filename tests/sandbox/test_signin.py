@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.common.server import ServedApp
 from sandbox.graph.app import GraphStandIn, build_graph_standin
-from sandbox.graph.seed import CONTOSO
+from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID
 from sandbox.okta.app import OktaStandIn, build_okta_standin
 from sandbox.okta.store import GroupsClaim
 from tests.sandbox.signin_flow import okta_web_app, sign_in
@@ -177,3 +177,34 @@ def test_entra_token_endpoint_takes_the_secret_either_way(
     )
 
     assert result.error is None and result.claims["tid"] == CONTOSO.tenant_id
+
+
+def test_entra_refuses_without_admin_consent_where_users_may_not_consent(
+    graph: tuple[GraphStandIn, str],
+) -> None:
+    stand_in, url = graph
+    store = stand_in.store
+    client_id, secret = entra_app(
+        stand_in, claims=[], membership="ApplicationGroup", assigned=["Engineering"]
+    )
+    store.user_consent_allowed = False
+
+    refused = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert refused.error is not None and refused.error.startswith("AADSTS65001: ")
+    assert f"application with ID '{client_id}' named 'Acme SSO'" in refused.error
+
+    client = store.get_service_principal_by_app_id(client_id)["id"]
+    graph_sp = store.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)["id"]
+    grant = {
+        "clientId": client,
+        "consentType": "AllPrincipals",
+        "resourceId": graph_sp,
+        "scope": "openid profile",
+    }
+    store.create_grant(grant)
+    # `email` is asked for and not granted: still refused.
+    partly = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert partly.error is not None and "AADSTS65001" in partly.error
+    grant_id = store.grants_of(client)[0]["id"]
+    store.update_grant(grant_id, {"scope": "openid profile email"})
+    assert sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example").error is None
