@@ -18,6 +18,10 @@ Children (all `parent=self`):
 - Entra ID only: `EntraEnterpriseApp`, the service principal, with `assignmentRequired`, and one
   `EntraAssignment` per assigned group and user (default access). Microsoft OAuth signs in
   personal accounts, which are not in the tenant: there is nobody to assign.
+- Entra ID only, unless `adminConsent` is false: `EntraAdminConsent`, tenant-wide consent for
+  exactly the Graph permissions the app requests, so tenants that block user consent let users
+  sign in. With admin consent the app always requests openid, profile and email (the scopes the
+  broker asks for), even with no optional claims: a grant covers only what the app requests.
 
 The groups claim. The portal's "Add groups claim" writes two things, and so does this component:
 `groupMembershipClaims` set to the chosen group types (for "Groups assigned to the application",
@@ -46,6 +50,7 @@ import pulumi
 
 from components.clock import calendar_date
 from components.entra import naming
+from components.entra.admin_consent import EntraAdminConsent, EntraAdminConsentArgs
 from components.entra.application import EntraApplication, EntraApplicationArgs
 from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
 from components.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
@@ -82,6 +87,12 @@ def sign_in_audience(idp: EntraIdp | MicrosoftIdp) -> str:
     if isinstance(idp, MicrosoftIdp):
         return "PersonalMicrosoftAccount"
     return "AzureADMultipleOrgs" if idp.multi_tenant else "AzureADMyOrg"
+
+
+def graph_scopes(idp: EntraIdp | MicrosoftIdp) -> list[str]:
+    """The Microsoft Graph delegated permissions the app requests (and admin consent grants)."""
+    consented = isinstance(idp, EntraIdp) and idp.admin_consent
+    return list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims or consented else []
 
 
 def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
@@ -156,7 +167,7 @@ class EntraApp(pulumi.ComponentResource):
                 ),
                 id_token_claims=claims,
                 group_membership_claims=None if groups_claim == "None" else groups_claim,
-                graph_scopes=list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims else [],
+                graph_scopes=graph_scopes(idp),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=lookups),
         )
@@ -180,6 +191,7 @@ class EntraApp(pulumi.ComponentResource):
 
         # -- Entra ID only: the enterprise application and who is assigned to it -----------------
         self.enterprise_app: EntraEnterpriseApp | None = None
+        self.admin_consent: EntraAdminConsent | None = None
         self.assignments: list[EntraAssignment] = []
         if isinstance(idp, EntraIdp):
             self.enterprise_app = EntraEnterpriseApp(
@@ -192,6 +204,16 @@ class EntraApp(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            if idp.admin_consent:
+                self.admin_consent = EntraAdminConsent(
+                    naming.admin_consent_name(org),
+                    EntraAdminConsentArgs(
+                        tenant_id=tenant,
+                        client_service_principal_id=self.enterprise_app.id,
+                        scopes=sorted(graph_scopes(idp)),
+                    ),
+                    opts=child,
+                )
             principals = [
                 (naming.group_assignment_name(org, group), group, self.groups[group])
                 for group in dict.fromkeys(idp.assignments.groups)

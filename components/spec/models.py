@@ -115,6 +115,11 @@ class EntraIdp(SpecModel):
         "ApplicationGroup", description="one of ApplicationGroup, SecurityGroup, All, DirectoryRole, None"
     )
     assignment_required: bool = Field(True, description="true to let only assigned users and groups sign in")
+    admin_consent: bool = Field(
+        True,
+        description="true to grant tenant-wide admin consent for the Microsoft Graph permissions the app "
+        "requests (openid, profile, email); false when the tenant's admins grant it themselves",
+    )
     assignments: EntraAssignments = Field(
         default_factory=EntraAssignments, description="a mapping with groups and users lists"
     )

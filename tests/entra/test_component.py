@@ -158,3 +158,33 @@ def test_resource_names_are_stable_and_safe() -> None:
     assert naming.group_name("acme", "Ops / Uberwachung::EU") != unicode_name  # no collision
     assert URN_SAFE.match(naming.user_assignment_name("acme", "dave@contoso.example"))
     assert naming.group_name("acme", "管理者") != naming.group_name("acme", "開発者")
+
+
+@pulumi.runtime.test
+def test_admin_consent_grants_what_the_app_requests_and_opting_out_grants_nothing(
+    mocks: _Mocks,
+) -> pulumi.Output:
+    quiet = {"kind": "entra", "tenantId": TENANT, "optionalClaims": []}
+    consenting = EntraApp("acme", spec(quiet, defaultRole="member"), REDIRECT)
+    opted_out = EntraApp(
+        "beta", spec({**quiet, "adminConsent": False}, name="beta", defaultRole="member"), REDIRECT
+    )
+
+    def check(_: list[Any]) -> None:
+        resources = mocks.resources
+        # The broker asks for openid, profile and email: with admin consent the app requests them
+        # (and the grant covers them) even with no optional claims.
+        assert resources[naming.application_name("acme")].inputs["graph_scopes"] == [
+            "openid",
+            "profile",
+            "email",
+        ]
+        consent = resources[naming.admin_consent_name("acme")].inputs
+        assert consent["scopes"] == ["email", "openid", "profile"]
+        assert consent["client_service_principal_id"] == f"id-of-{naming.enterprise_app_name('acme')}"
+        assert consent["resource_app_id"] == "00000003-0000-0000-c000-000000000000"
+        assert naming.admin_consent_name("beta") not in resources and opted_out.admin_consent is None
+        assert resources[naming.application_name("beta")].inputs["graph_scopes"] == []
+
+    assert consenting.admin_consent is not None
+    return pulumi.Output.all(consenting.admin_consent.id, opted_out.client_secret.id).apply(check)
