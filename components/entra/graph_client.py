@@ -56,6 +56,7 @@ from msgraph.generated.applications.item.remove_password.remove_password_post_re
 )
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.models.api_application import ApiApplication
+from msgraph.generated.models.app_role import AppRole
 from msgraph.generated.models.app_role_assignment import AppRoleAssignment
 from msgraph.generated.models.application import Application
 from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
@@ -174,6 +175,17 @@ class AssignmentInfo(TypedDict):
     principal_display_name: str | None
     app_role_id: str
     resource_id: str
+
+
+class AppRoleInfo(TypedDict):
+    """An app role of an application: what the `roles` claim carries for those assigned to it."""
+
+    id: str
+    value: str | None
+    display_name: str
+    description: str
+    allowed_member_types: list[str]
+    is_enabled: bool
 
 
 class GrantInfo(TypedDict):
@@ -770,6 +782,33 @@ class GraphClient:
         finally:
             _recently_created.forget(assignment_id, with_related=False)
 
+    # -- app roles ---------------------------------------------------------------------------
+
+    async def get_app_roles(self, object_id: str) -> list[AppRoleInfo]:
+        """The app roles the application defines; NotFoundError if the application is gone."""
+        action = f"reading the app roles of application {object_id}"
+        query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+            select=["id", "appRoles"]
+        )
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            return await graph.applications.by_application_id(object_id).get(
+                RequestConfiguration(query_parameters=query)
+            )
+
+        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        return [_app_role_info(role) for role in application.app_roles or []]
+
+    async def set_app_roles(self, object_id: str, roles: Sequence[AppRoleInfo], *, action: str) -> None:
+        """Replace the application's app roles with `roles` (Graph takes the list whole). Graph
+        refuses to drop or re-value an enabled role: disable it in one call, drop it in the next."""
+        body = Application(app_roles=[_app_role_model(role) for role in roles])
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).patch(body)
+
+        await self._call(f"{action} (application {object_id})", patch, idempotent=True, settling=(object_id,))
+
     # -- delegated permission grants (admin consent) ----------------------------------------
 
     async def grant_admin_consent(self, client_id: str, resource_id: str, scopes: Sequence[str]) -> GrantInfo:
@@ -1139,4 +1178,26 @@ def _grant_info(grant: OAuth2PermissionGrant) -> GrantInfo:
         resource_id=(grant.resource_id or "").lower(),
         consent_type=grant.consent_type or "",
         scopes=sorted(set((grant.scope or "").split())),
+    )
+
+
+def _app_role_info(role: AppRole) -> AppRoleInfo:
+    return AppRoleInfo(
+        id=str(role.id) if role.id else "",
+        value=role.value,
+        display_name=role.display_name or "",
+        description=role.description or "",
+        allowed_member_types=list(role.allowed_member_types or []),
+        is_enabled=bool(role.is_enabled),
+    )
+
+
+def _app_role_model(role: AppRoleInfo) -> AppRole:
+    return AppRole(
+        id=uuid.UUID(role["id"]),
+        value=role["value"],
+        display_name=role["display_name"],
+        description=role["description"],
+        allowed_member_types=list(role["allowed_member_types"]),
+        is_enabled=role["is_enabled"],
     )

@@ -6,6 +6,9 @@ ID tokens carry what the provisioned app registration makes the real service sen
   (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
 - sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
   user nor any of the user's groups is assigned;
+- `roles`: the value of each app role the user is assigned to, directly or through a group the
+  user is a direct member of (Entra does not follow nested groups for app roles), left out when
+  there is none; a disabled role still assigned is still sent, as Entra does;
 - sign-in refused (AADSTS65001, error consent_required) when the tenant has turned user consent
   off and some Microsoft Graph scope the request asks for (openid, profile, email, ...) is in no
   delegated permission grant of the app's service principal, tenant-wide or for that user;
@@ -99,12 +102,30 @@ class EntraSignIn:
         for claim, prop in PROFILE_CLAIMS.items():
             if claim in optional and user.get(prop):
                 claims[claim] = user[prop]
+        roles = self._role_values(application, assignments, user["id"])
+        if roles:
+            claims["roles"] = roles
         membership = (application.get("groupMembershipClaims") or "None").split(",")
         if "ApplicationGroup" in membership:
             claims["groups"] = sorted(groups & assigned)
         elif {"SecurityGroup", "All"} & set(membership):
             claims["groups"] = sorted(groups)
         return claims
+
+    def _role_values(
+        self, application: dict[str, Any], assignments: list[dict[str, Any]], user_id: str
+    ) -> list[str]:
+        direct = {user_id} | {group["id"] for group in self._tenant.member_of(user_id)}
+        values = {
+            role["id"]: role["value"] for role in application.get("appRoles") or [] if role.get("value")
+        }
+        return sorted(
+            {
+                values[a["appRoleId"]]
+                for a in assignments
+                if a["principalId"] in direct and a["appRoleId"] in values
+            }
+        )
 
     def _check_consent(
         self,

@@ -242,8 +242,12 @@ class GraphTenant:
     def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
         with self._lock:
             application = self._addressed_application(object_id)
+            if "appRoles" in changes:
+                _check_enabled_roles_kept(application["appRoles"], changes["appRoles"])
             apply_patch(application, changes)
             service_principal = self._service_principal_by_app_id(application["appId"])
+            if service_principal is not None and "appRoles" in changes:
+                service_principal["appRoles"] = copy.deepcopy(application["appRoles"])
             if service_principal is not None and "displayName" in changes:
                 service_principal["displayName"] = service_principal["appDisplayName"] = changes[
                     "displayName"
@@ -671,6 +675,20 @@ def _service_principal_changes(body: dict[str, Any], *, creating: bool) -> dict[
             )
         changes[name] = value
     return changes
+
+
+def _check_enabled_roles_kept(current: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Graph's rule: an enabled app role may be neither removed nor given another value; disable
+    it (isEnabled false) in one PATCH, then remove it in the next."""
+    sent = {role["id"]: role for role in new}
+    for role in current:
+        kept = sent.get(role["id"])
+        if role["isEnabled"] and (kept is None or kept["value"] != role["value"]):
+            raise GraphError(
+                400,
+                "CannotDeleteOrUpdateEnabledEntitlement",
+                "Permission (scope or role) cannot be deleted or updated unless disabled first.",
+            )
 
 
 def _is_guid(value: object) -> bool:

@@ -1,8 +1,9 @@
 """Entra organizations as enterprise tenants run them, proved by real sign-ins through Keycloak:
-admin consent where users may not consent."""
+admin consent where users may not consent, and roles from app roles instead of group IDs."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from components.verify_login import LoginReport, verify_login
@@ -41,3 +42,60 @@ def test_admin_consent_lets_users_in_where_they_may_not_consent_and_opting_out_r
     refused = sign_in(sandbox, realm, "frank@contoso.example")
     assert not refused.signed_in
     assert "AADSTS65001" in refused.detail and app["appId"] in refused.detail
+
+
+def test_app_roles_carry_the_broker_roles_and_a_mapping_change_moves_the_assignment(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    organization = entra_organization(sandbox, realm)
+    organization["identityProvider"] |= {
+        "roleSource": "appRoles",
+        "groupsClaim": "None",
+        "assignments": {"groups": [], "users": ["frank@contoso.example"]},
+    }
+    project = stack_project("acme", stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+
+    alice = sign_in(sandbox, realm, "alice@contoso.example")  # Engineering and Admins
+    assert alice.signed_in, alice.detail
+    assert {"developer", "admin"} <= set(alice.roles)
+    frank = sign_in(sandbox, realm, "frank@contoso.example")  # assigned himself, to no role
+    assert frank.signed_in, frank.detail
+    assert "member" in frank.roles and not {"developer", "admin"} & set(frank.roles)
+    erin = sign_in(sandbox, realm, "erin@contoso.example")  # assigned to nothing
+    assert not erin.signed_in and "AADSTS50105" in erin.detail
+
+    # Engineering moves from developer to engineer while Bob (Engineering only) keeps signing in.
+    organization["roleMappings"][0]["role"] = "engineer"
+    project.write_config(stack_config(organization))
+    results: list[LoginReport] = []
+    stop = threading.Event()
+
+    def keep_signing_in() -> None:
+        while not stop.is_set():
+            results.append(sign_in(sandbox, realm, "bob@contoso.example"))
+
+    signer = threading.Thread(target=keep_signing_in)
+    signer.start()
+    try:
+        project.stack.up(show_secrets=False)
+    finally:
+        stop.set()
+        signer.join()
+    assert results and all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
+    assert "engineer" in sign_in(sandbox, realm, "bob@contoso.example").roles
+    # Keycloak keeps a realm role a returning user once got from a mapper that no longer names it;
+    # a user signing in afresh shows what the token carries now.
+    carol = sign_in(sandbox, realm, "carol@contoso.example")  # Engineering (and Leadership, unmapped)
+    assert "engineer" in carol.roles and "developer" not in carol.roles
+    store = sandbox.graph.store
+    app = store.find_application("Acme Corporation")
+    assert app is not None
+    roles = {role["value"]: role["id"] for role in app["appRoles"]}
+    assert sorted(roles) == ["admin", "engineer"]  # developer went, after its assignment
+    principal = store.get_service_principal_by_app_id(app["appId"])
+    assert {a["principalDisplayName"]: a["appRoleId"] for a in store.assignments_of(principal["id"])} == {
+        "Engineering": roles["engineer"],
+        "Admins": roles["admin"],
+        "Frank Fischer": "00000000-0000-0000-0000-000000000000",
+    }

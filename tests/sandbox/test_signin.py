@@ -208,3 +208,43 @@ def test_entra_refuses_without_admin_consent_where_users_may_not_consent(
     grant_id = store.grants_of(client)[0]["id"]
     store.update_grant(grant_id, {"scope": "openid profile email"})
     assert sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example").error is None
+
+
+def test_entra_roles_claim_carries_the_app_roles_of_the_user_and_direct_groups(
+    graph: tuple[GraphStandIn, str],
+) -> None:
+    stand_in, url = graph
+    store = stand_in.store
+    client_id, secret = entra_app(stand_in, claims=[], membership="None", assigned=["Sales"])
+    app_object_id = store.application_object_id(client_id)
+    roles = {"admin": "1a4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51", "lead": "2b4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51"}
+    store.update_application(
+        app_object_id,
+        {
+            "appRoles": [
+                {
+                    "allowedMemberTypes": ["User"],
+                    "description": value,
+                    "displayName": value,
+                    "id": role_id,
+                    "isEnabled": True,
+                    "origin": "Application",
+                    "value": value,
+                }
+                for value, role_id in roles.items()
+            ]
+        },
+    )
+    principal = store.get_service_principal_by_app_id(client_id)["id"]
+    for group, role in (("Admins", "admin"), ("Leadership", "lead")):
+        body = {"principalId": CONTOSO.group(group).id, "resourceId": principal, "appRoleId": roles[role]}
+        store.create_assignment(principal, body)
+
+    # Alice is in Admins; Leadership nests Admins, and app roles do not follow nesting.
+    alice = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert alice.error is None and alice.claims["roles"] == ["admin"] and "groups" not in alice.claims
+    carol = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "carol@contoso.example")
+    assert carol.claims["roles"] == ["lead"]
+    # Erin is assigned through Sales with default access: signed in, no roles claim at all.
+    erin = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "erin@contoso.example")
+    assert erin.error is None and "roles" not in erin.claims

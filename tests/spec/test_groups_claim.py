@@ -72,3 +72,27 @@ def test_entra_directory_roles_without_role_mappings_are_fine() -> None:
     spec["identityProvider"]["groupsClaim"] = "DirectoryRole"
     spec["roleMappings"] = []
     assert not parse_organization(spec, "x").identity_provider.sends_group_ids
+
+
+def test_entra_app_roles_need_no_group_ids_nor_assigned_groups() -> None:
+    spec = valid_spec()
+    spec["identityProvider"] |= {"roleSource": "appRoles", "groupsClaim": "None"}
+    spec["identityProvider"]["assignments"] = {"groups": []}
+    assert spec["roleMappings"]
+    assert parse_organization(spec, "x").identity_provider.uses_app_roles
+
+
+def test_an_app_role_value_with_spaces_is_refused_with_file_key_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = valid_spec()
+    spec["identityProvider"]["roleSource"] = "appRoles"
+    spec["roleMappings"] = [{"group": "Engineering", "role": "support agent"}]
+    path = write_stack(tmp_path, "acme", spec)
+
+    code, lines = run_validate(capsys, str(path))
+
+    key = "ssoprov:organization.roleMappings[0].role"
+    problem = next(line for line in lines if f": {key}: " in line)
+    assert code == 1 and problem.startswith(f"{path}: {key}: ")
+    assert "Fix: name the broker role without spaces" in problem
