@@ -62,6 +62,7 @@ from components.entra.client_secret import EntraClientSecret, EntraClientSecretA
 from components.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
 from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from components.identity import IdpConnectionInfo
+from components.spec.advice import spec_warnings
 from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
 from components.token_endpoint_auth import CLIENT_SECRET_BASIC
 
@@ -132,6 +133,8 @@ class EntraApp(pulumi.ComponentResource):
         tenant = idp.tenant_id
         org = spec.name
         child = pulumi.ResourceOptions(parent=self)
+        for warning in spec_warnings(spec, f"Pulumi.{org}.yaml"):
+            pulumi.log.warn(str(warning), resource=self)
 
         # -- directory lookups first: a name that matches nothing fails before the app exists ---
         groups: dict[str, str] = {}  # spec name -> stack key of its first mention

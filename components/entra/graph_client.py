@@ -70,6 +70,9 @@ from msgraph.generated.models.web_application import WebApplication
 from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
     Oauth2PermissionGrantsRequestBuilder,
 )
+from msgraph.generated.users.item.transitive_member_of.transitive_member_of_request_builder import (
+    TransitiveMemberOfRequestBuilder,
+)
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_default_options
 from msgraph_core import GraphClientFactory
@@ -973,6 +976,26 @@ class GraphClient:
             "no user has this user principal name in the tenant. Check the spelling in the stack "
             "file (UPNs look like name@domain).",
         )
+
+    async def count_groups_of(self, user_principal_name: str) -> int:
+        """How many groups the user is in, directly or through nested groups (all pages)."""
+        action = f"counting the groups of user '{user_principal_name}'"
+        query = TransitiveMemberOfRequestBuilder.TransitiveMemberOfRequestBuilderGetQueryParameters(
+            select=["id"], top=999
+        )
+
+        async def get(graph: GraphServiceClient) -> int:
+            builder = graph.users.by_user_id(user_principal_name).transitive_member_of
+            page = await builder.get(RequestConfiguration(query_parameters=query))
+            count = 0
+            while page is not None:
+                count += sum(1 for item in page.value or [] if item.odata_type == "#microsoft.graph.group")
+                if not page.odata_next_link:
+                    break
+                page = await builder.with_url(page.odata_next_link).get()
+            return count
+
+        return await self._call(action, get, idempotent=True)
 
     async def _resolve_one(
         self,

@@ -4,6 +4,7 @@ ID tokens carry what the provisioned app registration makes the real service sen
 - `email`, `given_name`, `family_name` only when configured as optional ID-token claims;
 - `groups` per `groupMembershipClaims`: SecurityGroup/All -> every group the user is in
   (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
+  more than 200 of them -> Entra's overage: no `groups`, `_claim_names` and `_claim_sources`;
 - sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
   user nor any of the user's groups is assigned;
 - `roles`: the value of each app role the user is assigned to, directly or through a group the
@@ -32,6 +33,8 @@ from sandbox.graph.odata import GraphError
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, seeded_id
 from sandbox.graph.store import GraphTenant
 
+GROUPS_OVERAGE_LIMIT = 200
+"""The most groups Entra puts in a JWT; above it the token carries the overage claims instead."""
 PROFILE_CLAIMS = {"email": "mail", "given_name": "givenName", "family_name": "surname"}
 """Optional ID-token claim -> the user property it carries."""
 
@@ -107,9 +110,9 @@ class EntraSignIn:
             claims["roles"] = roles
         membership = (application.get("groupMembershipClaims") or "None").split(",")
         if "ApplicationGroup" in membership:
-            claims["groups"] = sorted(groups & assigned)
+            claims.update(_groups_claim(sorted(groups & assigned), self._tenant.tenant_id, user["id"]))
         elif {"SecurityGroup", "All"} & set(membership):
-            claims["groups"] = sorted(groups)
+            claims.update(_groups_claim(sorted(groups), self._tenant.tenant_id, user["id"]))
         return claims
 
     def _role_values(
@@ -153,6 +156,15 @@ class EntraSignIn:
                 f"ID '{client_id}' named '{application['displayName']}'. Send an interactive "
                 "authorization request for this user and resource.",
             )
+
+
+def _groups_claim(group_ids: list[str], tenant_id: str, user_id: str) -> dict[str, Any]:
+    """`groups`, or Entra's overage instead when a token would carry more than 200 groups: no
+    `groups` claim, and `_claim_names`/`_claim_sources` pointing at where to fetch them."""
+    if len(group_ids) <= GROUPS_OVERAGE_LIMIT:
+        return {"groups": group_ids}
+    endpoint = f"https://graph.windows.net/{tenant_id}/users/{user_id}/getMemberObjects"
+    return {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {"endpoint": endpoint}}}
 
 
 def entra_sign_in(tenant: GraphTenant) -> OidcIssuer:

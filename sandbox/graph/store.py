@@ -169,6 +169,12 @@ class GraphTenant:
                 self._typed(group_id) for group_id, members in self._members.items() if user_id in members
             ]
 
+    def transitive_member_of(self, id_or_upn: str) -> list[dict[str, Any]]:
+        """Groups a user is in, directly or through nested groups, as `/users/{id}/transitiveMemberOf`."""
+        with self._lock:
+            user_id = self._find_user(id_or_upn)["id"]
+            return [self._typed(group_id) for group_id in sorted(self.transitive_group_ids(user_id))]
+
     def _typed(self, object_id: str) -> dict[str, Any]:
         principal, kind = self._principal(object_id)
         return {"@odata.type": f"#microsoft.graph.{kind[0].lower()}{kind[1:]}", **copy.deepcopy(principal)}

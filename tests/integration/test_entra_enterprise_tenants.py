@@ -1,15 +1,25 @@
 """Entra organizations as enterprise tenants run them, proved by real sign-ins through Keycloak:
-admin consent where users may not consent, and roles from app roles instead of group IDs."""
+admin consent where users may not consent, roles from app roles instead of group IDs, and a
+user in more groups than a token carries (group overage)."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from components.verify_login import LoginReport, verify_login
+import pytest
+
+from components.cli import main
+from components.verify_login import LoginReport, prepare_realm, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from sandbox.graph import build_graph_standin
+from sandbox.keycloak import KeycloakServer
 from tests.integration.organizations import entra_organization, stack_config
+from tests.support.crowded_tenant import CROWDED_USER, crowded_contoso
+from tests.support.graph_lag import GRAPH_REPLICATION_LAG_SECONDS
 from tests.support.projects import StackProject
 
 
@@ -99,3 +109,48 @@ def test_app_roles_carry_the_broker_roles_and_a_mapping_change_moves_the_assignm
         "Admins": roles["admin"],
         "Frank Fischer": "00000000-0000-0000-0000-000000000000",
     }
+
+
+@pytest.fixture
+def crowded_sandbox(keycloak: KeycloakServer) -> Iterator[LocalSandbox]:
+    graph = build_graph_standin(crowded_contoso(), replication_lag_seconds=GRAPH_REPLICATION_LAG_SECONDS)
+    with LocalSandbox(keycloak=keycloak, graph=graph) as running:
+        yield running
+
+
+def test_group_overage_is_named_under_security_groups_and_absent_with_assigned_groups_or_app_roles(
+    crowded_sandbox: LocalSandbox,
+    stack_project: Callable[..., StackProject],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox = crowded_sandbox
+    realm = f"customers-{secrets.token_hex(3)}"
+    asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
+    for name, value in sandbox.engine_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SSOPROV_VERIFY_PASSWORD", SANDBOX_USER_PASSWORD)
+    organization = entra_organization(sandbox, realm)
+    organization["identityProvider"]["groupsClaim"] = "SecurityGroup"
+    project = stack_project("acme", stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+
+    def verify(login: str) -> tuple[int, str]:
+        code = main(["verify-login", str(project.stack_file), "--user", login])
+        return code, capsys.readouterr().out
+
+    # Grace (Engineering, and 250 project groups) signs in, but her token has no groups claim.
+    code, out = verify(CROWDED_USER)
+    assert code == 1, out
+    assert f"{CROWDED_USER}: signed in; realm roles:" in out and "developer" not in out
+    assert "Entra's group overage: the user is in 251 groups" in out
+    assert "Fix: set identityProvider.roleSource to appRoles" in out
+    code, out = verify("alice@contoso.example")  # 4 groups: no overage, her roles as mapped
+    assert code == 0 and "developer" in out and "overage" not in out, out
+
+    for change in ({"groupsClaim": "ApplicationGroup"}, {"groupsClaim": "None", "roleSource": "appRoles"}):
+        organization["identityProvider"] |= change
+        project.write_config(stack_config(organization))
+        project.stack.up(show_secrets=False)
+        code, out = verify(CROWDED_USER)
+        assert code == 0 and "developer" in out and "overage" not in out, (change, out)

@@ -13,6 +13,9 @@ from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID
 from sandbox.okta.app import OktaStandIn, build_okta_standin
 from sandbox.okta.store import GroupsClaim
 from tests.sandbox.signin_flow import okta_web_app, sign_in
+from tests.support.crowded_tenant import CROWDED_USER, crowded_contoso
+
+CONTOSO_CROWDED = crowded_contoso()
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -248,3 +251,24 @@ def test_entra_roles_claim_carries_the_app_roles_of_the_user_and_direct_groups(
     # Erin is assigned through Sales with default access: signed in, no roles claim at all.
     erin = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "erin@contoso.example")
     assert erin.error is None and "roles" not in erin.claims
+
+
+def test_entra_sends_the_group_overage_instead_of_more_than_200_groups() -> None:
+    stand_in = build_graph_standin(CONTOSO_CROWDED)
+    with ServedApp(stand_in.app) as served:
+        for membership, expect_overage in (
+            ("SecurityGroup", True),
+            ("All", True),
+            ("ApplicationGroup", False),
+        ):
+            client_id, secret = entra_app(
+                stand_in, claims=[], membership=membership, assigned=["Engineering"]
+            )
+            claims = sign_in(entra_discovery(served.url), client_id, secret, REDIRECT, CROWDED_USER).claims
+            if expect_overage:
+                grace = CONTOSO_CROWDED.user(CROWDED_USER).id
+                assert "groups" not in claims and claims["_claim_names"] == {"groups": "src1"}
+                endpoint = f"https://graph.windows.net/{CONTOSO.tenant_id}/users/{grace}/getMemberObjects"
+                assert claims["_claim_sources"] == {"src1": {"endpoint": endpoint}}
+            else:  # only the groups assigned to the app count: well under the limit
+                assert claims["groups"] == [CONTOSO.group("Engineering").id] and "_claim_names" not in claims
