@@ -355,7 +355,8 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                 ("identityProvider", "groupsClaim"),
                 f"roleMappings needs group IDs in the token, but with groupsClaim {idp.groups_claim} "
                 f"Entra sends {sent}",
-                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All",
+                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All, "
+                "or identityProvider.roleSource to appRoles",
             )
         ]
     found = []
