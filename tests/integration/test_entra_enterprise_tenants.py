@@ -65,6 +65,10 @@ def test_app_roles_carry_the_broker_roles_and_a_mapping_change_moves_the_assignm
     }
     project = stack_project("acme", stack_config(organization), env=sandbox.engine_env())
     project.stack.up(show_secrets=False)
+    # Every read rebuilds its inputs exactly: a refresh records nothing, and the next up is a no-op.
+    refreshed = project.stack.refresh(show_secrets=False).summary.resource_changes
+    assert set(refreshed) == {"same"}, refreshed
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
 
     alice = sign_in(sandbox, realm, "alice@contoso.example")  # Engineering and Admins
     assert alice.signed_in, alice.detail
