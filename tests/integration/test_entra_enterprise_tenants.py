@@ -137,7 +137,8 @@ def test_group_overage_is_named_under_security_groups_and_absent_with_assigned_g
     organization = entra_organization(sandbox, realm)
     organization["identityProvider"]["groupsClaim"] = "SecurityGroup"
     project = stack_project("acme", stack_config(organization), env=sandbox.engine_env())
-    project.stack.up(show_secrets=False)
+    up = project.stack.up(show_secrets=False)
+    assert "more than 200 gets none (Entra's group overage)" in up.stdout  # the engine shows the warning
 
     def verify(login: str) -> tuple[int, str]:
         code = main(["verify-login", str(project.stack_file), "--user", login])
