@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from components.cli import main
+from components.entra import naming
 from components.verify_login import LoginReport, prepare_realm, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph import build_graph_standin
 from sandbox.keycloak import KeycloakServer
 from tests.integration.organizations import entra_organization, stack_config
+from tests.integration.steps import StepLog
 from tests.support.crowded_tenant import CROWDED_USER, crowded_contoso
 from tests.support.graph_lag import GRAPH_REPLICATION_LAG_SECONDS
 from tests.support.projects import StackProject
@@ -89,14 +91,20 @@ def test_app_roles_carry_the_broker_roles_and_a_mapping_change_moves_the_assignm
         while not stop.is_set():
             results.append(sign_in(sandbox, realm, "bob@contoso.example"))
 
+    steps = StepLog()
     signer = threading.Thread(target=keep_signing_in)
     signer.start()
     try:
-        project.stack.up(show_secrets=False)
+        project.stack.up(show_secrets=False, on_event=steps)
     finally:
         stop.set()
         signer.join()
     assert results and all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
+    # The new assignment exists before the old one goes; the old role goes only after its assignment.
+    engineering = naming.group_assignment_name("acme", "Engineering")
+    assert steps.index("create-replacement", engineering) < steps.index("delete-replaced", engineering)
+    developer = naming.app_role_name("acme", "developer")
+    assert steps.index("delete-replaced", engineering) < steps.index("delete", developer)
     assert "engineer" in sign_in(sandbox, realm, "bob@contoso.example").roles
     # Keycloak keeps a realm role a returning user once got from a mapper that no longer names it;
     # a user signing in afresh shows what the token carries now.
