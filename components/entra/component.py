@@ -72,9 +72,9 @@ PERSONAL_ACCOUNTS_TENANT = "consumers"
 GRAPH_SCOPES_FOR_CLAIMS = ("openid", "profile", "email")
 """What "Turn on the Microsoft Graph email, profile permission" grants along with optional claims."""
 GROUPS_CLAIM = "groups"
+"""The ID-token claim Entra puts group object IDs in (SecurityGroup, All, ApplicationGroup)."""
 ROLES_CLAIM = "roles"
 """The ID-token claim Entra puts the values of the user's app roles in."""
-"""The ID-token claim Entra puts group object IDs in (SecurityGroup, All, ApplicationGroup)."""
 
 GROUPS_KEY = "identityProvider.assignments.groups"
 USERS_KEY = "identityProvider.assignments.users"
