@@ -20,10 +20,11 @@ from tests.support.projects import StackProject
 # one admin token grant per run: each provider process signs in once.
 MINIMUM: dict[tuple[str, str], tuple[dict[str, int], str]] = {
     ("entra", "create"): (
-        {"Graph": 10, "Keycloak": 9},
+        {"Graph": 12, "Keycloak": 9},
         "Graph: the discovery document (Keycloak's import-config reads it), POST application "
         "(redirect URI, claims, groups claim in the body), addPassword, POST servicePrincipal, "
-        "resolve 2 groups + 1 user by name (3 GETs), 3 appRoleAssignedTo; Keycloak: "
+        "resolve 2 groups + 1 user by name (3 GETs), 3 appRoleAssignedTo, admin consent (GET "
+        "Microsoft Graph's service principal, POST oauth2PermissionGrant); Keycloak: "
         "token, 3 realm roles (create, 409 = exists), import-config (the IdP's endpoints), POST "
         "identity provider, 3 mappers",
     ),
@@ -70,7 +71,8 @@ BEYOND_MINIMUM: dict[tuple[str, str], str] = {
         "(Keycloak's PUT replaces the whole representation: fields we do not manage are kept)"
     ),
     ("entra", "destroy"): (
-        "each resource deletes itself (removePassword, 3 unassigns, DELETE service principal; "
+        "each resource deletes itself (removePassword, 3 unassigns, revoke the admin consent grant, "
+        "DELETE service principal; "
         "3 mapper DELETEs in Keycloak): a provider is never told that its parent goes too, and the "
         "same delete must work when only that child leaves the spec"
     ),

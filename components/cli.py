@@ -23,8 +23,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from components.spec.loading import stack_files, validate_stack_files
+from components.spec.loading import stack_file_warnings, stack_files, validate_stack_files
+
+if TYPE_CHECKING:
+    from components.spec.models import OrganizationSpec
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -35,6 +39,8 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate_stack_files(paths)
     for problem in problems:
         print(problem)
+    for warning in stack_file_warnings(paths):
+        print(f"warning: {warning}")
     bad_files = len({problem.file for problem in problems})
     print(f"{len(paths) - bad_files} of {len(paths)} stack files valid, {len(problems)} problems")
     return 1 if problems else 0
@@ -417,7 +423,19 @@ def _verify_login(args: argparse.Namespace) -> int:
         spec.broker.url, spec.broker.realm, spec.broker_alias, login=args.user, password=password
     )
     print("\n".join(report_lines(report)))
-    return 0 if report.signed_in else 1
+    overage = _overage(spec, args.user) if report.signed_in else None
+    if overage:
+        print(overage)
+    return 0 if report.signed_in and not overage else 1
+
+
+def _overage(spec: OrganizationSpec, login: str) -> str | None:
+    """Entra's group overage for this user, named (Entra organizations only)."""
+    if spec.identity_provider.kind != "entra":
+        return None
+    from components.entra.overage import overage_report
+
+    return overage_report(spec, login)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,11 +23,13 @@ class IdpConnectionInfo:
     discovery_url: pulumi.Output[str]
     group_claim_values: Mapping[str, pulumi.Output[str]]
     """Each spec group name -> the value the IdP puts in the groups claim for it
-    (Entra: the group's object ID; Okta and generic OIDC: the name itself)."""
+    (Entra: the group's object ID, or with app roles the role's value; Okta and generic OIDC: the
+    name itself)."""
     groups_claim: str | None
     """The name of the ID-token claim that carries those values, as the IdP is configured to send
-    it (Entra: `groups`; Okta: `groupsClaim.name`; generic OIDC: `groupsClaim`); None when the
-    IdP sends no group claim (Microsoft OAuth, Entra with groupsClaim None or DirectoryRole)."""
+    it (Entra: `groups`, or `roles` with app roles; Okta: `groupsClaim.name`; generic OIDC:
+    `groupsClaim`); None when the IdP sends no group claim (Microsoft OAuth, Entra with
+    groupsClaim None or DirectoryRole)."""
     token_endpoint_auth_method: TokenEndpointAuthMethod
     """How the broker must authenticate at the token endpoint: the method the IdP app is
     registered with (Okta), one the IdP accepts (Entra: both), or the spec's / discovery

@@ -2,7 +2,7 @@
 and client secret) into spec keys, plus the extras the spec cannot express.
 
 One reader per Entra object kind, each filling its part of the reading; a new resource kind
-(an admin consent grant, app roles) plugs in as one more reader in `READERS`.
+(app roles, say) plugs in as one more reader in `READERS`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.entra.application import GRAPH_DELEGATED_SCOPES
+from components.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
 from components.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
 from components.entra.graph_client import ApplicationInfo, GraphClient, graph_client_from_env
 from components.errors import ProvisionerError
@@ -68,12 +68,6 @@ async def _registration(client: GraphClient, reading: EntraReading) -> None:
     reading.extras += [
         f"Entra ID-token claim {name!r}: not expressible, see the preview" for name in unmanaged
     ]
-    expected_scopes = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] else []
-    if len(app["required_resource_access"]) > 1 or _scopes(app) != set(expected_scopes):
-        reading.extras.append(
-            f"Entra API permissions {sorted(_scopes(app))}: the spec grants {expected_scopes} with the "
-            "optional claims; see the preview"
-        )
 
 
 def _scopes(app: ApplicationInfo) -> set[str]:
@@ -103,6 +97,28 @@ async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
     reading.identity_provider["assignments"] = {"groups": groups, "users": users}
 
 
+async def _admin_consent(client: GraphClient, reading: EntraReading) -> None:
+    """Tenant-wide consent as the admin left it: with a grant for Microsoft Graph, the spec's
+    default (`adminConsent: true`) records it; without one, `adminConsent: false`, so adopting
+    consents to nothing. Then the permissions the spec requests must be the app's."""
+    service_principal = await client.get_service_principal_by_app_id(reading.client_id)
+    graph = await client.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)
+    grant = await client.find_admin_consent(service_principal["object_id"], graph["object_id"])
+    consented = grant is not None
+    reading.identity_provider["adminConsent"] = consented
+    app = reading.application
+    wanted = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] or consented else []
+    if len(app["required_resource_access"]) > 1 or _scopes(app) != set(wanted):
+        reading.extras.append(
+            f"Entra API permissions {sorted(_scopes(app))}: the spec requests {wanted}; see the preview"
+        )
+    if grant is not None and grant["scopes"] != sorted(wanted):
+        reading.extras.append(
+            f"Entra admin consent for {grant['scopes']}: the spec consents to {sorted(wanted)}; "
+            "see the preview"
+        )
+
+
 async def _client_secret(client: GraphClient, reading: EntraReading) -> None:
     """The password the broker most likely holds: the one that expires last. The others are kept."""
     passwords = sorted(
@@ -120,7 +136,7 @@ async def _client_secret(client: GraphClient, reading: EntraReading) -> None:
     ]
 
 
-READERS: Sequence[Reader] = (_registration, _enterprise_app, _client_secret)
+READERS: Sequence[Reader] = (_registration, _enterprise_app, _admin_consent, _client_secret)
 """Each reads one kind of Entra object into the reading; order matters only for error messages."""
 
 

@@ -11,7 +11,8 @@ Inputs; every change replaces the assignment (create-before-delete):
     service_principal_id  the enterprise application (resource) assigned to
     principal_id          the user's or group's object ID (from an EntraDirectoryObject)
     principal_name        the name the spec gives it, for the preview and error messages
-    app_role_id           00000000-0000-0000-0000-000000000000: default access (the app has no roles)
+    app_role_id           00000000-0000-0000-0000-000000000000 (default access), or the id of one of
+                          the app's roles (`EntraAppRole.role_id`): the `roles` claim then carries it
 
 With `adopt` (an assignment made by hand), create finds the principal's existing assignment and
 records it, with no write; `adopt` is not compared by diff.
@@ -53,7 +54,7 @@ class EntraAssignmentArgs:
     service_principal_id: pulumi.Input[str]
     principal_id: pulumi.Input[str]
     principal_name: str
-    app_role_id: str = DEFAULT_APP_ROLE_ID
+    app_role_id: pulumi.Input[str] = DEFAULT_APP_ROLE_ID
     adopt: bool = False
 
 

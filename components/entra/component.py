@@ -18,6 +18,14 @@ Children (all `parent=self`):
 - Entra ID only: `EntraEnterpriseApp`, the service principal, with `assignmentRequired`, and one
   `EntraAssignment` per assigned group and user (default access). Microsoft OAuth signs in
   personal accounts, which are not in the tenant: there is nobody to assign.
+- Entra ID with `roleSource: appRoles` only: one `EntraAppRole` per broker role in `roleMappings`
+  (value = the role), each mapped group assigned to its role instead of default access, and
+  `connection_info` naming the `roles` claim with the role values: the broker maps roles, not
+  group object IDs, and tokens are not subject to group overage.
+- Entra ID only, unless `adminConsent` is false: `EntraAdminConsent`, tenant-wide consent for
+  exactly the Graph permissions the app requests, so tenants that block user consent let users
+  sign in. With admin consent the app always requests openid, profile and email (the scopes the
+  broker asks for), even with no optional claims: a grant covers only what the app requests.
 
 The groups claim. The portal's "Add groups claim" writes two things, and so does this component:
 `groupMembershipClaims` set to the chosen group types (for "Groups assigned to the application",
@@ -52,12 +60,15 @@ import pulumi
 
 from components.clock import calendar_date
 from components.entra import naming
+from components.entra.admin_consent import EntraAdminConsent, EntraAdminConsentArgs
+from components.entra.app_role import EntraAppRole, EntraAppRoleArgs
 from components.entra.application import EntraApplication, EntraApplicationArgs
-from components.entra.assignment import EntraAssignment, EntraAssignmentArgs
+from components.entra.assignment import DEFAULT_APP_ROLE_ID, EntraAssignment, EntraAssignmentArgs
 from components.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
 from components.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
 from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from components.identity import IdpConnectionInfo
+from components.spec.advice import spec_warnings
 from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
 from components.token_endpoint_auth import CLIENT_SECRET_BASIC
 
@@ -68,6 +79,8 @@ GRAPH_SCOPES_FOR_CLAIMS = ("openid", "profile", "email")
 """What "Turn on the Microsoft Graph email, profile permission" grants along with optional claims."""
 GROUPS_CLAIM = "groups"
 """The ID-token claim Entra puts group object IDs in (SecurityGroup, All, ApplicationGroup)."""
+ROLES_CLAIM = "roles"
+"""The ID-token claim Entra puts the values of the user's app roles in."""
 
 GROUPS_KEY = "identityProvider.assignments.groups"
 USERS_KEY = "identityProvider.assignments.users"
@@ -88,6 +101,12 @@ def sign_in_audience(idp: EntraIdp | MicrosoftIdp) -> str:
     if isinstance(idp, MicrosoftIdp):
         return "PersonalMicrosoftAccount"
     return "AzureADMultipleOrgs" if idp.multi_tenant else "AzureADMyOrg"
+
+
+def graph_scopes(idp: EntraIdp | MicrosoftIdp) -> list[str]:
+    """The Microsoft Graph delegated permissions the app requests (and admin consent grants)."""
+    consented = isinstance(idp, EntraIdp) and idp.admin_consent
+    return list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims or consented else []
 
 
 def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
@@ -125,6 +144,8 @@ class EntraApp(pulumi.ComponentResource):
         owned = pulumi.ResourceOptions(
             parent=self, protect=adoption is not None and not adoption.allow_destroy
         )
+        for warning in spec_warnings(spec, f"Pulumi.{org}.yaml"):
+            pulumi.log.warn(str(warning), resource=self)
 
         # -- directory lookups first: a name that matches nothing fails before the app exists ---
         groups: dict[str, str] = {}  # spec name -> stack key of its first mention
@@ -167,7 +188,7 @@ class EntraApp(pulumi.ComponentResource):
                 ),
                 id_token_claims=claims,
                 group_membership_claims=None if groups_claim == "None" else groups_claim,
-                graph_scopes=list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims else [],
+                graph_scopes=graph_scopes(idp),
                 adopt_app_id=adoption.client_id if adoption else None,
             ),
             opts=pulumi.ResourceOptions.merge(owned, pulumi.ResourceOptions(depends_on=lookups)),
@@ -175,6 +196,23 @@ class EntraApp(pulumi.ComponentResource):
         # The application's resource id is its object ID. Dependents take it rather than an
         # output: an id stays known while an update of the app is previewed, outputs do not.
         application_id = self.application.id
+
+        self.app_roles: dict[str, EntraAppRole] = {}
+        if isinstance(idp, EntraIdp) and idp.uses_app_roles:
+            self.app_roles = {
+                role: EntraAppRole(
+                    naming.app_role_name(org, role),
+                    EntraAppRoleArgs(
+                        tenant_id=tenant,
+                        application_object_id=application_id,
+                        value=role,
+                        display_name=role,
+                        description=f"Broker role {role} ({secret_display_name(spec)})",
+                    ),
+                    opts=child,
+                )
+                for role in dict.fromkeys(m.role for m in spec.role_mappings)
+            }
 
         policy = spec.client_secret
         self.client_secret = EntraClientSecret(
@@ -193,6 +231,7 @@ class EntraApp(pulumi.ComponentResource):
 
         # -- Entra ID only: the enterprise application and who is assigned to it -----------------
         self.enterprise_app: EntraEnterpriseApp | None = None
+        self.admin_consent: EntraAdminConsent | None = None
         self.assignments: list[EntraAssignment] = []
         if isinstance(idp, EntraIdp):
             self.enterprise_app = EntraEnterpriseApp(
@@ -206,10 +245,16 @@ class EntraApp(pulumi.ComponentResource):
                 ),
                 opts=owned,
             )
-            principals = [
-                (naming.group_assignment_name(org, group), group, self.groups[group])
-                for group in dict.fromkeys(idp.assignments.groups)
-            ] + [(naming.user_assignment_name(org, user), user, self.users[user]) for user in users]
+            if idp.admin_consent:
+                self.admin_consent = EntraAdminConsent(
+                    naming.admin_consent_name(org),
+                    EntraAdminConsentArgs(
+                        tenant_id=tenant,
+                        client_service_principal_id=self.enterprise_app.id,
+                        scopes=sorted(graph_scopes(idp)),
+                    ),
+                    opts=child,
+                )
             self.assignments = [
                 EntraAssignment(
                     resource_name,
@@ -219,15 +264,18 @@ class EntraApp(pulumi.ComponentResource):
                         principal_id=lookup.id,
                         principal_name=principal,
                         adopt=adoption is not None,
+                        app_role_id=app_role_id,
                     ),
                     opts=owned,
                 )
-                for resource_name, principal, lookup in principals
+                for resource_name, principal, lookup, app_role_id in self._principals(spec, idp, users)
             ]
 
         self.group_ids = {group: lookup.id for group, lookup in self.groups.items()}
         assigned = idp.assignments.groups if isinstance(idp, EntraIdp) else []
-        self.assigned_group_ids = {group: self.group_ids[group] for group in assigned}
+        if isinstance(idp, EntraIdp) and idp.uses_app_roles:
+            assigned = [*assigned, *(m.group for m in spec.role_mappings)]
+        self.assigned_group_ids = {group: self.group_ids[group] for group in dict.fromkeys(assigned)}
         self.connection_info = IdpConnectionInfo(
             kind=idp.kind,
             client_id=self.application.app_id,
@@ -235,8 +283,8 @@ class EntraApp(pulumi.ComponentResource):
             discovery_url=pulumi.Output.from_input(
                 discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
             ),
-            group_claim_values={m.group: self.group_ids[m.group] for m in spec.role_mappings},
-            groups_claim=GROUPS_CLAIM if isinstance(idp, EntraIdp) and idp.sends_group_ids else None,
+            group_claim_values=self._claim_values(spec, idp),
+            groups_claim=_claim_name(idp),
             # Entra's token endpoint takes a confidential web app's secret either way (Basic header
             # or form); an app registration records no method. Basic is OpenID Connect's default.
             token_endpoint_auth_method=CLIENT_SECRET_BASIC,
@@ -254,3 +302,42 @@ class EntraApp(pulumi.ComponentResource):
                 "groupIds": self.group_ids,
             }
         )
+
+    def _principals(
+        self, spec: OrganizationSpec, idp: EntraIdp, users: list[str]
+    ) -> list[tuple[str, str, EntraDirectoryObject, pulumi.Input[str]]]:
+        """(resource name, spec name, lookup, app role id) of each principal to assign: the assigned
+        groups and users with default access; with app roles, each mapped group to its role."""
+        org = spec.name
+        role_of = {m.group: m.role for m in spec.role_mappings} if idp.uses_app_roles else {}
+        groups = dict.fromkeys([*idp.assignments.groups, *role_of])
+        return [
+            (
+                naming.group_assignment_name(org, group),
+                group,
+                self.groups[group],
+                self.app_roles[role_of[group]].role_id if group in role_of else DEFAULT_APP_ROLE_ID,
+            )
+            for group in groups
+        ] + [
+            (naming.user_assignment_name(org, user), user, self.users[user], DEFAULT_APP_ROLE_ID)
+            for user in users
+        ]
+
+    def _claim_values(
+        self, spec: OrganizationSpec, idp: EntraIdp | MicrosoftIdp
+    ) -> dict[str, pulumi.Output[str]]:
+        """What the broker matches for each mapped group: with app roles the role's value (the
+        group is assigned to it), else the group's object ID."""
+        if isinstance(idp, EntraIdp) and idp.uses_app_roles:
+            return {m.group: pulumi.Output.from_input(m.role) for m in spec.role_mappings}
+        return {m.group: self.group_ids[m.group] for m in spec.role_mappings}
+
+
+def _claim_name(idp: EntraIdp | MicrosoftIdp) -> str | None:
+    """The ID-token claim the broker reads: `roles` with app roles, `groups` with group IDs."""
+    if not isinstance(idp, EntraIdp):
+        return None
+    if idp.uses_app_roles:
+        return ROLES_CLAIM
+    return GROUPS_CLAIM if idp.sends_group_ids else None

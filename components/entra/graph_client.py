@@ -56,8 +56,10 @@ from msgraph.generated.applications.item.remove_password.remove_password_post_re
 )
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.models.api_application import ApiApplication
+from msgraph.generated.models.app_role import AppRole
 from msgraph.generated.models.app_role_assignment import AppRoleAssignment
 from msgraph.generated.models.application import Application
+from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
 from msgraph.generated.models.optional_claim import OptionalClaim
 from msgraph.generated.models.optional_claims import OptionalClaims
 from msgraph.generated.models.password_credential import PasswordCredential
@@ -65,6 +67,12 @@ from msgraph.generated.models.required_resource_access import RequiredResourceAc
 from msgraph.generated.models.resource_access import ResourceAccess
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.models.web_application import WebApplication
+from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
+    Oauth2PermissionGrantsRequestBuilder,
+)
+from msgraph.generated.users.item.transitive_member_of.transitive_member_of_request_builder import (
+    TransitiveMemberOfRequestBuilder,
+)
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_default_options
 from msgraph_core import GraphClientFactory
@@ -170,6 +178,31 @@ class AssignmentInfo(TypedDict):
     principal_display_name: str | None
     app_role_id: str
     resource_id: str
+
+
+class AppRoleInfo(TypedDict):
+    """An app role of an application: what the `roles` claim carries for those assigned to it."""
+
+    id: str
+    value: str | None
+    display_name: str
+    description: str
+    allowed_member_types: list[str]
+    is_enabled: bool
+
+
+class GrantInfo(TypedDict):
+    """A delegated permission grant (oAuth2PermissionGrant)."""
+
+    grant_id: str
+    client_id: str
+    """The client's service principal object id."""
+    resource_id: str
+    """The API's service principal object id (Microsoft Graph's, for the sign-in scopes)."""
+    consent_type: str
+    """AllPrincipals (admin consent for the whole tenant) or Principal (one user)."""
+    scopes: list[str]
+    """The consented delegated permissions, sorted."""
 
 
 class DirectoryLookupError(ProvisionerError):
@@ -752,6 +785,125 @@ class GraphClient:
         finally:
             _recently_created.forget(assignment_id, with_related=False)
 
+    # -- app roles ---------------------------------------------------------------------------
+
+    async def get_app_roles(self, object_id: str) -> list[AppRoleInfo]:
+        """The app roles the application defines; NotFoundError if the application is gone."""
+        action = f"reading the app roles of application {object_id}"
+        query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+            select=["id", "appRoles"]
+        )
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            return await graph.applications.by_application_id(object_id).get(
+                RequestConfiguration(query_parameters=query)
+            )
+
+        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        return [_app_role_info(role) for role in application.app_roles or []]
+
+    async def set_app_roles(self, object_id: str, roles: Sequence[AppRoleInfo], *, action: str) -> None:
+        """Replace the application's app roles with `roles` (Graph takes the list whole). Graph
+        refuses to drop or re-value an enabled role: disable it in one call, drop it in the next."""
+        body = Application(app_roles=[_app_role_model(role) for role in roles])
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).patch(body)
+
+        await self._call(f"{action} (application {object_id})", patch, idempotent=True, settling=(object_id,))
+
+    # -- delegated permission grants (admin consent) ----------------------------------------
+
+    async def grant_admin_consent(self, client_id: str, resource_id: str, scopes: Sequence[str]) -> GrantInfo:
+        """Consent to `scopes` of the API `resource_id` for every user of client `client_id` (both
+        service principal object ids). A tenant-wide grant that already exists for the pair is
+        set to exactly `scopes` and returned: Graph keeps one such grant per client and API."""
+        body = OAuth2PermissionGrant(
+            client_id=client_id, resource_id=resource_id, consent_type="AllPrincipals", scope=" ".join(scopes)
+        )
+        action = f"granting admin consent for {' '.join(scopes)} to service principal {client_id}"
+
+        async def post(graph: GraphServiceClient) -> OAuth2PermissionGrant | None:
+            return await graph.oauth2_permission_grants.post(body)
+
+        try:
+            grant = await self._call(action, post, idempotent=False, settling=(client_id,))
+        except ApiError as error:
+            if error.status != 409:
+                raise
+            existing = await self.find_admin_consent(client_id, resource_id)
+            if existing is None:
+                raise
+            if existing["scopes"] != sorted(scopes):
+                await self.update_grant(existing["grant_id"], scopes)
+            return {**existing, "scopes": sorted(scopes)}
+        _recently_created.add(grant.id if grant else None, related_to=client_id)
+        return _grant_info(_present(grant, action))
+
+    async def find_admin_consent(self, client_id: str, resource_id: str) -> GrantInfo | None:
+        """The tenant-wide grant of client `client_id` on API `resource_id`, if there is one."""
+        action = f"listing delegated permission grants of service principal {client_id}"
+        query = Oauth2PermissionGrantsRequestBuilder.Oauth2PermissionGrantsRequestBuilderGetQueryParameters(
+            filter=f"clientId eq '{client_id}'"
+        )
+
+        async def get(graph: GraphServiceClient) -> list[OAuth2PermissionGrant]:
+            page = await graph.oauth2_permission_grants.get(RequestConfiguration(query_parameters=query))
+            items: list[OAuth2PermissionGrant] = []
+            while page is not None:
+                items.extend(page.value or [])
+                if not page.odata_next_link:
+                    break
+                page = await graph.oauth2_permission_grants.with_url(page.odata_next_link).get()
+            return items
+
+        for grant in await self._call(action, get, idempotent=True):
+            info = _grant_info(grant)
+            if info["consent_type"] == "AllPrincipals" and info["resource_id"] == resource_id.lower():
+                return info
+        return None
+
+    async def get_grant(self, grant_id: str) -> GrantInfo:
+        """One delegated permission grant; NotFoundError if it is gone."""
+        action = f"reading delegated permission grant {grant_id}"
+
+        async def get(graph: GraphServiceClient) -> OAuth2PermissionGrant | None:
+            return await graph.oauth2_permission_grants.by_o_auth2_permission_grant_id(grant_id).get()
+
+        return _grant_info(
+            _present(await self._call(action, get, idempotent=True, settling=(grant_id,)), action)
+        )
+
+    async def update_grant(self, grant_id: str, scopes: Sequence[str]) -> None:
+        """Set the grant's consented scopes to exactly `scopes`."""
+        body = OAuth2PermissionGrant(scope=" ".join(scopes))
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.oauth2_permission_grants.by_o_auth2_permission_grant_id(grant_id).patch(body)
+
+        await self._call(
+            f"setting the scopes of delegated permission grant {grant_id} to {' '.join(scopes)}",
+            patch,
+            idempotent=True,
+            settling=(grant_id,),
+        )
+
+    async def delete_grant(self, grant_id: str) -> None:
+        """Revoke a delegated permission grant; NotFoundError if it is gone."""
+
+        async def delete(graph: GraphServiceClient) -> None:
+            await graph.oauth2_permission_grants.by_o_auth2_permission_grant_id(grant_id).delete()
+
+        try:
+            await self._call(
+                f"revoking delegated permission grant {grant_id}",
+                delete,
+                idempotent=True,
+                settling=(grant_id,),
+            )
+        finally:
+            _recently_created.forget(grant_id, with_related=False)
+
     # -- directory lookups ------------------------------------------------------------------
 
     async def resolve_group(self, display_name: str) -> str:
@@ -850,6 +1002,26 @@ class GraphClient:
         return await self._resolve_one(
             "user", object_id, f"reading user {object_id}", get, "no user has this object id in the tenant."
         )
+
+    async def count_groups_of(self, user_principal_name: str) -> int:
+        """How many groups the user is in, directly or through nested groups (all pages)."""
+        action = f"counting the groups of user '{user_principal_name}'"
+        query = TransitiveMemberOfRequestBuilder.TransitiveMemberOfRequestBuilderGetQueryParameters(
+            select=["id"], top=999
+        )
+
+        async def get(graph: GraphServiceClient) -> int:
+            builder = graph.users.by_user_id(user_principal_name).transitive_member_of
+            page = await builder.get(RequestConfiguration(query_parameters=query))
+            count = 0
+            while page is not None:
+                count += sum(1 for item in page.value or [] if item.odata_type == "#microsoft.graph.group")
+                if not page.odata_next_link:
+                    break
+                page = await builder.with_url(page.odata_next_link).get()
+            return count
+
+        return await self._call(action, get, idempotent=True)
 
     async def _resolve_one(
         self,
@@ -1045,4 +1217,36 @@ def _assignment_info(assignment: AppRoleAssignment) -> AssignmentInfo:
         principal_display_name=assignment.principal_display_name,
         app_role_id=str(assignment.app_role_id) if assignment.app_role_id else DEFAULT_APP_ROLE_ID,
         resource_id=str(assignment.resource_id) if assignment.resource_id else "",
+    )
+
+
+def _grant_info(grant: OAuth2PermissionGrant) -> GrantInfo:
+    return GrantInfo(
+        grant_id=grant.id or "",
+        client_id=(grant.client_id or "").lower(),
+        resource_id=(grant.resource_id or "").lower(),
+        consent_type=grant.consent_type or "",
+        scopes=sorted(set((grant.scope or "").split())),
+    )
+
+
+def _app_role_info(role: AppRole) -> AppRoleInfo:
+    return AppRoleInfo(
+        id=str(role.id) if role.id else "",
+        value=role.value,
+        display_name=role.display_name or "",
+        description=role.description or "",
+        allowed_member_types=list(role.allowed_member_types or []),
+        is_enabled=bool(role.is_enabled),
+    )
+
+
+def _app_role_model(role: AppRoleInfo) -> AppRole:
+    return AppRole(
+        id=uuid.UUID(role["id"]),
+        value=role["value"],
+        display_name=role["display_name"],
+        description=role["description"],
+        allowed_member_types=list(role["allowed_member_types"]),
+        is_enabled=role["is_enabled"],
     )

@@ -23,6 +23,14 @@ def enterprise_app_name(organization: str) -> str:
     return f"{organization}-entra-enterprise-app"
 
 
+def admin_consent_name(organization: str) -> str:
+    return f"{organization}-entra-admin-consent"
+
+
+def app_role_name(organization: str, role: str) -> str:
+    return f"{organization}-entra-app-role-{safe_part(role)}"
+
+
 def group_name(organization: str, group: str) -> str:
     """The lookup of one group (display name or object id) named anywhere in the spec."""
     return f"{organization}-entra-group-{safe_part(group)}"

@@ -236,5 +236,17 @@ def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
     return problems
 
 
+def stack_file_warnings(paths: Iterable[Path]) -> list[SpecProblem]:
+    """What may fail some users with each valid spec (see components.spec.advice)."""
+    from components.spec.advice import spec_warnings
+
+    found: list[SpecProblem] = []
+    for path in paths:
+        spec, _, problems = load_stack_file(path)
+        if spec is not None and not problems:
+            found.extend(spec_warnings(spec, str(path)))
+    return found
+
+
 def validate_stack_dir(stack_dir: Path) -> list[SpecProblem]:
     return validate_stack_files(stack_files(stack_dir))

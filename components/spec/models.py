@@ -115,9 +115,24 @@ class EntraIdp(SpecModel):
         "ApplicationGroup", description="one of ApplicationGroup, SecurityGroup, All, DirectoryRole, None"
     )
     assignment_required: bool = Field(True, description="true to let only assigned users and groups sign in")
+    role_source: Literal["groups", "appRoles"] = Field(
+        "groups",
+        description="groups (the broker maps group object IDs in the groups claim) or appRoles (one app "
+        "role per mapped broker role, mapped groups assigned to it, the broker maps the roles claim)",
+    )
+    admin_consent: bool = Field(
+        True,
+        description="true to grant tenant-wide admin consent for the Microsoft Graph permissions the app "
+        "requests (openid, profile, email); false when the tenant's admins grant it themselves",
+    )
     assignments: EntraAssignments = Field(
         default_factory=EntraAssignments, description="a mapping with groups and users lists"
     )
+
+    @property
+    def uses_app_roles(self) -> bool:
+        """Whether roles come from app roles (the `roles` claim) rather than group object IDs."""
+        return self.role_source == "appRoles"
 
     @property
     def sends_group_ids(self) -> bool:
@@ -386,6 +401,21 @@ def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
     return found
 
 
+def _roles_that_cannot_be_app_roles(mappings: list[RoleMapping]) -> list[Violation]:
+    """Entra refuses an app role value with whitespace; the `roles` claim carries it verbatim."""
+    return [
+        Violation(
+            ("roleMappings", index, "role"),
+            f"is {mapping.role!r}, which has spaces, and an Entra app role's value (what the roles "
+            "claim carries) may not",
+            "name the broker role without spaces (e.g. support-agent), "
+            "or set identityProvider.roleSource to groups",
+        )
+        for index, mapping in enumerate(mappings)
+        if any(character.isspace() for character in mapping.role)
+    ]
+
+
 def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
     """Mappings that can never match, because the IdP never puts their group in the token."""
     idp, mappings = spec.identity_provider, spec.role_mappings
@@ -397,6 +427,8 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                 "remove roleMappings and use defaultRole",
             )
         ]
+    if isinstance(idp, EntraIdp) and idp.uses_app_roles:
+        return _roles_that_cannot_be_app_roles(mappings)
     if isinstance(idp, EntraIdp) and mappings and not idp.sends_group_ids:
         sent = "no groups claim" if idp.groups_claim == "None" else "directory roles (in wids), no groups"
         return [
@@ -404,7 +436,8 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                 ("identityProvider", "groupsClaim"),
                 f"roleMappings needs group IDs in the token, but with groupsClaim {idp.groups_claim} "
                 f"Entra sends {sent}",
-                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All",
+                "set identityProvider.groupsClaim to ApplicationGroup, SecurityGroup or All, "
+                "or identityProvider.roleSource to appRoles",
             )
         ]
     found = []

@@ -10,6 +10,7 @@ from sandbox.common.service import StandIn
 from sandbox.graph.odata import GraphError, error_response, render_fault
 from sandbox.graph.routes_applications import application_routes
 from sandbox.graph.routes_directory import directory_routes
+from sandbox.graph.routes_grants import grant_routes
 from sandbox.graph.routes_service_principals import service_principal_routes
 from sandbox.graph.seed import CONTOSO, TenantSeed
 from sandbox.graph.signin import entra_sign_in
@@ -29,6 +30,7 @@ class GraphStandIn(StandIn):
             *application_routes(self.store),
             *service_principal_routes(self.store),
             *directory_routes(self.store),
+            *grant_routes(self.store),
             *entra_sign_in(self.store).routes(),
         ]
         routes.append(_unmatched_route(list(routes)))

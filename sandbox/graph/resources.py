@@ -228,3 +228,12 @@ def assignment_id(principal_id: str) -> str:
     """Graph's appRoleAssignment ids: base64url of the principal's GUID bytes plus 16 more."""
     raw = uuid.UUID(principal_id).bytes_le + os.urandom(16)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def grant_id(client_id: str, resource_id: str, principal_id: str | None) -> str:
+    """Graph's oAuth2PermissionGrant ids: base64url of the client's and resource's GUID bytes, then
+    the user's for a Principal grant."""
+    raw = uuid.UUID(client_id).bytes_le + uuid.UUID(resource_id).bytes_le
+    if principal_id:
+        raw += uuid.UUID(principal_id).bytes_le
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -38,6 +38,11 @@ def directory_routes(store: GraphTenant) -> list[Route]:
         items = [group for group in store.member_of(request.path_params["user_id"]) if query.matches(group)]
         return collection_response(request, items, query, "directoryObjects")
 
+    async def transitive_member_of(request: Request) -> Response:
+        query = parse_query(request, "directoryObject", _MEMBER_FILTERABLE)
+        items = [g for g in store.transitive_member_of(request.path_params["user_id"]) if query.matches(g)]
+        return collection_response(request, items, query, "directoryObjects")
+
     async def list_groups(request: Request) -> Response:
         query = parse_query(request, "group", _GROUP_FILTERABLE)
         items = [group for group in store.list_groups() if query.matches(group)]
@@ -58,6 +63,7 @@ def directory_routes(store: GraphTenant) -> list[Route]:
         graph_route("/v1.0/users", {"GET": list_users}, tokens),
         graph_route("/v1.0/users/{user_id}", {"GET": get_user}, tokens),
         graph_route("/v1.0/users/{user_id}/memberOf", {"GET": member_of}, tokens),
+        graph_route("/v1.0/users/{user_id}/transitiveMemberOf", {"GET": transitive_member_of}, tokens),
         graph_route("/v1.0/groups", {"GET": list_groups}, tokens),
         graph_route("/v1.0/groups/{group_id}", {"GET": get_group}, tokens),
         graph_route("/v1.0/groups/{group_id}/members", {"GET": group_members}, tokens),

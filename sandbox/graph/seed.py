@@ -69,6 +69,8 @@ class TenantSeed:
     groups: tuple[SeedGroup, ...] = ()
     read_only_tokens: frozenset[str] = field(default_factory=frozenset)
     """Bearer tokens that may read but get 403 Authorization_RequestDenied on writes."""
+    user_consent_allowed: bool = True
+    """False: the tenant's admins turned user consent off, so only granted scopes sign in."""
 
     def user(self, user_principal_name: str) -> SeedUser:
         return next(u for u in self.users if u.user_principal_name.lower() == user_principal_name.lower())

@@ -16,7 +16,9 @@ get right after creating one (terraform-provider-azuread retries exactly these):
   application object." (detail code NoBackingApplicationObject), and an assignment whose
   resourceId or principalId is a new object answers 400 "Not a valid reference update.";
 - a new password credential is missing from every read of its application for L seconds (only
-  the addPassword answer carries it).
+  the addPassword answer carries it);
+- a new delegated permission grant is unknown by id, and left out of lists, for the first L/2
+  seconds, and a grant whose client service principal is still unknown answers 404.
 
 So an assignment made right after its service principal meets 404, then 400, then 201. The test
 helpers at the end of the class (`snapshot`, `find_application`, ...) see every object at once.
@@ -35,9 +37,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.graph import resources
-from sandbox.graph.odata import GraphError, graph_datetime, not_found, parse_datetime, utcnow
+from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
-from sandbox.graph.validation import password_credential
+from sandbox.graph.validation import grant_fields, password_credential
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
@@ -67,6 +69,11 @@ class GraphTenant:
         self._applications: dict[str, dict[str, Any]] = {}
         self._service_principals: dict[str, dict[str, Any]] = {}
         self._assignments: dict[str, dict[str, Any]] = {}
+        self._grants: dict[str, dict[str, Any]] = {}
+        """oAuth2PermissionGrant id -> grant: delegated permissions consented for a client."""
+        self.user_consent_allowed = seed.user_consent_allowed
+        """False for a tenant whose admins turned off user consent (authorizationPolicy's
+        permissionGrantPoliciesAssigned empty): a sign-in then needs a grant for every scope asked."""
         self._created_at: dict[str, float] = {}
         """Object id or password keyId -> `clock()` at creation, for the replication lag."""
         self._secret_hashes: dict[str, str] = {}
@@ -162,6 +169,12 @@ class GraphTenant:
                 self._typed(group_id) for group_id, members in self._members.items() if user_id in members
             ]
 
+    def transitive_member_of(self, id_or_upn: str) -> list[dict[str, Any]]:
+        """Groups a user is in, directly or through nested groups, as `/users/{id}/transitiveMemberOf`."""
+        with self._lock:
+            user_id = self._find_user(id_or_upn)["id"]
+            return [self._typed(group_id) for group_id in sorted(self.transitive_group_ids(user_id))]
+
     def _typed(self, object_id: str) -> dict[str, Any]:
         principal, kind = self._principal(object_id)
         return {"@odata.type": f"#microsoft.graph.{kind[0].lower()}{kind[1:]}", **copy.deepcopy(principal)}
@@ -235,8 +248,12 @@ class GraphTenant:
     def update_application(self, object_id: str, changes: dict[str, Any]) -> None:
         with self._lock:
             application = self._addressed_application(object_id)
+            if "appRoles" in changes:
+                _check_enabled_roles_kept(application["appRoles"], changes["appRoles"])
             apply_patch(application, changes)
             service_principal = self._service_principal_by_app_id(application["appId"])
+            if service_principal is not None and "appRoles" in changes:
+                service_principal["appRoles"] = copy.deepcopy(application["appRoles"])
             if service_principal is not None and "displayName" in changes:
                 service_principal["displayName"] = service_principal["appDisplayName"] = changes[
                     "displayName"
@@ -361,8 +378,13 @@ class GraphTenant:
             self._delete_service_principal(self._addressed_service_principal(object_id)["id"])
 
     def _delete_service_principal(self, object_id: str) -> None:
+        """Graph deletes a service principal with its assignments and the grants naming it."""
         del self._service_principals[object_id]
         self._created_at.pop(object_id, None)
+        for grant_id, grant in list(self._grants.items()):
+            if object_id in (grant["clientId"], grant["resourceId"]):
+                del self._grants[grant_id]
+                self._created_at.pop(grant_id, None)
         for assignment_id, assignment in list(self._assignments.items()):
             if object_id in (assignment["resourceId"], assignment["principalId"]):
                 del self._assignments[assignment_id]
@@ -444,6 +466,74 @@ class GraphTenant:
             del self._assignments[assignment_id]
             self._created_at.pop(assignment_id, None)
 
+    # -- delegated permission grants (oauth2PermissionGrants) -------------------------------
+
+    def list_grants(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy([g for g_id, g in self._grants.items() if not self._unseen(g_id)])
+
+    def get_grant(self, grant_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._addressed_grant(grant_id))
+
+    def _addressed_grant(self, grant_id: str) -> dict[str, Any]:
+        grant = self._grants.get(grant_id)
+        if grant is None or self._unseen(grant_id):
+            raise not_found(grant_id)
+        return grant
+
+    def create_grant(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /oauth2PermissionGrants: one grant per client, resource and consent scope."""
+        with self._lock:
+            grant = grant_fields(body)
+            for prop in ("clientId", "resourceId"):
+                self._addressed_service_principal(grant[prop])
+            if grant["consentType"] == "Principal":
+                self._find_user(grant["principalId"])
+            for existing in self._grants.values():
+                if all(
+                    existing[k] == grant[k] for k in ("clientId", "resourceId", "consentType", "principalId")
+                ):
+                    raise GraphError(
+                        409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists."
+                    )
+            grant["id"] = resources.grant_id(grant["clientId"], grant["resourceId"], grant["principalId"])
+            self._grants[grant["id"]] = grant
+            self._created(grant["id"])
+            return copy.deepcopy(grant)
+
+    def update_grant(self, grant_id: str, body: dict[str, Any]) -> None:
+        """PATCH: only `scope` may change."""
+        with self._lock:
+            grant = self._addressed_grant(grant_id)
+            for name, value in body.items():
+                if name == "@odata.type":
+                    continue
+                if name != "scope":
+                    raise GraphError(
+                        400, "Request_BadRequest", f"Property '{name}' is read-only and cannot be set."
+                    )
+                if not isinstance(value, str):
+                    raise invalid_value("scope", "OAuth2PermissionGrant")
+                grant["scope"] = value
+
+    def delete_grant(self, grant_id: str) -> None:
+        with self._lock:
+            self._addressed_grant(grant_id)
+            del self._grants[grant_id]
+            self._created_at.pop(grant_id, None)
+
+    def granted_scopes(self, client_id: str, resource_id: str, user_id: str) -> set[str]:
+        """The scopes consented for `user_id` (tenant-wide or for that user alone)."""
+        with self._lock:
+            return {
+                scope
+                for grant in self._grants.values()
+                if (grant["clientId"], grant["resourceId"]) == (client_id, resource_id)
+                and (grant["consentType"] == "AllPrincipals" or grant["principalId"] == user_id)
+                for scope in grant["scope"].split()
+            }
+
     # -- sign-in side ------------------------------------------------------------------------
 
     def verify_client_secret(self, app_id: str, secret: str) -> bool:
@@ -501,6 +591,7 @@ class GraphTenant:
                     "applications": self._applications,
                     "servicePrincipals": self._service_principals,
                     "appRoleAssignments": self._assignments,
+                    "oauth2PermissionGrants": self._grants,
                 }
             )
 
@@ -528,6 +619,11 @@ class GraphTenant:
                 if application["displayName"] == display_name:
                     return copy.deepcopy(application)
             return None
+
+    def grants_of(self, client_id: str) -> list[dict[str, Any]]:
+        """Test helper: the delegated permission grants of one client, ignoring replication delay."""
+        with self._lock:
+            return copy.deepcopy([g for g in self._grants.values() if g["clientId"] == client_id])
 
     def assignments_of(self, service_principal_id: str) -> list[dict[str, Any]]:
         """Test helper: the assignments to one service principal, ignoring replication delay."""
@@ -585,6 +681,20 @@ def _service_principal_changes(body: dict[str, Any], *, creating: bool) -> dict[
             )
         changes[name] = value
     return changes
+
+
+def _check_enabled_roles_kept(current: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Graph's rule: an enabled app role may be neither removed nor given another value; disable
+    it (isEnabled false) in one PATCH, then remove it in the next."""
+    sent = {role["id"]: role for role in new}
+    for role in current:
+        kept = sent.get(role["id"])
+        if role["isEnabled"] and (kept is None or kept["value"] != role["value"]):
+            raise GraphError(
+                400,
+                "CannotDeleteOrUpdateEnabledEntitlement",
+                "Permission (scope or role) cannot be deleted or updated unless disabled first.",
+            )
 
 
 def _is_guid(value: object) -> bool:

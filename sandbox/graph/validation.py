@@ -7,6 +7,7 @@ out of range ("Invalid value specified for property 'web' of resource 'Applicati
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -284,8 +285,60 @@ def _required_resource_access(value: Any, find_resource: ResourceLookup) -> list
     return result
 
 
+APP_ROLE_MEMBER_TYPES = ("User", "Application")
+
+
+def _app_roles(value: Any) -> list[dict[str, Any]]:
+    """`appRoles`: each with a GUID id, a display name, a description, allowed member types (User,
+    Application), isEnabled, and a value (the `roles` claim text: no spaces), ids and values unique."""
+    if not isinstance(value, list):
+        raise invalid_value("appRoles", "Application")
+    roles: list[dict[str, Any]] = []
+    for role in value:
+        if not isinstance(role, dict) or set(role) - {*_APP_ROLE_KEYS, "@odata.type"}:
+            raise invalid_value("appRoles", "Application")
+        types = role.get("allowedMemberTypes")
+        text = role.get("value")
+        if (
+            not _is_guid_text(role.get("id"))
+            or not isinstance(types, list)
+            or not types
+            or not set(types) <= set(APP_ROLE_MEMBER_TYPES)
+            or not isinstance(role.get("displayName"), str)
+            or not role["displayName"].strip()
+            or not isinstance(role.get("description"), str)
+            or not isinstance(role.get("isEnabled"), bool)
+            or (
+                text is not None and (not isinstance(text, str) or not text or any(c.isspace() for c in text))
+            )
+        ):
+            raise invalid_value("appRoles", "Application")
+        roles.append(
+            {key: role.get(key) for key in _APP_ROLE_KEYS}
+            | {"id": role["id"].lower(), "origin": "Application"}
+        )
+    values = [role["value"] for role in roles if role["value"] is not None]
+    if len({role["id"] for role in roles}) != len(roles) or len(set(values)) != len(values):
+        raise invalid_value("appRoles", "Application")
+    return roles
+
+
+_APP_ROLE_KEYS = ("allowedMemberTypes", "description", "displayName", "id", "isEnabled", "origin", "value")
+
+
+def _is_guid_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
     "displayName": _display_name,
+    "appRoles": _app_roles,
     "description": _optional_text("description", 1024),
     "notes": _optional_text("notes", 1024),
     "serviceManagementReference": _optional_text("serviceManagementReference", 128),
@@ -346,3 +399,39 @@ def password_credential(body: dict[str, Any], now: datetime | None = None) -> di
     if end <= now or end <= start:
         raise invalid_value("endDateTime", "PasswordCredential")
     return {"displayName": display_name, "startDateTime": start, "endDateTime": end}
+
+
+CONSENT_TYPES = ("AllPrincipals", "Principal")
+
+
+def grant_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """A POST /oauth2PermissionGrants body as Graph stores it, or the 400 Graph sends.
+
+    clientId and resourceId are service principal object ids; consentType AllPrincipals (the
+    whole tenant, no principalId) or Principal (one user, principalId required); scope is the
+    space-separated delegated permission values.
+    """
+    resource = "OAuth2PermissionGrant"
+    known = ("clientId", "resourceId", "consentType", "principalId", "scope", "@odata.type")
+    for name in body:
+        if name not in known:
+            raise GraphError(400, "Request_BadRequest", f"Invalid property '{name}'.")
+    for prop in ("clientId", "resourceId"):
+        if not isinstance(body.get(prop), str) or not body[prop]:
+            raise invalid_value(prop, resource)
+    consent_type = body.get("consentType")
+    if consent_type not in CONSENT_TYPES:
+        raise invalid_value("consentType", resource)
+    principal_id = body.get("principalId")
+    if (consent_type == "Principal") != isinstance(principal_id, str):
+        raise invalid_value("principalId", resource)
+    scope = body.get("scope", "")
+    if not isinstance(scope, str):
+        raise invalid_value("scope", resource)
+    return {
+        "clientId": body["clientId"].lower(),
+        "consentType": consent_type,
+        "principalId": principal_id.lower() if isinstance(principal_id, str) else None,
+        "resourceId": body["resourceId"].lower(),
+        "scope": scope,
+    }

@@ -29,6 +29,8 @@ class _Mocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.name.endswith("-entra-app"):  # the provider's create would return the client ID
             outputs["app_id"] = f"client-id-of-{args.name}"
+        if "-entra-app-role-" in args.name:  # the provider's create would return the role's GUID
+            outputs["role_id"] = f"role-id-of-{args.name}"
         return f"id-of-{args.name}", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
@@ -158,3 +160,75 @@ def test_resource_names_are_stable_and_safe() -> None:
     assert naming.group_name("acme", "Ops / Uberwachung::EU") != unicode_name  # no collision
     assert URN_SAFE.match(naming.user_assignment_name("acme", "dave@contoso.example"))
     assert naming.group_name("acme", "管理者") != naming.group_name("acme", "開発者")
+
+
+@pulumi.runtime.test
+def test_admin_consent_grants_what_the_app_requests_and_opting_out_grants_nothing(
+    mocks: _Mocks,
+) -> pulumi.Output:
+    quiet = {"kind": "entra", "tenantId": TENANT, "optionalClaims": []}
+    consenting = EntraApp("acme", spec(quiet, defaultRole="member"), REDIRECT)
+    opted_out = EntraApp(
+        "beta", spec({**quiet, "adminConsent": False}, name="beta", defaultRole="member"), REDIRECT
+    )
+
+    def check(_: list[Any]) -> None:
+        resources = mocks.resources
+        # The broker asks for openid, profile and email: with admin consent the app requests them
+        # (and the grant covers them) even with no optional claims.
+        assert resources[naming.application_name("acme")].inputs["graph_scopes"] == [
+            "openid",
+            "profile",
+            "email",
+        ]
+        consent = resources[naming.admin_consent_name("acme")].inputs
+        assert consent["scopes"] == ["email", "openid", "profile"]
+        assert consent["client_service_principal_id"] == f"id-of-{naming.enterprise_app_name('acme')}"
+        assert consent["resource_app_id"] == "00000003-0000-0000-c000-000000000000"
+        assert naming.admin_consent_name("beta") not in resources and opted_out.admin_consent is None
+        assert resources[naming.application_name("beta")].inputs["graph_scopes"] == []
+
+    assert consenting.admin_consent is not None
+    return pulumi.Output.all(consenting.admin_consent.id, opted_out.client_secret.id).apply(check)
+
+
+@pulumi.runtime.test
+def test_app_roles_wiring(mocks: _Mocks) -> pulumi.Output:
+    idp = {
+        "kind": "entra",
+        "tenantId": TENANT,
+        "roleSource": "appRoles",
+        "assignments": {"groups": ["Sales"], "users": ["frank@contoso.example"]},
+    }
+    mapped = [
+        {"group": "Engineering", "role": "developer"},
+        {"group": "Leadership", "role": "developer"},
+        {"group": "Admins", "role": "admin"},
+    ]
+    app = EntraApp("acme", spec(idp, roleMappings=mapped, defaultRole="member"), REDIRECT)
+    info = app.connection_info
+
+    def check(values: list[Any]) -> None:
+        claim_values = values[0]
+        resources = mocks.resources
+        roles = {r.inputs["value"]: r.inputs for n, r in resources.items() if "-entra-app-role-" in n}
+        assert sorted(roles) == ["admin", "developer"]  # one app role per broker role
+        assert roles["admin"]["allowed_member_types"] == ["User"] and roles["admin"]["enabled"] is True
+        assert roles["admin"]["application_object_id"] == f"id-of-{naming.application_name('acme')}"
+        assigned = {
+            r.inputs["principal_name"]: r.inputs["app_role_id"]
+            for n, r in resources.items()
+            if "-entra-assign-" in n
+        }
+        # Mapped groups are assigned to their role; the rest of the assignments get default access.
+        assert assigned == {
+            "Engineering": f"role-id-of-{naming.app_role_name('acme', 'developer')}",
+            "Leadership": f"role-id-of-{naming.app_role_name('acme', 'developer')}",
+            "Admins": f"role-id-of-{naming.app_role_name('acme', 'admin')}",
+            "Sales": "00000000-0000-0000-0000-000000000000",
+            "frank@contoso.example": "00000000-0000-0000-0000-000000000000",
+        }
+        assert info.groups_claim == "roles"
+        assert claim_values == {"Engineering": "developer", "Leadership": "developer", "Admins": "admin"}
+
+    return pulumi.Output.all(info.group_claim_values, *(a.id for a in app.assignments)).apply(check)

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID
 from tests.entra.conftest import ServedGraph
 from tests.support.graph_contract import ServedBody, contract_violations
 
@@ -68,6 +69,23 @@ def test_everything_the_stand_in_serves_to_the_client_holds_to_the_contract(grap
     engineering = asyncio.run(client.resolve_group("Engineering"))
     assignment = asyncio.run(client.assign(service_principal["object_id"], engineering))
     asyncio.run(client.get_assignment(service_principal["object_id"], assignment["assignment_id"]))
+    graph_sp = asyncio.run(client.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID))
+    grant = asyncio.run(
+        client.grant_admin_consent(service_principal["object_id"], graph_sp["object_id"], ["openid"])
+    )
+    asyncio.run(client.grant_admin_consent(service_principal["object_id"], graph_sp["object_id"], ["email"]))
+    asyncio.run(client.get_grant(grant["grant_id"]))
+    role = {
+        "id": "4d4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51",
+        "value": "developer",
+        "display_name": "developer",
+        "description": "Broker role developer",
+        "allowed_member_types": ["User"],
+        "is_enabled": True,
+    }
+    asyncio.run(client.set_app_roles(app["object_id"], [role], action="setting app role"))
+    assert asyncio.run(client.get_app_roles(app["object_id"])) == [role]
+    assert asyncio.run(client.count_groups_of("alice@contoso.example")) == 4
     with graph.http() as http:
         for path in [
             "/applications",

@@ -533,3 +533,95 @@ def test_deleting_the_application_leaves_the_tenant_as_seeded(graph: ServedGraph
         assert http.delete(f"/applications/{app['id']}").status_code == 204
         assert_odata_error(http.get(f"/servicePrincipals/{sp['id']}"), 404, "Request_ResourceNotFound")
     assert graph.standin.store.snapshot() == seeded
+
+
+def test_delegated_permission_grants(graph: ServedGraph) -> None:
+    graph_sp = graph.standin.store.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)["id"]
+    with graph.http() as http:
+        app = new_app(http)
+        sp = http.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        body = {
+            "clientId": sp["id"],
+            "consentType": "AllPrincipals",
+            "resourceId": graph_sp,
+            "scope": "openid",
+        }
+        created = http.post("/oauth2PermissionGrants", json=body)
+        assert created.status_code == 201, created.text
+        grant = created.json()
+        assert grant["@odata.context"].endswith("$metadata#oauth2PermissionGrants/$entity")
+        assert {k: grant[k] for k in ("clientId", "consentType", "principalId", "resourceId", "scope")} == {
+            **body,
+            "principalId": None,
+        }
+        # One tenant-wide grant per client and API: a second is a conflict, not a second grant.
+        twice = http.post("/oauth2PermissionGrants", json={**body, "scope": "email"})
+        assert_odata_error(twice, 409, "Request_MultipleObjectsWithSameKeyValue")
+        for bad in ({**body, "consentType": "Everyone"}, {**body, "principalId": sp["id"]}, {**body, "x": 1}):
+            assert_odata_error(http.post("/oauth2PermissionGrants", json=bad), 400, "Request_BadRequest")
+        nobody = {**body, "clientId": "11111111-1111-1111-1111-111111111111"}
+        assert_odata_error(http.post("/oauth2PermissionGrants", json=nobody), 404, "Request_ResourceNotFound")
+
+        mine = http.get("/oauth2PermissionGrants", params={"$filter": f"clientId eq '{sp['id']}'"}).json()
+        assert [g["id"] for g in mine["value"]] == [grant["id"]]
+        patched = http.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"scope": "openid profile email"})
+        assert patched.status_code == 204
+        assert http.get(f"/oauth2PermissionGrants/{grant['id']}").json()["scope"] == "openid profile email"
+        readonly = http.patch(f"/oauth2PermissionGrants/{grant['id']}", json={"clientId": graph_sp})
+        assert_odata_error(readonly, 400, "Request_BadRequest")
+
+        assert http.delete(f"/oauth2PermissionGrants/{grant['id']}").status_code == 204
+        assert_odata_error(
+            http.get(f"/oauth2PermissionGrants/{grant['id']}"), 404, "Request_ResourceNotFound"
+        )
+        # Deleting the client's service principal takes its grants with it.
+        again = http.post("/oauth2PermissionGrants", json=body).json()
+        assert http.delete(f"/servicePrincipals/{sp['id']}").status_code == 204
+        assert_odata_error(
+            http.get(f"/oauth2PermissionGrants/{again['id']}"), 404, "Request_ResourceNotFound"
+        )
+
+
+def app_role(role_id: str, value: str, *, enabled: bool = True) -> dict:
+    return {
+        "allowedMemberTypes": ["User"],
+        "description": f"{value} role",
+        "displayName": value,
+        "id": role_id,
+        "isEnabled": enabled,
+        "value": value,
+    }
+
+
+def test_app_roles_are_disabled_before_they_are_removed(graph: ServedGraph) -> None:
+    developer = "6c4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51"
+    alice = CONTOSO.user("alice@contoso.example").id
+    with graph.http() as http:
+        app = new_app(http, appRoles=[app_role(developer, "developer")])
+        assert app["appRoles"] == [{**app_role(developer, "developer"), "origin": "Application"}]
+        sp = http.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        assert [role["value"] for role in sp["appRoles"]] == ["developer"]
+        for bad in (
+            [app_role(developer, "has space")],
+            [app_role("not-a-guid", "x")],
+            [app_role(developer, "a"), app_role("7d4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51", "a")],
+        ):
+            answer = http.patch(f"/applications/{app['id']}", json={"appRoles": bad})
+            assert_odata_error(answer, 400, "Request_BadRequest")
+
+        body = {"principalId": alice, "resourceId": sp["id"], "appRoleId": developer}
+        assigned = http.post(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo", json=body)
+        assert assigned.status_code == 201 and assigned.json()["appRoleId"] == developer
+        unknown = {**body, "appRoleId": "8e4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51"}
+        missing = http.post(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo", json=unknown)
+        assert "was not found" in assert_odata_error(missing, 400, "Request_BadRequest")["message"]
+
+        # An enabled role may be neither removed nor re-valued; disabled, it may be removed.
+        for change in ([], [app_role(developer, "engineer")]):
+            refused = http.patch(f"/applications/{app['id']}", json={"appRoles": change})
+            assert_odata_error(refused, 400, "CannotDeleteOrUpdateEnabledEntitlement")
+        disabled = [app_role(developer, "developer", enabled=False)]
+        assert http.patch(f"/applications/{app['id']}", json={"appRoles": disabled}).status_code == 204
+        assert http.get(f"/servicePrincipals/{sp['id']}").json()["appRoles"][0]["isEnabled"] is False
+        assert http.patch(f"/applications/{app['id']}", json={"appRoles": []}).status_code == 204
+        assert http.get(f"/servicePrincipals/{sp['id']}").json()["appRoles"] == []

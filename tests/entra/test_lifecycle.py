@@ -208,8 +208,9 @@ def test_entra_app_lifecycle(
 
     # -- up: the app registration, its secret, the enterprise app and three assignments -------------
     up = step("create", lambda: stack.up(show_secrets=False))
-    # stack, component, 3 lookups (Engineering, Admins, dave), app, secret, enterprise app, 3 assignments
-    assert up.summary.resource_changes == {"create": 11}
+    # stack, component, 3 lookups (Engineering, Admins, dave), app, secret, enterprise app, admin
+    # consent, 3 assignments
+    assert up.summary.resource_changes == {"create": 12}
     app = store.find_application("Acme Corp")
     assert app is not None
     assert app["signInAudience"] == "AzureADMyOrg"
@@ -239,6 +240,11 @@ def test_entra_app_lifecycle(
     assert abs(expires - (datetime.now(UTC) + timedelta(days=365))) < timedelta(minutes=5)
     principal = store.get_service_principal_by_app_id(app["appId"])
     assert principal["appRoleAssignmentRequired"] is True
+    (grant,) = store.grants_of(principal["id"])
+    assert (grant["consentType"], sorted(grant["scope"].split())) == (
+        "AllPrincipals",
+        ["email", "openid", "profile"],
+    )
     assignments = store.assignments_of(principal["id"])
     assert sorted((a["principalId"], a["principalType"], a["appRoleId"]) for a in assignments) == sorted(
         [
@@ -268,12 +274,16 @@ def test_entra_app_lifecycle(
         [
             "POST /applications/<id>/addPassword",
             "POST /servicePrincipals",
+            "POST /oauth2PermissionGrants",
             *["POST /servicePrincipals/<id>/appRoleAssignedTo"] * 3,
         ]
     )
     # The app's passwords, before addPassword (any a killed run left are removed) and after it
-    # (until Graph lists the new one).
-    assert {call for call in create_calls[4:] if call.startswith("GET")} == {"GET /applications/<id>"}
+    # (until Graph lists the new one); Microsoft Graph's service principal, to grant consent on.
+    assert {call for call in create_calls[4:] if call.startswith("GET")} == {
+        "GET /applications/<id>",
+        "GET /servicePrincipals(appId='<id>')",
+    }
     # The service principal and the assignments met Graph's replication lag first, and rode it out.
     assert {
         ("POST", "/servicePrincipals", 400),
@@ -282,7 +292,7 @@ def test_entra_app_lifecycle(
 
     # -- a second up changes nothing and calls nothing ----------------------------------------------
     again = step("no-op up", lambda: stack.up(show_secrets=False))
-    assert again.summary.resource_changes == {"same": 11}
+    assert again.summary.resource_changes == {"same": 12}
     assert watch.calls["no-op up"] == []
 
     # -- an extra redirect URI updates the app in place, keeping what an admin set in the portal -----
@@ -296,7 +306,7 @@ def test_entra_app_lifecycle(
         {"ssoprov:organization": organization(["Engineering", "Admins"], users=[dave], extra=[EXTRA_URI])}
     )
     updated = step("redirect update", lambda: stack.up(show_secrets=False))
-    assert updated.summary.resource_changes == {"update": 1, "same": 10}
+    assert updated.summary.resource_changes == {"update": 1, "same": 11}
     # `web` is read and sent back whole: Graph does not promise to merge a PATCH into it.
     assert watch.calls["redirect update"] == ["GET /applications/<id>", "PATCH /applications/<id>"]
     app = store.get_application(app["id"])
@@ -307,7 +317,7 @@ def test_entra_app_lifecycle(
     spec = organization(["Engineering", "Sales"], users=[dave], extra=[EXTRA_URI])
     project.write_config({"ssoprov:organization": spec})
     swapped = step("group swap", lambda: stack.up(show_secrets=False))
-    assert swapped.summary.resource_changes == {"create": 2, "delete": 2, "same": 9}
+    assert swapped.summary.resource_changes == {"create": 2, "delete": 2, "same": 10}
     assert sorted(a["principalId"] for a in store.assignments_of(principal["id"])) == sorted(
         [group_id("Engineering"), group_id("Sales"), user_id(dave)]
     )
@@ -328,9 +338,9 @@ def test_entra_app_lifecycle(
     store.update_application(app["id"], {"web": edited_web})  # the portal sends `web` whole
     store.remove_password(app["id"], password["keyId"])
     step("refresh", lambda: stack.refresh(show_secrets=False))
-    assert preview() == {"create": 1, "update": 1, "same": 9}
+    assert preview() == {"create": 1, "update": 1, "same": 10}
     converged = step("converge", lambda: stack.up(show_secrets=False))
-    assert converged.summary.resource_changes == {"create": 1, "update": 1, "same": 9}
+    assert converged.summary.resource_changes == {"create": 1, "update": 1, "same": 10}
     app = store.get_application(app["id"])
     assert app["web"] == {**portal_web, "redirectUris": [REDIRECT_URI, EXTRA_URI]}
     (password,) = app["passwordCredentials"]
@@ -338,7 +348,7 @@ def test_entra_app_lifecycle(
     assert outputs["clientSecret"].value in watch.values and len(watch.values) == 2
     assert outputs["secretKeyId"].value == password["keyId"]
     assert step("no-op after converge", lambda: stack.up(show_secrets=False)).summary.resource_changes == {
-        "same": 11
+        "same": 12
     }
 
     # -- rotation, forced by moving the clock past rotateAfterDays: new secret first, then the old --
@@ -348,7 +358,7 @@ def test_entra_app_lifecycle(
         rotated = step("rotation", lambda: stack.up(show_secrets=False))
     finally:
         del stack.workspace.env_vars["SSOPROV_AS_OF"]  # type: ignore[attr-defined]
-    assert rotated.summary.resource_changes == {"replace": 1, "same": 10}
+    assert rotated.summary.resource_changes == {"replace": 1, "same": 11}
     assert once(watch.calls["rotation"]) == [
         "GET /applications/<id>",
         "POST /applications/<id>/addPassword",
@@ -387,7 +397,7 @@ def test_the_same_stack_rides_out_throttling_and_replication_lag(
     step = Steps(graph, watch, faults)
 
     up = step("create", lambda: stack.up(show_secrets=False))
-    assert up.summary.resource_changes == {"create": 11}
+    assert up.summary.resource_changes == {"create": 12}
     app = store.find_application("Acme Corp")
     assert app is not None and len(app["passwordCredentials"]) == 1
     assert app["web"]["redirectUris"] == [REDIRECT_URI]
@@ -401,8 +411,8 @@ def test_the_same_stack_rides_out_throttling_and_replication_lag(
     assert ("POST", 400) in refused and ("POST", 404) in refused, watch.raw["create"]
 
     refreshed = step("refresh", lambda: stack.refresh(show_secrets=False))
-    assert refreshed.summary.resource_changes == {"same": 11}
-    assert step("no-op up", lambda: stack.up(show_secrets=False)).summary.resource_changes == {"same": 11}
+    assert refreshed.summary.resource_changes == {"same": 12}
+    assert step("no-op up", lambda: stack.up(show_secrets=False)).summary.resource_changes == {"same": 12}
     assert stack.outputs()["clientSecret"].value in watch.values
 
     step("destroy", lambda: stack.destroy(show_secrets=False))

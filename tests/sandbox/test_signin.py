@@ -9,10 +9,13 @@ import pytest
 
 from sandbox.common.server import ServedApp
 from sandbox.graph.app import GraphStandIn, build_graph_standin
-from sandbox.graph.seed import CONTOSO
+from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID
 from sandbox.okta.app import OktaStandIn, build_okta_standin
 from sandbox.okta.store import GroupsClaim
 from tests.sandbox.signin_flow import okta_web_app, sign_in
+from tests.support.crowded_tenant import CROWDED_USER, crowded_contoso
+
+CONTOSO_CROWDED = crowded_contoso()
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -201,3 +204,95 @@ def test_entra_token_endpoint_takes_the_secret_either_way(
     )
 
     assert result.error is None and result.claims["tid"] == CONTOSO.tenant_id
+
+
+def test_entra_refuses_without_admin_consent_where_users_may_not_consent(
+    graph: tuple[GraphStandIn, str],
+) -> None:
+    stand_in, url = graph
+    store = stand_in.store
+    client_id, secret = entra_app(
+        stand_in, claims=[], membership="ApplicationGroup", assigned=["Engineering"]
+    )
+    store.user_consent_allowed = False
+
+    refused = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert refused.error is not None and refused.error.startswith("AADSTS65001: ")
+    assert f"application with ID '{client_id}' named 'Acme SSO'" in refused.error
+
+    client = store.get_service_principal_by_app_id(client_id)["id"]
+    graph_sp = store.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)["id"]
+    grant = {
+        "clientId": client,
+        "consentType": "AllPrincipals",
+        "resourceId": graph_sp,
+        "scope": "openid profile",
+    }
+    store.create_grant(grant)
+    # `email` is asked for and not granted: still refused.
+    partly = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert partly.error is not None and "AADSTS65001" in partly.error
+    grant_id = store.grants_of(client)[0]["id"]
+    store.update_grant(grant_id, {"scope": "openid profile email"})
+    assert sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example").error is None
+
+
+def test_entra_roles_claim_carries_the_app_roles_of_the_user_and_direct_groups(
+    graph: tuple[GraphStandIn, str],
+) -> None:
+    stand_in, url = graph
+    store = stand_in.store
+    client_id, secret = entra_app(stand_in, claims=[], membership="None", assigned=["Sales"])
+    app_object_id = store.application_object_id(client_id)
+    roles = {"admin": "1a4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51", "lead": "2b4f5b0e-7a3d-4e71-9b1f-0d2e8a7c6b51"}
+    store.update_application(
+        app_object_id,
+        {
+            "appRoles": [
+                {
+                    "allowedMemberTypes": ["User"],
+                    "description": value,
+                    "displayName": value,
+                    "id": role_id,
+                    "isEnabled": True,
+                    "origin": "Application",
+                    "value": value,
+                }
+                for value, role_id in roles.items()
+            ]
+        },
+    )
+    principal = store.get_service_principal_by_app_id(client_id)["id"]
+    for group, role in (("Admins", "admin"), ("Leadership", "lead")):
+        body = {"principalId": CONTOSO.group(group).id, "resourceId": principal, "appRoleId": roles[role]}
+        store.create_assignment(principal, body)
+
+    # Alice is in Admins; Leadership nests Admins, and app roles do not follow nesting.
+    alice = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "alice@contoso.example")
+    assert alice.error is None and alice.claims["roles"] == ["admin"] and "groups" not in alice.claims
+    carol = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "carol@contoso.example")
+    assert carol.claims["roles"] == ["lead"]
+    # Erin is assigned through Sales with default access: signed in, no roles claim at all.
+    erin = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "erin@contoso.example")
+    assert erin.error is None and "roles" not in erin.claims
+
+
+def test_entra_sends_the_group_overage_instead_of_more_than_200_groups() -> None:
+    stand_in = build_graph_standin(CONTOSO_CROWDED)
+    with ServedApp(stand_in.app) as served:
+        for membership, expect_overage in (
+            ("SecurityGroup", True),
+            ("All", True),
+            ("ApplicationGroup", False),
+        ):
+            client_id, secret = entra_app(
+                stand_in, claims=[], membership=membership, assigned=["Engineering"]
+            )
+            claims = sign_in(entra_discovery(served.url), client_id, secret, REDIRECT, CROWDED_USER).claims
+            if expect_overage:
+                grace = CONTOSO_CROWDED.user(CROWDED_USER).id
+                assert "groups" not in claims and claims["_claim_names"] == {"groups": "src1"}
+                endpoint = f"https://graph.windows.net/{CONTOSO.tenant_id}/users/{grace}/getMemberObjects"
+                assert claims["_claim_sources"] == {"src1": {"endpoint": endpoint}}
+            else:  # only the groups assigned to the app count: well under the limit
+                assert claims["groups"] == [CONTOSO.group("Engineering").id] and "_claim_names" not in claims

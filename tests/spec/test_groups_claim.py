@@ -72,3 +72,56 @@ def test_entra_directory_roles_without_role_mappings_are_fine() -> None:
     spec["identityProvider"]["groupsClaim"] = "DirectoryRole"
     spec["roleMappings"] = []
     assert not parse_organization(spec, "x").identity_provider.sends_group_ids
+
+
+def test_entra_app_roles_need_no_group_ids_nor_assigned_groups() -> None:
+    spec = valid_spec()
+    spec["identityProvider"] |= {"roleSource": "appRoles", "groupsClaim": "None"}
+    spec["identityProvider"]["assignments"] = {"groups": []}
+    assert spec["roleMappings"]
+    assert parse_organization(spec, "x").identity_provider.uses_app_roles
+
+
+def test_an_app_role_value_with_spaces_is_refused_with_file_key_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = valid_spec()
+    spec["identityProvider"]["roleSource"] = "appRoles"
+    spec["roleMappings"] = [{"group": "Engineering", "role": "support agent"}]
+    path = write_stack(tmp_path, "acme", spec)
+
+    code, lines = run_validate(capsys, str(path))
+
+    key = "ssoprov:organization.roleMappings[0].role"
+    problem = next(line for line in lines if f": {key}: " in line)
+    assert code == 1 and problem.startswith(f"{path}: {key}: ")
+    assert "Fix: name the broker role without spaces" in problem
+
+
+@pytest.mark.parametrize(
+    ("groups_claim", "role_source", "warned"),
+    [
+        ("SecurityGroup", "groups", True),
+        ("All", "groups", True),
+        ("ApplicationGroup", "groups", False),
+        ("SecurityGroup", "appRoles", False),
+    ],
+)
+def test_validate_warns_of_group_overage_where_mappings_depend_on_a_claim_it_drops(
+    groups_claim: str, role_source: str, warned: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = valid_spec()
+    spec["identityProvider"] |= {"groupsClaim": groups_claim, "roleSource": role_source}
+    path = write_stack(tmp_path, "acme", spec)
+
+    code, lines = run_validate(capsys, str(path))
+
+    assert code == 0 and lines[-1].endswith("0 problems")
+    warnings = [line for line in lines if line.startswith("warning: ")]
+    if not warned:
+        assert warnings == []
+        return
+    key = "ssoprov:organization.identityProvider.groupsClaim"
+    assert warnings == [warnings[0]] and warnings[0].startswith(f"warning: {path}: {key}: ")
+    assert "more than 200" in warnings[0] and "Entra's group overage" in warnings[0]
+    assert "Fix: set identityProvider.roleSource to appRoles" in warnings[0]

@@ -28,6 +28,10 @@ from msgraph.generated.models.application_collection_response import Application
 from msgraph.generated.models.directory_object_collection_response import DirectoryObjectCollectionResponse
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.group_collection_response import GroupCollectionResponse
+from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
+from msgraph.generated.models.o_auth2_permission_grant_collection_response import (
+    OAuth2PermissionGrantCollectionResponse,
+)
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_credential import PasswordCredential
 from msgraph.generated.models.service_principal import ServicePrincipal
@@ -43,6 +47,7 @@ ENTITY_MODELS: dict[str, type[Parsable]] = {
     "users": User,
     "groups": Group,
     "microsoft.graph.passwordCredential": PasswordCredential,
+    "oauth2PermissionGrants": OAuth2PermissionGrant,
 }
 """`@odata.context` fragment (its last segment, `$select` list dropped) -> the entity's model."""
 COLLECTION_MODELS: dict[str, type[Parsable]] = {
@@ -52,6 +57,7 @@ COLLECTION_MODELS: dict[str, type[Parsable]] = {
     "users": UserCollectionResponse,
     "groups": GroupCollectionResponse,
     "directoryObjects": DirectoryObjectCollectionResponse,
+    "oauth2PermissionGrants": OAuth2PermissionGrantCollectionResponse,
 }
 _CONTROL = ("@odata.context",)
 """OData control information on a response's top level, which no model holds."""

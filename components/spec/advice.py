@@ -1,0 +1,39 @@
+"""Warnings about specs that are valid but may fail some users: printed, never refused.
+
+Entra's group overage: a token carries at most 200 groups. With `groupsClaim` SecurityGroup or
+All the claim lists every group the user is in, so a user in more than 200 gets no `groups`
+claim at all (only `_claim_names`/`_claim_sources`) and none of the role mappings applies. Whether
+that happens depends on each user's memberships, which the spec cannot know: many tenants never
+come near it, so this is a warning, not a refusal. ApplicationGroup (only groups assigned to the
+app) and app roles (`roleSource: appRoles`, the `roles` claim) stay clear of it.
+"""
+
+from __future__ import annotations
+
+from components.spec.models import EntraIdp, OrganizationSpec
+from components.spec.problems import SpecProblem
+
+SPEC_KEY = "ssoprov:organization"
+OVERAGE_LIMIT = 200
+OVERAGE_FIX = (
+    "set identityProvider.roleSource to appRoles, or identityProvider.groupsClaim to ApplicationGroup"
+)
+
+
+def spec_warnings(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
+    """What may go wrong for some users with this valid spec, each with its fix."""
+    idp = spec.identity_provider
+    if not isinstance(idp, EntraIdp) or idp.uses_app_roles or not spec.role_mappings:
+        return []
+    if idp.groups_claim not in ("SecurityGroup", "All"):
+        return []
+    return [
+        SpecProblem(
+            file,
+            f"{SPEC_KEY}.identityProvider.groupsClaim",
+            f"with groupsClaim {idp.groups_claim} the groups claim lists every group a user is in; a user "
+            f"in more than {OVERAGE_LIMIT} gets none (Entra's group overage), so roleMappings give them "
+            "nothing but defaultRole",
+            OVERAGE_FIX,
+        )
+    ]
