@@ -13,7 +13,12 @@ from typing import Any
 
 from components.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
 from components.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
-from components.entra.graph_client import ApplicationInfo, GraphClient, graph_client_from_env
+from components.entra.graph_client import (
+    DEFAULT_APP_ROLE_ID,
+    ApplicationInfo,
+    GraphClient,
+    graph_client_from_env,
+)
 from components.errors import ProvisionerError
 
 OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
@@ -85,7 +90,12 @@ async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
     service_principal = await client.get_service_principal_by_app_id(reading.client_id)
     groups, users = [], []
     for assignment in await client.list_assignments(service_principal["object_id"]):
-        if assignment["principal_type"] == "Group":
+        if assignment["app_role_id"] != DEFAULT_APP_ROLE_ID:
+            reading.extras.append(
+                f"Entra assignment of {assignment['principal_display_name']} to app role "
+                f"{assignment['app_role_id']}: kept, not managed (app roles are not adopted)"
+            )
+        elif assignment["principal_type"] == "Group":
             groups.append(assignment["principal_display_name"] or assignment["principal_id"])
         elif assignment["principal_type"] == "User":
             users.append(await client.user_principal_name(assignment["principal_id"]))
