@@ -392,7 +392,10 @@ def test_the_same_stack_rides_out_throttling_and_replication_lag(
     seeded = store.snapshot()
     project = entra_stack(organization(["Engineering", "Admins"], users=["dave@contoso.example"]))
     stack = project.stack
-    # Every operation meets three 429s (Retry-After 0.3 s), on top of the replication lag.
+    # Every operation meets three 429s (Retry-After 0.3 s), on top of the replication lag. Those
+    # waits put about 1 s before each first call; on a loaded machine that outlasted the 1.25 s
+    # in which a new object is unknown (404) under the usual lag, so this test triples the lag.
+    graph.standin.store.replication_lag_seconds = 3 * GRAPH_REPLICATION_LAG_SECONDS
     faults = {"throttle_count": 3, "throttle_wait_seconds": 0.3}
     step = Steps(graph, watch, faults)
 
