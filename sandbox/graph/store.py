@@ -39,7 +39,7 @@ from typing import Any
 from sandbox.graph import resources
 from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
-from sandbox.graph.validation import grant_fields, password_credential
+from sandbox.graph.validation import grant_fields, is_guid, password_credential
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
@@ -414,7 +414,7 @@ class GraphTenant:
         with self._lock:
             resource = self._addressed_service_principal(resource_id)
             for prop in ("principalId", "resourceId", "appRoleId"):
-                if not _is_guid(body.get(prop)):
+                if not is_guid(body.get(prop)):
                     raise GraphError(
                         400,
                         "Request_BadRequest",
@@ -695,16 +695,6 @@ def _check_enabled_roles_kept(current: list[dict[str, Any]], new: list[dict[str,
                 "CannotDeleteOrUpdateEnabledEntitlement",
                 "Permission (scope or role) cannot be deleted or updated unless disabled first.",
             )
-
-
-def _is_guid(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _sha256(value: str) -> str:

@@ -300,7 +300,7 @@ def _app_roles(value: Any) -> list[dict[str, Any]]:
         types = role.get("allowedMemberTypes")
         text = role.get("value")
         if (
-            not _is_guid_text(role.get("id"))
+            not is_guid(role.get("id"))
             or not isinstance(types, list)
             or not types
             or not set(types) <= set(APP_ROLE_MEMBER_TYPES)
@@ -326,7 +326,8 @@ def _app_roles(value: Any) -> list[dict[str, Any]]:
 _APP_ROLE_KEYS = ("allowedMemberTypes", "description", "displayName", "id", "isEnabled", "origin", "value")
 
 
-def _is_guid_text(value: Any) -> bool:
+def is_guid(value: object) -> bool:
+    """Text Graph accepts as a GUID."""
     if not isinstance(value, str):
         return False
     try:
