@@ -446,6 +446,7 @@ def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: 
     for outcome in found.report.outcomes:
         secret = outcome.details.get("secret") or {}
         spec = found.specs.get(outcome.stack)
+        drift_result, drift_detail = drift.get(outcome.stack, (None, ""))
         rows.append(
             FleetRow(
                 stack=outcome.stack,
@@ -456,8 +457,8 @@ def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: 
                 expires=_day(secret.get("secretExpiresAt")),
                 rotate_by=_day(secret.get("secretRotateBy")),
                 note=secret.get("reason") or secret.get("note") or outcome.note(),
-                drift=drift.get(outcome.stack, (None, ""))[0],
-                drift_detail=drift.get(outcome.stack, (None, ""))[1],
+                drift=drift_result,
+                drift_detail=drift_detail,
             )
         )
     as_of_day = found.moment.date()
