@@ -1,5 +1,5 @@
-"""Entry point the Pulumi CLI runs; everything lives in the components package."""
+"""Entry point the Pulumi CLI runs; everything lives in the ssoprov package (folder components/)."""
 
-from components.program import main
+from ssoprov.program import main
 
 main()

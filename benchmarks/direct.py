@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.brokers.keycloak.client import from_environment
+from ssoprov.brokers.keycloak.client import from_environment
 
 SETTINGS_VARIABLE = "SSOPROV_BENCH_DIRECT"
 GROUPS_CLAIM = "groups"
@@ -51,7 +51,7 @@ def entra_discovery_url(idp: Mapping[str, Any]) -> str:
 
 
 async def onboard_entra(organization: Mapping[str, Any], redirect_uri: str, connect: Connect) -> None:
-    from components.entra.graph_client import graph_client_from_env  # each IdP's run imports its client only
+    from ssoprov.entra.graph_client import graph_client_from_env  # each IdP's run imports its client only
 
     idp = organization["identityProvider"]
     graph = graph_client_from_env(idp["tenantId"])
@@ -95,7 +95,7 @@ def okta_discovery_url(idp: Mapping[str, Any]) -> str:
 
 
 async def onboard_okta(organization: Mapping[str, Any], redirect_uri: str, connect: Connect) -> None:
-    from components.okta.okta_client import okta_client_from_env
+    from ssoprov.okta.okta_client import okta_client_from_env
 
     idp = organization["identityProvider"]
     okta = okta_client_from_env(org_url=idp["orgUrl"])

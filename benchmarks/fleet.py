@@ -40,11 +40,11 @@ from pulumi import automation as auto
 from benchmarks.fleet_memory import PeakMemory, TreeSample
 from benchmarks.report import machine_line
 from benchmarks.wiring import Bench, bench, new_realm
-from components.brokers.keycloak.client import from_environment
-from components.cli import build_parser
-from components.errors import NotFoundError
-from components.fleet.report import format_table
 from sandbox.keycloak import KEYCLOAK_VERSION
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.cli import build_parser
+from ssoprov.errors import NotFoundError
+from ssoprov.fleet.report import format_table
 from tests.fleet.fleet import FleetProject, SealedSecret, seal_secret
 from tests.fleet.test_fleet_sandbox import organization
 
@@ -151,7 +151,7 @@ def run_ssoprov(
     logs = project.root.parent / f"{project.root.name}-runs"
     logs.mkdir(exist_ok=True)
     report = logs / f"{slug}.json"
-    argv = [sys.executable, "-m", "components.cli", command, "--parallel", str(parallel)]
+    argv = [sys.executable, "-m", "ssoprov.cli", command, "--parallel", str(parallel)]
     argv += ["--progress", "plain", "--json-report", str(report)]
     print(f"fleet: {label} over {size} organizations, --parallel {parallel} ...", file=sys.stderr, flush=True)
     with (logs / f"{slug}.out").open("wb") as out, (logs / f"{slug}.err").open("wb") as err:

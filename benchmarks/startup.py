@@ -14,11 +14,11 @@ from benchmarks.report import REPO
 
 MODULES = {
     "pulumi (baseline)": "pulumi",
-    "program: components.program": "components.program",
-    "program: components.organization": "components.organization",
-    "provider: components.entra.graph_client": "components.entra.graph_client",
-    "provider: components.okta.okta_client": "components.okta.okta_client",
-    "provider: components.brokers.keycloak.client": "components.brokers.keycloak.client",
+    "program: ssoprov.program": "ssoprov.program",
+    "program: ssoprov.organization": "ssoprov.organization",
+    "provider: ssoprov.entra.graph_client": "ssoprov.entra.graph_client",
+    "provider: ssoprov.okta.okta_client": "ssoprov.okta.okta_client",
+    "provider: ssoprov.brokers.keycloak.client": "ssoprov.brokers.keycloak.client",
     "provider: okta SDK (deferred until first Okta call)": "okta.client",
 }
 RUNS = 5

@@ -122,7 +122,7 @@ def bench(latency_seconds: float = 0.0) -> Iterator[Bench]:
 
 
 def new_realm(bench: Bench, name: str) -> str:
-    from components.verify_login import prepare_realm
+    from ssoprov.verify_login import prepare_realm
 
     asyncio.run(prepare_realm(bench.sandbox.keycloak_url, name, bench.sandbox.engine_env()))
     return name

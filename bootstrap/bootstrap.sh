@@ -3,7 +3,8 @@
 #
 #   bootstrap/bootstrap.sh            -> prints `export ...` lines for the caller to eval
 #
-# 1. Python: a virtualenv at .venv with the project installed (re-installed when pyproject.toml changes).
+# 1. Python: a virtualenv at .venv with ssoprov and the stand-ins (sandbox/, a distribution of its own)
+#    installed in editable mode (re-installed when either pyproject.toml changes).
 # 2. Pulumi: a `pulumi` on PATH at the pinned version is used as is; otherwise the CLI and our Python
 #    language host are built from Go modules into ${SSOPROV_CACHE}/pulumi/<version>-<source hash>/bin,
 #    together with the SDK's program runner and dynamic-provider launcher scripts.
@@ -20,14 +21,14 @@ pulumi_version=$(sed -n 's/.*"pulumi==\([0-9.]*\)".*/\1/p' "$root/pyproject.toml
 ensure_venv() {
     local venv="$root/.venv" stamp_file="$root/.venv/.ssoprov-installed"
     local stamp
-    stamp=$(sha256sum "$root/pyproject.toml" | cut -c1-16)
+    stamp=$(cat "$root/pyproject.toml" "$root/sandbox/pyproject.toml" | sha256sum | cut -c1-16)
     if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
         return
     fi
     say "installing Python dependencies into .venv"
     # A venv whose creation was interrupted has python but no pip: make it afresh.
     [ -x "$venv/bin/pip" ] || python3 -m venv --clear "$venv"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --quiet -e "$root[test]" >&2
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --quiet -e "$root/sandbox" -e "$root[test]" >&2
     echo "$stamp" > "$stamp_file"
 }
 

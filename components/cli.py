@@ -25,10 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from components.spec.loading import stack_file_warnings, stack_files, validate_stack_files
+from ssoprov.spec.loading import stack_file_warnings, stack_files, validate_stack_files
 
 if TYPE_CHECKING:
-    from components.spec.models import OrganizationSpec
+    from ssoprov.spec.models import OrganizationSpec
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -47,10 +47,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: validate stays light)
-    from components.fleet.commands import FleetRun
-    from components.fleet.engine import fleet_engine
-    from components.fleet.project import Project, ProjectError
-    from components.fleet.selection import Shard, select
+    from ssoprov.fleet.commands import FleetRun
+    from ssoprov.fleet.engine import fleet_engine
+    from ssoprov.fleet.project import Project, ProjectError
+    from ssoprov.fleet.selection import Shard, select
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
     if args.parallel < 1:
@@ -75,27 +75,27 @@ def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: valid
 
 
 def _changes(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     return commands.changes(_fleet_run(args), args.command, refresh=args.refresh)
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     as_of = commands.check_as_of(args.as_of)
     return commands.rotate(_fleet_run(args), as_of, args.dry_run)
 
 
 def _secrets(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     as_of = commands.check_as_of(args.as_of)
     return commands.secrets(_fleet_run(args), as_of, args.json)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     as_of = commands.check_as_of(args.as_of)
     drift_report = Path(args.drift_report) if args.drift_report else None
@@ -103,21 +103,21 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     return commands.drift(_fleet_run(args))
 
 
 def _recover(args: argparse.Namespace) -> int:
-    from components.fleet import commands
+    from ssoprov.fleet import commands
 
     return commands.recover(_fleet_run(args))
 
 
 def _client_secret(args: argparse.Namespace) -> int:
-    from components.fleet.client_secret import current_client_secret
-    from components.fleet.engine import fleet_engine
-    from components.fleet.project import Project
+    from ssoprov.fleet.client_secret import current_client_secret
+    from ssoprov.fleet.engine import fleet_engine
+    from ssoprov.fleet.project import Project
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
     print(current_client_secret(fleet_engine(project, args.backend), args.stack))
@@ -125,8 +125,8 @@ def _client_secret(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from components.fleet.project import Project
-    from components.fleet.scaffold import NewOrganization, scaffold
+    from ssoprov.fleet.project import Project
+    from ssoprov.fleet.scaffold import NewOrganization, scaffold
 
     if args.stack_dir:
         stack_dir = Path(args.stack_dir)
@@ -148,15 +148,15 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from components.adoption.command import (
+    from ssoprov.adoption.command import (
         EntraSource,
         KeycloakSource,
         OktaSource,
         adopt,
         unmanaged_connections,
     )
-    from components.fleet.engine import fleet_engine
-    from components.fleet.project import Project, ProjectError
+    from ssoprov.fleet.engine import fleet_engine
+    from ssoprov.fleet.project import Project, ProjectError
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
     if args.list:
@@ -402,8 +402,8 @@ def _verify_login(args: argparse.Namespace) -> int:
     import asyncio
     import getpass
 
-    from components.spec.loading import load_stack_file
-    from components.verify_login import prepare_realm, report_lines, verify_login
+    from ssoprov.spec.loading import load_stack_file
+    from ssoprov.verify_login import prepare_realm, report_lines, verify_login
 
     spec, _, problems = load_stack_file(Path(args.stack_file))
     if spec is None or problems:
@@ -433,16 +433,16 @@ def _overage(spec: OrganizationSpec, login: str) -> str | None:
     """Entra's group overage for this user, named (Entra organizations only)."""
     if spec.identity_provider.kind != "entra":
         return None
-    from components.entra.overage import overage_report
+    from ssoprov.entra.overage import overage_report
 
     return overage_report(spec, login)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from components.errors import ProvisionerError
-    from components.fleet.project import ProjectError
-    from components.spec.problems import InvalidSpec
+    from ssoprov.errors import ProvisionerError
+    from ssoprov.fleet.project import ProjectError
+    from ssoprov.spec.problems import InvalidSpec
 
     try:
         return args.run(args)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pulumi
 
-from components.identity import IdpConnectionInfo
-from components.oidc import DiscoveryError, fetch_discovery_document, supported_secret_methods
-from components.spec.models import OidcIdp, OrganizationSpec
-from components.token_endpoint_auth import TokenEndpointAuthMethod
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.oidc import DiscoveryError, fetch_discovery_document, supported_secret_methods
+from ssoprov.spec.models import OidcIdp, OrganizationSpec
+from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
 IDP_KEY = "ssoprov:organization.identityProvider"
 

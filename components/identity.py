@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.token_endpoint_auth import TokenEndpointAuthMethod
+from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from components.errors import ProvisionerError
-from components.token_endpoint_auth import CLIENT_SECRET_BASIC, SECRET_METHODS, TokenEndpointAuthMethod
+from ssoprov.errors import ProvisionerError
+from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, SECRET_METHODS, TokenEndpointAuthMethod
 
 WELL_KNOWN_SUFFIX = "/.well-known/openid-configuration"
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pulumi
 
-from components.brokers.base import Broker, BrokerConnection, RoleRule
-from components.identity import IdpConnectionInfo
-from components.spec.models import OrganizationSpec
+from ssoprov.brokers.base import Broker, BrokerConnection, RoleRule
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.models import OrganizationSpec
 
 
 def _broker_for(spec: OrganizationSpec, stack_file: str) -> Broker:
     if spec.broker.kind == "keycloak":
-        from components.brokers.keycloak.broker import KeycloakBroker
+        from ssoprov.brokers.keycloak.broker import KeycloakBroker
 
         return KeycloakBroker(spec)
-    from components.brokers.workos.broker import WorkosBroker
+    from ssoprov.brokers.workos.broker import WorkosBroker
 
     return WorkosBroker(spec, stack_file=stack_file)
 
@@ -49,14 +49,14 @@ class Organization(pulumi.ComponentResource):
         idp = spec.identity_provider
         child = pulumi.ResourceOptions(parent=self)
         if idp.kind == "entra" or idp.kind == "microsoft":
-            from components.entra.component import EntraApp
+            from ssoprov.entra.component import EntraApp
 
             return EntraApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
         if idp.kind == "okta":
-            from components.okta.component import OktaApp
+            from ssoprov.okta.component import OktaApp
 
             return OktaApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
-        from components.generic_oidc import generic_oidc_connection
+        from ssoprov.generic_oidc import generic_oidc_connection
 
         return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pulumi
 
-from components.clock import AsOfError, as_of_from_environment
-from components.spec import CONFIG_NAMESPACE
-from components.spec.loading import spec_for_program
-from components.spec.problems import InvalidSpec
+from ssoprov.clock import AsOfError, as_of_from_environment
+from ssoprov.spec import CONFIG_NAMESPACE
+from ssoprov.spec.loading import spec_for_program
+from ssoprov.spec.problems import InvalidSpec
 
 
 def stack_file() -> str:
@@ -35,7 +35,7 @@ def main() -> None:
         # RunError prints the message without a Python traceback, before any resource is registered.
         raise pulumi.RunError(f"invalid organization spec:\n{exc}") from None
 
-    from components.organization import Organization
+    from ssoprov.organization import Organization
 
     organization = Organization(
         spec.name, spec, stack_file=stack_file(), oidc_client_secret=config.get_secret("oidcClientSecret")

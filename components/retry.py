@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from components.errors import RetryBudgetExceeded
+from ssoprov.errors import RetryBudgetExceeded
 
 T = TypeVar("T")
 

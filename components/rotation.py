@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from components.clock import calendar_date, parse_timestamp
+from ssoprov.clock import calendar_date, parse_timestamp
 
 
 @dataclass(frozen=True)

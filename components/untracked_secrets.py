@@ -36,8 +36,8 @@ from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckResult, DiffResult, ResourceProvider
 
-from components.clock import parse_timestamp
-from components.dynamic import exact_diff
+from ssoprov.clock import parse_timestamp
+from ssoprov.dynamic import exact_diff
 
 S = TypeVar("S")
 

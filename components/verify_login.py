@@ -136,7 +136,7 @@ def _unverified_claims(token: str) -> dict[str, Any]:
 
 async def prepare_realm(broker_url: str, realm: str, environ: Mapping[str, str] | None = None) -> None:
     """Make sure `realm` and the verification client exist (admin credentials from the environment)."""
-    from components.brokers.keycloak.client import from_environment
+    from ssoprov.brokers.keycloak.client import from_environment
 
     async with from_environment(broker_url, environ) as admin:
         await admin.ensure_realm(realm)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from components.spec.loading import OIDC_SECRET_KEY
-from components.verify_login import LoginReport, verify_login
-from components.workspace import local_engine
 from demo.customers import GENERIC_OIDC_ORGANIZATION, ORGANIZATIONS, SIGN_INS, set_up_examples
 from demo.report import print_organization
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import DEMO_PORTS, LocalSandbox
+from ssoprov.spec.loading import OIDC_SECRET_KEY
+from ssoprov.verify_login import LoginReport, verify_login
+from ssoprov.workspace import local_engine
 
 
 def say(message: str) -> None:

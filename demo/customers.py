@@ -10,10 +10,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.spec.loading import load_stack_file
-from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.okta.store import GroupsClaim
+from ssoprov.spec.loading import load_stack_file
+from ssoprov.verify_login import prepare_realm
 
 REPO = Path(__file__).resolve().parents[1]
 ORGANIZATIONS = ("acme-entra", "globex-okta", "initech-oidc")

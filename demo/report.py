@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.verify_login import LoginReport
 from demo.customers import SignInCheck
+from ssoprov.verify_login import LoginReport
 
 KEYCLOAK_BUILT_IN_ROLES = ("offline_access", "uma_authorization")
 

@@ -22,13 +22,13 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from components.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
-from components.adoption.stack_file import render_adopted
-from components.errors import ProvisionerError
-from components.fleet.project import Project
-from components.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
-from components.spec.models import KeycloakBroker
-from components.workspace import Engine
+from ssoprov.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.stack_file import render_adopted
+from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.project import Project
+from ssoprov.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
+from ssoprov.spec.models import KeycloakBroker
+from ssoprov.workspace import Engine
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class EntraSource:
 
     async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
         """The app; the broker's mapped group object IDs become the groups' display names."""
-        from components.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
+        from ssoprov.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
 
         entra = await read_entra_app(self.tenant_id, self.client_id, redirect_uri)
         names = await group_names(self.tenant_id, [mapping["group"] for mapping in broker.role_mappings])
@@ -93,7 +93,7 @@ class OktaSource:
     client_id: str
 
     async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
-        from components.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
+        from ssoprov.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
 
         okta = await read_okta_app(self.org_url, self.client_id, redirect_uri)
         adoption = {"clientId": self.client_id, "secretId": okta.secret_id}

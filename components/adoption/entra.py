@@ -11,15 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
-from components.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
-from components.entra.graph_client import (
+from ssoprov.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
+from ssoprov.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
+from ssoprov.entra.graph_client import (
     DEFAULT_APP_ROLE_ID,
     ApplicationInfo,
     GraphClient,
     graph_client_from_env,
 )
-from components.errors import ProvisionerError
+from ssoprov.errors import ProvisionerError
 
 OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
 AUDIENCES = {"AzureADMyOrg": False, "AzureADMultipleOrgs": True}

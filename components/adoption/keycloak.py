@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.brokers.keycloak.client import from_environment
-from components.brokers.keycloak.mapper import DEFAULT_ROLE_MAPPER, MAPPER_SYNC_MODE, ROLE_MAPPER
-from components.errors import NotFoundError, ProvisionerError
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.brokers.keycloak.mapper import DEFAULT_ROLE_MAPPER, MAPPER_SYNC_MODE, ROLE_MAPPER
+from ssoprov.errors import NotFoundError, ProvisionerError
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 KEYCLOAK_DEFAULT_AUTH_METHOD = "client_secret_post"

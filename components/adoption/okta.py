@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.errors import NotFoundError, ProvisionerError
-from components.okta.okta_client import ISSUER_MODE, OktaApp, OktaClient, okta_client_from_env
+from ssoprov.errors import NotFoundError, ProvisionerError
+from ssoprov.okta.okta_client import ISSUER_MODE, OktaApp, OktaClient, okta_client_from_env
 
 
 @dataclass

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from components.spec.loading import SPEC_KEY
-from components.spec.yaml_scalars import STR, resolve_plain
+from ssoprov.spec.loading import SPEC_KEY
+from ssoprov.spec.yaml_scalars import STR, resolve_plain
 
 
 class _EngineSafeDumper(yaml.SafeDumper):

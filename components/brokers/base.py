@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pulumi
 
-from components.identity import IdpConnectionInfo
+from ssoprov.identity import IdpConnectionInfo
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.entra.application import MICROSOFT_GRAPH_APP_ID
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.entra.application import MICROSOFT_GRAPH_APP_ID
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import GrantInfo, GraphClient
+    from ssoprov.entra.graph_client import GrantInfo, GraphClient
 
 REPLACE_KEYS = ("tenant_id", "client_service_principal_id", "resource_app_id")
 UPDATE_KEYS = ("scopes",)

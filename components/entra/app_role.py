@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import AppRoleInfo, GraphClient
+    from ssoprov.entra.graph_client import AppRoleInfo, GraphClient
 
 REPLACE_KEYS = ("tenant_id", "application_object_id", "value")
 UPDATE_KEYS = ("display_name", "description", "allowed_member_types", "enabled")

@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any, cast
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import changed_keys, exact_diff, gone, run_async
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
-from components.errors import ProvisionerError
+from ssoprov.dynamic import changed_keys, exact_diff, gone, run_async
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.errors import ProvisionerError
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import ApplicationInfo, ApplicationSpec
+    from ssoprov.entra.graph_client import ApplicationInfo, ApplicationSpec
 
 REPLACE_KEYS = ("tenant_id",)
 UPDATE_KEYS = (

@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
-from components.errors import ProvisionerError
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.errors import ProvisionerError
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import AssignmentInfo, GraphClient
+    from ssoprov.entra.graph_client import AssignmentInfo, GraphClient
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 """The "default access" app role: assign to an app that defines no roles."""

@@ -25,8 +25,8 @@ as the portal shows them), `created_at` and `expires_at` (Graph's start and end)
 returns it once, from addPassword, and it lives only in this output, a Pulumi secret
 (`additional_secret_outputs`).
 
-Rotation: `diff` asks for a replacement once `components.rotation.recorded_reason_due` says the
-recorded secret is due (by age, or by nearness to its real expiry), as of `components.clock.utc_now()`,
+Rotation: `diff` asks for a replacement once `ssoprov.rotation.recorded_reason_due` says the
+recorded secret is due (by age, or by nearness to its real expiry), as of `ssoprov.clock.utc_now()`,
 so a scheduled `pulumi up` rotates and `SSOPROV_AS_OF` can bring a rotation forward. The
 replacement is create-before-delete: the engine adds the new password, hands its value to the
 dependents (the broker connection), and only then removes the old one. Entra allows several
@@ -35,7 +35,7 @@ passwords per app, so nothing needs to make room first. A change of policy alone
 
 Create first lists the app's passwords carrying this secret's `display_name` and removes those
 no state tracks, left by a run killed between addPassword and the engine's record of it
-(`components.untracked_secrets`); that list is the one call beyond the minimum. Read (refresh,
+(`ssoprov.untracked_secrets`); that list is the one call beyond the minimum. Read (refresh,
 drift check) notices such passwords too and records them as `untracked_secret_ids`; the next
 `pulumi up` then updates the resource, and the update removes them (nothing else changes).
 
@@ -61,13 +61,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.clock import utc_now
-from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
-from components.errors import ProvisionerError
-from components.rotation import policy_from, recorded_reason_due, rotate_by
-from components.spec.models import MAX_SECRET_LIFETIME_DAYS
-from components.untracked_secrets import (
+from ssoprov.clock import utc_now
+from ssoprov.dynamic import declared_properties, gone, run_async, with_secret_outputs
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.errors import ProvisionerError
+from ssoprov.rotation import policy_from, recorded_reason_due, rotate_by
+from ssoprov.spec.models import MAX_SECRET_LIFETIME_DAYS
+from ssoprov.untracked_secrets import (
     ADOPTED_SECRET_KEY,
     UNKNOWN_SECRET_VALUE,
     RecordedSecretProvider,
@@ -78,7 +78,7 @@ from components.untracked_secrets import (
 )
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import GraphClient, PasswordInfo, PasswordSecret
+    from ssoprov.entra.graph_client import GraphClient, PasswordInfo, PasswordSecret
 
 REPLACE_KEYS = ("tenant_id", "application_object_id", "display_name")
 POLICY_KEYS = ("lifetime_days", "rotate_after_days", "rotate_before_expiry_days")

@@ -58,19 +58,19 @@ import os
 
 import pulumi
 
-from components.clock import calendar_date
-from components.entra import naming
-from components.entra.admin_consent import EntraAdminConsent, EntraAdminConsentArgs
-from components.entra.app_role import EntraAppRole, EntraAppRoleArgs
-from components.entra.application import EntraApplication, EntraApplicationArgs
-from components.entra.assignment import DEFAULT_APP_ROLE_ID, EntraAssignment, EntraAssignmentArgs
-from components.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
-from components.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
-from components.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
-from components.identity import IdpConnectionInfo
-from components.spec.advice import spec_warnings
-from components.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
-from components.token_endpoint_auth import CLIENT_SECRET_BASIC
+from ssoprov.clock import calendar_date
+from ssoprov.entra import naming
+from ssoprov.entra.admin_consent import EntraAdminConsent, EntraAdminConsentArgs
+from ssoprov.entra.app_role import EntraAppRole, EntraAppRoleArgs
+from ssoprov.entra.application import EntraApplication, EntraApplicationArgs
+from ssoprov.entra.assignment import DEFAULT_APP_ROLE_ID, EntraAssignment, EntraAssignmentArgs
+from ssoprov.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
+from ssoprov.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
+from ssoprov.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.advice import spec_warnings
+from ssoprov.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
 LOGIN_URL = "https://login.microsoftonline.com"

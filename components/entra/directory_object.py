@@ -28,8 +28,8 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.entra.provider_support import STACK_KEY_PREFIX, graph_client, require_strings
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.entra.provider_support import STACK_KEY_PREFIX, graph_client, require_strings
 
 REPLACE_KEYS = ("tenant_id", "kind", "spec_name")
 UPDATE_KEYS = ("stack_key",)
@@ -58,7 +58,7 @@ class _EntraDirectoryObjectProvider(ResourceProvider):
         return CreateResult(id_=object_id, outs=_outs(props, object_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.entra.graph_client import DirectoryLookupError
+        from ssoprov.entra.graph_client import DirectoryLookupError
 
         client = graph_client(props["tenant_id"])
         lookup = client.resolve_group if props["kind"] == "group" else client.resolve_user
@@ -77,7 +77,7 @@ class _EntraDirectoryObjectProvider(ResourceProvider):
 
 
 async def _resolve(props: Mapping[str, Any]) -> str:
-    from components.entra.graph_client import DirectoryLookupError
+    from ssoprov.entra.graph_client import DirectoryLookupError
 
     client = graph_client(props["tenant_id"])
     lookup = client.resolve_group if props["kind"] == "group" else client.resolve_user

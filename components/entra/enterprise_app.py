@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
-from components.errors import ApiError
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
+from ssoprov.errors import ApiError
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import ServicePrincipalInfo
+    from ssoprov.entra.graph_client import ServicePrincipalInfo
 
 REPLACE_KEYS = ("tenant_id", "application_object_id")
 UPDATE_KEYS = ("assignment_required",)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken, TokenCredential
 
-from components.errors import ProvisionerError
+from ssoprov.errors import ProvisionerError
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 SANDBOX_URL_ENV = "SSOPROV_GRAPH_URL"

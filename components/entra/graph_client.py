@@ -1,7 +1,7 @@
 """An async Microsoft Graph client for the Entra ID providers: plain dicts in and out, no Pulumi.
 
 Every method is one logical operation ("adding password to application <id>") run through
-`components.retry.retry_async` with a Graph classifier:
+`ssoprov.retry.retry_async` with a Graph classifier:
 
 - transient: 429 and 503 (honouring `Retry-After`), and for idempotent operations (GET, PATCH,
   DELETE) also 502, 504 and network errors. A create (POST) is not repeated after a 502/504
@@ -77,9 +77,9 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_default_options
 from msgraph_core import GraphClientFactory
 
-from components.entra.graph_auth import endpoint_from_env
-from components.errors import ApiError, NotFoundError, ProvisionerError
-from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from ssoprov.entra.graph_auth import endpoint_from_env
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
 
 SERVICE = "Microsoft Graph"
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"

@@ -3,12 +3,12 @@
 A resource's name is part of its URN, so it must stay the same while the spec does: a new name
 would make the engine delete the object and create it again. Group display names and user
 principal names come from the customer's tenant and may hold any unicode (or `::`, which URNs
-use as a separator): `components.naming.safe_part` makes them safe and collision-free.
+use as a separator): `ssoprov.naming.safe_part` makes them safe and collision-free.
 """
 
 from __future__ import annotations
 
-from components.naming import safe_part
+from ssoprov.naming import safe_part
 
 
 def application_name(organization: str) -> str:

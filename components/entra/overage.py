@@ -9,10 +9,10 @@ every group the user is in, and above 200 it sends no `groups` claim at all (onl
 
 from __future__ import annotations
 
-from components.dynamic import run_async
-from components.entra.provider_support import graph_client
-from components.spec.advice import OVERAGE_FIX, OVERAGE_LIMIT, spec_warnings
-from components.spec.models import EntraIdp, OrganizationSpec
+from ssoprov.dynamic import run_async
+from ssoprov.entra.provider_support import graph_client
+from ssoprov.spec.advice import OVERAGE_FIX, OVERAGE_LIMIT, spec_warnings
+from ssoprov.spec.models import EntraIdp, OrganizationSpec
 
 
 def overage_report(spec: OrganizationSpec, login: str) -> str | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from components.dynamic import run_async
-from components.errors import NotFoundError, RetryBudgetExceeded
+from ssoprov.dynamic import run_async
+from ssoprov.errors import NotFoundError, RetryBudgetExceeded
 
 if TYPE_CHECKING:
-    from components.entra.graph_client import GraphClient
+    from ssoprov.entra.graph_client import GraphClient
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ def graph_client(tenant_id: str) -> GraphClient:
     """A client for this call in the customer's tenant `tenant_id` (the resource's input), aimed
     by the provider process's environment (`SSOPROV_GRAPH_URL` for the sandbox, else the real
     Graph with DefaultAzureCredential): no credential is an input."""
-    from components.entra.graph_client import graph_client_from_env
+    from ssoprov.entra.graph_client import graph_client_from_env
 
     return graph_client_from_env(tenant_id)
 
@@ -40,7 +40,7 @@ def read_existing(
     Graph's replicas have all seen it, a 404 is lag and is retried, so a refresh right after an up
     does not drop a new object from state. A 404 that outlasts the retries means gone.
     """
-    from components.entra.graph_client import replication_lag_expected
+    from ssoprov.entra.graph_client import replication_lag_expected
 
     try:
         with replication_lag_expected(object_id, created_at):

@@ -14,10 +14,10 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from components.errors import ProvisionerError
-from components.fleet.operations import cli_env
-from components.fleet.secrets import secret_resources
-from components.workspace import Engine
+from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.operations import cli_env
+from ssoprov.fleet.secrets import secret_resources
+from ssoprov.workspace import Engine
 
 
 def client_secret_in(deployment: Mapping[str, Any]) -> str | None:

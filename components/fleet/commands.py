@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from pulumi import automation as auto
 
-from components.clock import (
+from ssoprov.clock import (
     AS_OF_FLAG,
     AS_OF_VARIABLE,
     AsOfError,
@@ -28,13 +28,13 @@ from components.clock import (
     later_of_now,
     parse_as_of,
 )
-from components.fleet import operations
-from components.fleet.engine import display_url, with_env
-from components.fleet.html_report import FleetRow, render_page
-from components.fleet.operations import StackJob
-from components.fleet.progress import Progress, progress_for
-from components.fleet.project import Project, ProjectError
-from components.fleet.report import (
+from ssoprov.fleet import operations
+from ssoprov.fleet.engine import display_url, with_env
+from ssoprov.fleet.html_report import FleetRow, render_page
+from ssoprov.fleet.operations import StackJob
+from ssoprov.fleet.progress import Progress, progress_for
+from ssoprov.fleet.project import Project, ProjectError
+from ssoprov.fleet.report import (
     DRIFTED,
     FAILED,
     INVALID,
@@ -48,12 +48,12 @@ from components.fleet.report import (
     now,
     summary_line,
 )
-from components.fleet.runner import run_each
-from components.fleet.secrets import SecretStatus, secret_status
-from components.fleet.selection import Selection
-from components.spec.loading import load_stack_file, validate_stack_files
-from components.spec.models import OrganizationSpec
-from components.workspace import Engine
+from ssoprov.fleet.runner import run_each
+from ssoprov.fleet.secrets import SecretStatus, secret_status
+from ssoprov.fleet.selection import Selection
+from ssoprov.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.spec.models import OrganizationSpec
+from ssoprov.workspace import Engine
 
 ROTATED = "rotated"
 DUE = "due"
@@ -429,7 +429,7 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool) -> int:
 
 
 def check_as_of(text: str | None) -> datetime | None:
-    """--as-of by the same rule as SSOPROV_AS_OF (components.clock.parse_as_of)."""
+    """--as-of by the same rule as SSOPROV_AS_OF (ssoprov.clock.parse_as_of)."""
     if not text:
         return None
     try:

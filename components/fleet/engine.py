@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from components.fleet.project import Project
-from components.workspace import Engine
+from ssoprov.fleet.project import Project
+from ssoprov.workspace import Engine
 
 LOCAL_STATE_DIR = ".pulumi-state"
 """The default file backend, inside the project root (and ignored by git)."""

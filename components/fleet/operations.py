@@ -20,11 +20,11 @@ from typing import Any
 from pulumi import automation as auto
 from pulumi.automation import events
 
-from components.fleet.progress import Progress
-from components.fleet.recovery import failure_message, lock_holders
-from components.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
-from components.untracked_secrets import UNTRACKED_KEY
-from components.workspace import Engine
+from ssoprov.fleet.progress import Progress
+from ssoprov.fleet.recovery import failure_message, lock_holders
+from ssoprov.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
+from ssoprov.untracked_secrets import UNTRACKED_KEY
+from ssoprov.workspace import Engine
 
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 """The stack itself and provider instances are bookkeeping, not resources a reader cares about."""

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from components.fleet.report import StackOutcome
+from ssoprov.fleet.report import StackOutcome
 
 SPINNER = "|/-\\"
 

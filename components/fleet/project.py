@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from components.errors import ProvisionerError
-from components.spec.loading import stack_files
+from ssoprov.errors import ProvisionerError
+from ssoprov.spec.loading import stack_files
 
 STACK_FILE_PREFIX = "Pulumi."
 STACK_FILE_SUFFIX = ".yaml"

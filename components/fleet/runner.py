@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from components.fleet.report import FAILED, StackOutcome
+from ssoprov.fleet.report import FAILED, StackOutcome
 
 Job = TypeVar("Job")
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from components.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
-from components.spec.problems import InvalidSpec, SpecProblem
-from components.spec.yaml_scalars import STR, resolve_plain
+from ssoprov.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
+from ssoprov.spec.problems import InvalidSpec, SpecProblem
+from ssoprov.spec.yaml_scalars import STR, resolve_plain
 
 
 @dataclass

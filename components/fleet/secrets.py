@@ -3,7 +3,7 @@
 The facts come from each stack's state (`pulumi stack export`, secrets left encrypted): the
 client-secret resource's `created_at` and, for Entra, `expires_at`. The policy comes from the
 stack's spec (`clientSecret`), because that is what the next `pulumi up` hands the provider. The
-decision is the provider's own (`components.rotation.recorded_reason_due`, as of `--as-of`), so
+decision is the provider's own (`ssoprov.rotation.recorded_reason_due`, as of `--as-of`), so
 `ssoprov rotate` picks exactly the stacks whose `up` replaces a secret.
 
 Two dates, never to be mistaken for each other: a secret's expiry (Entra's end date; Okta secrets
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from components.clock import calendar_date, parse_timestamp
-from components.rotation import policy_from, recorded_reason_due
-from components.spec.models import OrganizationSpec
-from components.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
+from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.rotation import policy_from, recorded_reason_due
+from ssoprov.spec.models import OrganizationSpec
+from ssoprov.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.fleet.project import Project, ProjectError, StackRef, stack_name
+from ssoprov.fleet.project import Project, ProjectError, StackRef, stack_name
 
 
 @dataclass(frozen=True)

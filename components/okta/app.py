@@ -38,9 +38,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.errors import NotFoundError, ProvisionerError
-from components.okta.okta_client import ISSUER_MODE, OktaApp, okta_client_from_env
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.errors import NotFoundError, ProvisionerError
+from ssoprov.okta.okta_client import ISSUER_MODE, OktaApp, okta_client_from_env
 
 REPLACE_KEYS = ("org_url",)
 UPDATE_KEYS = ("label", "redirect_uris", "issuer_mode")

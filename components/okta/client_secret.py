@@ -17,7 +17,7 @@ date, YYYY-MM-DD, from which a `pulumi up` replaces the secret).
 Rotation. Okta client secrets never expire, so the policy is applied to a notional expiry,
 `created_at + lifetime_days`: `diff` asks for a replacement once `RotationPolicy.reason_due`
 says the secret is due (by age, or by nearness to that notional expiry), as of
-`components.clock.utc_now()`. A scheduled `pulumi up` therefore rotates, and `SSOPROV_AS_OF`
+`ssoprov.clock.utc_now()`. A scheduled `pulumi up` therefore rotates, and `SSOPROV_AS_OF`
 can bring a rotation forward. A secret deactivated out of band is replaced too. A change of
 policy alone updates `rotate_by` in place and calls nothing.
 
@@ -25,7 +25,7 @@ Replacement is create-before-delete, and Okta keeps at most two secrets per app,
 
 - create: list the app's secrets. Those no state tracks are removed: the app's initial secret
   (never exported, so nothing uses it) and the leftovers of a run killed between Okta's answer
-  and the engine's record of it (`components.untracked_secrets`; Okta secrets have no name, and
+  and the engine's record of it (`ssoprov.untracked_secrets`; Okta secrets have no name, and
   the app is this stack's, so every other secret on it is a candidate). As many as needed to
   make room go first, inactive ones first; then the new ACTIVE secret is created; then the rest
   go. Should a removal fail, the create fails, and its new secret is one more leftover for the
@@ -59,12 +59,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.clock import utc_now
-from components.dynamic import declared_properties, gone, run_async, with_secret_outputs
-from components.errors import NotFoundError
-from components.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
-from components.rotation import policy_from, recorded_reason_due, rotate_by
-from components.untracked_secrets import (
+from ssoprov.clock import utc_now
+from ssoprov.dynamic import declared_properties, gone, run_async, with_secret_outputs
+from ssoprov.errors import NotFoundError
+from ssoprov.okta.okta_client import ClientSecret, OktaClient, okta_client_from_env
+from ssoprov.rotation import policy_from, recorded_reason_due, rotate_by
+from ssoprov.untracked_secrets import (
     ADOPTED_SECRET_KEY,
     UNKNOWN_SECRET_VALUE,
     RecordedSecretProvider,

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import pulumi
 
-from components.identity import IdpConnectionInfo
-from components.okta import naming
-from components.okta.app import OktaOidcApp, OktaOidcAppArgs
-from components.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
-from components.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
-from components.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
-from components.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
-from components.spec.models import OktaIdp, OrganizationSpec
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.okta import naming
+from ssoprov.okta.app import OktaOidcApp, OktaOidcAppArgs
+from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
+from ssoprov.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
+from ssoprov.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
+from ssoprov.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
+from ssoprov.spec.models import OktaIdp, OrganizationSpec
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 

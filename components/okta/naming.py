@@ -1,11 +1,11 @@
 """Pulumi resource names for an organization's Okta resources, stable and safe for any group name.
 
-Group names go through components.naming.safe_part (stable, safe for any unicode).
+Group names go through ssoprov.naming.safe_part (stable, safe for any unicode).
 """
 
 from __future__ import annotations
 
-from components.naming import safe_part
+from ssoprov.naming import safe_part
 
 
 def app_name(organization: str) -> str:

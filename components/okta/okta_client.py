@@ -11,7 +11,7 @@ Authentication (`okta_client_from_env`):
   The groups-claim methods refuse to run in this mode. `OKTA_API_TOKEN` wins if both are set.
 
 Retries: every method is one logical operation ("assigning group Engineering (00g1) to app 0oa1")
-run through `components.retry.retry_async` with an Okta classifier:
+run through `ssoprov.retry.retry_async` with an Okta classifier:
 
 - 429: retried once `X-Rate-Limit-Reset` (epoch seconds) has passed, plus `RESET_MARGIN_SECONDS`;
   measured by the local clock, or by the answer's `Date` when the two disagree by more than
@@ -50,9 +50,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from components.errors import ApiError, NotFoundError, ProvisionerError, SpecError
-from components.retry import DEFAULT_POLICY, RetryPolicy, retry_async
-from components.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, SpecError
+from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
 
 SERVICE = "Okta"
 DEFAULT_SCOPES = ("okta.apps.manage", "okta.groups.read", "okta.users.read")

@@ -1,14 +1,14 @@
 """The organization spec: the only place stack configuration is parsed and validated."""
 
-from components.spec.loading import (
+from ssoprov.spec.loading import (
     CONFIG_NAMESPACE,
     SPEC_KEY,
     load_stack_file,
     parse_organization,
     validate_stack_dir,
 )
-from components.spec.models import OrganizationSpec
-from components.spec.problems import SpecProblem
+from ssoprov.spec.models import OrganizationSpec
+from ssoprov.spec.problems import SpecProblem
 
 __all__ = [
     "CONFIG_NAMESPACE",

@@ -10,8 +10,8 @@ app) and app roles (`roleSource: appRoles`, the `roles` claim) stay clear of it.
 
 from __future__ import annotations
 
-from components.spec.models import EntraIdp, OrganizationSpec
-from components.spec.problems import SpecProblem
+from ssoprov.spec.models import EntraIdp, OrganizationSpec
+from ssoprov.spec.problems import SpecProblem
 
 SPEC_KEY = "ssoprov:organization"
 OVERAGE_LIMIT = 200

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from yaml import events
 
-from components.spec.yaml_scalars import (
+from ssoprov.spec.yaml_scalars import (
     MERGE,
     TEXT,
     TIMESTAMP_TAG,

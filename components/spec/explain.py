@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from components.spec.engine_yaml import KeyPath, Source
-from components.spec.models import Broker, IdentityProvider, OrganizationSpec
-from components.spec.problems import RULES_BROKEN, SpecProblem
-from components.spec.stack_config import SPEC_KEY, StackConfig
-from components.spec.yaml_scalars import BOOL, INT, NULL, TEXT, TIMESTAMP
+from ssoprov.spec.engine_yaml import KeyPath, Source
+from ssoprov.spec.models import Broker, IdentityProvider, OrganizationSpec
+from ssoprov.spec.problems import RULES_BROKEN, SpecProblem
+from ssoprov.spec.stack_config import SPEC_KEY, StackConfig
+from ssoprov.spec.yaml_scalars import BOOL, INT, NULL, TEXT, TIMESTAMP
 
 _UNIONS_BY_FIELD = {"identityProvider": IdentityProvider, "broker": Broker}
 _NUMBER_TEXT = re.compile(r"[+-]?[0-9][0-9_]*")

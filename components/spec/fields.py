@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints
 
-from components.spec.problems import fixable
+from ssoprov.spec.problems import fixable
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from components.spec.config_size import CONFIG_LIMIT, CONFIG_VARIABLE, encoded_size, pulumi_config_text
-from components.spec.explain import date_problems, line_of, problems_of, render_key
-from components.spec.models import OrganizationSpec
-from components.spec.problems import InvalidSpec, SpecProblem
-from components.spec.stack_config import (
+from ssoprov.spec.config_size import CONFIG_LIMIT, CONFIG_VARIABLE, encoded_size, pulumi_config_text
+from ssoprov.spec.explain import date_problems, line_of, problems_of, render_key
+from ssoprov.spec.models import OrganizationSpec
+from ssoprov.spec.problems import InvalidSpec, SpecProblem
+from ssoprov.spec.stack_config import (
     CONFIG_NAMESPACE,
     OIDC_SECRET_KEY,
     SPEC_KEY,
@@ -237,8 +237,8 @@ def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
 
 
 def stack_file_warnings(paths: Iterable[Path]) -> list[SpecProblem]:
-    """What may fail some users with each valid spec (see components.spec.advice)."""
-    from components.spec.advice import spec_warnings
+    """What may fail some users with each valid spec (see ssoprov.spec.advice)."""
+    from ssoprov.spec.advice import spec_warnings
 
     found: list[SpecProblem] = []
     for path in paths:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.spec.fields import (
+from ssoprov.spec.fields import (
     MAX_LIST_LENGTH,
     ClaimName,
     DiscoveryUrl,
@@ -23,8 +23,8 @@ from components.spec.fields import (
     TenantId,
     WorkosOrganizationId,
 )
-from components.spec.problems import Violation, broken_rules
-from components.token_endpoint_auth import TokenEndpointAuthMethod
+from ssoprov.spec.problems import Violation, broken_rules
+from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
 MAX_SECRET_LIFETIME_DAYS = 730
 """Two years: Entra's default and safe maximum for a client secret."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic_core import PydanticCustomError
 
-from components.errors import SpecError
+from ssoprov.errors import SpecError
 
 
 @dataclass(frozen=True)

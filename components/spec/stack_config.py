@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.spec.engine_yaml import EngineYamlError, KeyPath, Source, read_engine_yaml
-from components.spec.problems import SpecProblem
+from ssoprov.spec.engine_yaml import EngineYamlError, KeyPath, Source, read_engine_yaml
+from ssoprov.spec.problems import SpecProblem
 
 CONFIG_NAMESPACE = "ssoprov"
 """The project's name: Pulumi prefixes config keys written without a namespace with it."""

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from components.adoption.command import _engine_failure, adoption_spec
-from components.adoption.keycloak import connection_from_keycloak
-from components.adoption.stack_file import render_adopted
-from components.errors import ProvisionerError
-from components.spec.loading import validate_stack_files
+from ssoprov.adoption.command import _engine_failure, adoption_spec
+from ssoprov.adoption.keycloak import connection_from_keycloak
+from ssoprov.adoption.stack_file import render_adopted
+from ssoprov.errors import ProvisionerError
+from ssoprov.spec.loading import validate_stack_files
 
 URL, REALM = "https://sso.example.com", "customers"
 PROVIDER = {

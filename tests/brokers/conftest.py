@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from components.brokers.keycloak import client as keycloak_client
-from components.brokers.keycloak.client import AdminTokenStore
 from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak import client as keycloak_client
+from ssoprov.brokers.keycloak.client import AdminTokenStore
 
 
 class AdminHttp:

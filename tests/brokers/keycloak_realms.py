@@ -3,7 +3,7 @@
 A second realm plays the customer's identity provider (a generic OIDC provider): a confidential
 client whose redirect URI is the broker's callback, users in groups, and a "groups" claim that
 carries group names without their path. The broker realm holds the identity provider under
-test and the public client `components.verify_login` signs in with; it records admin events, so
+test and the public client `ssoprov.verify_login` signs in with; it records admin events, so
 a test can count the writes a `pulumi` run made.
 """
 
@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from sandbox.keycloak import KeycloakServer
+from ssoprov.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from tests.brokers.conftest import AdminHttp
 
 

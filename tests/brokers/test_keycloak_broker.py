@@ -9,12 +9,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.brokers.base import RoleRule
-from components.brokers.keycloak import naming
-from components.brokers.keycloak.broker import KeycloakBroker
-from components.identity import IdpConnectionInfo
-from components.naming import HASH_LENGTH, MAX_READABLE
-from components.spec.models import OrganizationSpec
+from ssoprov.brokers.base import RoleRule
+from ssoprov.brokers.keycloak import naming
+from ssoprov.brokers.keycloak.broker import KeycloakBroker
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.naming import HASH_LENGTH, MAX_READABLE
+from ssoprov.spec.models import OrganizationSpec
 
 SECRET = "idp-secret-9c2e"
 DISCOVERY = "https://idp.example/.well-known/openid-configuration"

@@ -19,11 +19,11 @@ import httpx
 import jwt
 import pytest
 
-from components.brokers.keycloak import client as client_module
-from components.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, KeycloakAdminClient
-from components.errors import ApiError, NotFoundError
-from components.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak import client as client_module
+from ssoprov.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, KeycloakAdminClient
+from ssoprov.errors import ApiError, NotFoundError
+from ssoprov.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from tests.brokers.conftest import AdminHttp
 
 T = TypeVar("T")

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from components.brokers.keycloak.client import from_environment
-from components.errors import ProvisionerError
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.errors import ProvisionerError
 
 BASE = "http://127.0.0.1:1"
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from components.brokers.keycloak.client import MASKED_SECRET, KeycloakAdminClient, KeycloakUnreachable
-from components.errors import ApiError, NotFoundError, RetryBudgetExceeded
-from components.retry import RetryPolicy
+from ssoprov.brokers.keycloak.client import MASKED_SECRET, KeycloakAdminClient, KeycloakUnreachable
+from ssoprov.errors import ApiError, NotFoundError, RetryBudgetExceeded
+from ssoprov.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=4, budget_seconds=5.0, base_delay=0.01, max_delay=0.02)
 BASE = "http://127.0.0.1:1"

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from components.brokers.keycloak.client import AdminTokenStore, KeycloakAdminClient
-from components.errors import ApiError
-from components.retry import RetryPolicy
+from ssoprov.brokers.keycloak.client import AdminTokenStore, KeycloakAdminClient
+from ssoprov.errors import ApiError
+from ssoprov.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=4, budget_seconds=5.0, base_delay=0.01, max_delay=0.02)
 BASE = "http://keycloak.test"

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from components.brokers.keycloak.client import MASKED_SECRET
-from components.brokers.keycloak.identity_provider import (
+from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak.client import MASKED_SECRET
+from ssoprov.brokers.keycloak.identity_provider import (
     OIDC_CONFIG_OPTIONS,
     OPTIONS,
     _KeycloakIdentityProviderProvider,
 )
-from components.errors import ProvisionerError
-from sandbox.keycloak import KeycloakServer
+from ssoprov.errors import ProvisionerError
 from tests.brokers.conftest import AdminHttp
 from tests.brokers.keycloak_realms import CustomerIdp, create_broker_realm, create_customer_idp
 

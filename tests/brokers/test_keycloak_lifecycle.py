@@ -25,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from components.brokers.keycloak import naming
 from sandbox.common.server import ServedApp
 from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak import naming
 from tests.brokers.conftest import AdminHttp
 from tests.brokers.keycloak_realms import (
     CustomerIdp,

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from components.brokers.keycloak.mapper import (
+from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak.mapper import (
     DEFAULT_ROLE_MAPPER,
     ROLE_MAPPER,
     _KeycloakIdpMapperProvider,
     default_role_config,
     role_mapping_config,
 )
-from sandbox.keycloak import KeycloakServer
 from tests.brokers.conftest import AdminHttp
 from tests.brokers.keycloak_realms import create_broker_realm
 

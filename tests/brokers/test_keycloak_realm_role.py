@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.brokers.keycloak.realm_role import _KeycloakRealmRoleProvider
-from components.errors import ProvisionerError
 from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak.realm_role import _KeycloakRealmRoleProvider
+from ssoprov.errors import ProvisionerError
 from tests.brokers.conftest import AdminHttp
 
 TOKEN = "POST /realms/master/protocol/openid-connect/token"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.retry import RetryPolicy, policy_from_env
+from ssoprov.retry import RetryPolicy, policy_from_env
 
 
 def test_without_the_variable_the_budget_is_sixty_seconds_over_eight_tries() -> None:

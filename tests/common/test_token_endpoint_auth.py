@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.generic_oidc import token_endpoint_auth_method
-from components.spec.models import OidcIdp
+from ssoprov.generic_oidc import token_endpoint_auth_method
+from ssoprov.spec.models import OidcIdp
 
 STACK_FILE = "stacks/Pulumi.initech.yaml"
 DISCOVERY = "https://idp.initech.example/.well-known/openid-configuration"

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import exact_diff, gone
+from ssoprov.dynamic import exact_diff, gone
 
 
 class _TextFileProvider(ResourceProvider):

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from components.entra.graph_auth import StaticTokenCredential
-from components.entra.graph_client import GraphClient
-from components.retry import RetryPolicy
 from sandbox.common.server import ServedApp
 from sandbox.graph import GraphStandIn, build_graph_standin
+from ssoprov.entra.graph_auth import StaticTokenCredential
+from ssoprov.entra.graph_client import GraphClient
+from ssoprov.retry import RetryPolicy
 from tests.support.graph_contract import GraphResponseRecorder
 
 FAST_POLICY = RetryPolicy(attempts=6, budget_seconds=10.0, base_delay=0.05, max_delay=0.2)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from components.entra.admin_consent import _EntraAdminConsentProvider
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID
+from ssoprov.entra.admin_consent import _EntraAdminConsentProvider
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraAdminConsentProvider()

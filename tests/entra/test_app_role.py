@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.entra.app_role import _EntraAppRoleProvider
+from ssoprov.entra.app_role import _EntraAppRoleProvider
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraAppRoleProvider()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.entra.application import _EntraApplicationProvider
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
+from ssoprov.entra.application import _EntraApplicationProvider
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraApplicationProvider()

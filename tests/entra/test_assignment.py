@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from components.entra.assignment import DEFAULT_APP_ROLE_ID, _EntraAssignmentProvider
 from sandbox.graph.seed import CONTOSO
+from ssoprov.entra.assignment import DEFAULT_APP_ROLE_ID, _EntraAssignmentProvider
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraAssignmentProvider()

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from components import untracked_secrets
-from components.clock import AS_OF_VARIABLE
-from components.entra import client_secret
-from components.entra.client_secret import _EntraClientSecretProvider
-from components.rotation import recorded_reason_due
+from ssoprov import untracked_secrets
+from ssoprov.clock import AS_OF_VARIABLE
+from ssoprov.entra import client_secret
+from ssoprov.entra.client_secret import _EntraClientSecretProvider
+from ssoprov.rotation import recorded_reason_due
 from tests.entra.conftest import ServedGraph
 
 POLICY = {"lifetime_days": 365, "rotate_after_days": 180, "rotate_before_expiry_days": 30}

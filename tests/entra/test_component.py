@@ -10,9 +10,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.entra import naming
-from components.entra.component import EntraApp
-from components.spec.models import OrganizationSpec
+from ssoprov.entra import naming
+from ssoprov.entra.component import EntraApp
+from ssoprov.spec.models import OrganizationSpec
 
 REDIRECT = "https://sso.example.com/realms/acme/broker/acme/endpoint"
 TENANT = "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"

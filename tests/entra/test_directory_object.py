@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.entra.directory_object import _EntraDirectoryObjectProvider
-from components.entra.graph_client import DirectoryLookupError
 from sandbox.graph.seed import CONTOSO
+from ssoprov.entra.directory_object import _EntraDirectoryObjectProvider
+from ssoprov.entra.graph_client import DirectoryLookupError
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraDirectoryObjectProvider()

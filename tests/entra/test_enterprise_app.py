@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.entra.enterprise_app import _EntraEnterpriseAppProvider
+from ssoprov.entra.enterprise_app import _EntraEnterpriseAppProvider
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraEnterpriseAppProvider()

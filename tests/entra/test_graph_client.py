@@ -14,17 +14,17 @@ from typing import Any, TypeVar, cast
 import pytest
 from azure.core.credentials import AccessToken, TokenCredential
 
-from components.entra.graph_auth import GRAPH_URL, StaticTokenCredential, TenantCredential, sandbox_base_url
-from components.entra.graph_client import (
+from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
+from ssoprov.entra.graph_auth import GRAPH_URL, StaticTokenCredential, TenantCredential, sandbox_base_url
+from ssoprov.entra.graph_client import (
     DEFAULT_APP_ROLE_ID,
     ApplicationSpec,
     DirectoryLookupError,
     GraphClient,
     graph_client_from_env,
 )
-from components.errors import ApiError, NotFoundError, ProvisionerError, RetryBudgetExceeded
-from components.retry import RetryPolicy
-from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, RetryBudgetExceeded
+from ssoprov.retry import RetryPolicy
 from tests.entra.conftest import ServedGraph
 
 T = TypeVar("T")

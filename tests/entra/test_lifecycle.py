@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from pulumi.automation import CommandError
 
-from components.clock import calendar_date
 from sandbox.common.calls import Call
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
+from ssoprov.clock import calendar_date
 from tests.entra.conftest import ServedGraph
 from tests.support.graph_contract import contract_violations
 from tests.support.graph_lag import GRAPH_REPLICATION_LAG_SECONDS

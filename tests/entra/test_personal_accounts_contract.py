@@ -11,8 +11,8 @@ import asyncio
 
 import pytest
 
-from components.errors import ApiError
 from sandbox.graph.seed import CONTOSO
+from ssoprov.errors import ApiError
 from tests.entra.conftest import ServedGraph
 from tests.entra.test_graph_standin import assert_odata_error, new_app
 

@@ -120,7 +120,7 @@ def run_ssoprov(project: StackProject, *args: str) -> tuple[int, str]:
     import sys
 
     completed = subprocess.run(
-        [sys.executable, "-m", "components.cli", *args, "--backend", project.engine.backend_url],
+        [sys.executable, "-m", "ssoprov.cli", *args, "--backend", project.engine.backend_url],
         cwd=project.root / "project",
         env=cli_env(project),
         capture_output=True,
@@ -145,7 +145,7 @@ def keycloak_state(sandbox: LocalSandbox, realm: str) -> tuple[list[str], list[s
     """(identity provider aliases, realm role names) in `realm`, sorted."""
     import asyncio
 
-    from components.brokers.keycloak.client import from_environment
+    from ssoprov.brokers.keycloak.client import from_environment
 
     async def read() -> tuple[list[str], list[str]]:
         async with from_environment(sandbox.keycloak_url, sandbox.engine_env()) as admin:

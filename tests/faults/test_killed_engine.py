@@ -34,9 +34,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from components.verify_login import verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.verify_login import verify_login
 from tests.faults.support import cli_env, command_name, process_tree, run_cli, run_ssoprov
 from tests.integration.organizations import entra_organization, okta_organization, stack_config
 from tests.support.projects import StackProject
@@ -191,7 +191,7 @@ def test_ssoprov_recover_after_a_fleet_run_whose_engine_was_killed(
         [
             sys.executable,
             "-m",
-            "components.cli",
+            "ssoprov.cli",
             "up",
             "--stack",
             name,

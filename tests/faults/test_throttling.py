@@ -17,8 +17,8 @@ from collections.abc import Callable
 import pytest
 from pulumi import automation as auto
 
-from components.retry import BUDGET_VARIABLE, RetryPolicy
 from sandbox.environment import LocalSandbox
+from ssoprov.retry import BUDGET_VARIABLE, RetryPolicy
 from tests.faults.support import IDENTITY_PROVIDERS
 from tests.integration.organizations import stack_config
 from tests.support.projects import StackProject

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from components.fleet.engine import LOCAL_STATE_DIR
-from components.workspace import Engine
+from ssoprov.fleet.engine import LOCAL_STATE_DIR
+from ssoprov.workspace import Engine
 
 REPO = Path(__file__).resolve().parents[2]
 OIDC_SECRET_KEY = "ssoprov:oidcClientSecret"
@@ -120,7 +120,7 @@ class FleetProject:
             **env,
             "PULUMI_CONFIG_PASSPHRASE": self.sealed.passphrase,
             "PULUMI_HOME": str(self.root.parent / f"{self.root.name}-pulumi-home"),
-            # The program's `import components` and the providers resolve to this checkout.
+            # The program's `import ssoprov` and the providers resolve to this checkout.
             "PYTHONPATH": str(REPO),
             **self.env,
         }
@@ -129,7 +129,7 @@ class FleetProject:
         """`ssoprov ARGS` in the project folder, as a separate process (stdout is not a terminal)."""
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "components.cli", *args],
+            [sys.executable, "-m", "ssoprov.cli", *args],
             cwd=self.root,
             env=self.process_env(),
             capture_output=True,

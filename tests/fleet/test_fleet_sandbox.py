@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from components.brokers.keycloak.client import from_environment
-from components.clock import calendar_date, parse_timestamp
-from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.keycloak import KeycloakServer
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.verify_login import prepare_realm
 from tests.fleet.fleet import FleetProject, Run, SealedSecret
 from tests.support.graph_lag import lagging_graph
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from components.clock import calendar_date, parse_timestamp
-from components.fleet.engine import LOCAL_STATE_DIR
+from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.fleet.engine import LOCAL_STATE_DIR
 from tests.fleet.conftest import OIDC_CLIENT_SECRET, SaaSStandIns
 from tests.fleet.fleet import FleetProject
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from components.fleet.commands import read_drift_report
-from components.fleet.html_report import TIMELINE_WIDTH, FleetRow, Timeline, render_page
-from components.fleet.project import ProjectError
+from ssoprov.fleet.commands import read_drift_report
+from ssoprov.fleet.html_report import TIMELINE_WIDTH, FleetRow, Timeline, render_page
+from ssoprov.fleet.project import ProjectError
 from tests.fleet.conftest import SaaSStandIns
 from tests.fleet.fleet import FleetProject
 from tests.fleet.test_fleet_workos import oidc_organization, okta_organization

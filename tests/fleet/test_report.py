@@ -13,10 +13,10 @@ from typing import Any
 
 from pulumi.automation import events
 
-from components.fleet import operations
-from components.fleet.operations import StackJob
-from components.fleet.progress import LiveProgress, PlainProgress, progress_for
-from components.fleet.report import Changes, RunReport, StackOutcome, Step, change_table, summary_line
+from ssoprov.fleet import operations
+from ssoprov.fleet.operations import StackJob
+from ssoprov.fleet.progress import LiveProgress, PlainProgress, progress_for
+from ssoprov.fleet.report import Changes, RunReport, StackOutcome, Step, change_table, summary_line
 
 STARTED = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
 

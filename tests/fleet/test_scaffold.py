@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.cli import main
-from components.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.cli import main
+from ssoprov.spec.loading import load_stack_file, validate_stack_files
 
 REPO = Path(__file__).resolve().parents[2]
 TENANT = "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"

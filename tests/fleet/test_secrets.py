@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from components.clock import AS_OF_VARIABLE, AsOfError, later_of_now, parse_as_of, utc_now
-from components.fleet.commands import check_as_of, secret_state
-from components.fleet.project import ProjectError
-from components.fleet.secrets import secret_status
-from components.spec import parse_organization
+from ssoprov.clock import AS_OF_VARIABLE, AsOfError, later_of_now, parse_as_of, utc_now
+from ssoprov.fleet.commands import check_as_of, secret_state
+from ssoprov.fleet.project import ProjectError
+from ssoprov.fleet.secrets import secret_status
+from ssoprov.spec import parse_organization
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 PARENT = "ssoprov:index:Organization"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from components.fleet.project import Project, ProjectError, StackRef
-from components.fleet.selection import Shard, changed_stack_names, select
+from ssoprov.fleet.project import Project, ProjectError, StackRef
+from ssoprov.fleet.selection import Shard, changed_stack_names, select
 
 STACK = "config:\n  ssoprov:organization: {name: %s}\n"
 
@@ -155,7 +155,7 @@ def test_shard_applies_after_the_other_filters(project: Project) -> None:
 
 def test_the_command_line_selects_in_the_same_order(project: Project) -> None:
     """`ssoprov` parses every selection flag into the same Selection (no engine involved)."""
-    from components.cli import _fleet_run, build_parser
+    from ssoprov.cli import _fleet_run, build_parser
 
     selection = ["--stack", "*-okta", "--stack", "acme-*", "--exclude", "acme-entra", "--shard", "1/2"]
     engine = ["--backend", "file:///tmp/unused", "--parallel", "2"]
@@ -170,8 +170,8 @@ def test_invalid_files_are_found_and_named_from_any_working_directory(
     project: Project, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Validation reads the files by absolute path and names them as the program does."""
-    from components.fleet.commands import FleetRun
-    from components.fleet.engine import fleet_engine
+    from ssoprov.fleet.commands import FleetRun
+    from ssoprov.fleet.engine import fleet_engine
 
     good = "config:\n  ssoprov:organization:\n    name: {name}\n    displayName: X\n"
     good += "    identityProvider: {{kind: okta, orgUrl: 'https://x.okta.com'}}\n"

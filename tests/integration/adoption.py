@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from components.brokers.keycloak.client import from_environment
-from components.fleet.project import Project
-from components.workspace import Engine, local_engine
 from sandbox.environment import LocalSandbox
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.fleet.project import Project
+from ssoprov.workspace import Engine, local_engine
 from tests.support.projects import REPO
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.verify_login import prepare_realm
 from sandbox.environment import LocalSandbox
 from sandbox.keycloak import KeycloakServer
+from ssoprov.verify_login import prepare_realm
 from tests.support.graph_lag import lagging_graph
 
 

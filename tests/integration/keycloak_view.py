@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from components.brokers.keycloak.client import from_environment
 from sandbox.environment import LocalSandbox
+from ssoprov.brokers.keycloak.client import from_environment
 
 
 @dataclass(frozen=True)

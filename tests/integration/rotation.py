@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.steps import StepLog
 from tests.support.projects import StackProject
 

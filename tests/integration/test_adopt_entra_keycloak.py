@@ -14,15 +14,15 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.adoption.command import EntraSource, KeycloakSource, adopt
-from components.entra.component import discovery_url
-from components.entra.graph_client import graph_client_from_env
-from components.fleet.secrets import secret_status
-from components.spec.loading import load_stack_file, validate_stack_files
-from components.verify_login import verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
+from ssoprov.adoption.command import EntraSource, KeycloakSource, adopt
+from ssoprov.entra.component import discovery_url
+from ssoprov.entra.graph_client import graph_client_from_env
+from ssoprov.fleet.secrets import secret_status
+from ssoprov.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.verify_login import verify_login
 from tests.integration.adoption import adoption_project, create_by_hand, endpoints_from, keycloak_view
 from tests.integration.signin_loop import signing_in
 

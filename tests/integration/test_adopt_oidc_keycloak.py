@@ -12,13 +12,13 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.adoption.command import KeycloakSource, adopt, unmanaged_connections
-from components.errors import ProvisionerError
-from components.spec.loading import validate_stack_files
-from components.verify_login import verify_login
 from demo.customers import GENERIC_OIDC_CLIENT_ID, register_generic_oidc_client
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.adoption.command import KeycloakSource, adopt, unmanaged_connections
+from ssoprov.errors import ProvisionerError
+from ssoprov.spec.loading import validate_stack_files
+from ssoprov.verify_login import verify_login
 from tests.integration.adoption import adoption_project, create_by_hand, endpoints_from, keycloak_view
 from tests.integration.signin_loop import signing_in
 

@@ -13,12 +13,12 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.adoption.command import KeycloakSource, OktaSource, adopt
-from components.okta.okta_client import okta_client_from_env
-from components.spec.loading import validate_stack_files
-from components.verify_login import verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.adoption.command import KeycloakSource, OktaSource, adopt
+from ssoprov.okta.okta_client import okta_client_from_env
+from ssoprov.spec.loading import validate_stack_files
+from ssoprov.verify_login import verify_login
 from tests.integration.adoption import adoption_project, create_by_hand, endpoints_from, keycloak_view
 from tests.integration.signin_loop import signing_in
 

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from components.cli import main
-from components.entra import naming
-from components.verify_login import LoginReport, prepare_realm, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph import build_graph_standin
 from sandbox.keycloak import KeycloakServer
+from ssoprov.cli import main
+from ssoprov.entra import naming
+from ssoprov.verify_login import LoginReport, prepare_realm, verify_login
 from tests.integration.organizations import entra_organization, stack_config
 from tests.integration.steps import StepLog
 from tests.support.crowded_tenant import CROWDED_USER, crowded_contoso

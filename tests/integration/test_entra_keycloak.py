@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from components.cli import main
-from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
+from ssoprov.cli import main
+from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import entra_organization, stack_config
 from tests.integration.rotation import rotate_while_signing_in

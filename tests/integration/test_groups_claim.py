@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from pulumi import automation as auto
 
-from components.verify_login import LoginReport, verify_login
 from demo.customers import GENERIC_OIDC_CLIENT_ID, register_generic_oidc_client
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
 from tests.integration.organizations import keycloak_broker, okta_organization, stack_config
 from tests.support.projects import StackProject

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import assert_endpoints_match_discovery, connection_view, role_mappers
 from tests.integration.organizations import okta_organization, stack_config
 from tests.integration.rotation import rotate_while_signing_in

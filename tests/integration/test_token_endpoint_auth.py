@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 from pulumi import automation as auto
 
-from components.brokers.keycloak.client import from_environment
-from components.verify_login import LoginReport, verify_login
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.okta.edge import TOKEN_PATH
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
 from tests.integration.organizations import keycloak_broker, okta_organization, stack_config
 from tests.sandbox.signin_flow import okta_web_app

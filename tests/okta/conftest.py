@@ -10,10 +10,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components.okta.okta_client import OktaClient, OktaCredentials
-from components.retry import RetryPolicy
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import OktaStandIn, build_okta_standin
+from ssoprov.okta.okta_client import OktaClient, OktaCredentials
+from ssoprov.retry import RetryPolicy
 from tests.okta.contract import SPEC_PATH, Exchange, OktaContract
 
 SERVICE_APP = "0oaDpopServiceApp001"

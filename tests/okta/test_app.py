@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.okta.app import _OktaOidcAppProvider
+from ssoprov.okta.app import _OktaOidcAppProvider
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import admin_edits
 

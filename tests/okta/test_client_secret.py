@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from components import untracked_secrets
-from components.clock import AS_OF_VARIABLE
-from components.okta.client_secret import _OktaClientSecretProvider
-from components.rotation import recorded_reason_due
+from ssoprov import untracked_secrets
+from ssoprov.clock import AS_OF_VARIABLE
+from ssoprov.okta.client_secret import _OktaClientSecretProvider
+from ssoprov.rotation import recorded_reason_due
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import new_app
 

@@ -16,9 +16,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from components.errors import ApiError
-from components.okta import okta_client
-from components.okta.okta_client import okta_client_from_env
+from ssoprov.errors import ApiError
+from ssoprov.okta import okta_client
+from ssoprov.okta.okta_client import okta_client_from_env
 from tests.okta.conftest import FAST_POLICY, SCOPES, SERVICE_APP, OktaSandbox
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

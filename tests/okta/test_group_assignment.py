@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.errors import ProvisionerError
-from components.okta.group_assignment import _OktaGroupAssignmentProvider
+from ssoprov.errors import ProvisionerError
+from ssoprov.okta.group_assignment import _OktaGroupAssignmentProvider
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import new_app
 

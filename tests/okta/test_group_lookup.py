@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from multidict import CIMultiDict
 
-from components.okta.okta_client import GroupLookupError, OktaClient, link_targets, search_literal
+from ssoprov.okta.okta_client import GroupLookupError, OktaClient, link_targets, search_literal
 from tests.okta.conftest import OktaSandbox
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from components.okta.groups_claim import _OktaGroupsClaimProvider
+from ssoprov.okta.groups_claim import _OktaGroupsClaimProvider
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import new_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from components.okta.naming import group_assignment_name, safe_part
+from ssoprov.okta.naming import group_assignment_name, safe_part
 
 SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 

@@ -9,17 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from components.errors import ApiError, NotFoundError, SpecError
-from components.okta.okta_client import HTTPS_CHECK_ENV, AppQuotaError, GroupLookupError, OktaClient
+from ssoprov.errors import ApiError, NotFoundError, SpecError
+from ssoprov.okta.okta_client import HTTPS_CHECK_ENV, AppQuotaError, GroupLookupError, OktaClient
 from tests.okta.conftest import WEB_APP, OktaSandbox
 
 REDIRECT = "https://broker.example/sso/callback"
 
 
 def test_importing_the_client_does_not_import_the_okta_sdk() -> None:
-    code = (
-        "import sys, components.okta.okta_client; print(any(m.split('.')[0] == 'okta' for m in sys.modules))"
-    )
+    code = "import sys, ssoprov.okta.okta_client; print(any(m.split('.')[0] == 'okta' for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import ApiError
-from components.okta.okta_client import OktaConfigError, okta_client_from_env
+from ssoprov.errors import ApiError
+from ssoprov.okta.okta_client import OktaConfigError, okta_client_from_env
 from tests.okta.conftest import FAST_POLICY, OktaSandbox
 
 SERVICE_APP = "0oaServiceApp0000001"

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from components.errors import ApiError, RetryBudgetExceeded
-from components.okta.okta_client import OktaClient, OktaCredentials, rate_limit_wait
-from components.retry import RetryPolicy
+from ssoprov.errors import ApiError, RetryBudgetExceeded
+from ssoprov.okta.okta_client import OktaClient, OktaCredentials, rate_limit_wait
+from ssoprov.retry import RetryPolicy
 from tests.okta.conftest import FAST_POLICY, OktaSandbox
 
 REDIRECT = "https://broker.example/sso/callback"

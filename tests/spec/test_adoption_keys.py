@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.spec import parse_organization
-from components.spec.problems import InvalidSpec
+from ssoprov.spec import parse_organization
+from ssoprov.spec.problems import InvalidSpec
 
 SPEC = {
     "name": "initech",

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.cli import main
-from components.spec.config_size import CONFIG_LIMIT, encoded_size, pulumi_config_text
-from components.spec.loading import SPEC_KEY, validate_stack_files
+from ssoprov.cli import main
+from ssoprov.spec.config_size import CONFIG_LIMIT, encoded_size, pulumi_config_text
+from ssoprov.spec.loading import SPEC_KEY, validate_stack_files
 from tests.spec.stack_text import okta_stack
 from tests.support.projects import REPO, StackProject
 

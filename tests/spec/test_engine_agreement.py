@@ -10,8 +10,8 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.spec.config_size import CONFIG_LIMIT, pulumi_config_text
-from components.spec.loading import load_stack_file
+from ssoprov.spec.config_size import CONFIG_LIMIT, pulumi_config_text
+from ssoprov.spec.loading import load_stack_file
 from tests.spec.stack_text import okta_stack
 from tests.support.projects import StackProject
 

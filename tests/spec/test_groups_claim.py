@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from components.spec import parse_organization
-from components.spec.problems import InvalidSpec
+from ssoprov.spec import parse_organization
+from ssoprov.spec.problems import InvalidSpec
 from tests.spec.test_validate import run_validate, valid_spec, write_stack
 
 GENERIC = {

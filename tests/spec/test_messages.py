@@ -9,10 +9,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from components.cli import main
-from components.spec import models
-from components.spec.loading import load_stack_file, validate_stack_files
-from components.spec.problems import SpecProblem
+from ssoprov.cli import main
+from ssoprov.spec import models
+from ssoprov.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.spec.problems import SpecProblem
 from tests.spec.stack_text import entra_stack, okta_stack, write_stack_text
 
 SPEC = "ssoprov:organization"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.spec.loading import load_stack_file
+from ssoprov.spec.loading import load_stack_file
 from tests.spec.stack_text import okta_stack, write_stack_text
 
 SPEC = "ssoprov:organization"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.spec import parse_organization
-from components.spec.problems import InvalidSpec
+from ssoprov.spec import parse_organization
+from ssoprov.spec.problems import InvalidSpec
 from tests.spec.stack_text import entra_stack
 
 SPEC = "ssoprov:organization"

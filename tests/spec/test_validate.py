@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.cli import main
-from components.spec import parse_organization
-from components.spec.problems import InvalidSpec
+from ssoprov.cli import main
+from ssoprov.spec import parse_organization
+from ssoprov.spec.problems import InvalidSpec
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.cli import main
-from components.spec.loading import load_stack_file
+from ssoprov.cli import main
+from ssoprov.spec.loading import load_stack_file
 from tests.spec.stack_text import entra_stack, okta_stack, write_stack_text
 
 SPEC = "ssoprov:organization"

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from pulumi import automation as auto
 
-from components.fleet.client_secret import client_secret_in
-from components.workspace import Engine, local_engine
+from ssoprov.fleet.client_secret import client_secret_in
+from ssoprov.workspace import Engine, local_engine
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from components.brokers.workos.client import WorkosClient
-from components.retry import RetryPolicy
 from sandbox.common.calls import Call
 from sandbox.common.server import ServedApp
 from sandbox.workos import WorkosStandIn, build_workos_standin
+from ssoprov.brokers.workos.client import WorkosClient
+from ssoprov.retry import RetryPolicy
 
 FAST_POLICY = RetryPolicy(attempts=4, budget_seconds=8.0, base_delay=0.01, max_delay=0.05)
 """Retries that cost milliseconds, except where the service asks for a wait."""

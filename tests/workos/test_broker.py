@@ -9,11 +9,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.brokers.base import RoleRule
-from components.brokers.workos.broker import ACK_KEY, WorkosBroker, manual_needs
-from components.identity import IdpConnectionInfo
-from components.spec.models import OrganizationSpec
 from sandbox.workos import INITECH
+from ssoprov.brokers.base import RoleRule
+from ssoprov.brokers.workos.broker import ACK_KEY, WorkosBroker, manual_needs
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.models import OrganizationSpec
 
 SECRET = "idp-secret-never-in-steps"
 REDIRECT = "https://auth.example.com/sso/callback"

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from components.brokers.workos.client import OidcConnectionSpec, WorkosClient
-from components.errors import ApiError, NotFoundError, ProvisionerError, RetryBudgetExceeded
-from components.retry import RetryPolicy
 from sandbox.workos import GLOBEX, INITECH
+from ssoprov.brokers.workos.client import OidcConnectionSpec, WorkosClient
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, RetryBudgetExceeded
+from ssoprov.retry import RetryPolicy
 from tests.workos.conftest import WorkosSandbox
 
 SECRET = "oidc-client-secret-4f1c9a"

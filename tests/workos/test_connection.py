@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from components.brokers.workos.connection import INPUT_KEYS, _spec, _WorkosConnectionProvider
-from components.errors import ProvisionerError
 from sandbox.workos import GLOBEX, INITECH
+from ssoprov.brokers.workos.connection import INPUT_KEYS, _spec, _WorkosConnectionProvider
+from ssoprov.errors import ProvisionerError
 from tests.workos.conftest import WorkosSandbox
 
 INPUTS = {

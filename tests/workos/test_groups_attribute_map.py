@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from components.brokers.workos.client import OidcConnectionSpec, WorkosClient
 from sandbox.common.server import ServedApp
 from sandbox.workos import INITECH, build_workos_standin
+from ssoprov.brokers.workos.client import OidcConnectionSpec, WorkosClient
 from tests.workos.conftest import FAST_POLICY
 
 Scope = dict[str, Any]

@@ -4,5 +4,5 @@
 - `realm_role`: KeycloakRealmRole makes sure a realm role exists (and never deletes it);
 - `identity_provider`: KeycloakIdentityProvider, the organization's identity provider;
 - `mapper`: KeycloakIdpMapper, one role mapper of that identity provider;
-- `broker`: KeycloakBroker, which implements `components.brokers.base.Broker`.
+- `broker`: KeycloakBroker, which implements `ssoprov.brokers.base.Broker`.
 """

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import pulumi
 
-from components.brokers.base import BrokerConnection, RoleRule
-from components.brokers.keycloak import naming
-from components.brokers.keycloak.identity_provider import (
+from ssoprov.brokers.base import BrokerConnection, RoleRule
+from ssoprov.brokers.keycloak import naming
+from ssoprov.brokers.keycloak.identity_provider import (
     KeycloakIdentityProvider,
     KeycloakIdentityProviderArgs,
 )
-from components.brokers.keycloak.mapper import (
+from ssoprov.brokers.keycloak.mapper import (
     DEFAULT_ROLE_MAPPER,
     ROLE_MAPPER,
     KeycloakIdpMapper,
@@ -47,17 +47,17 @@ from components.brokers.keycloak.mapper import (
     default_role_config,
     role_mapping_config,
 )
-from components.brokers.keycloak.realm_role import KeycloakRealmRole, KeycloakRealmRoleArgs
-from components.identity import IdpConnectionInfo
-from components.spec.models import KeycloakBroker as KeycloakBrokerSpec
-from components.spec.models import OrganizationSpec
+from ssoprov.brokers.keycloak.realm_role import KeycloakRealmRole, KeycloakRealmRoleArgs
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.models import KeycloakBroker as KeycloakBrokerSpec
+from ssoprov.spec.models import OrganizationSpec
 
 PROVIDER_IDS = {"entra": "oidc", "okta": "oidc", "oidc": "oidc", "microsoft": "microsoft"}
 """IdP kind -> Keycloak providerId."""
 
 
 class KeycloakBroker:
-    """Implements `components.brokers.base.Broker` for Keycloak."""
+    """Implements `ssoprov.brokers.base.Broker` for Keycloak."""
 
     def __init__(self, spec: OrganizationSpec) -> None:
         if not isinstance(spec.broker, KeycloakBrokerSpec):

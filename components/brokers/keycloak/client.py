@@ -1,6 +1,6 @@
 """An async Keycloak admin REST client: realms, identity providers, their mappers, roles. No Pulumi.
 
-Async because `components.retry.retry_async` is, and so are the other clients; a Pulumi
+Async because `ssoprov.retry.retry_async` is, and so are the other clients; a Pulumi
 dynamic provider (sync, in a thread without a loop) runs one `asyncio.run(...)` per handler
 and builds the client inside it (an httpx client must not outlive its event loop):
 
@@ -57,8 +57,8 @@ from urllib.parse import quote
 
 import httpx
 
-from components.errors import ApiError, NotFoundError, ProvisionerError
-from components.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
 
 SERVICE = "Keycloak"
 MASKED_SECRET = "**********"

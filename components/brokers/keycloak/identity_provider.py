@@ -63,9 +63,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.brokers.keycloak.client import KeycloakAdminClient, from_environment
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
-from components.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.brokers.keycloak.client import KeycloakAdminClient, from_environment
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 
 PROVIDER_IDS = ("oidc", "microsoft")
 REPLACE_KEYS = ("url", "realm", "alias", "provider_id")

@@ -46,9 +46,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.brokers.keycloak.client import from_environment, is_duplicate_mapper
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.brokers.keycloak.client import from_environment, is_duplicate_mapper
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 
 REPLACE_KEYS = ("url", "realm", "alias")
 UPDATE_KEYS = ("name", "mapper_type", "config")

@@ -1,6 +1,6 @@
 """Names of an organization's Keycloak resources: Pulumi resource names and Keycloak mapper names.
 
-Group and role parts go through components.naming.safe_part (stable, safe for any unicode).
+Group and role parts go through ssoprov.naming.safe_part (stable, safe for any unicode).
 
 Mapper resources are named after the group alone (the spec maps each group once), so changing a
 group's role updates its mapper in place instead of replacing it.
@@ -8,7 +8,7 @@ group's role updates its mapper in place instead of replacing it.
 
 from __future__ import annotations
 
-from components.naming import HASH_LENGTH, digest, safe_part
+from ssoprov.naming import HASH_LENGTH, digest, safe_part
 
 MAX_MAPPER_NAME = 255
 """Keycloak stores mapper names in a 255-character column."""

@@ -34,9 +34,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.brokers.keycloak.client import from_environment
-from components.dynamic import declared_properties, exact_diff, gone, run_async
-from components.errors import NotFoundError, ProvisionerError
+from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.errors import NotFoundError, ProvisionerError
 
 REPLACE_KEYS = ("url", "realm", "name")
 UPDATE_KEYS = ("create_missing",)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import pulumi
 
-from components.brokers.base import BrokerConnection, RoleRule
-from components.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
-from components.identity import IdpConnectionInfo
-from components.spec.models import OrganizationSpec
-from components.spec.models import WorkosBroker as WorkosBrokerSpec
+from ssoprov.brokers.base import BrokerConnection, RoleRule
+from ssoprov.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
+from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.models import OrganizationSpec
+from ssoprov.spec.models import WorkosBroker as WorkosBrokerSpec
 
 CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "GenericOIDC"}
 """IdP kind -> WorkOS connection type. Microsoft OAuth is not a connection the API can create."""
@@ -30,7 +30,7 @@ DASHBOARD = "WorkOS dashboard"
 
 
 class WorkosBroker:
-    """Implements `components.brokers.base.Broker` for WorkOS."""
+    """Implements `ssoprov.brokers.base.Broker` for WorkOS."""
 
     def __init__(self, spec: OrganizationSpec, *, stack_file: str) -> None:
         if not isinstance(spec.broker, WorkosBrokerSpec):

@@ -2,7 +2,7 @@
 
 A client is built inside each provider call (`WorkosClient.from_environment()`), from
 WORKOS_API_KEY and, if set, WORKOS_BASE_URL (the SDK's own default is the public API). The
-SDK's built-in retries are switched off (`max_retries=0`) so that `components.retry` is the one
+SDK's built-in retries are switched off (`max_retries=0`) so that `ssoprov.retry` is the one
 loop deciding what is retried and for how long: 429 (waiting as long as Retry-After asks),
 5xx, and connection failures or timeouts. Everything else fails at once as an `ApiError`
 (`NotFoundError` for 404) that says what was being done to which object.
@@ -38,9 +38,9 @@ from workos.common.models import (
 from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
 from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
 
-from components.errors import ApiError, NotFoundError, ProvisionerError
-from components.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
-from components.token_endpoint_auth import TokenEndpointAuthMethod
+from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
 SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"

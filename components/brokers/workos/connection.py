@@ -47,12 +47,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from components.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
-from components.errors import NotFoundError, ProvisionerError
-from components.token_endpoint_auth import SECRET_METHODS, TokenEndpointAuthMethod
+from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
+from ssoprov.errors import NotFoundError, ProvisionerError
+from ssoprov.token_endpoint_auth import SECRET_METHODS, TokenEndpointAuthMethod
 
 if TYPE_CHECKING:
-    from components.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
+    from ssoprov.brokers.workos.client import ConnectionInfo, OidcConnectionSpec
 
 # The client (and the workos SDK, about a second to import) is imported inside the provider's
 # methods: they run in the provider process, and the Pulumi program never needs the SDK.
@@ -104,7 +104,7 @@ class _WorkosConnectionProvider(ResourceProvider):
         return CreateResult(id_=info.id, outs=_outs(props, info))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components.brokers.workos.client import DELETING, WorkosClient
+        from ssoprov.brokers.workos.client import DELETING, WorkosClient
 
         try:
             info = run_async(WorkosClient.from_environment().get_connection(id_))
@@ -116,20 +116,20 @@ class _WorkosConnectionProvider(ResourceProvider):
         return ReadResult(id_, _outs(props, info))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from components.brokers.workos.client import WorkosClient
+        from ssoprov.brokers.workos.client import WorkosClient
 
         info = run_async(WorkosClient.from_environment().update_connection(id_, _spec(news)))
         return UpdateResult(outs=_outs(news, info))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        from components.brokers.workos.client import WorkosClient
+        from ssoprov.brokers.workos.client import WorkosClient
 
         with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
             run_async(WorkosClient.from_environment().delete_connection(id_))
 
 
 async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
-    from components.brokers.workos.client import WorkosClient
+    from ssoprov.brokers.workos.client import WorkosClient
 
     client = WorkosClient.from_environment()
     info = await client.create_connection(spec)
@@ -144,7 +144,7 @@ async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
 
 
 def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
-    from components.brokers.workos.client import OidcConnectionSpec
+    from ssoprov.brokers.workos.client import OidcConnectionSpec
 
     required = [key for key in INPUT_KEYS if key not in OPTIONAL_KEYS]
     given = [key for key in OPTIONAL_KEYS if props.get(key) is not None]

@@ -2,11 +2,11 @@
 
 import pulumi
 
-from components.brokers.keycloak.identity_provider import (
+from ssoprov.brokers.keycloak.identity_provider import (
     KeycloakIdentityProvider,
     KeycloakIdentityProviderArgs,
 )
-from components.brokers.keycloak.mapper import (
+from ssoprov.brokers.keycloak.mapper import (
     DEFAULT_ROLE_MAPPER,
     KeycloakIdpMapper,
     KeycloakIdpMapperArgs,

@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.entra.component import EntraApp
-from components.spec import CONFIG_NAMESPACE, parse_organization
+from ssoprov.entra.component import EntraApp
+from ssoprov.spec import CONFIG_NAMESPACE, parse_organization
 
 REDIRECT_URI = "http://127.0.0.1:9/realms/r/broker/x/endpoint"
 

@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.okta.component import OktaApp
-from components.spec import CONFIG_NAMESPACE, parse_organization
+from ssoprov.okta.component import OktaApp
+from ssoprov.spec import CONFIG_NAMESPACE, parse_organization
 
 REDIRECT_URI = "http://127.0.0.1:9/realms/r/broker/x/endpoint"
 

@@ -4,9 +4,9 @@ internal endpoint to SSWS API tokens only.)"""
 
 import pulumi
 
-from components.okta.app import OktaOidcApp, OktaOidcAppArgs
-from components.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
-from components.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
+from ssoprov.okta.app import OktaOidcApp, OktaOidcAppArgs
+from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
+from ssoprov.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
 
 REDIRECT_URI = "http://127.0.0.1:9/realms/r/broker/x/endpoint"
 
