@@ -20,14 +20,20 @@ def _broker_for(spec: OrganizationSpec, stack_file: str) -> Broker:
 
 
 class Organization(pulumi.ComponentResource):
-    """One customer organization's SSO: its IdP app (if any) and its broker connection."""
+    """One customer organization's SSO: its IdP app (if any) and its broker connection.
+
+    `spec` is the organization (an `OrganizationSpec`). `stack_file` is where it came from, named
+    by the errors raised while the program runs: the stack file for ssoprov's own program, the
+    program's file when a team builds specs in Python. `oidc_client_secret` is the secret the
+    customer's IT team handed over, for a generic OIDC identity provider only.
+    """
 
     def __init__(
         self,
         name: str,
         spec: OrganizationSpec,
         *,
-        stack_file: str,
+        stack_file: str = "__main__.py",
         oidc_client_secret: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
