@@ -114,6 +114,12 @@ def _recover(args: argparse.Namespace) -> int:
     return commands.recover(_fleet_run(args))
 
 
+def _upgrade_state(args: argparse.Namespace) -> int:
+    from ssoprov.fleet import commands
+
+    return commands.upgrade_state(_fleet_run(args))
+
+
 def _client_secret(args: argparse.Namespace) -> int:
     from ssoprov.fleet.client_secret import current_client_secret
     from ssoprov.fleet.engine import fleet_engine
@@ -370,6 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[selection, report],
     )
     recover.set_defaults(run=_recover)
+    upgrade = commands.add_parser(
+        "upgrade-state",
+        help="once, after upgrading from ssoprov 0.1: rename the providers its stacks recorded",
+        description="ssoprov 0.1 imported as `components`; each dynamic resource's state names its "
+        "provider by module, and `refresh` and deletes load that recorded provider. This rewrites "
+        "those names to `ssoprov` (one `pulumi stack export` and `stack import` per stack, secrets "
+        "still encrypted); a stack with nothing to rename is left as it is.",
+        parents=[selection, report],
+    )
+    upgrade.set_defaults(run=_upgrade_state)
     client_secret = commands.add_parser(
         "client-secret",
         help="print one stack's current client secret (to paste where no API can put it)",

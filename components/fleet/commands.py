@@ -197,6 +197,22 @@ def recover(run: FleetRun) -> int:
     return run.finish(report, change_table(report))
 
 
+def upgrade_state(run: FleetRun) -> int:
+    """Rename the providers recorded by ssoprov 0.1 in the selected stacks (fleet/provider_names.py)."""
+    started = now()
+    prepared, _ = run.prepare(need_valid=False)
+    run.header("upgrade-state", len(prepared))
+    jobs, absent = run.split_deployed(prepared)
+    outcomes = run.run_jobs(jobs, operations.upgrade_state) + absent
+    report = run.report("upgrade-state", outcomes, started)
+    rows = [
+        [outcome.stack, outcome.status, outcome.details.get("providersRenamed", outcome.note())]
+        for outcome in report.outcomes
+    ]
+    table = format_table(("stack", "result", "providers renamed"), rows)
+    return run.finish(report, f"{table}\n{summary_line(report)}")
+
+
 def drift(run: FleetRun) -> int:
     """A refresh in preview-only mode per deployed stack: out-of-band changes, nothing written."""
     started = now()

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 from pulumi.automation import events
 
 from ssoprov.fleet.progress import Progress
+from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
 from ssoprov.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
 from ssoprov.untracked_secrets import UNTRACKED_KEY
@@ -319,6 +322,32 @@ def read_state(engine: Engine, stack: str, command: auto.PulumiCommand) -> Mappi
     --show-secrets, unlike the Automation API's export_stack), and nothing is decrypted or run."""
     result = command.run(["stack", "export", "--stack", stack], str(engine.project_dir), cli_env(engine))
     return json.loads(result.stdout).get("deployment") or {}
+
+
+def upgrade_state(job: StackJob, progress: Progress) -> StackOutcome:
+    """Rewrite the stack's recorded providers under the `ssoprov` module names
+    (components/fleet/provider_names.py says why and how), with one `stack import` when anything
+    changed. The export with secrets shown stays in memory; the file imported holds no secret in
+    plaintext but the providers (module and class names)."""
+    command = auto.PulumiCommand()
+    folder, env = str(job.engine.project_dir), cli_env(job.engine)
+
+    def export(*flags: str) -> dict[str, Any]:
+        return json.loads(command.run(["stack", "export", "--stack", job.stack, *flags], folder, env).stdout)
+
+    def body(_tracker: EventTracker) -> StackOutcome:
+        exported = export()
+        revealed = export("--show-secrets").get("deployment") or {}
+        renamed = rename_providers(exported.get("deployment") or {}, revealed)
+        if renamed:
+            with tempfile.TemporaryDirectory() as scratch:
+                path = Path(scratch) / "deployment.json"
+                path.write_text(json.dumps(exported))
+                command.run(["stack", "import", "--stack", job.stack, "--file", str(path)], folder, env)
+        details = {"providersRenamed": renamed}
+        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, details=details)
+
+    return _run(job, "upgrade-state", progress, body, EventTracker(job, progress))
 
 
 def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
