@@ -18,7 +18,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from ssoprov.brokers.workos.connection import _WorkosConnectionProvider
 from ssoprov.fleet.engine import LOCAL_STATE_DIR
 from ssoprov.fleet.provider_names import PROVIDER_KEY, renamed_provider
-from tests.fleet.conftest import SaaSStandIns
+from tests.fleet.conftest import OIDC_CLIENT_SECRET, SaaSStandIns
 from tests.fleet.fleet import FleetProject
 from tests.fleet.test_fleet_workos import oidc_organization
 
@@ -112,6 +112,14 @@ def test_upgrade_state_lets_refresh_and_destroy_load_the_recorded_providers(
     recorded_now = providers(project)
     assert recorded_now and all(b"ssoprov." in p and b"components" not in p for p in recorded_now)
     assert re.search(rf"initech\s+succeeded\s+{len(recorded_now)}\n", upgraded.stdout), upgraded.stdout
+    # Imported as plaintext envelopes, stored encrypted again; the client secret never in plaintext.
+    stored = json.loads(pulumi(project, "stack", "export", "--stack", "initech").stdout)["deployment"]
+    envelopes = [
+        r["outputs"][PROVIDER_KEY] for r in stored["resources"] if PROVIDER_KEY in r.get("outputs", {})
+    ]
+    assert envelopes and all("ciphertext" in envelope for envelope in envelopes)
+    state_files = (project.root / LOCAL_STATE_DIR).rglob("*.json")
+    assert not any(OIDC_CLIENT_SECRET in path.read_text() for path in state_files)
     refreshed = pulumi(project, "refresh", "--yes", "--stack", "initech")
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
     again = project.ssoprov("upgrade-state")
