@@ -14,7 +14,7 @@ sandbox:
 
 test: lint
 	bootstrap/system-packages.sh
-	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && python -m sandbox.azurite prepare && pytest -n 2 --dist loadscope
+	$(BOOTSTRAP) && python -m sandbox.keycloak prepare && python -m sandbox.azurite prepare && pytest -n 2 --dist loadscope --durations=30
 
 lint:
 	$(BOOTSTRAP) && ruff check . && ruff format --check .
