@@ -69,6 +69,7 @@ class OidcConnectionSpec:
     discovery_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)
+    """Empty when not known (adopted): updates then leave the one WorkOS holds in place."""
     token_authentication_method: TokenEndpointAuthMethod
     """How WorkOS authenticates at the IdP's token endpoint: the method the IdP app takes."""
     redirect_uri: str
@@ -193,11 +194,13 @@ class WorkosClient:
 
     async def update_connection(self, connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
         """PATCH /connections/{id} with the name, external_id, the groups claim's mapping and every
-        OIDC option (the secret too: WorkOS cannot tell us the one it holds)."""
+        OIDC option (the secret too: WorkOS cannot tell us the one it holds), except a secret that
+        is not known (""; an adopted connection before its first rotation): the PATCH then omits
+        `client_secret` and WorkOS keeps the one it holds."""
         options = PatchConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
-            client_secret=spec.client_secret,
+            client_secret=spec.client_secret or None,
             token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )
