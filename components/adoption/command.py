@@ -22,7 +22,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ssoprov.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.keycloak import list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.reading import BrokerReading
 from ssoprov.adoption.stack_file import render_adopted
 from ssoprov.errors import ProvisionerError
 from ssoprov.fleet.project import Project
@@ -46,6 +47,29 @@ class KeycloakSource:
     def redirect_uri(self) -> str:
         return f"{self.url}/realms/{self.realm}/broker/{self.alias}/endpoint"
 
+    async def read(self) -> BrokerReading:
+        return await read_keycloak_connection(self.url, self.realm, self.alias)
+
+
+@dataclass(frozen=True)
+class WorkosSource:
+    """One WorkOS connection: its ID, and its redirect URI as the dashboard shows it (the API does
+    not return it). Two sources are the same connection when their IDs are."""
+
+    connection_id: str
+    redirect_uri: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"WorkOS connection {self.connection_id}"
+
+    async def read(self) -> BrokerReading:
+        from ssoprov.adoption.workos import read_workos_connection  # the workos SDK: only when asked
+
+        return await read_workos_connection(self.connection_id, self.redirect_uri)
+
+
+BrokerSource = KeycloakSource | WorkosSource
+
 
 @dataclass
 class IdpSide:
@@ -67,7 +91,9 @@ class EntraSource:
     tenant_id: str
     client_id: str
 
-    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+    kind = "entra"
+
+    async def read(self, broker: BrokerReading, redirect_uri: str) -> IdpSide:
         """The app; the broker's mapped group object IDs become the groups' display names."""
         from ssoprov.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
 
@@ -92,7 +118,9 @@ class OktaSource:
     org_url: str
     client_id: str
 
-    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+    kind = "okta"
+
+    async def read(self, broker: BrokerReading, redirect_uri: str) -> IdpSide:
         from ssoprov.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
 
         okta = await read_okta_app(self.org_url, self.client_id, redirect_uri)
@@ -122,7 +150,7 @@ class AdoptionReport:
         return lines
 
 
-def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = None) -> dict[str, Any]:
+def adoption_spec(name: str, reading: BrokerReading, idp: IdpSide | None = None) -> dict[str, Any]:
     """The organization spec that reproduces a connection read from Keycloak (generic OIDC), or from
     Keycloak and the IdP app (`idp`, with `reading`'s group claim values already turned into names)."""
     display_name = (idp and idp.display_name) or reading.display_name
@@ -141,6 +169,7 @@ def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = Non
         adoption["mapperNames"] = reading.mapper_names
     if reading.default_role_mapper_name:
         adoption["defaultRoleMapperName"] = reading.default_role_mapper_name
+    adoption.update(reading.adoption)
     if idp:
         adoption.update(idp.adoption)
     if reading.display_name != display_name:
@@ -149,24 +178,39 @@ def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = Non
     return spec
 
 
-def managed_connections(project: Project) -> dict[KeycloakSource, Path]:
-    """Every Keycloak connection a stack file manages -> that file (each file read once)."""
-    managed: dict[KeycloakSource, Path] = {}
+def managed_connections(project: Project) -> dict[BrokerSource, Path]:
+    """Every Keycloak connection, and every adopted WorkOS connection, a stack file manages -> that
+    file (each file read once)."""
+    managed: dict[BrokerSource, Path] = {}
     for ref in project.stacks():
         spec, _, _ = load_stack_file(ref.file)
         if spec is not None and isinstance(spec.broker, KeycloakBroker):
             managed[KeycloakSource(spec.broker.url.rstrip("/"), spec.broker.realm, spec.broker_alias)] = (
                 ref.file
             )
+        elif spec is not None and spec.adoption is not None and spec.adoption.connection_id:
+            managed[WorkosSource(spec.adoption.connection_id)] = ref.file
     return managed
 
 
-async def _read(source: KeycloakSource, idp: IdpSource | None) -> tuple[KeycloakReading, IdpSide | None]:
+async def _read(source: BrokerSource, idp: IdpSource | None) -> tuple[BrokerReading, IdpSide | None]:
     """Both sides of the connection, read with no write."""
-    reading = await read_keycloak_connection(source.url, source.realm, source.alias)
+    reading = await source.read()
+    return reading, await _idp_side(source, idp, reading)
+
+
+async def _idp_side(source: BrokerSource, idp: IdpSource | None, reading: BrokerReading) -> IdpSide | None:
+    """The IdP app's side, once it is known to be the app the broker's `reading` signs in with."""
+    kind = reading.identity_provider["kind"]
+    if isinstance(source, WorkosSource) and (idp is None or idp.kind != kind):
+        raise ProvisionerError(
+            f"adopting {source}: it is a connection to {kind}, and WorkOS returns none of its OIDC options. "
+            f"Fix: name the {kind} app it signs in with (--tenant-id and --client-id for Entra ID, --org-url "
+            "and --client-id for Okta)"
+        )
     if idp is None:
-        return reading, None
-    held = reading.identity_provider["clientId"]
+        return None
+    held = reading.identity_provider.get("clientId", idp.client_id)  # WorkOS does not say
     if held != idp.client_id:
         raise ProvisionerError(
             f"adopting {source}: it signs in with client ID {held}, not {idp.client_id}. Fix: pass the "
@@ -174,11 +218,11 @@ async def _read(source: KeycloakSource, idp: IdpSource | None) -> tuple[Keycloak
         )
     side = await idp.read(reading, source.redirect_uri)
     reading.extras += side.extras
-    return reading, side
+    return side
 
 
 def adopt(
-    project: Project, engine: Engine, name: str, source: KeycloakSource, idp: IdpSource | None = None
+    project: Project, engine: Engine, name: str, source: BrokerSource, idp: IdpSource | None = None
 ) -> AdoptionReport:
     path = project.stack_file(name)
     shown = project.relative(path)

@@ -11,9 +11,10 @@ rewritten, and listed in the report.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ssoprov.adoption.reading import BrokerReading
 from ssoprov.brokers.keycloak.client import from_environment
 from ssoprov.brokers.keycloak.mapper import DEFAULT_ROLE_MAPPER, MAPPER_SYNC_MODE, ROLE_MAPPER
 from ssoprov.errors import NotFoundError, ProvisionerError
@@ -23,21 +24,7 @@ KEYCLOAK_DEFAULT_AUTH_METHOD = "client_secret_post"
 """What Keycloak uses when an identity provider's config names no clientAuthMethod."""
 
 
-@dataclass
-class KeycloakReading:
-    """One hand-made identity provider as spec keys, plus the extras the spec cannot express."""
-
-    broker: dict[str, Any]
-    identity_provider: dict[str, Any]
-    display_name: str
-    role_mappings: list[dict[str, str]] = field(default_factory=list)
-    default_role: str | None = None
-    mapper_names: dict[str, str] = field(default_factory=dict)
-    default_role_mapper_name: str | None = None
-    extras: list[str] = field(default_factory=list)
-
-
-async def read_keycloak_connection(url: str, realm: str, alias: str) -> KeycloakReading:
+async def read_keycloak_connection(url: str, realm: str, alias: str) -> BrokerReading:
     """The identity provider `alias` of `realm` and its mappers, read (no write) from Keycloak."""
     async with from_environment(url) as keycloak:
         try:
@@ -54,7 +41,7 @@ async def read_keycloak_connection(url: str, realm: str, alias: str) -> Keycloak
 
 def connection_from_keycloak(
     url: str, realm: str, provider: Mapping[str, Any], mappers: Sequence[Mapping[str, Any]]
-) -> KeycloakReading:
+) -> BrokerReading:
     alias = provider["alias"]
     config = provider.get("config") or {}
     if provider.get("providerId") != "oidc":
@@ -82,7 +69,7 @@ def connection_from_keycloak(
     sync_mode = config.get("syncMode")
     if sync_mode:
         broker["syncMode"] = sync_mode
-    reading = KeycloakReading(
+    reading = BrokerReading(
         broker=broker,
         identity_provider={
             "kind": "oidc",
@@ -97,7 +84,7 @@ def connection_from_keycloak(
     return reading
 
 
-def _read_mappers(reading: KeycloakReading, mappers: Sequence[Mapping[str, Any]]) -> None:
+def _read_mappers(reading: BrokerReading, mappers: Sequence[Mapping[str, Any]]) -> None:
     claims = {
         (m.get("config") or {}).get("claim")
         for m in mappers
