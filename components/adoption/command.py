@@ -217,6 +217,13 @@ async def _idp_side(source: BrokerSource, idp: IdpSource | None, reading: Broker
             "client ID of the app this connection uses"
         )
     side = await idp.read(reading, source.redirect_uri)
+    app_kind = side.identity_provider["kind"]
+    if (kind == "microsoft") != (app_kind == "microsoft"):
+        raise ProvisionerError(
+            f"adopting {source}: it is a {kind} connection, and app {idp.client_id} is a {app_kind} app "
+            "(personal Microsoft accounts go with Keycloak's Microsoft provider, directory accounts with "
+            "OpenID Connect). Fix: pass the client ID of the app this connection uses"
+        )
     reading.extras += side.extras
     return side
 

@@ -44,11 +44,14 @@ def connection_from_keycloak(
 ) -> BrokerReading:
     alias = provider["alias"]
     config = provider.get("config") or {}
+    if provider.get("providerId") == "microsoft":
+        return _microsoft_connection(url, realm, provider, mappers)
     if provider.get("providerId") != "oidc":
         raise ProvisionerError(
             f"Keycloak: adopting identity provider {alias} in realm {realm}: its type is "
-            f"{provider.get('providerId')!r}, and ssoprov adopts OpenID Connect providers (type oidc). "
-            "Fix: leave this one unmanaged, or recreate it with `ssoprov new`"
+            f"{provider.get('providerId')!r}, and ssoprov adopts OpenID Connect providers (type oidc) "
+            "and Microsoft OAuth (type microsoft). Fix: leave this one unmanaged, or recreate it with "
+            "`ssoprov new`"
         )
     issuer = config.get("issuer")
     if not issuer:
@@ -65,12 +68,8 @@ def connection_from_keycloak(
             f"is {auth_method or 'not set'}, and ssoprov brokers with a client secret sent by basic or post. "
             "Fix: choose 'Client secret sent as basic auth' or '... as post' in the admin console"
         )
-    broker: dict[str, Any] = {"kind": "keycloak", "url": url.rstrip("/"), "realm": realm, "alias": alias}
-    sync_mode = config.get("syncMode")
-    if sync_mode:
-        broker["syncMode"] = sync_mode
     reading = BrokerReading(
-        broker=broker,
+        broker=_broker(url, realm, provider),
         identity_provider={
             "kind": "oidc",
             "clientId": config.get("clientId", ""),
@@ -84,11 +83,45 @@ def connection_from_keycloak(
     return reading
 
 
-def _read_mappers(reading: BrokerReading, mappers: Sequence[Mapping[str, Any]]) -> None:
+def _broker(url: str, realm: str, provider: Mapping[str, Any]) -> dict[str, Any]:
+    broker: dict[str, Any] = {
+        "kind": "keycloak",
+        "url": url.rstrip("/"),
+        "realm": realm,
+        "alias": provider["alias"],
+    }
+    sync_mode = (provider.get("config") or {}).get("syncMode")
+    if sync_mode:
+        broker["syncMode"] = sync_mode
+    return broker
+
+
+def _microsoft_connection(
+    url: str, realm: str, provider: Mapping[str, Any], mappers: Sequence[Mapping[str, Any]]
+) -> BrokerReading:
+    """Keycloak's Microsoft social provider: it knows Microsoft's endpoints and sends no groups,
+    so only the client ID and a default-role mapper can be spec; any role mapper is an extra."""
+    reading = BrokerReading(
+        broker=_broker(url, realm, provider),
+        identity_provider={
+            "kind": "microsoft",
+            "clientId": (provider.get("config") or {}).get("clientId", ""),
+        },
+        display_name=provider.get("displayName") or provider["alias"],
+    )
+    _read_mappers(reading, mappers, group_claims=False)
+    return reading
+
+
+def _read_mappers(
+    reading: BrokerReading, mappers: Sequence[Mapping[str, Any]], *, group_claims: bool = True
+) -> None:
+    """Mappers of our shape become spec (role mappers only when the IdP sends a groups claim,
+    `group_claims`); every other one is an extra."""
     claims = {
         (m.get("config") or {}).get("claim")
         for m in mappers
-        if m.get("identityProviderMapper") == ROLE_MAPPER
+        if m.get("identityProviderMapper") == ROLE_MAPPER and group_claims
     }
     claim = _top_level_claim(next(iter(claims))) if len(claims) == 1 else None
     if claim is not None:
