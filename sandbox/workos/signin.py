@@ -55,6 +55,8 @@ class _PendingSignIn:
     app_redirect_uri: str
     app_state: str | None
     nonce: str
+    idp_redirect_uri: str
+    """The connection's redirect URI as sent to the IdP: the token request must repeat it."""
     token_endpoint: str
     jwks_uri: str
     issuer: str
@@ -102,19 +104,22 @@ class WorkosSignIn:
         except WorkosError as error:
             return error_response(request, error)
         handle, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
+        # No redirect_uri set: WorkOS's own generated one, which is this callback.
+        idp_redirect = connection.oidc.redirect_uri or str(request.base_url).rstrip("/") + CALLBACK_PATH
         with self._lock:
             self._pending[handle] = _PendingSignIn(
                 connection.id,
                 app_redirect,
                 params.get("state"),
                 nonce,
+                idp_redirect,
                 metadata["token_endpoint"],
                 metadata["jwks_uri"],
                 metadata["issuer"],
             )
         query = {
             "client_id": connection.oidc.client_id,
-            "redirect_uri": connection.oidc.redirect_uri or "",
+            "redirect_uri": idp_redirect,
             "response_type": "code",
             "scope": "openid profile email",
             "state": handle,
@@ -173,7 +178,7 @@ class WorkosSignIn:
         connection = self._store.connection(connection_id)
         if connection is None or connection.deleting:
             raise not_found("Connection", connection_id)
-        if connection.state != "active" or not connection.oidc.redirect_uri:
+        if connection.state != "active":
             raise _invalid("connection_invalid", f"Connection '{connection_id}' is not active.")
         return connection
 
@@ -200,7 +205,7 @@ async def _discovery(connection: Connection) -> dict[str, Any]:
 async def _redeem(connection: Connection, pending: _PendingSignIn, code: str) -> dict[str, Any]:
     """The IdP's ID token claims for `code`, redeemed with the connection's own client secret."""
     options = connection.oidc
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": options.redirect_uri or ""}
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": pending.idp_redirect_uri}
     auth = None
     if options.token_authentication_method == "client_secret_basic":
         auth = (options.client_id, options.client_secret or "")

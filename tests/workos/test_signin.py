@@ -45,7 +45,16 @@ async def entra_app(redirect_uri: str) -> tuple[str, str]:
     return app["app_id"], secret["secret_text"]
 
 
-def connection(sandbox: LocalSandbox, client_id: str, secret: str) -> str:
+def connection(sandbox: LocalSandbox, client_id: str, secret: str, *, redirect_uri: str | None) -> str:
+    """An EntraIdOIDC connection; without `redirect_uri`, WorkOS's own generated one is used."""
+    options = {
+        "discovery_endpoint": discovery_url(CONTOSO.tenant_id),
+        "client_id": client_id,
+        "client_secret": secret,
+        "token_authentication_method": "client_secret_post",
+    }
+    if redirect_uri is not None:
+        options["redirect_uri"] = redirect_uri
     with httpx.Client(
         base_url=sandbox.workos_url, headers={"Authorization": f"Bearer {sandbox.workos_api_key}"}
     ) as api:
@@ -54,13 +63,7 @@ def connection(sandbox: LocalSandbox, client_id: str, secret: str) -> str:
             json={
                 "organization_id": INITECH.id,
                 "connection_type": "EntraIdOIDC",
-                "oidc_options": {
-                    "discovery_endpoint": discovery_url(CONTOSO.tenant_id),
-                    "client_id": client_id,
-                    "client_secret": secret,
-                    "redirect_uri": sandbox.workos_url + CALLBACK_PATH,
-                    "token_authentication_method": "client_secret_post",
-                },
+                "oidc_options": options,
             },
         )
     created.raise_for_status()
@@ -71,8 +74,8 @@ def test_a_sign_in_ends_with_the_profile_and_a_wrong_secret_ends_it_at_the_callb
     sandbox: LocalSandbox,
 ) -> None:
     client_id, secret = asyncio.run(entra_app(sandbox.workos_url + CALLBACK_PATH))
-    good = connection(sandbox, client_id, secret)
-    bad = connection(sandbox, client_id, secret + "-typo")
+    good = connection(sandbox, client_id, secret, redirect_uri=None)
+    bad = connection(sandbox, client_id, secret + "-typo", redirect_uri=sandbox.workos_url + CALLBACK_PATH)
 
     def sign_in(connection_id: str):
         return workos_sign_in(
