@@ -1,11 +1,14 @@
-"""What the adoption tests share: a project to adopt into, an Entra app made by hand, and
-Keycloak's view of a connection."""
+"""What the adoption tests share: a project to adopt into, `ssoprov adopt` run as a process, an
+Entra app made by hand, and Keycloak's view of a connection."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,3 +113,24 @@ async def make_app_by_hand(redirect_uri: str) -> tuple[str, str, dict[str, str]]
             break
         await asyncio.sleep(0.2)
     return app["app_id"], secret["secret_text"], groups
+
+
+def run_adopt(
+    project_dir: Path, state_dir: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess:
+    """`ssoprov adopt ...` as a user runs it, in its own process."""
+    backend = ("--backend", state_dir.resolve().as_uri())
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ssoprov"),
+            "adopt",
+            *args,
+            "--project-dir",
+            str(project_dir),
+            *backend,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

@@ -9,9 +9,6 @@ hand-made secret removed), then destroy, refused. No sign-in may fail. No Keyclo
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +25,7 @@ from sandbox.workos.signin import CALLBACK_PATH
 from ssoprov.entra.component import discovery_url
 from ssoprov.entra.graph_client import graph_client_from_env
 from ssoprov.spec.loading import validate_stack_files
-from tests.integration.adoption import adoption_project, make_app_by_hand
+from tests.integration.adoption import adoption_project, make_app_by_hand, run_adopt
 from tests.integration.signin_loop import signing_in_with
 from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
 
@@ -68,27 +65,6 @@ def make_connection_by_hand(sandbox: LocalSandbox) -> tuple[str, str, str]:
         )
     created.raise_for_status()
     return created.json()["id"], client_id, secret
-
-
-def run_adopt(
-    project_dir: Path, state_dir: Path, env: dict[str, str], *args: str
-) -> subprocess.CompletedProcess:
-    """`ssoprov adopt ...` as a user runs it, in its own process."""
-    backend = ("--backend", state_dir.resolve().as_uri())
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ssoprov"),
-            "adopt",
-            *args,
-            "--project-dir",
-            str(project_dir),
-            *backend,
-        ],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrupted(
