@@ -1,7 +1,8 @@
 """`ssoprov adopt NAME`: a hand-made connection becomes a stack, with nothing in it rewritten.
 
 1. read the broker's connection (and, by kind, the IdP side) without writing anything;
-2. refuse if another stack file already manages the same connection, naming it;
+2. refuse if a stack already manages the same connection, or its IdP app, naming it (from the
+   stack files, and from every stack's recorded outputs in the backend);
 3. write `stacks/Pulumi.NAME.yaml` with the spec that reproduces what was read, checked by the
    same models `ssoprov validate` uses, with `adoption` recording the hand-given names;
 4. create the stack and run `up`: each provider's `adopt` input makes its create read the live
@@ -23,6 +24,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from ssoprov.adoption.keycloak import list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.owners import owner_in_state
 from ssoprov.adoption.reading import BrokerReading
 from ssoprov.adoption.stack_file import render_adopted
 from ssoprov.errors import ProvisionerError
@@ -50,6 +52,10 @@ class KeycloakSource:
     async def read(self) -> BrokerReading:
         return await read_keycloak_connection(self.url, self.realm, self.alias)
 
+    def identifiers(self) -> dict[str, str]:
+        """The stack output that names this connection in any stack that manages it."""
+        return {"redirectUri": self.redirect_uri}
+
 
 @dataclass(frozen=True)
 class WorkosSource:
@@ -66,6 +72,9 @@ class WorkosSource:
         from ssoprov.adoption.workos import read_workos_connection  # the workos SDK: only when asked
 
         return await read_workos_connection(self.connection_id, self.redirect_uri)
+
+    def identifiers(self) -> dict[str, str]:
+        return {"connectionId": self.connection_id}
 
 
 BrokerSource = KeycloakSource | WorkosSource
@@ -241,6 +250,16 @@ def adopt(
         )
     if path.exists():
         raise ProvisionerError(f"adopting {source}: {shown} already exists. Fix: choose another stack name")
+    identifiers = source.identifiers() | ({"clientId": idp.client_id} if idp else {})
+    recorded = owner_in_state(engine, identifiers)
+    if recorded is not None:
+        stack, key = recorded
+        what = f"its app {idp.client_id}" if key == "clientId" and idp else "it"
+        raise ProvisionerError(
+            f"adopting {source} into stack {name}: {what} is already managed by stack {stack} (its "
+            f"{key} output). Fix: manage it there (`ssoprov preview --stack {stack}`), or destroy that stack "
+            "first"
+        )
     reading, side = asyncio.run(_read(source, idp))
     spec = adoption_spec(name, reading, side)
     parse_organization(spec, shown)  # InvalidSpec: file + key + fix, before anything is written

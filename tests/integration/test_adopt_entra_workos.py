@@ -20,7 +20,7 @@ from pulumi import automation as auto
 
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
-from sandbox.workos import INITECH
+from sandbox.workos import GLOBEX, INITECH
 from sandbox.workos.signin import CALLBACK_PATH
 from ssoprov.entra.component import discovery_url
 from ssoprov.entra.graph_client import graph_client_from_env
@@ -43,28 +43,32 @@ def sandbox() -> Iterator[LocalSandbox]:
 def make_connection_by_hand(sandbox: LocalSandbox) -> tuple[str, str, str]:
     """The Entra app (portal steps), then the connection through WorkOS's API; returns the
     connection ID, the app's client ID and the secret made by hand."""
-    redirect_uri = sandbox.workos_url + CALLBACK_PATH
-    client_id, secret, _groups = asyncio.run(make_app_by_hand(redirect_uri))
+    client_id, secret, _groups = asyncio.run(make_app_by_hand(sandbox.workos_url + CALLBACK_PATH))
+    return connect_by_hand(sandbox, INITECH.id, client_id, secret), client_id, secret
+
+
+def connect_by_hand(sandbox: LocalSandbox, organization_id: str, client_id: str, secret: str) -> str:
+    """A connection to the app, created through WorkOS's API as an admin would; returns its ID."""
     with httpx.Client(
         base_url=sandbox.workos_url, headers={"Authorization": f"Bearer {sandbox.workos_api_key}"}
     ) as api:
         created = api.post(
             "/connections",
             json={
-                "organization_id": INITECH.id,
+                "organization_id": organization_id,
                 "connection_type": "EntraIdOIDC",
                 "name": HAND_MADE_NAME,
                 "oidc_options": {
                     "discovery_endpoint": discovery_url(CONTOSO.tenant_id),
                     "client_id": client_id,
                     "client_secret": secret,
-                    "redirect_uri": redirect_uri,
+                    "redirect_uri": sandbox.workos_url + CALLBACK_PATH,
                     "token_authentication_method": "client_secret_basic",
                 },
             },
         )
     created.raise_for_status()
-    return created.json()["id"], client_id, secret
+    return created.json()["id"]
 
 
 def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrupted(
@@ -120,6 +124,14 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
         # A second adopt of the same connection is refused, naming the stack that owns it.
         again = run_adopt(project.root, tmp_path / "state", engine.env, "contoso-again", *source, *idp)
         assert again.returncode != 0 and "already managed by stacks/Pulumi.contoso.yaml" in again.stderr
+        # Another connection made by hand to the same app (in another organization): the stack
+        # that owns the app is found from the backend's recorded outputs, not from a stack file.
+        twin = connect_by_hand(sandbox, GLOBEX.id, client_id, hand_made_secret)
+        twin_source = ("--workos-connection", twin, "--redirect-uri", redirect_uri)
+        refused = run_adopt(project.root, tmp_path / "state", engine.env, "contoso-twin", *twin_source, *idp)
+        assert refused.returncode != 0, refused.stdout
+        assert f"its app {client_id} is already managed by stack contoso" in refused.stderr
+        assert not project.stack_file("contoso-twin").exists()
 
         # The spec change: the role mappings WorkOS takes only in its dashboard (acknowledged: the
         # stack output lists them), and the connection named as the organization, by a PATCH that
