@@ -121,7 +121,7 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
         assert organization["adoption"]["connectionId"] == connection_id
         assert organization["adoption"]["brokerDisplayName"] == HAND_MADE_NAME
 
-        # A second adopt of the same connection is refused, naming the stack that owns it.
+        # A second adopt of the same connection is refused, naming the stack file that manages it.
         again = run_adopt(project.root, tmp_path / "state", engine.env, "contoso-again", *source, *idp)
         assert again.returncode != 0 and "already managed by stacks/Pulumi.contoso.yaml" in again.stderr
         # Another connection made by hand to the same app (in another organization): the stack
