@@ -155,21 +155,26 @@ def _adopt(args: argparse.Namespace) -> int:
         WorkosSource,
         adopt,
         unmanaged_connections,
+        unmanaged_workos_connections,
     )
     from ssoprov.fleet.engine import fleet_engine
     from ssoprov.fleet.project import Project, ProjectError
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
     if args.list:
-        if not (args.keycloak_url and args.realm):
+        if args.workos == bool(args.keycloak_url and args.realm):
             raise ProjectError(
-                "adopt --list needs --keycloak-url and --realm. Fix: ssoprov adopt --list --keycloak-url URL "
-                "--realm REALM"
+                "adopt --list needs --keycloak-url and --realm, or --workos. Fix: ssoprov adopt --list "
+                "--keycloak-url URL --realm REALM, or ssoprov adopt --list --workos"
             )
-        rows = unmanaged_connections(project, args.keycloak_url, args.realm)
+        if args.workos:
+            engine = fleet_engine(project, args.backend, args.secrets_provider)
+            rows, where = unmanaged_workos_connections(project, engine), "WorkOS"
+        else:
+            rows, where = unmanaged_connections(project, args.keycloak_url, args.realm), f"realm {args.realm}"
         for row in rows:
             print(f"{row.alias:<30} {row.provider_id:<10} {row.points_at}")
-        print(f"{len(rows)} connections in realm {args.realm} that no stack manages")
+        print(f"{len(rows)} connections in {where} that no stack manages")
         return 0
     keycloak = bool(args.keycloak_url and args.realm and args.alias)
     workos = bool(args.workos_connection and args.redirect_uri)
@@ -211,6 +216,9 @@ def _adopt_parser(commands: argparse._SubParsersAction) -> None:
     )
     adopt.add_argument("name", nargs="?", help="the new stack (organization) name")
     adopt.add_argument("--list", action="store_true", help="list the connections no stack manages")
+    adopt.add_argument(
+        "--workos", action="store_true", help="with --list: the WorkOS environment's connections"
+    )
     adopt.add_argument("--keycloak-url", help="Keycloak: the broker's base URL")
     adopt.add_argument("--realm", help="Keycloak: the realm")
     adopt.add_argument("--alias", help="Keycloak: the identity provider to adopt")

@@ -24,7 +24,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from ssoprov.adoption.keycloak import list_keycloak_connections, read_keycloak_connection
-from ssoprov.adoption.owners import owner_in_state
+from ssoprov.adoption.owners import owner_in_state, recorded_outputs
 from ssoprov.adoption.reading import BrokerReading
 from ssoprov.adoption.stack_file import render_adopted
 from ssoprov.errors import ProvisionerError
@@ -329,4 +329,21 @@ def unmanaged_connections(project: Project, url: str, realm: str) -> list[Unmana
         UnmanagedRow(c.alias, c.provider_id, c.points_at)
         for c in connections
         if KeycloakSource(url.rstrip("/"), realm, c.alias) not in managed
+    ]
+
+
+def unmanaged_workos_connections(project: Project, engine: Engine) -> list[UnmanagedRow]:
+    """The WorkOS environment's live connections that no stack manages (by stack file or by
+    recorded output), with the organization each belongs to."""
+    from ssoprov.brokers.workos.client import DELETING, WorkosClient
+
+    connections = asyncio.run(WorkosClient.from_environment().list_connections())
+    managed = {
+        source.connection_id for source in managed_connections(project) if isinstance(source, WorkosSource)
+    }
+    managed |= {outputs.get("connectionId") for outputs in recorded_outputs(engine).values()}
+    return [
+        UnmanagedRow(c.id, c.connection_type, c.organization_id)
+        for c in connections
+        if c.state != DELETING and c.id not in managed
     ]

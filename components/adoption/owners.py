@@ -28,12 +28,19 @@ def stack_outputs(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def recorded_outputs(engine: Engine) -> dict[str, Mapping[str, Any]]:
+    """Each stack of the project in the backend (by name) -> its recorded outputs."""
+    command = auto.PulumiCommand()
+    return {
+        stack: stack_outputs(read_state(engine, stack, command))
+        for stack in sorted(list_stacks(engine, command))
+    }
+
+
 def owner_in_state(engine: Engine, identifiers: Mapping[str, str]) -> tuple[str, str] | None:
     """The first stack (by name) whose outputs hold one of `identifiers` (output name -> value),
     with the output that matched; None when no stack in the backend does."""
-    command = auto.PulumiCommand()
-    for stack in sorted(list_stacks(engine, command)):
-        outputs = stack_outputs(read_state(engine, stack, command))
+    for stack, outputs in recorded_outputs(engine).items():
         for key, value in identifiers.items():
             if outputs.get(key) == value:
                 return stack, key

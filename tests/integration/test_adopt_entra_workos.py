@@ -94,6 +94,16 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
 
     first = sign_in()
     assert first.signed_in, first.detail
+
+    def unmanaged() -> list[str]:
+        """`ssoprov adopt --list --workos`: the IDs of the connections no stack manages."""
+        listed = run_adopt(project.root, tmp_path / "state", engine.env, "--list", "--workos")
+        assert listed.returncode == 0, listed.stderr
+        *rows, total = listed.stdout.splitlines()
+        assert total == f"{len(rows)} connections in WorkOS that no stack manages"
+        return [row.split()[0] for row in rows]
+
+    assert unmanaged() == [connection_id]
     with signing_in_with(sign_in) as sign_ins:
         source = ("--workos-connection", connection_id, "--redirect-uri", redirect_uri)
         idp = ("--tenant-id", CONTOSO.tenant_id, "--client-id", client_id)
@@ -132,6 +142,7 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
         assert refused.returncode != 0, refused.stdout
         assert f"its app {client_id} is already managed by stack contoso" in refused.stderr
         assert not project.stack_file("contoso-twin").exists()
+        assert unmanaged() == [twin]
 
         # The spec change: the role mappings WorkOS takes only in its dashboard (acknowledged: the
         # stack output lists them), and the connection named as the organization, by a PATCH that

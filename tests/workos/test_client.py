@@ -202,3 +202,11 @@ def test_an_update_with_the_secret_unknown_leaves_the_one_workos_holds(
     run(workos_client.update_connection(created.id, spec(client_secret="", name="Initech (adopted)")))
     stored = workos_sandbox.stand_in.store.connection(created.id)
     assert (stored.name, stored.oidc.client_secret) == ("Initech (adopted)", SECRET)
+
+
+def test_list_connections_pages_through_every_connection_oldest_first(
+    workos_client: WorkosClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ssoprov.brokers.workos.client.LIST_PAGE", 2)  # three pages of WorkOS's list
+    created = [run(workos_client.create_connection(spec(external_id=f"org-{n}"))).id for n in range(5)]
+    assert [c.id for c in run(workos_client.list_connections())] == created

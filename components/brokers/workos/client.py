@@ -16,6 +16,7 @@ external_id it asks for belongs to a connection being deleted, then creates a ne
 HTTP calls made (paths relative to the base URL):
     GET    /organizations/{id}          get_organization
     POST   /connections                 create_connection
+    GET    /connections                 list_connections
     GET    /connections/{id}            get_connection
     PATCH  /connections/{id}            update_connection
     DELETE /connections/{id}            delete_connection
@@ -46,6 +47,8 @@ SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"
 BASE_URL_VARIABLE = "WORKOS_BASE_URL"
 REQUEST_TIMEOUT_SECONDS = 30
+LIST_PAGE = 100
+"""The most connections WorkOS returns a page."""
 DELETING = "deleting"
 """The state of a connection whose deletion WorkOS has accepted but not finished."""
 DELETION_IN_PROGRESS = "connection_deletion_in_progress"
@@ -185,6 +188,20 @@ class WorkosClient:
             policy=replace(self._policy, attempts=max(self._policy.attempts, WAIT_FOR_DELETION_TRIES)),
         )
         return ConnectionInfo.from_sdk(connection)
+
+    async def list_connections(self) -> list[ConnectionInfo]:
+        """Every connection of the environment, oldest first (pages of 100, each through retry)."""
+        found: list[ConnectionInfo] = []
+        after: str | None = None
+        while True:
+            page = await self._call(
+                f"listing connections (after {after or 'the first'})",
+                lambda sdk, after=after: sdk.sso.list_connections(limit=LIST_PAGE, after=after, order="asc"),
+            )
+            found += [ConnectionInfo.from_sdk(connection) for connection in page.data]
+            if not page.data or page.after is None:
+                return found
+            after = page.after
 
     async def get_connection(self, connection_id: str) -> ConnectionInfo:
         connection = await self._call(
