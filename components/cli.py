@@ -158,23 +158,38 @@ def _adopt(args: argparse.Namespace) -> int:
         EntraSource,
         KeycloakSource,
         OktaSource,
+        WorkosSource,
         adopt,
         unmanaged_connections,
+        unmanaged_workos_connections,
     )
     from ssoprov.fleet.engine import fleet_engine
     from ssoprov.fleet.project import Project, ProjectError
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
     if args.list:
-        rows = unmanaged_connections(project, args.keycloak_url, args.realm)
+        if args.workos == bool(args.keycloak_url and args.realm):
+            raise ProjectError(
+                "adopt --list needs --keycloak-url and --realm, or --workos. Fix: ssoprov adopt --list "
+                "--keycloak-url URL --realm REALM, or ssoprov adopt --list --workos"
+            )
+        if args.workos:
+            engine = fleet_engine(project, args.backend, args.secrets_provider)
+            rows, where = unmanaged_workos_connections(project, engine), "WorkOS"
+        else:
+            rows, where = unmanaged_connections(project, args.keycloak_url, args.realm), f"realm {args.realm}"
         for row in rows:
             print(f"{row.alias:<30} {row.provider_id:<10} {row.points_at}")
-        print(f"{len(rows)} connections in realm {args.realm} that no stack manages")
+        print(f"{len(rows)} connections in {where} that no stack manages")
         return 0
-    if not args.name or not args.alias:
+    keycloak = bool(args.keycloak_url and args.realm and args.alias)
+    workos = bool(args.workos_connection and args.redirect_uri)
+    if not args.name or keycloak == workos:
         raise ProjectError(
-            "adopt needs NAME and --alias (the identity provider to adopt). Fix: "
-            "ssoprov adopt NAME --keycloak-url URL --realm REALM --alias ALIAS"
+            "adopt needs NAME and one connection: --keycloak-url, --realm and --alias (a Keycloak identity "
+            "provider), or --workos-connection and --redirect-uri (a WorkOS connection). Fix: ssoprov adopt "
+            "NAME --keycloak-url URL --realm REALM --alias ALIAS, or ssoprov adopt NAME --workos-connection "
+            "conn_... --redirect-uri URL --tenant-id TENANT --client-id ID"
         )
     if bool(args.tenant_id or args.org_url) != bool(args.client_id):
         raise ProjectError(
@@ -187,7 +202,11 @@ def _adopt(args: argparse.Namespace) -> int:
     elif args.org_url:
         idp = OktaSource(args.org_url.rstrip("/"), args.client_id)
     engine = fleet_engine(project, args.backend, args.secrets_provider)
-    source = KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
+    source = (
+        KeycloakSource(args.keycloak_url.rstrip("/"), args.realm, args.alias)
+        if keycloak
+        else WorkosSource(args.workos_connection, args.redirect_uri)
+    )
     report = adopt(project, engine, args.name, source, idp)
     print("\n".join(report.lines()))
     return 0
@@ -203,9 +222,16 @@ def _adopt_parser(commands: argparse._SubParsersAction) -> None:
     )
     adopt.add_argument("name", nargs="?", help="the new stack (organization) name")
     adopt.add_argument("--list", action="store_true", help="list the connections no stack manages")
-    adopt.add_argument("--keycloak-url", required=True)
-    adopt.add_argument("--realm", required=True)
-    adopt.add_argument("--alias", help="the identity provider to adopt")
+    adopt.add_argument(
+        "--workos", action="store_true", help="with --list: the WorkOS environment's connections"
+    )
+    adopt.add_argument("--keycloak-url", help="Keycloak: the broker's base URL")
+    adopt.add_argument("--realm", help="Keycloak: the realm")
+    adopt.add_argument("--alias", help="Keycloak: the identity provider to adopt")
+    adopt.add_argument("--workos-connection", metavar="CONN_ID", help="WorkOS: the connection to adopt")
+    adopt.add_argument(
+        "--redirect-uri", help="WorkOS: the connection's redirect URI, as the dashboard shows it"
+    )
     adopt.add_argument("--tenant-id", help="Entra ID: the tenant of the app the connection signs in with")
     adopt.add_argument("--org-url", help="Okta: the org of the app the connection signs in with")
     adopt.add_argument("--client-id", help="Entra ID or Okta: that app's client ID")

@@ -33,10 +33,12 @@ DEMO_PORTS = SandboxPorts(keycloak=18080, graph=18081, okta=18082, workos=18083)
 
 @dataclass
 class LocalSandbox:
-    """Start with `with LocalSandbox() as sandbox:`; an already running Keycloak can be passed in."""
+    """Start with `with LocalSandbox() as sandbox:`; an already running Keycloak can be passed in,
+    or none started (`with_keycloak=False`) for organizations brokered by WorkOS."""
 
     ports: SandboxPorts = field(default_factory=SandboxPorts)
     keycloak: KeycloakServer | None = None
+    with_keycloak: bool = True
     graph: GraphStandIn = field(default_factory=build_graph_standin)
     okta_api_token: str = field(default_factory=lambda: "00" + secrets.token_urlsafe(30))
     workos_api_key: str = field(default_factory=lambda: "sk_test_" + secrets.token_urlsafe(24))
@@ -54,7 +56,7 @@ class LocalSandbox:
             self.graph_url = self._exit.enter_context(ServedApp(self.graph.app, self.ports.graph)).url
             self.okta_url = self._exit.enter_context(ServedApp(self.okta.app, self.ports.okta)).url
             self.workos_url = self._exit.enter_context(ServedApp(self.workos.app, self.ports.workos)).url
-            if self.keycloak is None:
+            if self.keycloak is None and self.with_keycloak:
                 self.keycloak = self._exit.enter_context(KeycloakServer(port=self.ports.keycloak or None))
         except BaseException:
             self._exit.close()
@@ -71,13 +73,15 @@ class LocalSandbox:
 
     def engine_env(self) -> dict[str, str]:
         """What provider processes need to reach the sandbox instead of the real clouds."""
-        assert self.keycloak is not None, "the sandbox is not started"
-        return {
+        assert self.graph_url, "the sandbox is not started"
+        env = {
             "SSOPROV_GRAPH_URL": self.graph_url,
             "SSOPROV_ENTRA_LOGIN_URL": self.graph_url,
             "OKTA_API_TOKEN": self.okta_api_token,
             "WORKOS_API_KEY": self.workos_api_key,
             "WORKOS_BASE_URL": self.workos_url,
-            "KEYCLOAK_ADMIN_USERNAME": self.keycloak.admin_username,
-            "KEYCLOAK_ADMIN_PASSWORD": self.keycloak.admin_password,
         }
+        if self.keycloak is not None:
+            env["KEYCLOAK_ADMIN_USERNAME"] = self.keycloak.admin_username
+            env["KEYCLOAK_ADMIN_PASSWORD"] = self.keycloak.admin_password
+        return env

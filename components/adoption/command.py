@@ -1,7 +1,8 @@
 """`ssoprov adopt NAME`: a hand-made connection becomes a stack, with nothing in it rewritten.
 
 1. read the broker's connection (and, by kind, the IdP side) without writing anything;
-2. refuse if another stack file already manages the same connection, naming it;
+2. refuse if a stack already manages the same connection, or its IdP app, naming it (from the
+   stack files, and from every stack's recorded outputs in the backend);
 3. write `stacks/Pulumi.NAME.yaml` with the spec that reproduces what was read, checked by the
    same models `ssoprov validate` uses, with `adoption` recording the hand-given names;
 4. create the stack and run `up`: each provider's `adopt` input makes its create read the live
@@ -22,7 +23,9 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ssoprov.adoption.keycloak import KeycloakReading, list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.keycloak import list_keycloak_connections, read_keycloak_connection
+from ssoprov.adoption.owners import owner_in_state, recorded_outputs
+from ssoprov.adoption.reading import BrokerReading
 from ssoprov.adoption.stack_file import render_adopted
 from ssoprov.errors import ProvisionerError
 from ssoprov.fleet.project import Project
@@ -46,6 +49,36 @@ class KeycloakSource:
     def redirect_uri(self) -> str:
         return f"{self.url}/realms/{self.realm}/broker/{self.alias}/endpoint"
 
+    async def read(self) -> BrokerReading:
+        return await read_keycloak_connection(self.url, self.realm, self.alias)
+
+    def identifiers(self) -> dict[str, str]:
+        """The stack output that names this connection in any stack that manages it."""
+        return {"redirectUri": self.redirect_uri}
+
+
+@dataclass(frozen=True)
+class WorkosSource:
+    """One WorkOS connection: its ID, and its redirect URI as the dashboard shows it (the API does
+    not return it). Two sources are the same connection when their IDs are."""
+
+    connection_id: str
+    redirect_uri: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"WorkOS connection {self.connection_id}"
+
+    async def read(self) -> BrokerReading:
+        from ssoprov.adoption.workos import read_workos_connection  # the workos SDK: only when asked
+
+        return await read_workos_connection(self.connection_id, self.redirect_uri)
+
+    def identifiers(self) -> dict[str, str]:
+        return {"connectionId": self.connection_id}
+
+
+BrokerSource = KeycloakSource | WorkosSource
+
 
 @dataclass
 class IdpSide:
@@ -67,7 +100,9 @@ class EntraSource:
     tenant_id: str
     client_id: str
 
-    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+    kind = "entra"
+
+    async def read(self, broker: BrokerReading, redirect_uri: str) -> IdpSide:
         """The app; the broker's mapped group object IDs become the groups' display names."""
         from ssoprov.adoption.entra import group_names, read_entra_app  # msgraph: only when asked
 
@@ -92,7 +127,9 @@ class OktaSource:
     org_url: str
     client_id: str
 
-    async def read(self, broker: KeycloakReading, redirect_uri: str) -> IdpSide:
+    kind = "okta"
+
+    async def read(self, broker: BrokerReading, redirect_uri: str) -> IdpSide:
         from ssoprov.adoption.okta import read_okta_app  # the okta SDK takes seconds to import
 
         okta = await read_okta_app(self.org_url, self.client_id, redirect_uri)
@@ -122,7 +159,7 @@ class AdoptionReport:
         return lines
 
 
-def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = None) -> dict[str, Any]:
+def adoption_spec(name: str, reading: BrokerReading, idp: IdpSide | None = None) -> dict[str, Any]:
     """The organization spec that reproduces a connection read from Keycloak (generic OIDC), or from
     Keycloak and the IdP app (`idp`, with `reading`'s group claim values already turned into names)."""
     display_name = (idp and idp.display_name) or reading.display_name
@@ -141,6 +178,7 @@ def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = Non
         adoption["mapperNames"] = reading.mapper_names
     if reading.default_role_mapper_name:
         adoption["defaultRoleMapperName"] = reading.default_role_mapper_name
+    adoption.update(reading.adoption)
     if idp:
         adoption.update(idp.adoption)
     if reading.display_name != display_name:
@@ -149,36 +187,58 @@ def adoption_spec(name: str, reading: KeycloakReading, idp: IdpSide | None = Non
     return spec
 
 
-def managed_connections(project: Project) -> dict[KeycloakSource, Path]:
-    """Every Keycloak connection a stack file manages -> that file (each file read once)."""
-    managed: dict[KeycloakSource, Path] = {}
+def managed_connections(project: Project) -> dict[BrokerSource, Path]:
+    """Every Keycloak connection, and every adopted WorkOS connection, a stack file manages -> that
+    file (each file read once)."""
+    managed: dict[BrokerSource, Path] = {}
     for ref in project.stacks():
         spec, _, _ = load_stack_file(ref.file)
         if spec is not None and isinstance(spec.broker, KeycloakBroker):
             managed[KeycloakSource(spec.broker.url.rstrip("/"), spec.broker.realm, spec.broker_alias)] = (
                 ref.file
             )
+        elif spec is not None and spec.adoption is not None and spec.adoption.connection_id:
+            managed[WorkosSource(spec.adoption.connection_id)] = ref.file
     return managed
 
 
-async def _read(source: KeycloakSource, idp: IdpSource | None) -> tuple[KeycloakReading, IdpSide | None]:
+async def _read(source: BrokerSource, idp: IdpSource | None) -> tuple[BrokerReading, IdpSide | None]:
     """Both sides of the connection, read with no write."""
-    reading = await read_keycloak_connection(source.url, source.realm, source.alias)
+    reading = await source.read()
+    return reading, await _idp_side(source, idp, reading)
+
+
+async def _idp_side(source: BrokerSource, idp: IdpSource | None, reading: BrokerReading) -> IdpSide | None:
+    """The IdP app's side, once it is known to be the app the broker's `reading` signs in with."""
+    kind = reading.identity_provider["kind"]
+    if isinstance(source, WorkosSource) and (idp is None or idp.kind != kind):
+        raise ProvisionerError(
+            f"adopting {source}: it is a connection to {kind}, and WorkOS returns none of its OIDC options. "
+            f"Fix: name the {kind} app it signs in with (--tenant-id and --client-id for Entra ID, --org-url "
+            "and --client-id for Okta)"
+        )
     if idp is None:
-        return reading, None
-    held = reading.identity_provider["clientId"]
+        return None
+    held = reading.identity_provider.get("clientId", idp.client_id)  # WorkOS does not say
     if held != idp.client_id:
         raise ProvisionerError(
             f"adopting {source}: it signs in with client ID {held}, not {idp.client_id}. Fix: pass the "
             "client ID of the app this connection uses"
         )
     side = await idp.read(reading, source.redirect_uri)
+    app_kind = side.identity_provider["kind"]
+    if (kind == "microsoft") != (app_kind == "microsoft"):
+        raise ProvisionerError(
+            f"adopting {source}: it is a {kind} connection, and app {idp.client_id} is a {app_kind} app "
+            "(personal Microsoft accounts go with Keycloak's Microsoft provider, directory accounts with "
+            "OpenID Connect). Fix: pass the client ID of the app this connection uses"
+        )
     reading.extras += side.extras
-    return reading, side
+    return side
 
 
 def adopt(
-    project: Project, engine: Engine, name: str, source: KeycloakSource, idp: IdpSource | None = None
+    project: Project, engine: Engine, name: str, source: BrokerSource, idp: IdpSource | None = None
 ) -> AdoptionReport:
     path = project.stack_file(name)
     shown = project.relative(path)
@@ -190,6 +250,16 @@ def adopt(
         )
     if path.exists():
         raise ProvisionerError(f"adopting {source}: {shown} already exists. Fix: choose another stack name")
+    identifiers = source.identifiers() | ({"clientId": idp.client_id} if idp else {})
+    recorded = owner_in_state(engine, identifiers)
+    if recorded is not None:
+        stack, key = recorded
+        what = f"its app {idp.client_id}" if key == "clientId" and idp else "it"
+        raise ProvisionerError(
+            f"adopting {source} into stack {name}: {what} is already managed by stack {stack} (its "
+            f"{key} output). Fix: manage it there (`ssoprov preview --stack {stack}`), or destroy that stack "
+            "first"
+        )
     reading, side = asyncio.run(_read(source, idp))
     spec = adoption_spec(name, reading, side)
     parse_organization(spec, shown)  # InvalidSpec: file + key + fix, before anything is written
@@ -259,4 +329,21 @@ def unmanaged_connections(project: Project, url: str, realm: str) -> list[Unmana
         UnmanagedRow(c.alias, c.provider_id, c.points_at)
         for c in connections
         if KeycloakSource(url.rstrip("/"), realm, c.alias) not in managed
+    ]
+
+
+def unmanaged_workos_connections(project: Project, engine: Engine) -> list[UnmanagedRow]:
+    """The WorkOS environment's live connections that no stack manages (by stack file or by
+    recorded output), with the organization each belongs to."""
+    from ssoprov.brokers.workos.client import DELETING, WorkosClient
+
+    connections = asyncio.run(WorkosClient.from_environment().list_connections())
+    managed = {
+        source.connection_id for source in managed_connections(project) if isinstance(source, WorkosSource)
+    }
+    managed |= {outputs.get("connectionId") for outputs in recorded_outputs(engine).values()}
+    return [
+        UnmanagedRow(c.id, c.connection_type, c.organization_id)
+        for c in connections
+        if c.state != DELETING and c.id not in managed
     ]

@@ -1,5 +1,7 @@
 """Read an Entra ID app registration made by hand (with its enterprise application, assignments
-and client secret) into spec keys, plus the extras the spec cannot express.
+and client secret) into spec keys, plus the extras the spec cannot express. An app for personal
+Microsoft accounts (audience PersonalMicrosoftAccount) reads as Microsoft OAuth (kind microsoft):
+the registration, its permissions and its secret; it has no assignments nor admin consent.
 
 One reader per Entra object kind, each filling its part of the reading; a new resource kind
 (app roles, say) plugs in as one more reader in `READERS`.
@@ -23,6 +25,9 @@ from ssoprov.errors import ProvisionerError
 
 OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
 AUDIENCES = {"AzureADMyOrg": False, "AzureADMultipleOrgs": True}
+"""Audience -> the spec's multiTenant, for Entra ID apps (kind entra)."""
+PERSONAL_ACCOUNTS = "PersonalMicrosoftAccount"
+"""The audience of a Microsoft OAuth app (kind microsoft): personal accounts only, no directory."""
 
 
 @dataclass
@@ -38,6 +43,11 @@ class EntraReading:
     secret_id: str | None = None
     extras: list[str] = field(default_factory=list)
 
+    @property
+    def personal_accounts(self) -> bool:
+        """A Microsoft OAuth app (personal accounts), known once the registration is read."""
+        return self.identity_provider.get("kind") == "microsoft"
+
 
 Reader = Callable[[GraphClient, EntraReading], Awaitable[None]]
 
@@ -46,10 +56,11 @@ async def _registration(client: GraphClient, reading: EntraReading) -> None:
     """The app registration: audience, redirect URIs, ID-token claims, groups claim."""
     app = reading.application
     audience = app["sign_in_audience"]
-    if audience not in AUDIENCES:
+    if audience not in AUDIENCES and audience != PERSONAL_ACCOUNTS:
         raise ProvisionerError(
             f"Entra: adopting application {reading.client_id}: its audience is {audience}, and ssoprov "
-            "adopts single- and multi-tenant apps. Fix: leave this one unmanaged"
+            f"adopts single- and multi-tenant apps and personal-account ({PERSONAL_ACCOUNTS}) apps. Fix: "
+            "leave this one unmanaged"
         )
     uris = list(app["redirect_uris"])
     if reading.broker_redirect_uri not in uris:
@@ -64,12 +75,16 @@ async def _registration(client: GraphClient, reading: EntraReading) -> None:
     reading.identity_provider.update(
         kind="entra",
         tenantId=reading.tenant_id,
-        multiTenant=AUDIENCES[audience],
         extraRedirectUris=[uri for uri in uris if uri != reading.broker_redirect_uri],
         optionalClaims=[name for name in claims if name in OPTIONAL_CLAIMS],
-        groupsClaim=groups_claim,
     )
-    unmanaged = [name for name in claims if name not in (*OPTIONAL_CLAIMS, GROUPS_CLAIM)]
+    expressible = list(OPTIONAL_CLAIMS)
+    if audience == PERSONAL_ACCOUNTS:
+        reading.identity_provider["kind"] = "microsoft"  # no directory: no groups, no assignments
+    else:
+        reading.identity_provider.update(multiTenant=AUDIENCES[audience], groupsClaim=groups_claim)
+        expressible.append(GROUPS_CLAIM)
+    unmanaged = [name for name in claims if name not in expressible]
     reading.extras += [
         f"Entra ID-token claim {name!r}: not expressible, see the preview" for name in unmanaged
     ]
@@ -87,6 +102,8 @@ def _scopes(app: ApplicationInfo) -> set[str]:
 
 async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
     """The service principal and who is assigned to it (groups by display name, users by UPN)."""
+    if reading.personal_accounts:
+        return  # Microsoft OAuth: anyone with a personal account signs in; nothing is assigned
     service_principal = await client.get_service_principal_by_app_id(reading.client_id)
     groups, users = [], []
     for assignment in await client.list_assignments(service_principal["object_id"]):
@@ -110,12 +127,15 @@ async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
 async def _admin_consent(client: GraphClient, reading: EntraReading) -> None:
     """Tenant-wide consent as the admin left it: with a grant for Microsoft Graph, the spec's
     default (`adminConsent: true`) records it; without one, `adminConsent: false`, so adopting
-    consents to nothing. Then the permissions the spec requests must be the app's."""
-    service_principal = await client.get_service_principal_by_app_id(reading.client_id)
-    graph = await client.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)
-    grant = await client.find_admin_consent(service_principal["object_id"], graph["object_id"])
+    consents to nothing. Then the permissions the spec requests must be the app's (Microsoft
+    OAuth: each user consents for themselves, so only the permissions are compared)."""
+    grant = None
+    if not reading.personal_accounts:
+        service_principal = await client.get_service_principal_by_app_id(reading.client_id)
+        graph = await client.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)
+        grant = await client.find_admin_consent(service_principal["object_id"], graph["object_id"])
+        reading.identity_provider["adminConsent"] = grant is not None
     consented = grant is not None
-    reading.identity_provider["adminConsent"] = consented
     app = reading.application
     wanted = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] or consented else []
     if len(app["required_resource_access"]) > 1 or _scopes(app) != set(wanted):

@@ -11,9 +11,10 @@ rewritten, and listed in the report.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ssoprov.adoption.reading import BrokerReading
 from ssoprov.brokers.keycloak.client import from_environment
 from ssoprov.brokers.keycloak.mapper import DEFAULT_ROLE_MAPPER, MAPPER_SYNC_MODE, ROLE_MAPPER
 from ssoprov.errors import NotFoundError, ProvisionerError
@@ -23,21 +24,7 @@ KEYCLOAK_DEFAULT_AUTH_METHOD = "client_secret_post"
 """What Keycloak uses when an identity provider's config names no clientAuthMethod."""
 
 
-@dataclass
-class KeycloakReading:
-    """One hand-made identity provider as spec keys, plus the extras the spec cannot express."""
-
-    broker: dict[str, Any]
-    identity_provider: dict[str, Any]
-    display_name: str
-    role_mappings: list[dict[str, str]] = field(default_factory=list)
-    default_role: str | None = None
-    mapper_names: dict[str, str] = field(default_factory=dict)
-    default_role_mapper_name: str | None = None
-    extras: list[str] = field(default_factory=list)
-
-
-async def read_keycloak_connection(url: str, realm: str, alias: str) -> KeycloakReading:
+async def read_keycloak_connection(url: str, realm: str, alias: str) -> BrokerReading:
     """The identity provider `alias` of `realm` and its mappers, read (no write) from Keycloak."""
     async with from_environment(url) as keycloak:
         try:
@@ -54,14 +41,17 @@ async def read_keycloak_connection(url: str, realm: str, alias: str) -> Keycloak
 
 def connection_from_keycloak(
     url: str, realm: str, provider: Mapping[str, Any], mappers: Sequence[Mapping[str, Any]]
-) -> KeycloakReading:
+) -> BrokerReading:
     alias = provider["alias"]
     config = provider.get("config") or {}
+    if provider.get("providerId") == "microsoft":
+        return _microsoft_connection(url, realm, provider, mappers)
     if provider.get("providerId") != "oidc":
         raise ProvisionerError(
             f"Keycloak: adopting identity provider {alias} in realm {realm}: its type is "
-            f"{provider.get('providerId')!r}, and ssoprov adopts OpenID Connect providers (type oidc). "
-            "Fix: leave this one unmanaged, or recreate it with `ssoprov new`"
+            f"{provider.get('providerId')!r}, and ssoprov adopts OpenID Connect providers (type oidc) "
+            "and Microsoft OAuth (type microsoft). Fix: leave this one unmanaged, or recreate it with "
+            "`ssoprov new`"
         )
     issuer = config.get("issuer")
     if not issuer:
@@ -78,12 +68,8 @@ def connection_from_keycloak(
             f"is {auth_method or 'not set'}, and ssoprov brokers with a client secret sent by basic or post. "
             "Fix: choose 'Client secret sent as basic auth' or '... as post' in the admin console"
         )
-    broker: dict[str, Any] = {"kind": "keycloak", "url": url.rstrip("/"), "realm": realm, "alias": alias}
-    sync_mode = config.get("syncMode")
-    if sync_mode:
-        broker["syncMode"] = sync_mode
-    reading = KeycloakReading(
-        broker=broker,
+    reading = BrokerReading(
+        broker=_broker(url, realm, provider),
         identity_provider={
             "kind": "oidc",
             "clientId": config.get("clientId", ""),
@@ -97,11 +83,45 @@ def connection_from_keycloak(
     return reading
 
 
-def _read_mappers(reading: KeycloakReading, mappers: Sequence[Mapping[str, Any]]) -> None:
+def _broker(url: str, realm: str, provider: Mapping[str, Any]) -> dict[str, Any]:
+    broker: dict[str, Any] = {
+        "kind": "keycloak",
+        "url": url.rstrip("/"),
+        "realm": realm,
+        "alias": provider["alias"],
+    }
+    sync_mode = (provider.get("config") or {}).get("syncMode")
+    if sync_mode:
+        broker["syncMode"] = sync_mode
+    return broker
+
+
+def _microsoft_connection(
+    url: str, realm: str, provider: Mapping[str, Any], mappers: Sequence[Mapping[str, Any]]
+) -> BrokerReading:
+    """Keycloak's Microsoft social provider: it knows Microsoft's endpoints and sends no groups,
+    so only the client ID and a default-role mapper can be spec; any role mapper is an extra."""
+    reading = BrokerReading(
+        broker=_broker(url, realm, provider),
+        identity_provider={
+            "kind": "microsoft",
+            "clientId": (provider.get("config") or {}).get("clientId", ""),
+        },
+        display_name=provider.get("displayName") or provider["alias"],
+    )
+    _read_mappers(reading, mappers, group_claims=False)
+    return reading
+
+
+def _read_mappers(
+    reading: BrokerReading, mappers: Sequence[Mapping[str, Any]], *, group_claims: bool = True
+) -> None:
+    """Mappers of our shape become spec (role mappers only when the IdP sends a groups claim,
+    `group_claims`); every other one is an extra."""
     claims = {
         (m.get("config") or {}).get("claim")
         for m in mappers
-        if m.get("identityProviderMapper") == ROLE_MAPPER
+        if m.get("identityProviderMapper") == ROLE_MAPPER and group_claims
     }
     claim = _top_level_claim(next(iter(claims))) if len(claims) == 1 else None
     if claim is not None:

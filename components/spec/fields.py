@@ -90,6 +90,20 @@ def _workos_organization_id(value: str) -> str:
 
 WorkosOrganizationId = Annotated[str, AfterValidator(_workos_organization_id)]
 
+_WORKOS_CONNECTION_ID = re.compile(r"conn_[A-Za-z0-9]{10,40}")
+
+
+def _workos_connection_id(value: str) -> str:
+    if not _WORKOS_CONNECTION_ID.fullmatch(value):
+        raise fixable(
+            "is not a WorkOS connection ID (conn_ and 10 to 40 letters and digits)",
+            "copy the connection's ID from the WorkOS dashboard, e.g. conn_01HZX3B7K2M9",
+        )
+    return value
+
+
+WorkosConnectionId = Annotated[str, AfterValidator(_workos_connection_id)]
+
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 
 

@@ -21,6 +21,7 @@ from ssoprov.spec.fields import (
     OidcClaimName,
     Slug,
     TenantId,
+    WorkosConnectionId,
     WorkosOrganizationId,
 )
 from ssoprov.spec.problems import Violation, broken_rules
@@ -299,6 +300,9 @@ class Adoption(SpecModel):
     app_name: DisplayText | None = Field(
         None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
     )
+    connection_id: WorkosConnectionId | None = Field(
+        None, description="WorkOS: the adopted connection's ID (conn_...)"
+    )
 
 
 class OrganizationSpec(SpecModel):
@@ -388,6 +392,24 @@ def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
                 ("adoption", "clientId"),
                 "is for apps ssoprov manages; a generic OIDC client ID is identityProvider.clientId",
                 "remove adoption.clientId",
+            )
+        )
+    workos = spec.broker.kind == "workos" and spec.identity_provider.kind != "microsoft"
+    if workos and spec.adoption.connection_id is None:
+        found.append(
+            Violation(
+                ("adoption", "connectionId"),
+                "is required to adopt a WorkOS connection (else a new connection is made)",
+                "set it to the conn_... ID of the connection made by hand",
+            )
+        )
+    if not workos and spec.adoption.connection_id is not None:
+        found.append(
+            Violation(
+                ("adoption", "connectionId"),
+                "names a WorkOS connection, but this organization has none (broker kind "
+                f"{spec.broker.kind}, identity provider kind {spec.identity_provider.kind})",
+                "remove adoption.connectionId",
             )
         )
     if spec.adoption.default_role_mapper_name is not None and spec.default_role is None:

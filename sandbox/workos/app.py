@@ -11,8 +11,9 @@ from starlette.routing import BaseRoute, Route
 from sandbox.common.service import StandIn
 from sandbox.workos.routes import api_routes
 from sandbox.workos.seed import DEFAULT_ORGANIZATIONS, SeedOrganization
+from sandbox.workos.signin import WorkosSignIn
 from sandbox.workos.store import DEFAULT_DELETION_SECONDS, WorkosStore
-from sandbox.workos.wire import IdempotencyKeys, error_response, not_found, render_fault
+from sandbox.workos.wire import IdempotencyKeys, error_response, new_id, not_found, render_fault
 
 DEFAULT_API_KEY = "sk_test_workos_standin"
 
@@ -28,7 +29,13 @@ class WorkosStandIn(StandIn):
             self.store.add_organization(seed.name, list(seed.domains), org_id=seed.id)
         self.api_keys = frozenset(api_keys)
         self.idempotency = IdempotencyKeys()
-        routes: list[BaseRoute] = [*api_routes(self.store, self.api_keys, self.idempotency)]
+        self.client_id = new_id("client")
+        """The environment's client ID, which apps pass to /sso/authorize and /sso/token."""
+        sign_in = WorkosSignIn(self.store, self.client_id, self.api_keys)
+        routes: list[BaseRoute] = [
+            *api_routes(self.store, self.api_keys, self.idempotency),
+            *sign_in.routes(),
+        ]
         routes.append(Route("/{path:path}", _unknown_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
         super().__init__(routes, render_fault)
 

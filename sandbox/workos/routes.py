@@ -77,6 +77,7 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
         name = _optional_text(body, "name") or organization.name
         external_id = _optional_text(body, "external_id")
         oidc = _new_oidc_options(body["oidc_options"])
+        groups_attribute = _groups_attribute(body) or "groups"
         with store.lock:
             if external_id is not None:
                 existing = store.by_external_id(org_id, external_id)
@@ -91,6 +92,7 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
                     name=name,
                     oidc=oidc,
                     external_id=external_id,
+                    groups_attribute=groups_attribute,
                 )
             )
         return json_response(request, connection.to_json(), 201)
@@ -158,8 +160,10 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
             oidc = connection.oidc
             if body.get("oidc_options") is not None:
                 oidc = _patched_oidc_options(connection.oidc, body["oidc_options"])
+            groups_attribute = _groups_attribute(body) or connection.groups_attribute
             # Validated in full above: apply all or nothing.
             connection.name = name or connection.name
+            connection.groups_attribute = groups_attribute
             connection.external_id = external_id
             connection.oidc = oidc
             connection.updated_at = timestamp()
@@ -297,6 +301,20 @@ def _refuse_unknown_keys(raw: dict[str, Any]) -> None:
         raise invalid_parameters(
             *((f"unknown_{key}", f"oidc_options.{key} is not a known option") for key in unknown)
         )
+
+
+def _groups_attribute(body: dict[str, Any]) -> str | None:
+    """The claim `attribute_maps.standard_attributes.groups` names, if the request maps it."""
+    maps = body.get("attribute_maps")
+    if maps is None:
+        return None
+    standard = maps.get("standard_attributes") if isinstance(maps, dict) else None
+    if not isinstance(standard, dict):
+        raise invalid_parameters(("invalid_attribute_maps", "standard_attributes must be an object"))
+    groups = standard.get("groups")
+    if groups is not None and (not isinstance(groups, str) or not groups):
+        raise invalid_parameters(("invalid_attribute_maps", "groups must name a claim"))
+    return groups
 
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:

@@ -79,6 +79,8 @@ class Connection:
     name: str
     oidc: OidcOptions
     external_id: str | None = None
+    groups_attribute: str = "groups"
+    """The ID-token claim the profile's groups come from (attribute_maps.standard_attributes.groups)."""
     state: str = "active"
     created_at: str = field(default_factory=timestamp)
     updated_at: str = ""
@@ -122,6 +124,8 @@ class WorkosStore:
         self.organizations: dict[str, Organization] = {}
         self._connections: dict[str, Connection] = {}
         self.deletion_seconds = deletion_seconds
+        self.redirect_uris: set[str] = set()
+        """The app's redirect URIs the environment allows (the dashboard's Redirects page)."""
 
     def add_organization(self, name: str, domains: list[str] | None = None, org_id: str | None = None) -> str:
         with self.lock:

@@ -80,9 +80,9 @@ def test_the_written_file_is_valid_and_keeps_text_the_engine_would_retype(tmp_pa
     assert '"0o17"' in path.read_text() and '"2024-01-01"' in path.read_text()
 
 
-def test_a_provider_that_is_not_openid_connect_is_refused_with_a_fix() -> None:
-    with pytest.raises(ProvisionerError, match=r"type is 'microsoft'.*Fix:"):
-        connection_from_keycloak(URL, REALM, {**PROVIDER, "providerId": "microsoft"}, [])
+def test_a_provider_neither_openid_connect_nor_microsoft_is_refused_with_a_fix() -> None:
+    with pytest.raises(ProvisionerError, match=r"type is 'saml'.*Fix:"):
+        connection_from_keycloak(URL, REALM, {**PROVIDER, "providerId": "saml"}, [])
 
 
 def test_an_engine_failure_says_what_was_adopted_that_nothing_changed_and_how_to_go_on() -> None:

@@ -15,11 +15,17 @@ from pulumi import automation as auto
 from demo.customers import GENERIC_OIDC_CLIENT_ID, register_generic_oidc_client
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
-from ssoprov.adoption.command import KeycloakSource, adopt, unmanaged_connections
+from ssoprov.adoption.command import KeycloakSource, adopt
 from ssoprov.errors import ProvisionerError
 from ssoprov.spec.loading import validate_stack_files
 from ssoprov.verify_login import verify_login
-from tests.integration.adoption import adoption_project, create_by_hand, endpoints_from, keycloak_view
+from tests.integration.adoption import (
+    adoption_project,
+    create_by_hand,
+    endpoints_from,
+    keycloak_view,
+    run_adopt,
+)
 from tests.integration.signin_loop import signing_in
 
 ALIAS = "initech-corp-sso"
@@ -70,7 +76,11 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
     asyncio.run(make_connection_by_hand(sandbox, realm, hand_made_secret))
     before = asyncio.run(keycloak_view(sandbox, realm, ALIAS))
 
-    assert [row.alias for row in unmanaged_connections(project, sandbox.keycloak_url, realm)] == [ALIAS]
+    # `ssoprov adopt --list`, as a user runs it: what no stack manages yet.
+    listing = ("--list", "--keycloak-url", sandbox.keycloak_url, "--realm", realm)
+    listed = run_adopt(project.root, tmp_path / "state", engine.env, *listing)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[0] == ALIAS and f"1 connections in realm {realm}" in listed.stdout
     source = KeycloakSource(sandbox.keycloak_url, realm, ALIAS)
 
     with signing_in(sandbox.keycloak_url, realm, ALIAS, "bob@acme.example") as sign_ins:
@@ -86,7 +96,8 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
         assert organization["adoption"]["mapperNames"] == {"Engineering": "eng devs"}
         assert report.adopted >= 4  # the identity provider, two mappers, two roles (and the stack)
         assert any(EXTRA_MAPPER in extra for extra in report.extras), report.extras
-        assert unmanaged_connections(project, sandbox.keycloak_url, realm) == []
+        listed = run_adopt(project.root, tmp_path / "state", engine.env, *listing)
+        assert listed.returncode == 0 and listed.stdout.startswith(f"0 connections in realm {realm}"), listed
         with pytest.raises(ProvisionerError, match=r"already managed by stacks/Pulumi\.initech\.yaml"):
             adopt(project, engine, "initech-again", source)
 

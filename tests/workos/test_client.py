@@ -192,3 +192,21 @@ def test_updating_a_connection_deleted_out_of_band_says_to_refresh(
     assert (raised.value.status, raised.value.code) == (409, "connection_deletion_in_progress")
     assert f"updating connection {created.id}" in str(raised.value)
     assert "run `pulumi refresh`" in str(raised.value)
+
+
+def test_an_update_with_the_secret_unknown_leaves_the_one_workos_holds(
+    workos_client: WorkosClient, workos_sandbox: WorkosSandbox
+) -> None:
+    """An adopted connection before its first rotation: its PATCH must not blank the secret."""
+    created = run(workos_client.create_connection(spec()))
+    run(workos_client.update_connection(created.id, spec(client_secret="", name="Initech (adopted)")))
+    stored = workos_sandbox.stand_in.store.connection(created.id)
+    assert (stored.name, stored.oidc.client_secret) == ("Initech (adopted)", SECRET)
+
+
+def test_list_connections_pages_through_every_connection_oldest_first(
+    workos_client: WorkosClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ssoprov.brokers.workos.client.LIST_PAGE", 2)  # three pages of WorkOS's list
+    created = [run(workos_client.create_connection(spec(external_id=f"org-{n}"))).id for n in range(5)]
+    assert [c.id for c in run(workos_client.list_connections())] == created

@@ -58,21 +58,26 @@ class WorkosBroker:
             )
             # No connection object: Microsoft OAuth is configured in the dashboard only.
             return BrokerConnection(connection_id=pulumi.Output.from_input(""), manual_steps=steps)
+        adoption = self._spec.adoption
         connection = WorkosConnection(
             f"{self._spec.name}-workos-connection",
             WorkosConnectionArgs(
                 organization_id=org_id,
                 connection_type=CONNECTION_TYPES[idp.kind],
-                name=self._spec.display_name,
+                name=(adoption and adoption.broker_display_name) or self._spec.display_name,
                 external_id=self._spec.name,
                 discovery_endpoint=idp.discovery_url,
                 client_id=idp.client_id,
-                client_secret=pulumi.Output.secret(idp.client_secret),
+                # None: adopted, and nobody knows the secret WorkOS holds; "" makes updates omit it.
+                client_secret=pulumi.Output.secret("" if idp.client_secret is None else idp.client_secret),
                 token_authentication_method=idp.token_endpoint_auth_method,
                 redirect_uri=self.redirect_uri(),
                 groups_claim=idp.groups_claim,
+                adopt_connection_id=adoption.connection_id if adoption else None,
             ),
-            pulumi.ResourceOptions(parent=parent),
+            pulumi.ResourceOptions(
+                parent=parent, protect=adoption is not None and not adoption.allow_destroy
+            ),
         )
         return BrokerConnection(
             connection_id=connection.id,

@@ -16,6 +16,7 @@ external_id it asks for belongs to a connection being deleted, then creates a ne
 HTTP calls made (paths relative to the base URL):
     GET    /organizations/{id}          get_organization
     POST   /connections                 create_connection
+    GET    /connections                 list_connections
     GET    /connections/{id}            get_connection
     PATCH  /connections/{id}            update_connection
     DELETE /connections/{id}            delete_connection
@@ -46,6 +47,8 @@ SERVICE = "WorkOS"
 API_KEY_VARIABLE = "WORKOS_API_KEY"
 BASE_URL_VARIABLE = "WORKOS_BASE_URL"
 REQUEST_TIMEOUT_SECONDS = 30
+LIST_PAGE = 100
+"""The most connections WorkOS returns a page."""
 DELETING = "deleting"
 """The state of a connection whose deletion WorkOS has accepted but not finished."""
 DELETION_IN_PROGRESS = "connection_deletion_in_progress"
@@ -69,6 +72,7 @@ class OidcConnectionSpec:
     discovery_endpoint: str
     client_id: str
     client_secret: str = field(repr=False)
+    """Empty when not known (adopted): updates then leave the one WorkOS holds in place."""
     token_authentication_method: TokenEndpointAuthMethod
     """How WorkOS authenticates at the IdP's token endpoint: the method the IdP app takes."""
     redirect_uri: str
@@ -185,6 +189,20 @@ class WorkosClient:
         )
         return ConnectionInfo.from_sdk(connection)
 
+    async def list_connections(self) -> list[ConnectionInfo]:
+        """Every connection of the environment, oldest first (pages of 100, each through retry)."""
+        found: list[ConnectionInfo] = []
+        after: str | None = None
+        while True:
+            page = await self._call(
+                f"listing connections (after {after or 'the first'})",
+                lambda sdk, after=after: sdk.sso.list_connections(limit=LIST_PAGE, after=after, order="asc"),
+            )
+            found += [ConnectionInfo.from_sdk(connection) for connection in page.data]
+            if not page.data or page.after is None:
+                return found
+            after = page.after
+
     async def get_connection(self, connection_id: str) -> ConnectionInfo:
         connection = await self._call(
             f"reading connection {connection_id}", lambda sdk: sdk.sso.get_connection(connection_id)
@@ -193,11 +211,13 @@ class WorkosClient:
 
     async def update_connection(self, connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
         """PATCH /connections/{id} with the name, external_id, the groups claim's mapping and every
-        OIDC option (the secret too: WorkOS cannot tell us the one it holds)."""
+        OIDC option (the secret too: WorkOS cannot tell us the one it holds), except a secret that
+        is not known (""; an adopted connection before its first rotation): the PATCH then omits
+        `client_secret` and WorkOS keeps the one it holds."""
         options = PatchConnectionOIDCOptions(
             discovery_endpoint=spec.discovery_endpoint,
             client_id=spec.client_id,
-            client_secret=spec.client_secret,
+            client_secret=spec.client_secret or None,
             token_authentication_method=TokenAuthenticationMethod(spec.token_authentication_method),
             redirect_uri=spec.redirect_uri,
         )

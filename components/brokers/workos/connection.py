@@ -8,13 +8,20 @@ Inputs, each a string; "update" changes the connection in place (PATCH), "replac
     external_id         update   our key for the connection: the organization spec's name
     discovery_endpoint  update   the IdP's /.well-known/openid-configuration URL
     client_id           update
-    client_secret       update   always a Pulumi secret; WorkOS never returns it
+    client_secret       update   always a Pulumi secret; WorkOS never returns it. "" for an adopted
+                                 connection whose secret nobody knows: updates omit it (WorkOS
+                                 keeps its own) until the first rotation hands over ours
     token_authentication_method
                         update   client_secret_basic | client_secret_post: how WorkOS authenticates
                                  at the IdP's token endpoint, as the IdP decided (it refuses others)
     redirect_uri        update   the callback URL the IdP app allows (spec broker.redirectUri)
     groups_claim        update   the IdP's groups claim, which WorkOS maps onto profile groups
                                  (attribute_maps); None (no groups claim) leaves WorkOS's mapping as is
+    adopt_connection_id (none)   the id of a connection made by hand: create reads it and records it
+                                 with no write (adoption); not compared by diff
+
+An adopted connection is recorded with the inputs as "last applied": WorkOS returns none of its
+options, so nothing else can be known; the first update sends them all (but an unknown secret).
 
 Outputs: the inputs plus `state` (WorkOS's `active`, `draft`, ...). The resource id is the
 connection id (conn_...).
@@ -72,6 +79,7 @@ UPDATE_KEYS = (
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 OPTIONAL_KEYS = ("groups_claim",)
 SECRET_KEYS = ("client_secret",)
+ADOPT_KEY = "adopt_connection_id"
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class WorkosConnectionArgs:
     token_authentication_method: TokenEndpointAuthMethod
     redirect_uri: pulumi.Input[str]
     groups_claim: str | None = None
+    adopt_connection_id: str | None = None
 
 
 class _WorkosConnectionProvider(ResourceProvider):
@@ -100,6 +109,11 @@ class _WorkosConnectionProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = _spec(props)
+        if props.get(ADOPT_KEY):
+            info = run_async(_adopted(props[ADOPT_KEY], spec))
+            return CreateResult(id_=info.id, outs=_outs(props, info))
+        if not spec.client_secret:
+            raise ValueError("WorkOS connection: a new connection needs a non-empty client_secret")
         info = run_async(_create(spec))
         return CreateResult(id_=info.id, outs=_outs(props, info))
 
@@ -143,16 +157,43 @@ async def _create(spec: OidcConnectionSpec) -> ConnectionInfo:
     return await client.update_connection(info.id, spec)
 
 
+async def _adopted(connection_id: str, spec: OidcConnectionSpec) -> ConnectionInfo:
+    """The connection made by hand, read with no write; it must be the spec's type and organization."""
+    from ssoprov.brokers.workos.client import DELETING, WorkosClient
+
+    doing = f"WorkOS: adopting connection {connection_id}"
+    try:
+        info = await WorkosClient.from_environment().get_connection(connection_id)
+    except NotFoundError:
+        raise ProvisionerError(
+            f"{doing}: it does not exist. Fix: correct ssoprov:organization.adoption.connectionId (the "
+            "conn_... id in the WorkOS dashboard), or remove it to create a new connection"
+        ) from None
+    wrong = []
+    if info.state == DELETING:
+        wrong.append("it is being deleted")
+    if info.connection_type != spec.connection_type:
+        wrong.append(f"its type is {info.connection_type}, the spec's makes {spec.connection_type}")
+    if info.organization_id != spec.organization_id:
+        wrong.append(f"it is in organization {info.organization_id}, not {spec.organization_id}")
+    if wrong:
+        raise ProvisionerError(
+            f"{doing}: {'; '.join(wrong)}. Fix: correct ssoprov:organization (identityProvider.kind, "
+            "broker.organizationId, adoption.connectionId) to name the connection as WorkOS holds it"
+        )
+    return info
+
+
 def _spec(props: Mapping[str, Any]) -> OidcConnectionSpec:
     from ssoprov.brokers.workos.client import OidcConnectionSpec
 
-    required = [key for key in INPUT_KEYS if key not in OPTIONAL_KEYS]
+    required = [key for key in INPUT_KEYS if key not in OPTIONAL_KEYS + SECRET_KEYS]
     given = [key for key in OPTIONAL_KEYS if props.get(key) is not None]
     missing = [key for key in required + given if not isinstance(props.get(key), str) or not props[key]]
-    if missing:
+    if missing or not isinstance(props.get("client_secret"), str):
         raise ValueError(
-            f"WorkOS connection: inputs {missing} must be non-empty strings ({', '.join(OPTIONAL_KEYS)}: "
-            "or absent)"
+            f"WorkOS connection: inputs {missing or ['client_secret']} must be non-empty strings "
+            f'({", ".join(OPTIONAL_KEYS)}: or absent; client_secret: "" when adopted and unknown)'
         )
     if props["connection_type"] not in CONNECTION_TYPES:
         raise ValueError(f"WorkOS connection: connection_type must be one of {', '.join(CONNECTION_TYPES)}")
@@ -194,6 +235,7 @@ class WorkosConnection(Resource):
     ) -> None:
         props = declared_properties(args, INPUT_KEYS, ("state",))
         props["client_secret"] = pulumi.Output.secret(args.client_secret)
+        props[ADOPT_KEY] = args.adopt_connection_id
         super().__init__(
             _WorkosConnectionProvider(), resource_name, props, with_secret_outputs(opts, SECRET_KEYS)
         )
