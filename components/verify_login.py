@@ -1,11 +1,12 @@
 """Prove a connection works: sign a user in through the broker, as a browser would, without one.
 
 Client -> Keycloak (kc_idp_hint=<alias>) -> the IdP's login form -> the broker's callback, where
-Keycloak redeems the IdP's code with the connection's client secret and applies the role
-mappers -> back to our client with a code -> Keycloak's token, whose claims and realm roles
-are the report. The IdP's login page must be a plain HTML form with a password field (the
-sandbox's, or Keycloak's when another realm plays the IdP); real Entra and Okta pages need a
-browser, so against them use a real browser.
+Keycloak redeems the IdP's code with the connection's client secret (OIDC) or checks the posted
+SAML response (SAML: the HTTP-POST binding's auto-submitting forms are submitted as a browser
+would) and applies the role mappers -> back to our client with a code -> Keycloak's token, whose
+claims and realm roles are the report. The IdP's login page must be a plain HTML form with a
+password field (the sandbox's, or Keycloak's when another realm plays the IdP); real Entra and
+Okta pages need a browser, so against them use a real browser.
 
 Keycloak marks cookies `Secure` even on http://127.0.0.1 and httpx will not send those over
 plain http, so the flow keeps its own cookie jar.
@@ -103,6 +104,22 @@ def _login_form(page: str) -> tuple[str, dict[str, str], str] | None:
     return None
 
 
+_SAML_MESSAGES = ("SAMLRequest", "SAMLResponse")
+
+
+def _auto_post_form(page: str) -> tuple[str, dict[str, str]] | None:
+    """(action, fields) of a SAML HTTP-POST binding page: a form that carries a SAML message in a
+    hidden field and that a browser submits on load (no password field: not a login form)."""
+    for form in _FORM.findall(page):
+        inputs = [_attributes(tag) for tag in _INPUT.findall(form)]
+        if any(i.get("type") == "password" for i in inputs):
+            continue
+        fields = {i["name"]: i.get("value", "") for i in inputs if i.get("type") == "hidden" and "name" in i}
+        if any(name in fields for name in _SAML_MESSAGES):
+            return _attributes(form[: form.index(">") + 1]).get("action", ""), fields
+    return None
+
+
 PROFILE_FIELDS = {"email": "email", "firstName": "given_name", "lastName": "family_name"}
 """Keycloak's profile form fields -> the ID-token claims that would have filled them."""
 
@@ -192,6 +209,11 @@ def verify_login(
                 target = urljoin(str(response.url), action) if action else str(response.url)
                 response = send("POST", target, data={**hidden, user_field: login, "password": password})
                 submitted = True
+                continue
+            posted = _auto_post_form(response.text) if response.status_code == 200 else None
+            if posted is not None:
+                action, fields = posted
+                response = send("POST", urljoin(str(response.url), action), data=fields)
                 continue
             missing = _missing_profile(response.text) if response.status_code == 200 else []
             if missing:

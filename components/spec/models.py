@@ -101,7 +101,37 @@ class EntraAssignments(SpecModel):
     )
 
 
-class EntraIdp(SpecModel):
+NameIdFormat = Literal["emailAddress", "persistent", "unspecified", "transient"]
+
+
+class SamlSettings(SpecModel):
+    """What a SAML connection needs besides the broker's side (its entity ID and ACS URL)."""
+
+    name_id_format: NameIdFormat = Field(
+        "emailAddress",
+        description="the assertion's NameID format: emailAddress, persistent, unspecified or transient",
+    )
+    groups_attribute: OktaGroupsClaim = Field(
+        default_factory=lambda: OktaGroupsClaim(),
+        description="Okta: the group attribute statement, a mapping with name, filterType and value",
+    )
+
+
+class ProtocolChoice(SpecModel):
+    """The protocol of the connection. SAML settings are read and checked, but no SAML connection
+    is deployed yet: `_saml_not_built` refuses each combination, saying what to use instead."""
+
+    protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
+    saml: SamlSettings | None = Field(
+        None, description="with protocol saml: a mapping with nameIdFormat and groupsAttribute"
+    )
+
+    @property
+    def uses_saml(self) -> bool:
+        return self.protocol == "saml"
+
+
+class EntraIdp(ProtocolChoice):
     """Entra ID OIDC: an app registration plus its enterprise application in the customer's tenant."""
 
     kind: Literal["entra"]
@@ -141,7 +171,7 @@ class EntraIdp(SpecModel):
         return self.groups_claim in ENTRA_GROUP_ID_CLAIMS
 
 
-class MicrosoftIdp(SpecModel):
+class MicrosoftIdp(ProtocolChoice):
     """Microsoft OAuth ("Sign in with Microsoft"): personal Microsoft accounts, app in our own tenant."""
 
     kind: Literal["microsoft"]
@@ -199,7 +229,7 @@ class OktaGroupsClaim(SpecModel):
         return f"{self.filter_type} {self.value!r}, not case-sensitive"
 
 
-class OktaIdp(SpecModel):
+class OktaIdp(ProtocolChoice):
     """Okta OIDC: a Web app in the customer's Okta org, limited to selected groups."""
 
     kind: Literal["okta"]
@@ -215,7 +245,7 @@ class OktaIdp(SpecModel):
     extra_redirect_uris: list[HttpsUrl] = EXTRA_REDIRECT_URIS
 
 
-class OidcIdp(SpecModel):
+class OidcIdp(ProtocolChoice):
     """Generic OIDC: the customer's IT team hands over client ID, secret and discovery endpoint."""
 
     kind: Literal["oidc"]
@@ -334,6 +364,7 @@ class OrganizationSpec(SpecModel):
             *_groups_mapped_twice(self.role_mappings),
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
+            *_saml_not_built(self),
         ]
         if found:
             raise broken_rules(found)
@@ -423,6 +454,54 @@ def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
     return found
 
 
+def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
+    """SAML combinations ssoprov does not make yet, and SAML settings without SAML."""
+    idp = spec.identity_provider
+    at = ("identityProvider", "protocol")
+    if not idp.uses_saml:
+        if idp.saml is None:
+            return []
+        return [
+            Violation(
+                ("identityProvider", "saml"),
+                "applies only to SAML connections, and protocol is oidc",
+                "set identityProvider.protocol to saml, or remove identityProvider.saml",
+            )
+        ]
+    if idp.kind in ("microsoft", "oidc"):
+        return [
+            Violation(
+                at,
+                f"is saml, which kind {idp.kind} does not support (it is an OpenID Connect integration)",
+                "remove identityProvider.protocol, or use kind okta for a SAML connection",
+            )
+        ]
+    if idp.kind == "entra":
+        return [
+            Violation(
+                at,
+                "is saml, and Entra ID SAML applications are not built yet (only Okta SAML is)",
+                "use protocol oidc (the default) for Entra ID, or kind okta for a SAML connection",
+            )
+        ]
+    if spec.broker.kind != "keycloak":
+        return [
+            Violation(
+                at,
+                f"is saml, and SAML connections in {spec.broker.kind} are not built yet (only in Keycloak)",
+                "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
+            )
+        ]
+    return [
+        Violation(
+            at,
+            "is saml, and `pulumi up` cannot deploy a SAML connection yet (the Okta SAML app and "
+            "Keycloak's SAML identity provider are not built)",
+            "use protocol oidc (the default) for now",
+        )
+    ]
+
+
 def _roles_that_cannot_be_app_roles(mappings: list[RoleMapping]) -> list[Violation]:
     """Entra refuses an app role value with whitespace; the `roles` claim carries it verbatim."""
     return [
@@ -436,6 +515,14 @@ def _roles_that_cannot_be_app_roles(mappings: list[RoleMapping]) -> list[Violati
         for index, mapping in enumerate(mappings)
         if any(character.isspace() for character in mapping.role)
     ]
+
+
+def okta_group_filter(idp: OktaIdp) -> OktaGroupsClaim:
+    """The filter that decides which group names reach the broker: the OIDC groups claim's, or the
+    SAML group attribute statement's."""
+    if idp.uses_saml:
+        return (idp.saml or SamlSettings()).groups_attribute
+    return idp.groups_claim
 
 
 def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
@@ -475,13 +562,16 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                         f"add {mapping.group!r} to identityProvider.assignments.groups",
                     )
                 )
-        elif isinstance(idp, OktaIdp) and not idp.groups_claim.lets_through(mapping.group):
+        elif isinstance(idp, OktaIdp) and not okta_group_filter(idp).lets_through(mapping.group):
+            setting = "saml.groupsAttribute" if idp.uses_saml else "groupsClaim"
+            carrier = "the assertion" if idp.uses_saml else "the token"
+            statement = "group attribute statement" if idp.uses_saml else "groups claim"
             found.append(
                 Violation(
                     at,
-                    f"names {mapping.group!r}, which the groups claim filter "
-                    f"({idp.groups_claim.described()}) drops, so it never reaches the token",
-                    f"change identityProvider.groupsClaim to let {mapping.group!r} through, "
+                    f"names {mapping.group!r}, which the {statement} filter "
+                    f"({okta_group_filter(idp).described()}) drops, so it never reaches {carrier}",
+                    f"change identityProvider.{setting} to let {mapping.group!r} through, "
                     "or remove this mapping",
                 )
             )

@@ -176,16 +176,16 @@ class OidcIssuer:
     async def _authorize(self, request: Request) -> Response:
         params: Mapping[str, str] = request.query_params
         if request.method == "POST":
-            params = {**params, **_form(await request.body())}
+            params = {**params, **form_fields(await request.body())}
         client_id, redirect_uri = params.get("client_id", ""), params.get("redirect_uri", "")
         registered = self.policy.redirect_uris(client_id)
         if registered is None:
-            return _error_page(
+            return error_page(
                 400, "unauthorized_client", f"Application with identifier '{client_id}' was not found."
             )
         if redirect_uri not in registered:
             # Never redirect to an unregistered URI: show the error, as the real services do.
-            return _error_page(
+            return error_page(
                 400,
                 "invalid_request",
                 f"The redirect URI '{redirect_uri}' does not match the redirect URIs "
@@ -214,7 +214,7 @@ class OidcIssuer:
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
     async def _token(self, request: Request) -> Response:
-        form = _form(await request.body())
+        form = form_fields(await request.body())
         if form.get("grant_type") != "authorization_code" and self._other_grants is not None:
             return await self._other_grants(request)
         method, client_id, secret = _client_authentication(request, form)
@@ -274,7 +274,7 @@ class OidcIssuer:
         )
 
 
-def _form(body: bytes) -> dict[str, str]:
+def form_fields(body: bytes) -> dict[str, str]:
     """An application/x-www-form-urlencoded body (no multipart: the flows never send files)."""
     return {key: values[0] for key, values in parse_qs(body.decode()).items()}
 
@@ -293,7 +293,7 @@ def _client_authentication(request: Request, form: Mapping[str, Any]) -> tuple[s
     return "none", client_id, ""
 
 
-def _error_page(status: int, error: str, description: str) -> Response:
+def error_page(status: int, error: str, description: str) -> Response:
     body = (
         f"<html><body><h1>Sign-in error</h1><p id='error'>{html.escape(error)}</p>"
         f"<p id='error_description'>{html.escape(description)}</p></body></html>"

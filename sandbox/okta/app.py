@@ -34,6 +34,7 @@ from sandbox.okta.routes_groups import group_routes
 from sandbox.okta.routes_oauth import service_app_token
 from sandbox.okta.routes_secrets import secret_routes
 from sandbox.okta.routes_users import user_routes
+from sandbox.okta.saml_signin import okta_saml_idp, saml_key_routes
 from sandbox.okta.seed import DEFAULT_SEED, OrgSeed, seed_org
 from sandbox.okta.signin import okta_sign_in
 from sandbox.okta.store import OktaStore
@@ -52,6 +53,8 @@ class OktaStandIn(StandIn):
         api = Starlette(
             routes=[
                 *okta_sign_in(store, service_app_token(auth)).routes(),
+                *okta_saml_idp(store).routes(),
+                *saml_key_routes(store),
                 *app_routes(store),
                 *app_group_routes(store),
                 *secret_routes(store),

@@ -32,6 +32,8 @@ KEYS_PATH = "/oauth2/v1/keys"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 SIGN_IN_PATHS = frozenset({TOKEN_PATH, AUTHORIZE_PATH, KEYS_PATH, DISCOVERY_PATH})
 """The org authorization server's endpoints: public, no API token."""
+APP_SIGN_IN_PREFIX = "/app/"
+"""End-user app paths (a SAML app's SSO URL and metadata): public, no API token."""
 ACCESS_TOKEN_SECONDS = 3600
 
 
@@ -166,7 +168,7 @@ class OktaAuth:
     ) -> OktaError | None:
         """None if the caller may make this request, else the error Okta would answer. `url` is the
         request's URL as the client addressed it, which a DPoP proof's `htu` must name."""
-        if path in SIGN_IN_PATHS:
+        if path in SIGN_IN_PATHS or path.startswith(APP_SIGN_IN_PREFIX):
             return None
         if authorization.startswith("DPoP "):
             refused = self._check_token(method, path, authorization[5:].strip(), dpop_proof, url)

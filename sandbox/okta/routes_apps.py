@@ -1,6 +1,7 @@
-"""OIDC apps: `/api/v1/apps` create, list, read, replace, lifecycle (activate/deactivate), delete.
+"""Apps: `/api/v1/apps` create, list, read, replace, lifecycle (activate/deactivate), delete.
 
-Only `oidc_client` apps are modelled. Validation follows Okta's documented rules for OAuth 2.0
+OIDC (`oidc_client`) apps are checked here; custom SAML 2.0 apps in `saml_apps`.
+Validation follows Okta's documented rules for OAuth 2.0
 client apps: grant types allowed per application type, `code` with `authorization_code`, absolute
 redirect URIs without fragments, client secrets of 14 to 100 printable ASCII characters, PKCE
 required when the client has no secret. Create and replace answers show `client_secret`; reads
@@ -17,7 +18,8 @@ from starlette.routing import Route
 
 from sandbox.okta import errors
 from sandbox.okta.render import app_json, json_answer, org_base, paginate, read_json
-from sandbox.okta.store import OktaStore
+from sandbox.okta.saml_apps import parse_saml_app, saml_app_json
+from sandbox.okta.store import App, OktaStore, SamlApp
 
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic", "client_secret_jwt", "private_key_jwt")
 GRANTS_BY_TYPE = {
@@ -32,8 +34,15 @@ ISSUER_MODES = {"ORG_URL", "CUSTOM_URL", "DYNAMIC"}
 
 def app_routes(store: OktaStore) -> list[Route]:
     async def create(request: Request) -> Response:
-        fields = parse_oidc_app(await read_json(request))
+        body = await read_json(request)
         activate = request.query_params.get("activate", "true").lower() != "false"
+        if isinstance(body, dict) and body.get("signOnMode") == "SAML_2_0":
+            fields = parse_saml_app(body)
+            fields.pop("signing_kid")
+            return json_answer(
+                saml_app_json(store.create_saml_app(**fields, activate=activate), org_base(request))
+            )
+        fields = parse_oidc_app(body)
         app, secret = store.create_app(**fields, activate=activate)
         return json_answer(app_json(app, org_base(request), secret.value if secret else None))
 
@@ -43,20 +52,23 @@ def app_routes(store: OktaStore) -> list[Route]:
         q = request.query_params.get("q")
         if q is not None:
             prefix = q.lower()
-            found = [
-                a for a in found if a.label.lower().startswith(prefix) or "oidc_client".startswith(prefix)
-            ]
+            found = [a for a in found if a.label.lower().startswith(prefix) or _name(a).startswith(prefix)]
         page, links = paginate(request, found, default_limit=20, max_limit=200)
         base = org_base(request)
-        return json_answer([app_json(a, base) for a in page], links=links)
+        return json_answer([_json(a, base) for a in page], links=links)
 
     async def read(request: Request) -> Response:
         app = store.get_app(request.path_params["app_id"])
-        return json_answer(app_json(app, org_base(request)))
+        return json_answer(_json(app, org_base(request)))
 
     async def replace(request: Request) -> Response:
         app_id = request.path_params["app_id"]
-        store.get_app(app_id)
+        if isinstance(store.get_app(app_id), SamlApp):
+            body = await read_json(request)
+            if not isinstance(body, dict) or body.get("signOnMode", "SAML_2_0") != "SAML_2_0":
+                raise errors.validation_failed("signOnMode", "signOnMode: The signOnMode can't be changed.")
+            app = store.replace_saml_app(app_id, **parse_saml_app(body))
+            return json_answer(saml_app_json(app, org_base(request)))
         fields = parse_oidc_app(await read_json(request))
         fields.pop("client_secret")
         client_id = fields.pop("client_id")
@@ -86,6 +98,14 @@ def app_routes(store: OktaStore) -> list[Route]:
         Route("/api/v1/apps/{app_id}/lifecycle/activate", activate, methods=["POST"]),
         Route("/api/v1/apps/{app_id}/lifecycle/deactivate", deactivate, methods=["POST"]),
     ]
+
+
+def _name(app: App | SamlApp) -> str:
+    return app.name if isinstance(app, SamlApp) else "oidc_client"
+
+
+def _json(app: App | SamlApp, base: str) -> dict:
+    return saml_app_json(app, base) if isinstance(app, SamlApp) else app_json(app, base)
 
 
 def parse_oidc_app(body: object) -> dict:

@@ -27,12 +27,12 @@ ISSUER_MODES = ("ORG_URL", "CUSTOM_URL", "DYNAMIC")
 def claim_routes(store: OktaStore) -> list[Route]:
     async def read(request: Request) -> Response:
         app_id = request.path_params["app_id"]
-        app = store.get_app(app_id)
+        app = store.get_oidc_app(app_id)
         return json_answer(groups_claim_json(store.groups_claim(app_id), app, org_base(request)))
 
     async def write(request: Request) -> Response:
         app_id = request.path_params["app_id"]
-        app = store.get_app(app_id)
+        app = store.get_oidc_app(app_id)
         claim = store.set_groups_claim(app_id, parse_claim(await read_json(request)))
         return json_answer(groups_claim_json(claim, app, org_base(request)))
 

@@ -26,7 +26,7 @@ def secret_routes(store: OktaStore) -> list[Route]:
 
     async def create(request: Request) -> Response:
         app_id = request.path_params["app_id"]
-        app = store.get_app(app_id)
+        app = store.get_oidc_app(app_id)
         body = await read_json(request) or {}
         if not isinstance(body, dict):
             raise errors.malformed_body()

@@ -31,16 +31,27 @@ ORG_AUTHORIZATION_SERVER = IssuerPaths(issuer="", authorize=AUTHORIZE_PATH, toke
 
 
 def group_passes(claim: GroupsClaim, group_name: str) -> bool:
-    match claim.group_filter_type:
+    return filter_passes(claim.group_filter_type, claim.value, group_name)
+
+
+def filter_passes(filter_type: str, value: str, group_name: str) -> bool:
+    """Okta's group filters (the OIDC groups claim and the SAML GROUP attribute statement)."""
+    match filter_type:
         case "REGEX":
-            return re.fullmatch(claim.value, group_name) is not None
+            return re.fullmatch(value, group_name) is not None
         case "STARTS_WITH":
-            return group_name.lower().startswith(claim.value.lower())
+            return group_name.lower().startswith(value.lower())
         case "EQUALS":
-            return group_name.lower() == claim.value.lower()
+            return group_name.lower() == value.lower()
         case "CONTAINS":
-            return claim.value.lower() in group_name.lower()
+            return value.lower() in group_name.lower()
     return False
+
+
+def assigned(store: OktaStore, app_id: str, user_id: str) -> bool:
+    """Whether the user is in a group assigned to the app (the stand-in assigns by group only)."""
+    groups = {assignment.group_id for assignment in store.app_assignments(app_id)}
+    return bool(groups & {group.id for group in store.user_groups(user_id)})
 
 
 class OktaSignIn:
@@ -50,7 +61,7 @@ class OktaSignIn:
         self._store = store
 
     def _app(self, client_id: str) -> App | None:
-        return next((app for app in self._store.apps() if app.client_id == client_id), None)
+        return next((app for app in self._store.oidc_apps() if app.client_id == client_id), None)
 
     def redirect_uris(self, client_id: str) -> list[str] | None:
         app = self._app(client_id)
@@ -81,8 +92,7 @@ class OktaSignIn:
             raise SignInRefused("access_denied", "The client application is not active.")
         user = self._store.find_user(user_id)
         groups = self._store.user_groups(user.id)
-        assigned = {assignment.group_id for assignment in self._store.app_assignments(app.id)}
-        if not assigned & {group.id for group in groups}:
+        if not assigned(self._store, app.id, user.id):
             raise SignInRefused("access_denied", "User is not assigned to the client application.")
         claims: dict[str, Any] = {"sub": user.id, "idp": app.id}
         if "profile" in scopes:

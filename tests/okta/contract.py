@@ -59,8 +59,9 @@ UNDOCUMENTED_STATUS = {
 }
 """(method, path, status) answers Okta gives that the document omits; checked against its `Error`."""
 
-NOT_MANAGEMENT_API = ("/oauth2/", "/.well-known/", "/_sandbox/")
-"""The org authorization server (another OpenAPI document) and the stand-in's control API."""
+NOT_MANAGEMENT_API = ("/oauth2/", "/.well-known/", "/_sandbox/", "/app/")
+"""The org authorization server (another OpenAPI document), the stand-in's control API and the
+end-user app paths (a SAML app's SSO URL and public metadata)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,20 @@ class ContractRecorder:
             await send(message)
 
         await self.app(scope, receive, keep)
+
+
+def _xml_problems(exchange: Exchange) -> list[str]:
+    """A `text/xml` answer (SAML metadata): that media type, and a well-formed document."""
+    from lxml import etree
+
+    media = dict((k.lower(), v) for k, v in exchange.headers).get("content-type", "")
+    if not media.startswith("text/xml"):
+        return [f"{exchange.label()}: content-type {media!r}, where the document declares text/xml"]
+    try:
+        etree.fromstring(exchange.body)
+    except etree.XMLSyntaxError as bad:
+        return [f"{exchange.label()}: not well-formed XML ({bad})"]
+    return []
 
 
 class OktaContract:
@@ -166,7 +181,10 @@ class OktaContract:
         uri, response = self._located(
             declared, ("paths", template, exchange.method.lower(), "responses", status)
         )
-        if (response.get("content") or {}).get("application/json") is None:
+        content = response.get("content") or {}
+        if content.get("application/json") is None and "text/xml" in content:
+            return _xml_problems(exchange)
+        if content.get("application/json") is None:
             return [] if not exchange.body.strip() else [f"{exchange.label()}: a body where none is declared"]
         return self._validate(exchange, uri + "/content/application~1json/schema")
 

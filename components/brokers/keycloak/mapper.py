@@ -80,6 +80,22 @@ def role_mapping_config(
     }
 
 
+SAML_ROLE_MAPPER = "saml-role-idp-mapper"
+SAML_ATTRIBUTE_MAPPER = "saml-user-attribute-idp-mapper"
+
+
+def saml_role_mapping_config(
+    attribute: str, value: pulumi.Input[str], role: str
+) -> dict[str, pulumi.Input[str]]:
+    """Config of a SAML group mapping: members whose attribute `attribute` holds `value` get `role`."""
+    return {"attribute.name": attribute, "attribute.value": value, "role": role, "syncMode": MAPPER_SYNC_MODE}
+
+
+def saml_user_attribute_config(attribute: str, user_attribute: str) -> dict[str, str]:
+    """Config of a profile mapping: the assertion's `attribute` fills the user's `user_attribute`."""
+    return {"attribute.name": attribute, "user.attribute": user_attribute, "syncMode": MAPPER_SYNC_MODE}
+
+
 def default_role_config(role: str) -> dict[str, str]:
     """Config of the default role: every member signing in through the provider gets `role`."""
     return {"role": role, "syncMode": MAPPER_SYNC_MODE}

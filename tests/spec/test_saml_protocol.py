@@ -1,0 +1,140 @@
+"""`identityProvider.protocol: saml`: its settings read (for Okta, the group attribute filter checked
+against the mappings like the OIDC groups claim), and every combination refused with the key and
+the fix while `pulumi up` cannot deploy it, before any cloud call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssoprov.spec.loading import load_stack_file
+from ssoprov.spec.models import OktaIdp
+from tests.spec.stack_text import write_stack_text
+
+SPEC = "ssoprov:organization"
+
+STACK = """\
+config:
+  ssoprov:organization:
+    name: globex
+    displayName: Globex
+    identityProvider:
+{idp}
+    broker:
+{broker}
+    roleMappings:
+      - group: Engineering
+        role: developer
+"""
+OKTA_SAML = """\
+      kind: okta
+      orgUrl: https://globex.okta.com
+      groups: [Engineering]
+      protocol: saml
+      saml:
+        nameIdFormat: persistent
+        groupsAttribute:
+          name: memberOf
+          filterType: starts_with
+          value: {prefix}"""
+KEYCLOAK = """\
+      kind: keycloak
+      url: http://127.0.0.1:9
+      realm: customers"""
+WORKOS = """\
+      kind: workos
+      organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4
+      redirectUri: https://api.workos.com/sso/oidc/callback"""
+
+
+def _load(tmp_path: Path, idp: str, broker: str = KEYCLOAK) -> tuple[object, list]:
+    loaded = load_stack_file(write_stack_text(tmp_path, "globex", STACK.format(idp=idp, broker=broker)))
+    return loaded[0], loaded[2]
+
+
+def test_the_saml_settings_are_read_with_their_defaults() -> None:
+    idp = OktaIdp.model_validate(
+        {
+            "kind": "okta",
+            "orgUrl": "https://globex.okta.com",
+            "protocol": "saml",
+            "saml": {"nameIdFormat": "persistent"},
+        }
+    )
+
+    assert idp.uses_saml and idp.saml is not None and idp.saml.name_id_format == "persistent"
+    assert (idp.saml.groups_attribute.name, idp.saml.groups_attribute.filter_type) == ("groups", "regex")
+
+
+def test_oidc_stays_the_default_and_is_not_refused(tmp_path: Path) -> None:
+    spec, problems = _load(tmp_path, "      kind: okta\n      orgUrl: https://globex.okta.com")
+    assert problems == [] and spec.identity_provider.protocol == "oidc"
+
+
+def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -> None:
+    _, problems = _load(tmp_path, OKTA_SAML.format(prefix="sales-"))
+
+    mappings = [problem for problem in problems if problem.key.startswith(f"{SPEC}.roleMappings")]
+    assert [(problem.key, problem.fix) for problem in mappings] == [
+        (
+            f"{SPEC}.roleMappings[0].group",
+            "change identityProvider.saml.groupsAttribute to let 'Engineering' through, "
+            "or remove this mapping",
+        )
+    ]
+    assert "never reaches the assertion" in mappings[0].message
+
+
+@pytest.mark.parametrize(
+    ("idp", "broker", "key", "fix"),
+    [
+        (
+            "      kind: entra\n      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13\n      protocol: saml",
+            KEYCLOAK,
+            "identityProvider.protocol",
+            "use protocol oidc (the default) for Entra ID, or kind okta for a SAML connection",
+        ),
+        (
+            "      kind: microsoft\n      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13\n"
+            "      protocol: saml",
+            KEYCLOAK,
+            "identityProvider.protocol",
+            "remove identityProvider.protocol, or use kind okta for a SAML connection",
+        ),
+        (
+            OKTA_SAML.format(prefix="eng"),
+            WORKOS,
+            "identityProvider.protocol",
+            "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
+        ),
+        (
+            OKTA_SAML.format(prefix="eng"),
+            KEYCLOAK,
+            "identityProvider.protocol",
+            "use protocol oidc (the default) for now",
+        ),
+        (
+            "      kind: okta\n      orgUrl: https://globex.okta.com\n"
+            "      saml:\n        nameIdFormat: persistent",
+            KEYCLOAK,
+            "identityProvider.saml",
+            "set identityProvider.protocol to saml, or remove identityProvider.saml",
+        ),
+    ],
+    ids=[
+        "entra-not-built",
+        "microsoft",
+        "workos-not-built",
+        "okta-not-deployable",
+        "saml-settings-without-saml",
+    ],
+)
+def test_combinations_not_built_are_refused_with_the_key_and_the_fix(
+    tmp_path: Path, idp: str, broker: str, key: str, fix: str
+) -> None:
+    _, problems = _load(tmp_path, idp, broker)
+
+    [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.{key}"]
+    assert refusal.fix == fix
+    assert str(refusal).startswith(str(tmp_path / "Pulumi.globex.yaml"))
