@@ -62,7 +62,9 @@ class Organization(pulumi.ComponentResource):
         if idp.kind == "okta":
             from ssoprov.okta.component import OktaApp
 
-            return OktaApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
+            return OktaApp(
+                spec.name, spec, self.redirect_uri, opts=child, broker_key=broker_key
+            ).connection_info
         from ssoprov.generic_oidc import generic_oidc_connection
 
         return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)

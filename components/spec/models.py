@@ -427,16 +427,12 @@ _KEY_AUTHENTICATION_REFUSED = {
     "microsoft": (
         "cannot apply to Microsoft OAuth: nothing Microsoft documents lets a certificate authenticate an "
         "app for personal accounts, and Keycloak's microsoft provider sends a client secret",
-        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra)",
-    ),
-    "okta": (
-        "is not supported for Okta yet: ssoprov does not register the broker's key on the Okta app",
-        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra)",
+        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
     ),
     "oidc": (
         "is not supported for generic OIDC yet: ssoprov cannot hand the customer's IT team the broker's "
         "key to register",
-        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra)",
+        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
     ),
     "workos": (
         "is not supported with WorkOS: its OIDC connection guide documents client secrets only",
@@ -447,7 +443,7 @@ _KEY_AUTHENTICATION_REFUSED = {
 
 
 def _key_authentication_unsupported(spec: OrganizationSpec) -> list[Violation]:
-    """privateKeyJwt only where both sides can do it: Entra, brokered by Keycloak."""
+    """privateKeyJwt only where both sides can do it: Entra or Okta, brokered by Keycloak."""
     if not spec.client_authentication.secretless:
         return []
     at = ("clientAuthentication", "method")

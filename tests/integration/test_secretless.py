@@ -12,7 +12,7 @@ from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
-from tests.integration.organizations import entra_organization, stack_config
+from tests.integration.organizations import entra_organization, okta_organization, stack_config
 from tests.support.projects import StackProject
 
 SECRETLESS = {"clientAuthentication": {"method": "privateKeyJwt"}}
@@ -56,4 +56,23 @@ def test_an_entra_organization_signs_in_with_the_broker_s_key_and_holds_no_secre
     app = sandbox.graph.store.get_application_by_app_id(project.stack.outputs()["clientId"].value)
     assert app["passwordCredentials"] == [] and len(app["keyCredentials"]) == 1
     assert_no_secret_anywhere(sandbox, realm, "acme", project)
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+
+def test_an_okta_organization_signs_in_with_the_broker_s_key_and_holds_no_secret(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    organization = {**okta_organization(sandbox, realm), **SECRETLESS}
+    project = stack_project("globex", stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+
+    alice = sign_in(sandbox, realm, "globex", "alice@acme.example")
+
+    assert alice.signed_in, alice.detail
+    assert {"developer", "admin"} <= set(alice.roles)
+    store = sandbox.okta.store
+    [app] = [a for a in store.apps() if a.client_id == project.stack.outputs()["clientId"].value]
+    assert app.token_endpoint_auth_method == "private_key_jwt"
+    assert store.secrets(app.id) == [] and [k.status for k in store.jwks(app.id)] == ["ACTIVE"]
+    assert_no_secret_anywhere(sandbox, realm, "globex", project)
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}

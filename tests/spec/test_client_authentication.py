@@ -1,5 +1,5 @@
-"""`clientAuthentication.method`: privateKeyJwt is accepted where both sides can do it (Entra,
-brokered by Keycloak) and refused elsewhere by `ssoprov validate`, naming file, key and fix,
+"""`clientAuthentication.method`: privateKeyJwt is accepted where both sides can do it (Entra or
+Okta, brokered by Keycloak) and refused elsewhere by `ssoprov validate`, naming file, key and fix,
 before any cloud call."""
 
 from __future__ import annotations
