@@ -13,6 +13,7 @@ from sandbox.environment import LocalSandbox
 from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
 from tests.integration.organizations import entra_organization, okta_organization, stack_config
+from tests.integration.signin_loop import signing_in
 from tests.support.projects import StackProject
 
 SECRETLESS = {"clientAuthentication": {"method": "privateKeyJwt"}}
@@ -76,3 +77,29 @@ def test_an_okta_organization_signs_in_with_the_broker_s_key_and_holds_no_secret
     assert store.secrets(app.id) == [] and [k.status for k in store.jwks(app.id)] == ["ACTIVE"]
     assert_no_secret_anywhere(sandbox, realm, "globex", project)
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+
+def test_switching_an_entra_organization_to_the_key_and_back_fails_no_sign_in(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    """Each way, the new credential exists and the IdP trusts it before Keycloak switches to it,
+    and the old one is removed only after (the engine's delete phase)."""
+    organization = entra_organization(sandbox, realm)
+    project = stack_project("acme", stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+    client_id = project.stack.outputs()["clientId"].value
+
+    with signing_in(sandbox.keycloak_url, realm, "acme", "alice@contoso.example") as results:
+        project.write_config(stack_config({**organization, **SECRETLESS}))
+        project.stack.up(show_secrets=False)
+        switched = len(results)
+        project.write_config(stack_config(organization))
+        project.stack.up(show_secrets=False)
+
+    assert switched and len(results) > switched, "no sign-in ran during a switch"
+    assert all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
+    app = sandbox.graph.store.get_application_by_app_id(client_id)
+    assert len(app["passwordCredentials"]) == 1 and app["keyCredentials"] == []
+    config = connection_view(sandbox, realm, "acme").provider["config"]
+    assert config["clientAuthMethod"] == "client_secret_basic" and config["clientSecret"] == "**********"
+    assert "jwtX509HeadersEnabled" not in config
