@@ -8,14 +8,16 @@ above Keycloak's generated keys (100), which makes it the realm's RS256 signer f
 tokens too; anything that verifies those through the realm's JWKS is unaffected.
 
 Inputs (both "replace"): `url` and `realm`. Create adopts the realm's provider of that name if
-there is one (another organization of the realm made it), else creates it; two organizations
-creating it at once both keep the one with the smaller component id and the other is deleted, so
-one key signs. Outputs: `component_id` (also the resource id), `kid`, `certificate` (base64 DER,
-the self-signed certificate the IdP apps register), `jwk` (its public key as a JWK, for IdPs that
-take keys: Okta) and `valid_to` (the certificate's expiry, epoch ms). All public.
+there is one (another organization of the realm made it), else creates it. Two organizations
+creating it at once leave two providers of that name at the same priority: every create keeps the
+one with the smallest component id and deletes the others, so one key signs.
+
+Outputs: `component_id` (also the resource id), `kid`, `certificate` (base64 DER, the self-signed
+certificate the IdP apps register), `jwk` (its public key as a JWK, for IdPs that take keys:
+Okta) and `valid_to` (the certificate's expiry, epoch ms). All public.
 
 Delete does nothing: destroying one organization must not pull the key from under the others
-(the realm keeps it; `ssoprov` never deletes a realm key outside a key rotation). Read (refresh)
+(the realm keeps it; no organization's run deletes it). Read (refresh)
 reports the key the provider holds now; a provider deleted out of band is dropped from state and
 the next `pulumi up` makes a new key, which every IdP app then registers.
 """
@@ -83,8 +85,8 @@ async def _ensure(props: Mapping[str, Any]) -> dict[str, Any]:
                 {"priority": ASSERTION_KEY_PRIORITY, "algorithm": ALGORITHM, "keySize": "2048"},
             )
             ours = await _named_providers(keycloak, realm)
-            for extra in ours[1:]:  # created at the same moment by another organization's run
-                await keycloak.delete_key_provider(realm, extra)
+        for extra in ours[1:]:  # made at the same moment by another organization's run
+            await keycloak.delete_key_provider(realm, extra)
         outs = await _key_of(keycloak, props, ours[0])
     if outs is None:
         raise ProvisionerError(
