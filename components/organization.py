@@ -85,6 +85,7 @@ class Organization(pulumi.ComponentResource):
             "redirectUri": self.redirect_uri,
             "clientId": self.idp.client_id,
             "discoveryUrl": self.idp.discovery_url,
+            "clientAuthentication": self.spec.client_authentication.method,
             "secretExpiresAt": self.idp.secret_expires_at,
             "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
