@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
-from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
+from ssoprov.token_endpoint_auth import BrokerAuthMethod
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class IdpConnectionInfo:
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str] | None
     """Always a Pulumi secret; None for an adopted connection whose secret is not known (the
-    broker keeps the one it holds, until the first rotation hands it ours)."""
+    broker keeps the one it holds, until the first rotation hands it ours), and for a secretless
+    one (`token_endpoint_auth_method` private_key_jwt: the broker signs with its own key)."""
     discovery_url: pulumi.Output[str]
     group_claim_values: Mapping[str, pulumi.Output[str]]
     """Each spec group name -> the value the IdP puts in the groups claim for it
@@ -30,13 +31,17 @@ class IdpConnectionInfo:
     it (Entra: `groups`, or `roles` with app roles; Okta: `groupsClaim.name`; generic OIDC:
     `groupsClaim`); None when the IdP sends no group claim (Microsoft OAuth, Entra with
     groupsClaim None or DirectoryRole)."""
-    token_endpoint_auth_method: TokenEndpointAuthMethod
+    token_endpoint_auth_method: BrokerAuthMethod
     """How the broker must authenticate at the token endpoint: the method the IdP app is
-    registered with (Okta), one the IdP accepts (Entra: both), or the spec's / discovery
-    document's choice (generic OIDC). Every broker uses exactly this."""
+    registered with (Okta), one the IdP accepts (Entra: both), the spec's / discovery
+    document's choice (generic OIDC), or private_key_jwt once the IdP app trusts the broker's
+    key (`clientAuthentication.method: privateKeyJwt`). Every broker uses exactly this."""
     secret_expires_at: pulumi.Output[str] | None = None
     """The date (YYYY-MM-DD, UTC) the client secret expires; None when it does not expire (Okta)
     or is not ours (generic OIDC)."""
     secret_rotate_by: pulumi.Output[str] | None = None
     """The date (YYYY-MM-DD, UTC) from which a `pulumi up` replaces the client secret; None when
     the secret is not ours."""
+    trust: Sequence[pulumi.Resource] = ()
+    """What makes the IdP app trust the broker's key (private_key_jwt): the broker switches to the
+    key only after these exist."""

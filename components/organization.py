@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from ssoprov.brokers.base import Broker, BrokerConnection, RoleRule
+from ssoprov.brokers.base import Broker, BrokerConnection, BrokerKey, RoleRule
 from ssoprov.identity import IdpConnectionInfo
 from ssoprov.spec.models import OrganizationSpec
 
@@ -41,7 +41,8 @@ class Organization(pulumi.ComponentResource):
         self.spec = spec
         broker = _broker_for(spec, stack_file)
         self.redirect_uri = broker.redirect_uri()
-        self.idp = self._identity_provider(spec, stack_file, oidc_client_secret)
+        broker_key = broker.assertion_key(self) if spec.client_authentication.secretless else None
+        self.idp = self._identity_provider(spec, stack_file, oidc_client_secret, broker_key)
         rules = [
             RoleRule(group=m.group, claim_value=self.idp.group_claim_values[m.group], role=m.role)
             for m in spec.role_mappings
@@ -50,18 +51,26 @@ class Organization(pulumi.ComponentResource):
         self.register_outputs(self.stack_outputs())
 
     def _identity_provider(
-        self, spec: OrganizationSpec, stack_file: str, oidc_client_secret: pulumi.Output[str] | None
+        self,
+        spec: OrganizationSpec,
+        stack_file: str,
+        oidc_client_secret: pulumi.Output[str] | None,
+        broker_key: BrokerKey | None,
     ) -> IdpConnectionInfo:
         idp = spec.identity_provider
         child = pulumi.ResourceOptions(parent=self)
         if idp.kind == "entra" or idp.kind == "microsoft":
             from ssoprov.entra.component import EntraApp
 
-            return EntraApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
+            return EntraApp(
+                spec.name, spec, self.redirect_uri, opts=child, broker_key=broker_key
+            ).connection_info
         if idp.kind == "okta":
             from ssoprov.okta.component import OktaApp
 
-            return OktaApp(spec.name, spec, self.redirect_uri, opts=child).connection_info
+            return OktaApp(
+                spec.name, spec, self.redirect_uri, opts=child, broker_key=broker_key
+            ).connection_info
         from ssoprov.generic_oidc import generic_oidc_connection
 
         return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)
@@ -82,6 +91,7 @@ class Organization(pulumi.ComponentResource):
             "redirectUri": self.redirect_uri,
             "clientId": self.idp.client_id,
             "discoveryUrl": self.idp.discovery_url,
+            "clientAuthentication": self.spec.client_authentication.method,
             "secretExpiresAt": self.idp.secret_expires_at,
             "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},

@@ -13,6 +13,9 @@ from typing import Final, Literal
 
 TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
 """The client-secret methods of OpenID Connect Core 1.0 §9: HTTP Basic, or the secret in the form."""
+BrokerAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+"""What a broker may use: a secret method, or a JWT signed with the broker's key (§9, RFC 7523)."""
+PRIVATE_KEY_JWT: Final = "private_key_jwt"
 
 CLIENT_SECRET_BASIC: Final = "client_secret_basic"
 CLIENT_SECRET_POST: Final = "client_secret_post"

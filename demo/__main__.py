@@ -1,8 +1,8 @@
-"""`make demo`: the sandbox and a real Keycloak, three organizations up, users signed in, all cleaned up.
+"""`make demo`: the sandbox and a real Keycloak, four organizations up, users signed in, all cleaned up.
 
-Runs `pulumi up` for the example stacks in stacks/ (Entra ID, Okta, generic OIDC) against the
-local stand-ins and Keycloak, signs one user in per case through the broker, prints a table
-per organization, then destroys the stacks and stops everything.
+Runs `pulumi up` for the example stacks in stacks/ (Entra ID, Entra ID with no client secret,
+Okta, generic OIDC) against the local stand-ins and Keycloak, signs one user in per case through the
+broker, prints a table per organization, then destroys the stacks and stops everything.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from ssoprov.spec.loading import load_stack_file
 from ssoprov.verify_login import prepare_realm
 
 REPO = Path(__file__).resolve().parents[1]
-ORGANIZATIONS = ("acme-entra", "globex-okta", "initech-oidc")
-"""The example stacks in stacks/, one per IdP kind, all brokered by the sandbox's Keycloak."""
+ORGANIZATIONS = ("acme-entra", "hooli-entra", "globex-okta", "initech-oidc")
+"""The example stacks in stacks/, one per IdP kind and a secretless one, all brokered by the
+sandbox's Keycloak."""
 GENERIC_OIDC_ORGANIZATION = "initech-oidc"
 
 
@@ -40,6 +41,10 @@ SIGN_INS: dict[str, list[SignInCheck]] = {
         SignInCheck("alice@acme.example", "Engineering, Admins", ("developer", "admin")),
         SignInCheck("carol@acme.example", "Sales", ("member",)),
         SignInCheck("dave@acme.example", "Engineering-Contractors (not assigned)", None),
+    ],
+    "hooli-entra": [
+        SignInCheck("bob@contoso.example", "Engineering", ("developer",)),
+        SignInCheck("dave@contoso.example", "Admins", ("admin",)),
     ],
     "initech-oidc": [
         SignInCheck("bob@acme.example", "Engineering", ("developer",)),

@@ -19,6 +19,8 @@ def broker_roles(report: LoginReport) -> str:
 
 def secret_dates(outputs: dict[str, Any]) -> list[tuple[str, str]]:
     """The client secret's dates as the stack outputs give them (YYYY-MM-DD, UTC)."""
+    if outputs.get("clientAuthentication") == "privateKeyJwt":
+        return [("client secret", "none: the broker signs with its realm key")]
     rotate_by = outputs.get("secretRotateBy")
     if not rotate_by:
         return [("client secret", "held by the customer")]

@@ -27,9 +27,26 @@ class BrokerConnection:
     """Steps the broker's API cannot do, to finish by hand in its dashboard (empty when none)."""
 
 
+@dataclass(frozen=True)
+class BrokerKey:
+    """The public half of the key a broker signs its client assertions with (private_key_jwt):
+    what an IdP app must trust instead of handing the broker a secret."""
+
+    kid: pulumi.Output[str]
+    certificate: pulumi.Output[str]
+    """The key's X.509 certificate, base64 DER (Entra registers certificates)."""
+    jwk: pulumi.Output[dict[str, str]]
+    """The public key as a JWK with the same kid (Okta registers keys)."""
+
+
 class Broker(Protocol):
     def redirect_uri(self) -> str:
         """The callback URL the IdP app must allow; known before anything is created."""
+        ...
+
+    def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
+        """The key the broker will sign client assertions with, made (or found) as a child of
+        `parent`; only called for `clientAuthentication.method: privateKeyJwt`."""
         ...
 
     def connect(

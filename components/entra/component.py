@@ -15,6 +15,8 @@ Children (all `parent=self`):
   permissions openid, profile and email that the portal's "Turn on the Microsoft Graph email,
   profile permission" adds; and the groups claim of `groupsClaim` (see below);
 - `EntraClientSecret`: the secret the broker uses, rotated by `clientSecret` (the secret policy);
+  or, with `clientAuthentication.method: privateKeyJwt`, `EntraKeyCredential` instead: the
+  broker's signing certificate registered on the app, and no secret at all;
 - Entra ID only: `EntraEnterpriseApp`, the service principal, with `assignmentRequired`, and one
   `EntraAssignment` per assigned group and user (default access). Microsoft OAuth signs in
   personal accounts, which are not in the tenant: there is nobody to assign.
@@ -58,6 +60,7 @@ import os
 
 import pulumi
 
+from ssoprov.brokers.base import BrokerKey
 from ssoprov.clock import calendar_date
 from ssoprov.entra import naming
 from ssoprov.entra.admin_consent import EntraAdminConsent, EntraAdminConsentArgs
@@ -67,10 +70,11 @@ from ssoprov.entra.assignment import DEFAULT_APP_ROLE_ID, EntraAssignment, Entra
 from ssoprov.entra.client_secret import EntraClientSecret, EntraClientSecretArgs
 from ssoprov.entra.directory_object import EntraDirectoryObject, EntraDirectoryObjectArgs
 from ssoprov.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
+from ssoprov.entra.key_credential import EntraKeyCredential, EntraKeyCredentialArgs
 from ssoprov.identity import IdpConnectionInfo
 from ssoprov.spec.advice import spec_warnings
 from ssoprov.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
-from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC
+from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, PRIVATE_KEY_JWT
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -131,7 +135,10 @@ class EntraApp(pulumi.ComponentResource):
         spec: OrganizationSpec,
         redirect_uri: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        broker_key: BrokerKey | None = None,
     ) -> None:
+        """`broker_key`: the broker's signing key, for a secretless organization (privateKeyJwt)."""
         super().__init__("ssoprov:entra:EntraApp", name, None, opts)
         idp = spec.identity_provider
         if not isinstance(idp, (EntraIdp, MicrosoftIdp)):
@@ -214,20 +221,34 @@ class EntraApp(pulumi.ComponentResource):
                 for role in dict.fromkeys(m.role for m in spec.role_mappings)
             }
 
-        policy = spec.client_secret
-        self.client_secret = EntraClientSecret(
-            naming.client_secret_name(org),
-            EntraClientSecretArgs(
-                tenant_id=tenant,
-                application_object_id=application_id,
-                display_name=secret_display_name(spec),
-                lifetime_days=policy.lifetime_days,
-                rotate_after_days=policy.rotate_after_days,
-                rotate_before_expiry_days=policy.rotate_before_expiry_days,
-                adopt_secret_id=adoption.secret_id if adoption else None,
-            ),
-            opts=child,
-        )
+        self.client_secret: EntraClientSecret | None = None
+        self.key_credential: EntraKeyCredential | None = None
+        if broker_key is not None:
+            self.key_credential = EntraKeyCredential(
+                naming.key_credential_name(org),
+                EntraKeyCredentialArgs(
+                    tenant_id=tenant,
+                    application_object_id=application_id,
+                    certificate=broker_key.certificate,
+                    display_name=secret_display_name(spec),
+                ),
+                opts=child,
+            )
+        else:
+            policy = spec.client_secret
+            self.client_secret = EntraClientSecret(
+                naming.client_secret_name(org),
+                EntraClientSecretArgs(
+                    tenant_id=tenant,
+                    application_object_id=application_id,
+                    display_name=secret_display_name(spec),
+                    lifetime_days=policy.lifetime_days,
+                    rotate_after_days=policy.rotate_after_days,
+                    rotate_before_expiry_days=policy.rotate_before_expiry_days,
+                    adopt_secret_id=adoption.secret_id if adoption else None,
+                ),
+                opts=child,
+            )
 
         # -- Entra ID only: the enterprise application and who is assigned to it -----------------
         self.enterprise_app: EntraEnterpriseApp | None = None
@@ -279,7 +300,9 @@ class EntraApp(pulumi.ComponentResource):
         self.connection_info = IdpConnectionInfo(
             kind=idp.kind,
             client_id=self.application.app_id,
-            client_secret=pulumi.Output.secret(self.client_secret.client_secret),
+            client_secret=None
+            if self.client_secret is None
+            else pulumi.Output.secret(self.client_secret.client_secret),
             discovery_url=pulumi.Output.from_input(
                 discovery_url(PERSONAL_ACCOUNTS_TENANT if isinstance(idp, MicrosoftIdp) else tenant)
             ),
@@ -287,16 +310,22 @@ class EntraApp(pulumi.ComponentResource):
             groups_claim=_claim_name(idp),
             # Entra's token endpoint takes a confidential web app's secret either way (Basic header
             # or form); an app registration records no method. Basic is OpenID Connect's default.
-            token_endpoint_auth_method=CLIENT_SECRET_BASIC,
-            secret_expires_at=self.client_secret.expires_at.apply(calendar_date),
-            secret_rotate_by=self.client_secret.rotate_by,
+            token_endpoint_auth_method=CLIENT_SECRET_BASIC
+            if self.key_credential is None
+            else PRIVATE_KEY_JWT,
+            secret_expires_at=None
+            if self.client_secret is None
+            else self.client_secret.expires_at.apply(calendar_date),
+            secret_rotate_by=None if self.client_secret is None else self.client_secret.rotate_by,
+            trust=[] if self.key_credential is None else [self.key_credential],
         )
         self.register_outputs(
             {
                 "applicationObjectId": application_id,
                 "clientId": self.connection_info.client_id,
                 "discoveryUrl": self.connection_info.discovery_url,
-                "secretKeyId": self.client_secret.key_id,
+                "secretKeyId": None if self.client_secret is None else self.client_secret.key_id,
+                "brokerCertificateKeyId": None if self.key_credential is None else self.key_credential.key_id,
                 "secretExpiresAt": self.connection_info.secret_expires_at,
                 "secretRotateBy": self.connection_info.secret_rotate_by,
                 "groupIds": self.group_ids,

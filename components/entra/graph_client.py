@@ -59,6 +59,7 @@ from msgraph.generated.models.api_application import ApiApplication
 from msgraph.generated.models.app_role import AppRole
 from msgraph.generated.models.app_role_assignment import AppRoleAssignment
 from msgraph.generated.models.application import Application
+from msgraph.generated.models.key_credential import KeyCredential
 from msgraph.generated.models.o_auth2_permission_grant import OAuth2PermissionGrant
 from msgraph.generated.models.optional_claim import OptionalClaim
 from msgraph.generated.models.optional_claims import OptionalClaims
@@ -189,6 +190,20 @@ class AppRoleInfo(TypedDict):
     description: str
     allowed_member_types: list[str]
     is_enabled: bool
+
+
+class KeyCredentialInfo(TypedDict):
+    """A certificate on an application (keyCredentials): `key` is its DER, which Graph returns only
+    to a read that selects keyCredentials, so a PATCH (which replaces the whole list) can send it back."""
+
+    key_id: str
+    key: bytes | None
+    custom_key_identifier: bytes | None
+    display_name: str | None
+    start_date_time: datetime.datetime | None
+    end_date_time: datetime.datetime | None
+    type: str
+    usage: str
 
 
 class GrantInfo(TypedDict):
@@ -812,6 +827,35 @@ class GraphClient:
 
         await self._call(f"{action} (application {object_id})", patch, idempotent=True, settling=(object_id,))
 
+    # -- certificates (keyCredentials) -------------------------------------------------------
+
+    async def get_key_credentials(self, object_id: str) -> list[KeyCredentialInfo]:
+        """The application's certificates, with their DER; NotFoundError if the application is gone."""
+        action = f"reading the certificates of application {object_id}"
+        query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+            select=["keyCredentials"]
+        )
+
+        async def get(graph: GraphServiceClient) -> Application | None:
+            return await graph.applications.by_application_id(object_id).get(
+                RequestConfiguration(query_parameters=query)
+            )
+
+        application = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        return [_key_credential_info(credential) for credential in application.key_credentials or []]
+
+    async def set_key_credentials(
+        self, object_id: str, credentials: Sequence[KeyCredentialInfo], *, action: str
+    ) -> None:
+        """Replace the application's certificates with `credentials` (Graph takes the list whole,
+        each with its `key`)."""
+        body = Application(key_credentials=[_key_credential_model(credential) for credential in credentials])
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.applications.by_application_id(object_id).patch(body)
+
+        await self._call(f"{action} (application {object_id})", patch, idempotent=True, settling=(object_id,))
+
     # -- delegated permission grants (admin consent) ----------------------------------------
 
     async def grant_admin_consent(self, client_id: str, resource_id: str, scopes: Sequence[str]) -> GrantInfo:
@@ -1238,6 +1282,32 @@ def _app_role_info(role: AppRole) -> AppRoleInfo:
         description=role.description or "",
         allowed_member_types=list(role.allowed_member_types or []),
         is_enabled=bool(role.is_enabled),
+    )
+
+
+def _key_credential_info(credential: KeyCredential) -> KeyCredentialInfo:
+    return KeyCredentialInfo(
+        key_id=str(credential.key_id) if credential.key_id else "",
+        key=credential.key,
+        custom_key_identifier=credential.custom_key_identifier,
+        display_name=credential.display_name,
+        start_date_time=credential.start_date_time,
+        end_date_time=credential.end_date_time,
+        type=credential.type or "",
+        usage=credential.usage or "",
+    )
+
+
+def _key_credential_model(credential: KeyCredentialInfo) -> KeyCredential:
+    return KeyCredential(
+        key_id=uuid.UUID(credential["key_id"]),
+        key=credential["key"],
+        custom_key_identifier=credential["custom_key_identifier"],
+        display_name=credential["display_name"],
+        start_date_time=credential["start_date_time"],
+        end_date_time=credential["end_date_time"],
+        type=credential["type"],
+        usage=credential["usage"],
     )
 
 

@@ -19,6 +19,10 @@ def client_secret_name(organization: str) -> str:
     return f"{organization}-entra-client-secret"
 
 
+def key_credential_name(organization: str) -> str:
+    return f"{organization}-entra-key-credential"
+
+
 def enterprise_app_name(organization: str) -> str:
     return f"{organization}-entra-enterprise-app"
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from ssoprov.dynamic import run_async
 from ssoprov.entra.provider_support import graph_client
-from ssoprov.spec.advice import OVERAGE_FIX, OVERAGE_LIMIT, spec_warnings
+from ssoprov.spec.advice import OVERAGE_FIX, OVERAGE_LIMIT, group_overage_warnings
 from ssoprov.spec.models import EntraIdp, OrganizationSpec
 
 
 def overage_report(spec: OrganizationSpec, login: str) -> str | None:
     """A line naming the overage when `login`'s token under this spec carries it; None otherwise."""
     idp = spec.identity_provider
-    if not isinstance(idp, EntraIdp) or not spec_warnings(spec, ""):
+    if not isinstance(idp, EntraIdp) or not group_overage_warnings(spec, ""):
         return None  # ApplicationGroup, app roles, or no mappings: overage cannot cost a role
     count = run_async(graph_client(idp.tenant_id).count_groups_of(login))
     if count <= OVERAGE_LIMIT:

@@ -27,6 +27,9 @@ from ssoprov.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
+SECRETLESS_NOTE = (
+    "no client secret: the broker signs with its realm key (clientAuthentication.method privateKeyJwt)"
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def secret_status(
     base = {"stack": stack, "organization": spec.name, "idp": kind}
     if kind not in MANAGED_KINDS:
         return SecretStatus(**base, managed=False, note="the customer's IT team owns this secret")
+    if spec.client_authentication.secretless:
+        return SecretStatus(**base, managed=False, note=SECRETLESS_NOTE)
     found = secret_resources(deployment)
     if not found:
         return SecretStatus(

@@ -9,11 +9,16 @@ Inputs; "update" changes the app in place, "replace" makes a new app (create-bef
                              URL as issuer, as the broker's discovery URL does; `read` reports what
                              Okta has, so an app left on DYNAMIC (Okta's default for new apps, and
                              what earlier releases left) is put back by the next `pulumi up`
+    auth_method     update   None (client_secret_basic, a secret: the default, and all earlier
+                             releases made) or private_key_jwt (the broker's keys, `OktaAppJwk`;
+                             Okta makes no secret for such an app); `read` reports Okta's, so
+                             a method changed in the admin console is put back
 
 What the app always is (the manual guide's choices, not inputs): an OIDC Web Application
 (`application_type` web), authorization_code grant with response type code, a confidential client
-authenticating with client_secret_basic, created ACTIVE. An update changes only these inputs: the
-rest of the app (what an admin set in the console) is sent back to Okta as it was.
+authenticating with client_secret_basic (or `auth_method`), created ACTIVE. An update changes
+only these inputs: the rest of the app (what an admin set in the console) is sent back to Okta
+as it was.
 
 Outputs: the inputs plus `app_id`, `client_id`, `status` and `initial_secret_id`. Okta creates a
 client secret with every confidential app and shows its value once, in the create answer; this
@@ -40,10 +45,15 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
-from ssoprov.okta.okta_client import ISSUER_MODE, OktaApp, okta_client_from_env
+from ssoprov.okta.okta_client import (
+    ISSUER_MODE,
+    WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
+    OktaApp,
+    okta_client_from_env,
+)
 
 REPLACE_KEYS = ("org_url",)
-UPDATE_KEYS = ("label", "redirect_uris", "issuer_mode")
+UPDATE_KEYS = ("label", "redirect_uris", "issuer_mode", "auth_method")
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
 OUTPUT_KEYS = ("app_id", "client_id", "status", "initial_secret_id")
 ADOPT_KEY = "adopt_app_id"
@@ -58,6 +68,8 @@ class OktaOidcAppArgs:
     redirect_uris: pulumi.Input[Sequence[str]]
     """Sign-in redirect URIs; the broker's callback first."""
     issuer_mode: pulumi.Input[str] = ISSUER_MODE
+    auth_method: str | None = None
+    """None for client_secret_basic; "private_key_jwt" for a secretless organization."""
     adopt_app_id: str | None = None
 
 
@@ -85,7 +97,11 @@ class _OktaOidcAppProvider(ResourceProvider):
         client = okta_client_from_env(org_url=news["org_url"])
         app = run_async(
             client.update_app(
-                id_, label=news["label"], redirect_uris=news["redirect_uris"], issuer_mode=news["issuer_mode"]
+                id_,
+                label=news["label"],
+                redirect_uris=news["redirect_uris"],
+                issuer_mode=news["issuer_mode"],
+                token_endpoint_auth_method=news.get("auth_method") or WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
             )
         )
         return UpdateResult(outs=_outs(news, app, olds.get("initial_secret_id")))
@@ -103,8 +119,13 @@ async def _create(props: Mapping[str, Any]) -> tuple[OktaApp, str | None]:
     """
     client = okta_client_from_env(org_url=props["org_url"])
     app = await client.create_oidc_web_app(
-        props["label"], list(props["redirect_uris"]), issuer_mode=props["issuer_mode"]
+        props["label"],
+        list(props["redirect_uris"]),
+        issuer_mode=props["issuer_mode"],
+        token_endpoint_auth_method=props.get("auth_method") or WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
     )
+    if props.get("auth_method"):
+        return app, None  # a private_key_jwt app has no secret
     try:
         secrets = await client.list_secrets(app.id)
     except ProvisionerError:
@@ -134,6 +155,9 @@ def _outs(props: Mapping[str, Any], app: OktaApp, initial_secret_id: str | None)
         "label": app.label,
         "redirect_uris": list(app.redirect_uris),
         "issuer_mode": app.issuer_mode,
+        "auth_method": None
+        if app.token_endpoint_auth_method == WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
+        else app.token_endpoint_auth_method,
         "app_id": app.id,
         "client_id": app.client_id,
         "status": app.status,
@@ -148,6 +172,7 @@ class OktaOidcApp(Resource, module="okta", name="OidcApp"):
     label: pulumi.Output[str]
     redirect_uris: pulumi.Output[list[str]]
     issuer_mode: pulumi.Output[str]
+    auth_method: pulumi.Output[str | None]
     app_id: pulumi.Output[str]
     client_id: pulumi.Output[str]
     status: pulumi.Output[str]

@@ -8,7 +8,9 @@ Children (all `parent=self`):
   broker's callback first, then `identityProvider.extraRedirectUris`;
 - one `OktaGroupAssignment` per `identityProvider.groups` entry ("limit access to selected groups");
 - `OktaGroupsClaim`: the legacy groups claim (type Filter) from `identityProvider.groupsClaim`;
-- `OktaClientSecret`: the secret the broker uses, rotated by `clientSecret` (the secret policy).
+- `OktaClientSecret`: the secret the broker uses, rotated by `clientSecret` (the secret policy);
+  or, with `clientAuthentication.method: privateKeyJwt`, an app registered for private_key_jwt
+  (which Okta gives no secret) and `OktaAppJwk`, the broker's public key in the app's JWKS.
 
 `connection_info` is what the broker needs (kind "okta"): client ID, client secret (a Pulumi
 secret), the org's discovery URL, each role-mapped group's claim value (Okta puts group names in
@@ -30,14 +32,17 @@ from __future__ import annotations
 
 import pulumi
 
+from ssoprov.brokers.base import BrokerKey
 from ssoprov.identity import IdpConnectionInfo
 from ssoprov.okta import naming
 from ssoprov.okta.app import OktaOidcApp, OktaOidcAppArgs
+from ssoprov.okta.app_jwk import OktaAppJwk, OktaAppJwkArgs
 from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
 from ssoprov.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
 from ssoprov.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
 from ssoprov.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
 from ssoprov.spec.models import OktaIdp, OrganizationSpec
+from ssoprov.token_endpoint_auth import PRIVATE_KEY_JWT
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -58,7 +63,10 @@ class OktaApp(pulumi.ComponentResource):
         spec: OrganizationSpec,
         redirect_uri: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        broker_key: BrokerKey | None = None,
     ) -> None:
+        """`broker_key`: the broker's signing key, for a secretless organization (privateKeyJwt)."""
         super().__init__("ssoprov:okta:OktaApp", name, None, opts)
         idp = spec.identity_provider
         if not isinstance(idp, OktaIdp):
@@ -78,6 +86,7 @@ class OktaApp(pulumi.ComponentResource):
                 redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
                     lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
                 ),
+                auth_method=None if broker_key is None else PRIVATE_KEY_JWT,
                 adopt_app_id=adoption.client_id if adoption else None,
             ),
             opts=owned,
@@ -109,38 +118,54 @@ class OktaApp(pulumi.ComponentResource):
             ),
             opts=owned,
         )
-        policy = spec.client_secret
-        self.client_secret = OktaClientSecret(
-            naming.client_secret_name(spec.name),
-            OktaClientSecretArgs(
-                org_url=org_url,
-                app_id=app_id,
-                initial_secret_id=self.app.initial_secret_id,
-                lifetime_days=policy.lifetime_days,
-                rotate_after_days=policy.rotate_after_days,
-                rotate_before_expiry_days=policy.rotate_before_expiry_days,
-                adopt_secret_id=adoption.secret_id if adoption else None,
-            ),
-            opts=child,
-        )
+        self.client_secret: OktaClientSecret | None = None
+        self.jwk: OktaAppJwk | None = None
+        if broker_key is not None:
+            self.jwk = OktaAppJwk(
+                naming.app_jwk_name(spec.name),
+                OktaAppJwkArgs(org_url=org_url, app_id=app_id, jwk=broker_key.jwk),
+                opts=child,
+            )
+        else:
+            policy = spec.client_secret
+            self.client_secret = OktaClientSecret(
+                naming.client_secret_name(spec.name),
+                OktaClientSecretArgs(
+                    org_url=org_url,
+                    app_id=app_id,
+                    initial_secret_id=self.app.initial_secret_id,
+                    lifetime_days=policy.lifetime_days,
+                    rotate_after_days=policy.rotate_after_days,
+                    rotate_before_expiry_days=policy.rotate_before_expiry_days,
+                    adopt_secret_id=adoption.secret_id if adoption else None,
+                ),
+                opts=child,
+            )
 
         self.connection_info = IdpConnectionInfo(
             kind="okta",
             client_id=self.app.client_id,
-            client_secret=pulumi.Output.secret(self.client_secret.client_secret),
+            client_secret=None
+            if self.client_secret is None
+            else pulumi.Output.secret(self.client_secret.client_secret),
             discovery_url=pulumi.Output.from_input(f"{org_url}{DISCOVERY_PATH}"),
             group_claim_values={m.group: pulumi.Output.from_input(m.group) for m in spec.role_mappings},
             groups_claim=claim.name,
-            token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
-            secret_rotate_by=self.client_secret.rotate_by,  # Okta client secrets do not expire
+            token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
+            if self.jwk is None
+            else PRIVATE_KEY_JWT,
+            # Okta client secrets do not expire: only a rotate-by date.
+            secret_rotate_by=None if self.client_secret is None else self.client_secret.rotate_by,
+            trust=[] if self.jwk is None else [self.jwk],
         )
         self.register_outputs(
             {
                 "appId": app_id,
                 "clientId": self.connection_info.client_id,
                 "discoveryUrl": self.connection_info.discovery_url,
-                "secretId": self.client_secret.secret_id,
-                "secretRotateBy": self.client_secret.rotate_by,
+                "secretId": None if self.client_secret is None else self.client_secret.secret_id,
+                "secretRotateBy": self.connection_info.secret_rotate_by,
+                "brokerKeyId": None if self.jwk is None else self.jwk.key_id,
                 "assignedGroups": list(idp.groups),
             }
         )

@@ -16,6 +16,10 @@ def groups_claim_name(organization: str) -> str:
     return f"{organization}-okta-groups-claim"
 
 
+def app_jwk_name(organization: str) -> str:
+    return f"{organization}-okta-app-jwk"
+
+
 def client_secret_name(organization: str) -> str:
     return f"{organization}-okta-client-secret"
 

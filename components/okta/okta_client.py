@@ -673,11 +673,13 @@ class OktaClient:
         *,
         pkce_required: bool = False,
         issuer_mode: str = ISSUER_MODE,
+        token_endpoint_auth_method: str = WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
     ) -> OktaApp:
         """Create and activate an OIDC Web app: authorization_code with response type code, a
-        confidential client (client_secret_basic), consent TRUSTED. The answer holds the client
-        secret, which Okta shows only now. PKCE is off by default because the broker is the
-        client and authenticates with its secret; pass True if the broker sends PKCE."""
+        confidential client (client_secret_basic, or private_key_jwt: no secret, its keys added
+        with `add_jwk`), consent TRUSTED. The answer holds the client secret, which Okta shows only
+        now. PKCE is off by default because the broker is the client and authenticates with its
+        secret or key; pass True if the broker sends PKCE."""
         from okta.models.application_credentials_o_auth_client import ApplicationCredentialsOAuthClient
         from okta.models.o_auth_application_credentials import OAuthApplicationCredentials
         from okta.models.open_id_connect_application import OpenIdConnectApplication
@@ -693,7 +695,7 @@ class OktaClient:
             sign_on_mode="OPENID_CONNECT",
             credentials=OAuthApplicationCredentials(
                 oauth_client=ApplicationCredentialsOAuthClient(
-                    token_endpoint_auth_method=WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD,
+                    token_endpoint_auth_method=token_endpoint_auth_method,
                     pkce_required=pkce_required,
                     auto_key_rotation=True,
                 )
@@ -734,6 +736,7 @@ class OktaClient:
         redirect_uris: Sequence[str] | None = None,
         post_logout_redirect_uris: Sequence[str] | None = None,
         issuer_mode: str | None = None,
+        token_endpoint_auth_method: str | None = None,
     ) -> OktaApp:
         """Change the label, redirect URIs and/or issuer mode; None leaves a field as it is.
 
@@ -747,6 +750,7 @@ class OktaClient:
             "redirect URIs": redirect_uris,
             "post-logout redirect URIs": post_logout_redirect_uris,
             "issuer mode": issuer_mode,
+            "token endpoint auth method": token_endpoint_auth_method,
         }
         changed = [name for name, value in changes.items() if value is not None]
         action = f"updating {', '.join(changed) or 'nothing'} of app {app_id}"
@@ -763,7 +767,38 @@ class OktaClient:
             oauth_settings["post_logout_redirect_uris"] = list(post_logout_redirect_uris)
         if issuer_mode is not None:
             oauth_settings["issuer_mode"] = issuer_mode
+        if token_endpoint_auth_method is not None:
+            body["credentials"]["oauthClient"]["token_endpoint_auth_method"] = token_endpoint_auth_method
         return _app_from_json(action, await self._raw(action, "PUT", path, body))
+
+    # -- an app's public keys (private_key_jwt) ---------------------------------------------------
+
+    async def add_jwk(self, app_id: str, jwk: Mapping[str, str]) -> dict[str, Any]:
+        """Add an ACTIVE signing key (kid, kty, alg, n, e) to the app's JWKS; Okta's record of it
+        (`id`, `kid`, `status`). Not retried: a second add of the same kid is refused."""
+        body = {**jwk, "status": "ACTIVE", "use": "sig"}
+        action = f"adding key {jwk.get('kid')} to app {app_id}"
+        return await self._raw(
+            action, "POST", f"/api/v1/apps/{app_id}/credentials/jwks", body, idempotent=False
+        )
+
+    async def get_jwk(self, app_id: str, key_id: str) -> dict[str, Any]:
+        """One key of the app's JWKS by Okta's id; NotFoundError if it is gone."""
+        action = f"reading key {key_id} of app {app_id}"
+        return await self._raw(action, "GET", f"/api/v1/apps/{app_id}/credentials/jwks/{key_id}")
+
+    async def remove_jwk(self, app_id: str, key_id: str) -> None:
+        """Deactivate the key, then delete it (Okta deletes INACTIVE keys only); gone is fine."""
+        path = f"/api/v1/apps/{app_id}/credentials/jwks/{key_id}"
+        try:
+            key = await self._raw(f"reading key {key_id} of app {app_id}", "GET", path)
+            if key.get("status") == "ACTIVE":
+                await self._raw(
+                    f"deactivating key {key_id} of app {app_id}", "POST", f"{path}/lifecycle/deactivate"
+                )
+            await self._raw(f"deleting key {key_id} of app {app_id}", "DELETE", path)
+        except NotFoundError:
+            return
 
     async def deactivate_and_delete_app(self, app_id: str) -> None:
         """Deactivate, then delete (Okta deletes INACTIVE apps only). An app already gone is fine."""

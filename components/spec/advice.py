@@ -6,6 +6,8 @@ claim at all (only `_claim_names`/`_claim_sources`) and none of the role mapping
 that happens depends on each user's memberships, which the spec cannot know: many tenants never
 come near it, so this is a warning, not a refusal. ApplicationGroup (only groups assigned to the
 app) and app roles (`roleSource: appRoles`, the `roles` claim) stay clear of it.
+
+A `clientSecret` policy beside `clientAuthentication.method: privateKeyJwt` does nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,26 @@ OVERAGE_FIX = (
 
 def spec_warnings(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
     """What may go wrong for some users with this valid spec, each with its fix."""
+    return [*_unused_secret_policy(spec, file), *group_overage_warnings(spec, file)]
+
+
+def _unused_secret_policy(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
+    """A clientSecret policy beside privateKeyJwt: valid (it applies again if the organization
+    switches back), but it does nothing now, which a reader may not expect."""
+    if not spec.client_authentication.secretless or "client_secret" not in spec.model_fields_set:
+        return []
+    return [
+        SpecProblem(
+            file,
+            f"{SPEC_KEY}.clientSecret",
+            "has no effect while clientAuthentication.method is privateKeyJwt: no client secret exists",
+            "remove clientSecret, or keep it only for switching back to clientSecret",
+        )
+    ]
+
+
+def group_overage_warnings(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
+    """The overage warning when this spec can lose roles to it (see the module docstring)."""
     idp = spec.identity_provider
     if not isinstance(idp, EntraIdp) or idp.uses_app_roles or not spec.role_mappings:
         return []

@@ -88,6 +88,23 @@ class SecretPolicy(SpecModel):
         return self
 
 
+ClientAuthenticationMethod = Literal["clientSecret", "privateKeyJwt"]
+
+
+class ClientAuthentication(SpecModel):
+    """How the broker proves itself at the identity provider's token endpoint."""
+
+    method: ClientAuthenticationMethod = Field(
+        "clientSecret",
+        description="clientSecret (the IdP app's client secret, rotated per clientSecret) or privateKeyJwt "
+        "(the broker signs with its realm key, which the IdP app trusts; no secret exists)",
+    )
+
+    @property
+    def secretless(self) -> bool:
+        return self.method == "privateKeyJwt"
+
+
 class EntraAssignments(SpecModel):
     groups: list[DisplayText] = Field(
         default_factory=list,
@@ -346,6 +363,10 @@ class OrganizationSpec(SpecModel):
         default_factory=SecretPolicy,
         description="a mapping with lifetimeDays, rotateAfterDays and rotateBeforeExpiryDays",
     )
+    client_authentication: ClientAuthentication = Field(
+        default_factory=ClientAuthentication,
+        description="a mapping with method: clientSecret (the default) or privateKeyJwt",
+    )
     role_mappings: list[RoleMapping] = Field(
         default_factory=list,
         max_length=MAX_LIST_LENGTH,
@@ -365,6 +386,7 @@ class OrganizationSpec(SpecModel):
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
+            *_key_authentication_unsupported(self),
         ]
         if found:
             raise broken_rules(found)
@@ -500,6 +522,47 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
             "use protocol oidc (the default) for now",
         )
     ]
+
+
+_KEY_AUTHENTICATION_REFUSED = {
+    "microsoft": (
+        "cannot apply to Microsoft OAuth: nothing Microsoft documents lets a certificate authenticate an "
+        "app for personal accounts, and Keycloak's microsoft provider sends a client secret",
+        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
+    ),
+    "oidc": (
+        "is not supported for generic OIDC yet: ssoprov cannot hand the customer's IT team the broker's "
+        "key to register",
+        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
+    ),
+    "workos": (
+        "is not supported with WorkOS: its OIDC connection guide documents client secrets only",
+        "set clientAuthentication.method to clientSecret, or broker this organization with keycloak",
+    ),
+}
+"""Why privateKeyJwt is refused, by identity provider or broker kind, with the fix."""
+
+
+def _key_authentication_unsupported(spec: OrganizationSpec) -> list[Violation]:
+    """privateKeyJwt only where both sides can do it: Entra or Okta, brokered by Keycloak."""
+    if not spec.client_authentication.secretless:
+        return []
+    at = ("clientAuthentication", "method")
+    found = [
+        Violation(at, f"privateKeyJwt {message}", fix)
+        for kind, (message, fix) in _KEY_AUTHENTICATION_REFUSED.items()
+        if kind in (spec.identity_provider.kind, spec.broker.kind)
+    ]
+    if spec.adoption is not None and spec.adoption.secret_id is not None:
+        found.append(
+            Violation(
+                ("adoption", "secretId"),
+                "names a client secret to keep, but with clientAuthentication.method privateKeyJwt "
+                "the broker uses no secret",
+                "remove adoption.secretId, or set clientAuthentication.method to clientSecret",
+            )
+        )
+    return found
 
 
 def _roles_that_cannot_be_app_roles(mappings: list[RoleMapping]) -> list[Violation]:

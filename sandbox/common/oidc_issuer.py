@@ -16,22 +16,33 @@ import html
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from sandbox.common.client_assertion import (
+    ASSERTION_TYPE,
+    AssertionRefused,
+    ReplayGuard,
+    assertion_issuer,
+    verify_client_assertion,
+)
 
 SANDBOX_USER_PASSWORD = "sandbox-password"
 """Every seeded sandbox user signs in with this password (a sandbox value, not a secret)."""
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 """The token-endpoint auth methods that send a client secret (OpenID Connect Core 1.0 §9)."""
+PRIVATE_KEY_JWT = "private_key_jwt"
+"""The method that sends a JWT signed with the client's private key instead (RFC 7523)."""
 
 
 class SignInRefused(Exception):
@@ -50,6 +61,12 @@ class SignInPolicy(Protocol):
         """The app's registered redirect URIs, or None if there is no such client."""
 
     def check_client_secret(self, client_id: str, secret: str) -> bool: ...
+
+    def assertion_keys(self, client_id: str, header: dict[str, Any]) -> Sequence[PublicKeyTypes]:
+        """The client's registered public keys that a client assertion with this header names."""
+
+    def assertion_refusal(self, refused: AssertionRefused) -> str:
+        """The vendor's `error_description` for a refused client assertion (error invalid_client)."""
 
     def token_endpoint_auth_methods(self, client_id: str) -> Collection[str]:
         """How the app may authenticate at the token endpoint (client_secret_basic, ...)."""
@@ -128,6 +145,7 @@ class OidcIssuer:
         self.base_url = ""
         self._grants: dict[str, _Grant] = {}
         self._lock = threading.Lock()
+        self._replays = ReplayGuard()
 
     def routes(self) -> list[Route]:
         return [
@@ -152,7 +170,8 @@ class OidcIssuer:
                 "subject_types_supported": ["pairwise", "public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access", "groups"],
-                "token_endpoint_auth_methods_supported": list(SECRET_METHODS),
+                "token_endpoint_auth_methods_supported": [*SECRET_METHODS, PRIVATE_KEY_JWT],
+                "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
                 "claims_supported": [
                     "sub",
                     "iss",
@@ -217,22 +236,25 @@ class OidcIssuer:
         form = form_fields(await request.body())
         if form.get("grant_type") != "authorization_code" and self._other_grants is not None:
             return await self._other_grants(request)
-        method, client_id, secret = _client_authentication(request, form)
+        method, client_id, credential = _client_authentication(request, form)
         if method not in self.policy.token_endpoint_auth_methods(client_id):
             # The app is registered for another method: refused whatever the secret (as Okta does).
-            return JSONResponse(
-                {
-                    "error": "invalid_client",
-                    "error_description": "Client authentication failed. "
-                    "Either the client or the client credentials are invalid.",
-                },
-                status_code=401,
+            return _invalid_client(
+                "Client authentication failed. Either the client or the client credentials are invalid."
             )
-        if not client_id or not self.policy.check_client_secret(client_id, secret):
-            return JSONResponse(
-                {"error": "invalid_client", "error_description": "Invalid client secret provided."},
-                status_code=401,
-            )
+        if method == PRIVATE_KEY_JWT:
+            try:
+                verify_client_assertion(
+                    credential,
+                    client_id=client_id,
+                    token_url=self._url(request, self.paths.token),
+                    keys=lambda header: self.policy.assertion_keys(client_id, header),
+                    replays=self._replays,
+                )
+            except AssertionRefused as refused:
+                return _invalid_client(self.policy.assertion_refusal(refused))
+        elif not client_id or not self.policy.check_client_secret(client_id, credential):
+            return _invalid_client("Invalid client secret provided.")
         if form.get("grant_type") != "authorization_code":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
         with self._lock:
@@ -279,9 +301,18 @@ def form_fields(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body.decode()).items()}
 
 
+def _invalid_client(description: str) -> Response:
+    return JSONResponse({"error": "invalid_client", "error_description": description}, status_code=401)
+
+
 def _client_authentication(request: Request, form: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(method, client_id, secret) of a token request: client_secret_basic (the Authorization
-    header), client_secret_post (both in the form) or none (no secret)."""
+    """(method, client_id, credential) of a token request: private_key_jwt (a client assertion in
+    the form; `client_id` is optional there, the assertion's `iss` names the client),
+    client_secret_basic (the Authorization header), client_secret_post (both in the form) or none
+    (no credential)."""
+    if form.get("client_assertion_type") == ASSERTION_TYPE and form.get("client_assertion"):
+        assertion = str(form["client_assertion"])
+        return PRIVATE_KEY_JWT, str(form.get("client_id") or assertion_issuer(assertion) or ""), assertion
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         decoded = base64.b64decode(header[6:]).decode()

@@ -1,4 +1,5 @@
-"""`/applications`: app registrations and their client secrets (addPassword / removePassword)."""
+"""`/applications`: app registrations, their client secrets (addPassword / removePassword) and
+certificates (`keyCredentials`, whose `key` only a `$select` of them on one application returns)."""
 
 from __future__ import annotations
 
@@ -48,10 +49,11 @@ def application_routes(store: GraphTenant) -> list[Route]:
 
     async def get_application(request: Request) -> Response:
         query = parse_query(request, "application")
+        with_keys = "keyCredentials" in query.select  # the only read that returns certificates
         if "app_id" in request.path_params:
-            application = store.get_application_by_app_id(request.path_params["app_id"])
+            application = store.get_application_by_app_id(request.path_params["app_id"], with_keys=with_keys)
         else:
-            application = store.get_application(request.path_params["object_id"])
+            application = store.get_application(request.path_params["object_id"], with_keys=with_keys)
         return selected_entity_response(request, application, "applications", query)
 
     async def update_application(request: Request) -> Response:

@@ -14,15 +14,30 @@ ID tokens carry what the provisioned app registration makes the real service sen
   off and some Microsoft Graph scope the request asks for (openid, profile, email, ...) is in no
   delegated permission grant of the app's service principal, tenant-wide or for that user;
 - the token endpoint takes the client secret as client_secret_basic or client_secret_post: an
-  app registration records no method, and Entra accepts both for a confidential web app.
+  app registration records no method, and Entra accepts both for a confidential web app;
+- or a client assertion (private_key_jwt) signed with a certificate registered in the app's
+  `keyCredentials` (Verify, within its dates), named in the JWT header by its SHA-1 thumbprint
+  `x5t` or SHA-256 thumbprint `x5t#S256`; a refusal is invalid_client with Entra's codes:
+  AADSTS700027 (certificate not registered, signature invalid), AADSTS700024 (outside its time
+  range), AADSTS700021 (`iss`/`sub` is not the client id), AADSTS700023 (audience is not this
+  token endpoint: the Azure SDK troubleshooting guide's reading of that code), AADSTS50027
+  (malformed, e.g. `aud` sent as a list). Entra documents no code for a replayed `jti`; the
+  stand-in refuses it with AADSTS50027 too.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from sandbox.common.client_assertion import AssertionRefused, Refusal
 from sandbox.common.oidc_issuer import (
+    PRIVATE_KEY_JWT,
     SANDBOX_USER_PASSWORD,
     SECRET_METHODS,
     IssuerPaths,
@@ -65,8 +80,23 @@ class EntraSignIn:
         return self._tenant.verify_client_secret(client_id, secret)
 
     def token_endpoint_auth_methods(self, client_id: str) -> list[str]:
-        """Entra takes a web app's secret in the Basic header or in the form, whichever is sent."""
-        return list(SECRET_METHODS)
+        """Entra takes a web app's secret in the Basic header or in the form, or a certificate's
+        assertion, whichever is sent: the app registration records no method."""
+        return [*SECRET_METHODS, PRIVATE_KEY_JWT]
+
+    def assertion_keys(self, client_id: str, header: dict[str, Any]) -> Sequence[PublicKeyTypes]:
+        """The registered certificate whose thumbprint the header names (`x5t` or `x5t#S256`)."""
+        wanted = {(hashlib.sha1, header.get("x5t")), (hashlib.sha256, header.get("x5t#S256"))}
+        return [
+            x509.load_der_x509_certificate(der).public_key()
+            for der in self._tenant.assertion_certificates(client_id)
+            if any(
+                thumbprint and _b64url(digest(der).digest()) == thumbprint for digest, thumbprint in wanted
+            )
+        ]
+
+    def assertion_refusal(self, refused: AssertionRefused) -> str:
+        return ENTRA_ASSERTION_ERRORS[refused.reason]
 
     def authenticate(self, login: str, password: str) -> str | None:
         if password != SANDBOX_USER_PASSWORD:
@@ -156,6 +186,24 @@ class EntraSignIn:
                 f"ID '{client_id}' named '{application['displayName']}'. Send an interactive "
                 "authorization request for this user and resource.",
             )
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+ENTRA_ASSERTION_ERRORS = {
+    Refusal.UNKNOWN_KEY: "AADSTS700027: The certificate with identifier used to sign the client assertion "
+    "is not registered on application.",
+    Refusal.BAD_SIGNATURE: "AADSTS700027: Client assertion failed signature validation.",
+    Refusal.OUT_OF_TIME: "AADSTS700024: Client assertion is not within its valid time range.",
+    Refusal.WRONG_CLIENT: "AADSTS700021: Client assertion application identifier doesn't match "
+    "'client_id' parameter.",
+    Refusal.WRONG_AUDIENCE: "AADSTS700023: Client assertion audience claim does not match Realm issuer.",
+    Refusal.MALFORMED: "AADSTS50027: JWT token is invalid or malformed.",
+    Refusal.REPLAYED: "AADSTS50027: JWT token is invalid or malformed.",
+}
+"""Entra's `error_description` start for each refusal (see the module docstring for sources)."""
 
 
 def _groups_claim(group_ids: list[str], tenant_id: str, user_id: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.graph import resources
+from sandbox.graph.key_credentials import verifying_certificates, without_keys
 from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
 from sandbox.graph.validation import grant_fields, is_guid, password_credential
@@ -114,12 +115,15 @@ class GraphTenant:
         """True while a new object is not yet a valid reference (the whole lag)."""
         return self._replicating(object_id, 1.0)
 
-    def _replica_view(self, application: dict[str, Any]) -> dict[str, Any]:
-        """A copy of `application` as reads see it: without passwords still replicating."""
+    def _replica_view(self, application: dict[str, Any], *, with_keys: bool = False) -> dict[str, Any]:
+        """A copy of `application` as reads see it: without passwords still replicating, and its
+        certificates' `key` null unless the read selected them (`with_keys`)."""
         view = copy.deepcopy(application)
         view["passwordCredentials"] = [
             c for c in view["passwordCredentials"] if not self._replicating(c["keyId"], 1.0)
         ]
+        if not with_keys:
+            view["keyCredentials"] = without_keys(view["keyCredentials"])
         return view
 
     def _created(self, key: str) -> None:
@@ -219,13 +223,14 @@ class GraphTenant:
                 if not self._unseen(app_id)
             ]
 
-    def get_application(self, object_id: str) -> dict[str, Any]:
+    def get_application(self, object_id: str, *, with_keys: bool = False) -> dict[str, Any]:
         with self._lock:
-            return self._replica_view(self._addressed_application(object_id))
+            return self._replica_view(self._addressed_application(object_id), with_keys=with_keys)
 
-    def get_application_by_app_id(self, app_id: str) -> dict[str, Any]:
+    def get_application_by_app_id(self, app_id: str, *, with_keys: bool = False) -> dict[str, Any]:
         with self._lock:
-            return self._replica_view(self._addressed_application(self.application_object_id(app_id)))
+            application = self._addressed_application(self.application_object_id(app_id))
+            return self._replica_view(application, with_keys=with_keys)
 
     def application_object_id(self, app_id: str) -> str:
         """The object id of the application with `app_id`, once replicated."""
@@ -548,6 +553,12 @@ class GraphTenant:
                 and parse_datetime(credential["endDateTime"], "endDateTime", "passwordCredential") > now
                 for credential in application["passwordCredentials"]
             )
+
+    def assertion_certificates(self, app_id: str) -> list[bytes]:
+        """The DER of each certificate the app accepts client assertions signed with, now."""
+        with self._lock:
+            application = self._application_by_app_id(app_id)
+            return [] if application is None else verifying_certificates(application["keyCredentials"])
 
     def sign_in_view(self, app_id: str) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
         """The application, its service principal (or None) and that principal's assignments."""

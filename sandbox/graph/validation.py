@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.graph.key_credentials import key_credentials
 from sandbox.graph.odata import GraphError, invalid_value, parse_datetime, utcnow
 
 SIGN_IN_AUDIENCES = (
@@ -351,6 +352,7 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
     "optionalClaims": _optional_claims,
     "requiredResourceAccess": lambda value: value,  # checked against the tenant, see above
     "isFallbackPublicClient": lambda value: value,
+    "keyCredentials": key_credentials,
     "web": _platform(
         "web",
         {

@@ -31,6 +31,7 @@ from sandbox.okta.routes_app_groups import app_group_routes
 from sandbox.okta.routes_apps import app_routes
 from sandbox.okta.routes_claims import claim_routes
 from sandbox.okta.routes_groups import group_routes
+from sandbox.okta.routes_jwks import jwks_routes
 from sandbox.okta.routes_oauth import service_app_token
 from sandbox.okta.routes_secrets import secret_routes
 from sandbox.okta.routes_users import user_routes
@@ -58,6 +59,7 @@ class OktaStandIn(StandIn):
                 *app_routes(store),
                 *app_group_routes(store),
                 *secret_routes(store),
+                *jwks_routes(store),
                 *claim_routes(store),
                 *group_routes(store),
                 *user_routes(store),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sandbox.okta import errors
+from sandbox.okta.client_jwks import ClientJwk
 from sandbox.okta.errors import OktaError
 from sandbox.okta.store import App, ClientSecret, Group, GroupAssignment, GroupsClaim, User
 
@@ -190,6 +191,30 @@ def secret_json(secret: ClientSecret, base: str) -> dict:
         "created": secret.created,
         "lastUpdated": secret.last_updated,
         "status": secret.status,
+        "_links": links,
+    }
+
+
+def jwk_json(key: ClientJwk, base: str) -> dict:
+    key_url = f"{base}/api/v1/apps/{key.app_id}/credentials/jwks/{key.id}"
+    if key.status == "ACTIVE":
+        links = {"deactivate": _href(f"{key_url}/lifecycle/deactivate", "POST")}
+    else:
+        links = {
+            "activate": _href(f"{key_url}/lifecycle/activate", "POST"),
+            "delete": _href(key_url, "DELETE"),
+        }
+    return {
+        "id": key.id,
+        "kid": key.kid,
+        "kty": "RSA",
+        "alg": key.alg,
+        "use": "sig",
+        "e": key.e,
+        "n": key.n,
+        "status": key.status,
+        "created": key.created,
+        "lastUpdated": key.last_updated,
         "_links": links,
     }
 

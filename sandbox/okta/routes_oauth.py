@@ -11,25 +11,29 @@ OAuth's `{"error", "error_description"}`, not Okta's E-codes, as on the real end
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sandbox.common.client_assertion import (
+    ASSERTION_TYPE,
+    AssertionRefused,
+    Refusal,
+    ReplayGuard,
+    assertion_issuer,
+    verify_client_assertion,
+)
 from sandbox.okta.dpop import InvalidProof, NonceRequired
 from sandbox.okta.edge import ACCESS_TOKEN_SECONDS, TOKEN_PATH, OktaAuth
 from sandbox.okta.render import org_base
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ASSERTION_MEMORY_SECONDS = 3600
-
 
 def service_app_token(auth: OktaAuth) -> Callable[[Request], Awaitable[Response]]:
     """The client_credentials grant of the token endpoint (the sign-in side owns the route)."""
-    used_assertions = _OnceOnly()
+    replays = ReplayGuard()
 
     async def token(request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
@@ -40,12 +44,25 @@ def service_app_token(auth: OktaAuth) -> Callable[[Request], Awaitable[Response]
         if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
             return _oauth_error(401, "invalid_client", "Client authentication failed.")
         token_url = org_base(request) + TOKEN_PATH
-        client_id, jti = _verified_client(auth, form["client_assertion"], token_url)
-        if client_id is None:
+        app = auth.service_apps.get(assertion_issuer(form["client_assertion"]) or "")
+        if app is None:
             return _oauth_error(401, "invalid_client", "The client_assertion signature is invalid.")
-        if not used_assertions.first_use(jti):
-            return _oauth_error(401, "invalid_client", "The client_assertion token has already been used.")
-        app = auth.service_apps[client_id]
+        try:
+            verify_client_assertion(
+                form["client_assertion"],
+                client_id=app.client_id,
+                token_url=token_url,
+                keys=lambda _header: [load_pem_public_key(app.public_key_pem.encode())],
+                replays=replays,
+                required=("iss", "sub", "aud", "exp", "iat"),
+            )
+        except AssertionRefused as refused:
+            if refused.reason is Refusal.REPLAYED:
+                return _oauth_error(
+                    401, "invalid_client", "The client_assertion token has already been used."
+                )
+            return _oauth_error(401, "invalid_client", "The client_assertion signature is invalid.")
+        client_id = app.client_id
         requested = set(form.get("scope", "").split())
         refused = requested - app.scopes
         if not requested or refused:
@@ -73,49 +90,6 @@ def service_app_token(auth: OktaAuth) -> Callable[[Request], Awaitable[Response]
         )
 
     return token
-
-
-class _OnceOnly:
-    """The `jti`s of client assertions already presented: Okta takes each assertion once."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, jti: str | None) -> bool:
-        if not jti:
-            return True
-        now = time.time()
-        with self._lock:
-            self._seen = {j: until for j, until in self._seen.items() if until > now}
-            if jti in self._seen:
-                return False
-            self._seen[jti] = now + ASSERTION_MEMORY_SECONDS
-            return True
-
-
-def _verified_client(auth: OktaAuth, assertion: str, audience: str) -> tuple[str | None, str | None]:
-    """(client id, assertion jti) of a client assertion whose signature and claims check out."""
-    import jwt  # PyJWT; only the token endpoint needs it
-
-    try:
-        claimed = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
-        app = auth.service_apps.get(claimed or "")
-        if app is None:
-            return None, None
-        claims = jwt.decode(
-            assertion,
-            app.public_key_pem,
-            algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"],
-            audience=audience,
-            issuer=app.client_id,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-        )
-    except jwt.PyJWTError:
-        return None, None
-    if claims.get("sub") != app.client_id:
-        return None, None
-    return app.client_id, claims.get("jti")
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:

@@ -10,18 +10,23 @@ ID tokens carry what the provisioned app makes the real org send:
   that is not ACTIVE;
 - the token endpoint takes the app's client only by the method it is registered with
   (`token_endpoint_auth_method`): client_secret_post for a client_secret_basic app, or the
-  reverse, is refused with invalid_client.
+  reverse, is refused with invalid_client;
+- a `private_key_jwt` app authenticates with a client assertion signed by one of its ACTIVE client
+  JWKs (`/credentials/jwks`), chosen by the header's `kid`; a refusal is invalid_client, described
+  in words modelled on Okta's (its exact wording for each case is not published).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.common.client_assertion import AssertionRefused, Refusal
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD, IssuerPaths, OidcIssuer, SignInRefused
 from sandbox.okta.edge import AUTHORIZE_PATH, KEYS_PATH, TOKEN_PATH
 from sandbox.okta.errors import OktaError
@@ -78,6 +83,21 @@ class OktaSignIn:
         app = self._app(client_id)
         return [] if app is None else [app.token_endpoint_auth_method]
 
+    def assertion_keys(self, client_id: str, header: dict[str, Any]) -> Sequence[PublicKeyTypes]:
+        """The app's ACTIVE keys with the header's `kid` (all ACTIVE ones when it names none)."""
+        app = self._app(client_id)
+        if app is None:
+            return []
+        kid = header.get("kid")
+        return [
+            key.public_key()
+            for key in self._store.jwks(app.id)
+            if key.status == "ACTIVE" and (kid is None or key.kid == kid)
+        ]
+
+    def assertion_refusal(self, refused: AssertionRefused) -> str:
+        return OKTA_ASSERTION_ERRORS[refused.reason]
+
     def authenticate(self, login: str, password: str) -> str | None:
         if password != SANDBOX_USER_PASSWORD:
             return None
@@ -108,6 +128,17 @@ class OktaSignIn:
         if claim is not None:
             claims[claim.name] = sorted(group.name for group in groups if group_passes(claim, group.name))
         return claims
+
+
+OKTA_ASSERTION_ERRORS = {
+    Refusal.UNKNOWN_KEY: "The client_assertion signature is invalid.",
+    Refusal.BAD_SIGNATURE: "The client_assertion signature is invalid.",
+    Refusal.OUT_OF_TIME: "The client_assertion token is expired.",
+    Refusal.WRONG_CLIENT: "The issuer (iss) and subject (sub) of the client_assertion must be the client_id.",
+    Refusal.WRONG_AUDIENCE: "The audience (aud) claim of the client_assertion is invalid.",
+    Refusal.MALFORMED: "The client_assertion token is malformed.",
+    Refusal.REPLAYED: "The client_assertion token has already been used.",
+}
 
 
 def okta_sign_in(store: OktaStore, other_grants: Callable[[Request], Awaitable[Response]]) -> OidcIssuer:

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sandbox.common.saml_idp import SigningCredential
-from sandbox.okta import errors
+from sandbox.okta import client_jwks, errors
+from sandbox.okta.client_jwks import ClientJwk
 from sandbox.okta.errors import OktaError, random_token
 
 MAX_CLIENT_SECRETS = 2
@@ -183,6 +184,7 @@ class OktaStore:
         self._assignments: dict[tuple[str, str], GroupAssignment] = {}
         self._secrets: dict[str, list[ClientSecret]] = {}
         self._claims: dict[str, GroupsClaim] = {}
+        self._jwks: dict[str, list[ClientJwk]] = {}
 
     # --- users, groups, memberships ------------------------------------------------------
 
@@ -456,6 +458,7 @@ class OktaStore:
             self._saml_keys.pop(app_id, None)
             self._secrets.pop(app_id, None)
             self._claims.pop(app_id, None)
+            self._jwks.pop(app_id, None)
             for key in [k for k in self._assignments if k[0] == app_id]:
                 del self._assignments[key]
 
@@ -571,6 +574,45 @@ class OktaStore:
                 )
             self._secrets[app_id].remove(secret)
 
+    # --- client JSON Web Keys (private_key_jwt) -------------------------------------------
+
+    def jwks(self, app_id: str) -> list[ClientJwk]:
+        with self._lock:
+            self._require_app(app_id)
+            return copy.deepcopy(self._jwks.get(app_id, []))
+
+    def add_jwk(self, app_id: str, fields: dict) -> ClientJwk:
+        """Add a key checked by `client_jwks.parsed_jwk`."""
+        with self._lock:
+            self._require_app(app_id)
+            keys = self._jwks.setdefault(app_id, [])
+            client_jwks.check_addable(keys, fields["kid"])
+            stamp = now_iso()
+            key = ClientJwk(new_id("pks"), app_id, created=stamp, last_updated=stamp, **fields)
+            keys.append(key)
+            return copy.deepcopy(key)
+
+    def get_jwk(self, app_id: str, key_id: str) -> ClientJwk:
+        with self._lock:
+            return copy.deepcopy(self._require_jwk(app_id, key_id))
+
+    def set_jwk_status(self, app_id: str, key_id: str, status: str) -> ClientJwk:
+        with self._lock:
+            key = self._require_jwk(app_id, key_id)
+            if status == "INACTIVE":
+                auth_method = self._apps[app_id].token_endpoint_auth_method
+                client_jwks.check_deactivatable(self._jwks[app_id], key, auth_method)
+            if key.status != status:
+                key.status = status
+                key.last_updated = now_iso()
+            return copy.deepcopy(key)
+
+    def delete_jwk(self, app_id: str, key_id: str) -> None:
+        with self._lock:
+            key = self._require_jwk(app_id, key_id)
+            client_jwks.check_deletable(key)
+            self._jwks[app_id].remove(key)
+
     # --- legacy groups claim -------------------------------------------------------------
 
     def groups_claim(self, app_id: str) -> GroupsClaim | None:
@@ -604,6 +646,9 @@ class OktaStore:
                     if found
                 },
                 "claims": {app_id: asdict(c) for app_id, c in sorted(self._claims.items())},
+                "jwks": {
+                    app_id: [asdict(k) for k in keys] for app_id, keys in sorted(self._jwks.items()) if keys
+                },
             }
 
     # --- lookups (lock held) -------------------------------------------------------------
@@ -637,6 +682,13 @@ class OktaStore:
             if secret.id == secret_id:
                 return secret
         raise errors.not_found(secret_id, "OAuth2ClientSecretMediated")
+
+    def _require_jwk(self, app_id: str, key_id: str) -> ClientJwk:
+        self._require_app(app_id)
+        for key in self._jwks.get(app_id, []):
+            if key.id == key_id:
+                return key
+        raise errors.not_found(key_id, client_jwks.SUBJECT)
 
 
 def _new_saml_key(label: str, validity_years: int) -> SamlKey:

@@ -17,5 +17,11 @@ def test_okta_shows_no_invented_expiry() -> None:
     ]
 
 
+def test_a_secretless_organization_shows_it_has_no_secret() -> None:
+    assert secret_dates({"clientAuthentication": "privateKeyJwt"}) == [
+        ("client secret", "none: the broker signs with its realm key")
+    ]
+
+
 def test_a_generic_oidc_secret_is_the_customers() -> None:
     assert secret_dates({}) == [("client secret", "held by the customer")]

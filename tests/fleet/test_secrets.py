@@ -22,7 +22,7 @@ SECRET_VALUE = {
 }
 
 
-def spec(kind: str, **policy: int) -> Any:
+def spec(kind: str, *, authentication: str = "clientSecret", **policy: int) -> Any:
     idp = {
         "entra": {"kind": "entra", "tenantId": "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"},
         "okta": {"kind": "okta", "orgUrl": "https://acme.okta.com"},
@@ -37,6 +37,7 @@ def spec(kind: str, **policy: int) -> Any:
         "displayName": "Acme",
         "identityProvider": idp,
         "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "customers"},
+        "clientAuthentication": {"method": authentication},
     }
     if policy:
         data["clientSecret"] = policy
@@ -148,6 +149,13 @@ def test_generic_oidc_secrets_are_the_customers() -> None:
     assert not status.managed and not status.due and status.expires_at is None
     assert status.to_json(NOW)["note"] == "the customer's IT team owns this secret"
     assert secret_state(status) == "not-managed"
+
+
+def test_a_secretless_organization_has_no_secret_to_rotate_rather_than_a_missing_one() -> None:
+    secretless = spec("okta", authentication="privateKeyJwt")
+    status = secret_status("acme", secretless, {"resources": []}, NOW)
+    assert secret_state(status) == "not-managed" and not status.due
+    assert "privateKeyJwt" in status.to_json(NOW)["note"]
 
 
 @pytest.mark.parametrize("how", ["first up failed", "only the old half of a replacement"])

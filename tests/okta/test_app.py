@@ -15,6 +15,7 @@ INPUTS = {
     "label": "Acme SSO",
     "redirect_uris": [BROKER],
     "issuer_mode": "ORG_URL",
+    "auth_method": None,  # client_secret_basic
 }
 STATE = {**INPUTS, "app_id": "0oa1", "client_id": "0oa1", "status": "ACTIVE", "initial_secret_id": "ocs0"}
 
@@ -31,6 +32,7 @@ def test_diff_is_exact_label_and_uris_update_org_url_replaces() -> None:
         ("label", "Acme"),
         ("redirect_uris", [BROKER, "https://b.example/cb"]),
         ("issuer_mode", "DYNAMIC"),
+        ("auth_method", "private_key_jwt"),  # switched in place: the client id stays
     )
     for key, value in changes:
         result = provider.diff("0oa1", STATE, {**INPUTS, key: value})

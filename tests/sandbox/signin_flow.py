@@ -4,6 +4,7 @@ Okta app to sign in to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import jwt
 
+from sandbox.common.client_assertion import ASSERTION_TYPE
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.okta.store import GroupsClaim, OktaStore
 
@@ -30,9 +32,11 @@ def sign_in(
     *,
     scope: str = "openid profile email",
     auth_method: str = "client_secret_basic",
+    assertion: Callable[[str], str] | None = None,
 ) -> SignInResult:
     """Sign `login` in; the client authenticates at the token endpoint by `auth_method`
-    (client_secret_basic or client_secret_post). A refused token request raises HTTPStatusError."""
+    (client_secret_basic, client_secret_post, or private_key_jwt with `assertion`, which makes the
+    client assertion for a token endpoint URL). A refused token request raises HTTPStatusError."""
     with httpx.Client(timeout=10) as http:
         metadata = http.get(discovery_url).json()
         params = {
@@ -57,7 +61,17 @@ def sign_in(
         if "error" in query:
             return SignInResult(error=query["error_description"][0], claims={})
         grant = {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": redirect_uri}
-        if auth_method == "client_secret_post":
+        if auth_method == "private_key_jwt":
+            assert assertion is not None
+            token = http.post(
+                metadata["token_endpoint"],
+                data={
+                    **grant,
+                    "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": assertion(metadata["token_endpoint"]),
+                },
+            )
+        elif auth_method == "client_secret_post":
             token = http.post(
                 metadata["token_endpoint"], data={**grant, "client_id": client_id, "client_secret": secret}
             )
@@ -82,7 +96,8 @@ def okta_web_app(
     auth_method: str = "client_secret_basic",
 ) -> tuple[str, str]:
     """An ACTIVE OIDC web app made in the Okta stand-in's store, registered for `auth_method` at
-    the token endpoint and assigned `groups` (names); returns (client ID, client secret)."""
+    the token endpoint and assigned `groups` (names); returns (client ID, client secret), the
+    secret empty for a private_key_jwt app."""
     app, secret = store.create_app(
         label="Globex SSO",
         client_id=None,
@@ -104,5 +119,4 @@ def okta_web_app(
         store.assign_group(app.id, by_name[name], None, None)
     if claim is not None:
         store.set_groups_claim(app.id, claim)
-    assert secret is not None
-    return app.client_id, secret.value
+    return app.client_id, secret.value if secret is not None else ""

@@ -4,6 +4,9 @@
     broker.redirect_uri()   # {url}/realms/{realm}/broker/{alias}/endpoint, before anything exists
     broker.connect(idp, rules, default_role, parent=organization)
 
+`assertion_key(parent)` (secretless organizations only) records the realm's client-assertion key,
+`KeycloakRealmAssertionKey`: the realm's, shared with its other organizations, never deleted.
+
 `connect` creates, as children of `parent`:
 
 - one `KeycloakRealmRole` per role the mappings and the default role name: created if missing
@@ -12,7 +15,8 @@
 - the `KeycloakIdentityProvider` (alias `spec.broker_alias`): providerId "oidc" for Entra ID,
   Okta and generic OIDC, with the endpoints Keycloak reads from the IdP's discovery document and
   the token-endpoint auth method the IdP decided (`idp.token_endpoint_auth_method`), or
-  "microsoft" for Microsoft OAuth;
+  "microsoft" for Microsoft OAuth. With private_key_jwt it has no secret and waits for
+  `idp.trust` (the IdP app trusting the realm's key, `assertion_key`);
 - one `KeycloakIdpMapper` per role mapping (the groups claim the IdP sends, `idp.groups_claim`,
   holds the group's claim value -> role) and one for the default role. An IdP that sends no
   groups claim (Microsoft OAuth; Entra with groupsClaim None or DirectoryRole) gets the default
@@ -33,8 +37,9 @@ from __future__ import annotations
 
 import pulumi
 
-from ssoprov.brokers.base import BrokerConnection, RoleRule
+from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.keycloak import naming
+from ssoprov.brokers.keycloak.assertion_key import KeycloakRealmAssertionKey, KeycloakRealmAssertionKeyArgs
 from ssoprov.brokers.keycloak.identity_provider import (
     KeycloakIdentityProvider,
     KeycloakIdentityProviderArgs,
@@ -70,6 +75,14 @@ class KeycloakBroker:
     def redirect_uri(self) -> str:
         # Realm and alias are slugs (spec.fields.Slug): safe in a URL path as they are.
         return f"{self._url}/realms/{self._broker.realm}/broker/{self._alias}/endpoint"
+
+    def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
+        key = KeycloakRealmAssertionKey(
+            naming.assertion_key_name(self._spec.name),
+            KeycloakRealmAssertionKeyArgs(url=self._url, realm=self._broker.realm),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return BrokerKey(kid=key.kid, certificate=key.certificate, jwk=key.jwk)
 
     def connect(
         self,
@@ -126,7 +139,9 @@ class KeycloakBroker:
                 config_options={} if adoption else None,
                 adopt=adoption is not None,
             ),
-            opts=adopted if adoption else child,
+            opts=pulumi.ResourceOptions.merge(
+                adopted if adoption else child, pulumi.ResourceOptions(depends_on=list(idp.trust))
+            ),
         )
 
         def mapper(

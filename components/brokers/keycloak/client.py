@@ -35,9 +35,15 @@ names the object ("updating identity provider acme-entra in realm sso").
 (see `CREDENTIAL_VARIABLES`); they never pass through Pulumi inputs, outputs or state.
 
 Client secrets: GET masks `config.clientSecret` as "**********", and a PUT carrying that mask
-keeps the stored secret (Keycloak swaps the stored value back in). A PUT without the key would
-erase it, so `update_identity_provider` sends the mask whenever no new secret is given, and
-no call ever sends a blank secret. Neither secrets nor tokens are logged or put in errors.
+keeps the stored secret (Keycloak swaps the stored value back in). A PUT without the key
+erases it, so `update_identity_provider` sends the mask whenever no new secret is given (but
+for a private_key_jwt provider, whose secret must go), and no call ever sends a blank secret.
+Neither secrets nor tokens are logged or put in errors.
+
+Realm keys: key providers are components of the realm (`/components`, providerType
+`org.keycloak.keys.KeyProvider`), their config values lists of strings; `/keys` lists every key
+with its status (ACTIVE signs and verifies, PASSIVE only verifies, DISABLED is unpublished),
+priority, kid, and certificate. The active key of highest priority for an algorithm signs.
 """
 
 from __future__ import annotations
@@ -61,6 +67,9 @@ from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 from ssoprov.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
 
 SERVICE = "Keycloak"
+PRIVATE_KEY_JWT = "private_key_jwt"
+"""`clientAuthMethod` of an identity provider that signs client assertions with the realm's key."""
+KEY_PROVIDER_TYPE = "org.keycloak.keys.KeyProvider"
 MASKED_SECRET = "**********"
 """What Keycloak returns instead of a stored client secret, and accepts as "keep it" on update."""
 
@@ -249,7 +258,9 @@ class KeycloakAdminClient:
         """Replace the provider's representation (Keycloak's PUT replaces, it does not merge).
 
         Send the whole representation (typically a GET's, changed). Without a new
-        `config.clientSecret` (absent, None, blank or the mask) the stored secret is kept.
+        `config.clientSecret` (absent, None, blank or the mask) the stored secret is kept, except
+        for a provider that authenticates with the realm's key (`clientAuthMethod`
+        private_key_jwt): its stored secret is erased, so no unused secret lingers in Keycloak.
         """
         body = _copy(provider)
         if body.get("alias", alias) != alias:
@@ -258,7 +269,9 @@ class KeycloakAdminClient:
             )
         body["alias"] = alias
         config = body.setdefault("config", {})
-        if not config.get("clientSecret"):
+        if config.get("clientAuthMethod") == PRIVATE_KEY_JWT:
+            config.pop("clientSecret", None)  # a PUT without it erases the stored secret, on purpose
+        elif not config.get("clientSecret"):
             config["clientSecret"] = MASKED_SECRET
         await self._call(
             "PUT",
@@ -289,6 +302,64 @@ class KeycloakAdminClient:
             idempotent=True,  # reads a document and stores nothing
         )
         return response.json()
+
+    # -----------------------------------------------------------------------------------------
+    # Realm keys
+
+    async def list_key_providers(self, realm: str) -> list[Representation]:
+        """The realm's key provider components (rsa-generated, rsa, hmac-generated, ...)."""
+        response = await self._call(
+            "GET",
+            f"/admin/realms/{_seg(realm)}/components",
+            action=f"listing key providers of realm {realm}",
+            params={"type": KEY_PROVIDER_TYPE},
+        )
+        return response.json()
+
+    async def create_key_provider(
+        self, realm: str, name: str, provider_id: str, config: Mapping[str, str]
+    ) -> str:
+        """Add a key provider (e.g. `rsa-generated` with priority, algorithm, keySize); its id."""
+        realm_id = (
+            await self._call("GET", f"/admin/realms/{_seg(realm)}", action=f"reading realm {realm}")
+        ).json()["id"]
+        body = {
+            "name": name,
+            "providerId": provider_id,
+            "providerType": KEY_PROVIDER_TYPE,
+            "parentId": realm_id,
+            "config": {key: [value] for key, value in config.items()},
+        }
+        response = await self._call(
+            "POST",
+            f"/admin/realms/{_seg(realm)}/components",
+            action=f"creating key provider {name} in realm {realm}",
+            json=body,
+        )
+        return response.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+
+    async def update_key_provider(self, realm: str, component_id: str, config: Mapping[str, str]) -> None:
+        """Change some config values of a key provider (priority, enabled, active), keeping the rest."""
+        path = f"/admin/realms/{_seg(realm)}/components/{_seg(component_id)}"
+        action = f"updating key provider {component_id} in realm {realm}"
+        body = (await self._call("GET", path, action=action)).json()
+        body["config"] = {**body.get("config", {}), **{key: [value] for key, value in config.items()}}
+        await self._call("PUT", path, action=action, json=body)
+
+    async def delete_key_provider(self, realm: str, component_id: str) -> None:
+        await self._call(
+            "DELETE",
+            f"/admin/realms/{_seg(realm)}/components/{_seg(component_id)}",
+            action=f"deleting key provider {component_id} in realm {realm}",
+        )
+
+    async def realm_keys(self, realm: str) -> list[Representation]:
+        """Every key of the realm: providerId (the component), providerPriority, kid, status,
+        type, algorithm, use, certificate (base64 DER), validTo."""
+        response = await self._call(
+            "GET", f"/admin/realms/{_seg(realm)}/keys", action=f"listing keys of realm {realm}"
+        )
+        return response.json().get("keys", [])
 
     # -----------------------------------------------------------------------------------------
     # Identity provider mappers

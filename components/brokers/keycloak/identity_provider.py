@@ -19,7 +19,10 @@ Inputs; "update" changes the identity provider in place (PUT), "replace" makes a
                                  old one's deletion). None for an adopted provider whose secret
                                  nobody knows (or "", as an adopted IdP secret is recorded): updates
                                  then keep the one Keycloak holds
-    client_auth_method  update   client_secret_basic or client_secret_post ("oidc" only)
+    client_auth_method  update   client_secret_basic, client_secret_post, or private_key_jwt ("oidc"
+                                 only): then no secret; Keycloak signs a client assertion with the
+                                 realm's key and names its certificate (`KEY_AUTH_CONFIG`), and a
+                                 switch to it erases the secret Keycloak held
     sync_mode           update   IMPORT | FORCE | LEGACY: when Keycloak re-applies mappers
     options             update   fixed top-level settings (`OPTIONS`): enabled, trustEmail,
                                  firstBrokerLoginFlowAlias
@@ -63,7 +66,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import KeycloakAdminClient, from_environment
+from ssoprov.brokers.keycloak.client import PRIVATE_KEY_JWT, KeycloakAdminClient, from_environment
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 
@@ -101,6 +104,10 @@ OIDC_CONFIG_OPTIONS: dict[str, str] = {
 }
 """Config settings of an "oidc" provider. A "microsoft" one keeps Keycloak's defaults (its
 default scope, User.read, is what it needs to read the profile from Microsoft Graph)."""
+
+KEY_AUTH_CONFIG: dict[str, str] = {"clientAssertionSigningAlg": "RS256", "jwtX509HeadersEnabled": "true"}
+"""Config of a private_key_jwt provider: RS256 (the realm key's algorithm) with the certificate's
+SHA-1 thumbprint in the `x5t` header, which Entra needs to find the certificate (Okta ignores it)."""
 
 _FROM_INPUTS = {
     "clientId": "client_id",
@@ -278,12 +285,18 @@ def _representation(
     )
     config.update(endpoints)
     config.update(props.get("config_options") or {})
+    if config.get("clientAuthMethod") == PRIVATE_KEY_JWT != props.get("client_auth_method"):
+        for key in KEY_AUTH_CONFIG:  # switching back to a secret: the key settings go too
+            config.pop(key, None)
     for key, name in _FROM_INPUTS.items():
         if props.get(name):
             config[key] = props[name]
         else:
             config.pop(key, None)
-    if props.get("client_secret"):
+    if props.get("client_auth_method") == PRIVATE_KEY_JWT:
+        config.update(KEY_AUTH_CONFIG)
+        config.pop("clientSecret", None)
+    elif props.get("client_secret"):
         config["clientSecret"] = props["client_secret"]
     elif config.get("clientSecret") != SECRET_MASK:
         raise ProvisionerError(

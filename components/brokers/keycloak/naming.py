@@ -18,6 +18,10 @@ def identity_provider_name(organization: str) -> str:
     return f"{organization}-keycloak-identity-provider"
 
 
+def assertion_key_name(organization: str) -> str:
+    return f"{organization}-keycloak-assertion-key"
+
+
 def realm_role_name(organization: str, role: str) -> str:
     return f"{organization}-keycloak-role-{safe_part(role)}"
 

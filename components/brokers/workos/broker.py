@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import pulumi
 
-from ssoprov.brokers.base import BrokerConnection, RoleRule
+from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
+from ssoprov.errors import ProvisionerError
 from ssoprov.identity import IdpConnectionInfo
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.spec.models import WorkosBroker as WorkosBrokerSpec
@@ -43,6 +44,14 @@ class WorkosBroker:
 
     def redirect_uri(self) -> str:
         return self._broker.redirect_uri
+
+    def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
+        # The spec refuses privateKeyJwt with WorkOS before anything runs; this is the backstop.
+        raise ProvisionerError(
+            f"WorkOS: connecting organization {self._spec.name} without a client secret: WorkOS documents "
+            "client-secret OIDC connections only. Fix: set ssoprov:organization.clientAuthentication.method "
+            "to clientSecret"
+        )
 
     def connect(
         self,

@@ -1,0 +1,116 @@
+"""An application's certificate credentials (`keyCredentials`), as Graph keeps them.
+
+A PATCH of `keyCredentials` replaces the whole collection; each entry carries the certificate
+(`key`, base64 DER) and Graph fills in what the sender left out from the certificate itself:
+`customKeyIdentifier` (its SHA-1 thumbprint), `displayName` (its subject), `startDateTime` and
+`endDateTime` (its validity; an end beyond the certificate's is refused), `keyId` (a new GUID).
+Reads return `key: null` unless the request `$select`s keyCredentials on one application
+(https://learn.microsoft.com/en-us/graph/api/resources/keycredential), which is how a client
+sends the certificates it keeps back with the one it adds.
+
+The stand-in models what a confidential client authenticates with: `AsymmetricX509Cert` for
+`Verify`. Signing and encryption certificates (SAML, `X509CertAndPassword`) are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+
+from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, parse_datetime, utcnow
+
+CREDENTIAL_TYPE = "AsymmetricX509Cert"
+CREDENTIAL_USAGE = "Verify"
+_FIELDS = (
+    "customKeyIdentifier",
+    "displayName",
+    "endDateTime",
+    "key",
+    "keyId",
+    "startDateTime",
+    "type",
+    "usage",
+)
+
+
+def key_credentials(value: Any) -> list[dict[str, Any]]:
+    """The stored collection for a `keyCredentials` PATCH body, or Graph's 400."""
+    if not isinstance(value, list):
+        raise invalid_value("keyCredentials", "Application")
+    stored = [_key_credential(entry) for entry in value]
+    key_ids = [entry["keyId"] for entry in stored]
+    if len(set(key_ids)) != len(key_ids):
+        raise GraphError(400, "Request_BadRequest", "Key credentials must have unique keyId values.")
+    return stored
+
+
+def _key_credential(entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict) or set(entry) - set(_FIELDS) - {"@odata.type"}:
+        raise invalid_value("keyCredentials", "Application")
+    if entry.get("type") != CREDENTIAL_TYPE or entry.get("usage") != CREDENTIAL_USAGE:
+        raise invalid_value("keyCredentials", "Application")
+    der = _decoded(entry.get("key"))
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise GraphError(400, "Request_BadRequest", "Key credential key is invalid.") from None
+    valid_from = certificate.not_valid_before_utc
+    valid_to = certificate.not_valid_after_utc
+    start = _moment(entry.get("startDateTime"), "startDateTime") or valid_from
+    end = _moment(entry.get("endDateTime"), "endDateTime") or valid_to
+    if end > valid_to or start < valid_from or start >= end:
+        raise GraphError(400, "KeyCredentialsInvalidEndDate", "Key credential end date is invalid.")
+    key_id = entry.get("keyId") or str(uuid.uuid4())
+    try:
+        key_id = str(uuid.UUID(str(key_id)))
+    except ValueError:
+        raise invalid_value("keyCredentials", "Application") from None
+    identifier = entry.get("customKeyIdentifier")
+    return {
+        "customKeyIdentifier": identifier
+        if identifier is not None
+        else base64.b64encode(hashlib.sha1(der).digest()).decode(),
+        "displayName": entry.get("displayName") or certificate.subject.rfc4514_string(),
+        "endDateTime": graph_datetime(end),
+        "key": base64.b64encode(der).decode(),
+        "keyId": key_id,
+        "startDateTime": graph_datetime(start),
+        "type": CREDENTIAL_TYPE,
+        "usage": CREDENTIAL_USAGE,
+    }
+
+
+def _decoded(value: Any) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise invalid_value("keyCredentials", "Application")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise invalid_value("keyCredentials", "Application") from None
+
+
+def _moment(value: Any, prop: str) -> datetime | None:
+    return None if value is None else parse_datetime(value, prop, "keyCredential").astimezone(UTC)
+
+
+def without_keys(credentials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The collection as a read without `$select=keyCredentials` shows it."""
+    return [{**credential, "key": None} for credential in credentials]
+
+
+def verifying_certificates(credentials: list[dict[str, Any]]) -> list[bytes]:
+    """The DER of every certificate the app accepts client assertions from now."""
+    now = utcnow()
+    return [
+        base64.b64decode(credential["key"])
+        for credential in credentials
+        if credential["usage"] == CREDENTIAL_USAGE
+        and parse_datetime(credential["startDateTime"], "startDateTime", "keyCredential") <= now
+        and parse_datetime(credential["endDateTime"], "endDateTime", "keyCredential") > now
+    ]
