@@ -17,9 +17,14 @@ from tests.workos.conftest import WorkosSandbox
 REDIRECT = "https://auth.example.com/sso/oidc/callback"
 FIRST_SECRET = "first-oidc-secret-9d41be"
 SECOND_SECRET = "second-oidc-secret-27ac03"
-DELETION_SECONDS = 10.0
-"""How long WorkOS takes to delete a connection here: longer than a `pulumi refresh` or the start of
-the next `pulumi up`, so those meet the connection still `deleting`."""
+DELETION_SECONDS = 300.0
+"""How long WorkOS takes to delete a connection here: far longer than a `pulumi refresh` or the start
+of the next `pulumi up` on any machine, so those meet the connection still `deleting`; once that is
+checked, `finish_deletions_within` cuts the rest short."""
+REPLACEMENT_DELETION_SECONDS = 10.0
+"""A deletion the replacing `up` waits out in full."""
+FINISHING_SECONDS = 3.0
+"""What is left of a deletion once checked: the next `up` still has to wait for it."""
 
 
 def organization_config(discovery_url: str, *, acknowledged: bool = False, mappings: bool = False) -> dict:
@@ -99,6 +104,7 @@ def test_up_update_refresh_recreate_destroy(
     outputs += [refreshed.stdout, refreshed.stderr]
     assert store.connection(connection.id).state == "deleting"
     assert connection_resources(project) == []  # a connection being deleted reads as gone
+    store.finish_deletions_within(FINISHING_SECONDS)
     recreated = project.stack.up(show_secrets=False)
     outputs += [recreated.stdout, recreated.stderr]
     assert recreated.summary.resource_changes.get("create") == 1
@@ -158,7 +164,7 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
     Then destroy and an immediate up converge the same way."""
     okta = build_okta_standin()
     store = workos_sandbox.stand_in.store
-    store.deletion_seconds = DELETION_SECONDS
+    store.deletion_seconds = REPLACEMENT_DELETION_SECONDS
     with ServedApp(okta.app) as okta_served:
         env = {**workos_sandbox.env(), "OKTA_API_TOKEN": okta.auth.api_token}
         project = stack_project("initech-oidc", organization_config(discovery_url), env=env)
@@ -184,9 +190,10 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
         assert app.token_endpoint_auth_method == "client_secret_basic"
 
         # Longer than the Okta app's deletion after the connection's and the next up's start.
-        store.deletion_seconds = 3 * DELETION_SECONDS
+        store.deletion_seconds = DELETION_SECONDS
         project.stack.destroy(show_secrets=False)
         assert [c.state for c in store.connections_of(INITECH.id)] == ["deleting"]
+        store.finish_deletions_within(FINISHING_SECONDS)
         again = project.stack.up(show_secrets=False)
         [recreated] = store.connections_of(INITECH.id)
         assert recreated.id != connection.id and recreated.state == "active"
