@@ -113,7 +113,10 @@ def test_a_second_writer_gets_the_lock_error_and_nothing_is_lost(
         deadline = time.monotonic() + 120
         while not locks(azurite) and time.monotonic() < deadline and not first.done():
             time.sleep(0.2)
-        assert locks(azurite), "the first up never took its lock"
+        if not locks(azurite):
+            ended = first.result() if first.done() else None
+            output = f"; it ended first (exit {ended.code}):\n{ended.stdout}{ended.stderr}" if ended else ""
+            pytest.fail(f"the first up never showed its lock{output}")
         second = project.ssoprov(
             "up", "--stack", "locked-oidc", "--json-report", str(tmp_path / "second.json")
         )
