@@ -524,6 +524,10 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
     ]
 
 
+SAML_PROFILE_ATTRIBUTES = ("email", "firstName", "lastName")
+"""The attribute statements every Okta SAML app sends beside the group one (`okta.saml_app`)."""
+
+
 _KEY_AUTHENTICATION_REFUSED = {
     "microsoft": (
         "cannot apply to Microsoft OAuth: nothing Microsoft documents lets a certificate authenticate an "
