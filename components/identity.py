@@ -1,4 +1,5 @@
-"""What every identity-provider component hands to the broker, whatever the IdP."""
+"""What every identity-provider component hands to the broker, whatever the IdP: one typed value per
+protocol (`IdpConnectionInfo` for OpenID Connect, `SamlConnectionInfo` for SAML 2.0)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,54 @@ class IdpConnectionInfo:
     trust: Sequence[pulumi.Resource] = ()
     """What makes the IdP app trust the broker's key (private_key_jwt): the broker switches to the
     key only after these exist."""
+
+    def stack_outputs(self) -> dict[str, object]:
+        """The protocol's part of the stack outputs (README: "Stack outputs")."""
+        return {
+            "clientId": self.client_id,
+            "discoveryUrl": self.discovery_url,
+            "secretExpiresAt": self.secret_expires_at,
+            "secretRotateBy": self.secret_rotate_by,
+        }
+
+
+@dataclass(frozen=True)
+class SamlConnectionInfo:
+    """What a SAML 2.0 IdP app hands the broker: no client and no secret, but where its metadata is,
+    the certificates its assertions are signed with, and the attributes the assertions carry."""
+
+    kind: str
+    """okta (the only IdP with a SAML app so far)."""
+    app_id: pulumi.Output[str]
+    metadata_url: pulumi.Output[str]
+    """The app's IdP metadata, readable without a token: entity ID and SSO URL."""
+    signing_certificates: pulumi.Output[list[str]]
+    """Base64 DER certificates the broker must trust (the IdP's API says which; not the metadata)."""
+    certificate_expires_at: pulumi.Output[str]
+    """The date (YYYY-MM-DD, UTC) the signing certificate expires."""
+    name_id_format: str
+    """The NameID format URN the app sends and the broker asks for."""
+    group_claim_values: Mapping[str, pulumi.Output[str]]
+    """Each spec group name -> its value in the group attribute (Okta: the name itself)."""
+    groups_attribute: str
+    """The name of the assertion attribute that lists the user's groups."""
+    profile_attributes: Mapping[str, str]
+    """Assertion attribute -> the broker user's attribute it fills (email, firstName, lastName)."""
+
+    def stack_outputs(self) -> dict[str, object]:
+        """The protocol's part of the stack outputs: the OIDC keys that have no SAML meaning are
+        empty (there is no client, no secret), and the metadata URL and certificate expiry are added."""
+        return {
+            "protocol": "saml",
+            "clientId": None,
+            "discoveryUrl": None,
+            "clientAuthentication": None,
+            "secretExpiresAt": None,
+            "secretRotateBy": None,
+            "appId": self.app_id,
+            "metadataUrl": self.metadata_url,
+            "signingCertificateExpiresAt": self.certificate_expires_at,
+        }
+
+
+ConnectionInfo = IdpConnectionInfo | SamlConnectionInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from ssoprov.brokers.base import Broker, BrokerConnection, BrokerKey, RoleRule
-from ssoprov.identity import IdpConnectionInfo
+from ssoprov.identity import ConnectionInfo
 from ssoprov.spec.models import OrganizationSpec
 
 
@@ -42,7 +42,7 @@ class Organization(pulumi.ComponentResource):
         broker = _broker_for(spec, stack_file)
         self.redirect_uri = broker.redirect_uri()
         broker_key = broker.assertion_key(self) if spec.client_authentication.secretless else None
-        self.idp = self._identity_provider(spec, stack_file, oidc_client_secret, broker_key)
+        self.idp = self._identity_provider(spec, broker, stack_file, oidc_client_secret, broker_key)
         rules = [
             RoleRule(group=m.group, claim_value=self.idp.group_claim_values[m.group], role=m.role)
             for m in spec.role_mappings
@@ -53,12 +53,18 @@ class Organization(pulumi.ComponentResource):
     def _identity_provider(
         self,
         spec: OrganizationSpec,
+        broker: Broker,
         stack_file: str,
         oidc_client_secret: pulumi.Output[str] | None,
         broker_key: BrokerKey | None,
-    ) -> IdpConnectionInfo:
+    ) -> ConnectionInfo:
         idp = spec.identity_provider
         child = pulumi.ResourceOptions(parent=self)
+        if idp.uses_saml:  # the spec allows Okta only
+            from ssoprov.okta.saml_component import OktaSamlIdp
+
+            audience, acs_url = broker.saml_service_provider()
+            return OktaSamlIdp(spec.name, spec, acs_url, audience, opts=child).connection_info
         if idp.kind == "entra" or idp.kind == "microsoft":
             from ssoprov.entra.component import EntraApp
 
@@ -89,12 +95,9 @@ class Organization(pulumi.ComponentResource):
             "identityProvider": self.idp.kind,
             "connectionId": self.connection.connection_id,
             "redirectUri": self.redirect_uri,
-            "clientId": self.idp.client_id,
-            "discoveryUrl": self.idp.discovery_url,
             "clientAuthentication": self.spec.client_authentication.method,
-            "secretExpiresAt": self.idp.secret_expires_at,
-            "secretRotateBy": self.idp.secret_rotate_by,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
             "defaultRole": self.spec.default_role,
             "manualSteps": self.connection.manual_steps,
+            **self.idp.stack_outputs(),
         }

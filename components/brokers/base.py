@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pulumi
 
-from ssoprov.identity import IdpConnectionInfo
+from ssoprov.identity import ConnectionInfo
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ class Broker(Protocol):
         """The callback URL the IdP app must allow; known before anything is created."""
         ...
 
+    def saml_service_provider(self) -> tuple[str, str]:
+        """(SP entity ID, ACS URL) a SAML IdP app must name as its audience and post to; known before
+        anything is created. Only for brokers that take SAML connections (the spec refuses others)."""
+        ...
+
     def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
         """The key the broker will sign client assertions with, made (or found) as a child of
         `parent`; only called for `clientAuthentication.method: privateKeyJwt`."""
@@ -51,7 +56,7 @@ class Broker(Protocol):
 
     def connect(
         self,
-        idp: IdpConnectionInfo,
+        idp: ConnectionInfo,
         rules: list[RoleRule],
         default_role: str | None,
         parent: pulumi.Resource,

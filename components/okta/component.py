@@ -38,7 +38,7 @@ from ssoprov.okta import naming
 from ssoprov.okta.app import OktaOidcApp, OktaOidcAppArgs
 from ssoprov.okta.app_jwk import OktaAppJwk, OktaAppJwkArgs
 from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
-from ssoprov.okta.group_assignment import OktaGroupAssignment, OktaGroupAssignmentArgs
+from ssoprov.okta.group_assignment import assign_groups
 from ssoprov.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
 from ssoprov.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
 from ssoprov.spec.models import OktaIdp, OrganizationSpec
@@ -95,16 +95,9 @@ class OktaApp(pulumi.ComponentResource):
         # output: an id stays known while a label change is previewed, outputs do not.
         app_id = self.app.id
 
-        self.group_assignments = [
-            OktaGroupAssignment(
-                naming.group_assignment_name(spec.name, group),
-                OktaGroupAssignmentArgs(
-                    org_url=org_url, app_id=app_id, group_name=group, adopt=adoption is not None
-                ),
-                opts=owned,
-            )
-            for group in idp.groups
-        ]
+        self.group_assignments = assign_groups(
+            spec.name, org_url, app_id, idp.groups, owned, adopt=adoption is not None
+        )
         claim = idp.groups_claim
         self.groups_claim = OktaGroupsClaim(
             naming.groups_claim_name(spec.name),

@@ -20,7 +20,7 @@ so the next `pulumi up` assigns the group again. Delete unassigns; already unass
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
+from ssoprov.okta import naming
 from ssoprov.okta.okta_client import GroupLookupError, okta_client_from_env
 
 REPLACE_KEYS = ("org_url", "app_id", "group_name")
@@ -113,3 +114,23 @@ class OktaGroupAssignment(Resource, module="okta", name="GroupAssignment"):
     ) -> None:
         props = {**declared_properties(args, INPUT_KEYS, OUTPUT_KEYS), ADOPT_KEY: args.adopt}
         super().__init__(_OktaGroupAssignmentProvider(), resource_name, props, opts)
+
+
+def assign_groups(
+    organization: str,
+    org_url: str,
+    app_id: pulumi.Input[str],
+    groups: Sequence[str],
+    opts: pulumi.ResourceOptions,
+    *,
+    adopt: bool = False,
+) -> list[OktaGroupAssignment]:
+    """One assignment per group of `identityProvider.groups` to the app (OIDC or SAML)."""
+    return [
+        OktaGroupAssignment(
+            naming.group_assignment_name(organization, group),
+            OktaGroupAssignmentArgs(org_url=org_url, app_id=app_id, group_name=group, adopt=adopt),
+            opts=opts,
+        )
+        for group in groups
+    ]

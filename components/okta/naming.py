@@ -12,6 +12,10 @@ def app_name(organization: str) -> str:
     return f"{organization}-okta-app"
 
 
+def saml_app_name(organization: str) -> str:
+    return f"{organization}-okta-saml-app"
+
+
 def groups_claim_name(organization: str) -> str:
     return f"{organization}-okta-groups-claim"
 

@@ -49,6 +49,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
+from xml.etree import ElementTree
 
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, SpecError
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
@@ -152,6 +153,41 @@ class GroupsClaim:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SamlApp:
+    """A custom SAML 2.0 app (`signOnMode: SAML_2_0`)."""
+
+    id: str
+    label: str
+    status: str
+    sign_on: dict[str, Any]
+    """`settings.signOn` as Okta reports it, keys camelCase as on the wire."""
+    signing_kid: str
+    """The key (`credentials.signing.kid`) the app signs its responses and assertions with."""
+
+
+@dataclass(frozen=True)
+class SamlSigningKey:
+    """One of a SAML app's signing key credentials (`/credentials/keys`)."""
+
+    kid: str
+    certificate: str
+    """The X.509 certificate, base64 DER (the key's `x5c[0]`)."""
+    expires_at: str
+    """ISO 8601, UTC."""
+
+
+@dataclass(frozen=True)
+class SamlIdpEndpoints:
+    """What an app's IdP metadata says about Okta's side, and where a SP fetches it without a token."""
+
+    entity_id: str
+    sso_url: str
+    """The app's Single Sign-On URL, `{org}/app/{name}/{key}/sso/saml`."""
+    metadata_url: str
+    """The app's public metadata, `{org}/app/{key}/sso/saml/metadata` (the Sign On tab's link)."""
 
 
 class OktaConfigError(ProvisionerError):
@@ -718,9 +754,7 @@ class OktaClient:
                 action, lambda sdk: sdk.create_application(app, activate=True), idempotent=False
             )
         except ApiError as exc:
-            if exc.status == 400 and APP_QUOTA_CAUSE in exc.message:
-                raise AppQuotaError(action, self.org_url) from None
-            raise
+            raise _at_quota(exc, action, self.org_url) from None
         return _app_from_json(action, created.to_dict(), with_secret=True)
 
     async def get_app(self, app_id: str) -> OktaApp:
@@ -770,6 +804,58 @@ class OktaClient:
         if token_endpoint_auth_method is not None:
             body["credentials"]["oauthClient"]["token_endpoint_auth_method"] = token_endpoint_auth_method
         return _app_from_json(action, await self._raw(action, "PUT", path, body))
+
+    # -- SAML 2.0 apps ---------------------------------------------------------------------------
+
+    async def create_saml_app(self, label: str, sign_on: Mapping[str, Any]) -> SamlApp:
+        """Create and activate a custom SAML 2.0 app with these `settings.signOn`; Okta gives it its
+        first signing key. Not retried after an ambiguous failure: a second app would be left over."""
+        action = f"creating SAML 2.0 app '{label}' in {self.org_url}"
+        body = {"label": label, "signOnMode": "SAML_2_0", "settings": {"signOn": dict(sign_on)}}
+        try:
+            created = await self._raw(action, "POST", "/api/v1/apps?activate=true", body, idempotent=False)
+        except ApiError as exc:
+            raise _at_quota(exc, action, self.org_url) from None
+        return _saml_app_from_json(action, created)
+
+    async def get_saml_app(self, app_id: str) -> SamlApp:
+        """The SAML app as Okta has it now; NotFoundError if it is gone."""
+        action = f"reading SAML app {app_id}"
+        return _saml_app_from_json(action, await self._raw(action, "GET", f"/api/v1/apps/{app_id}"))
+
+    async def update_saml_app(self, app_id: str, label: str, sign_on: Mapping[str, Any]) -> SamlApp:
+        """Set the label and these `settings.signOn` keys. As for OIDC apps (`update_app`), the app
+        is read as JSON and written back whole, so what else an admin set stays as it was."""
+        action = f"updating the label and SAML settings of app {app_id}"
+        path = f"/api/v1/apps/{app_id}"
+        current = await self._raw(action, "GET", path)
+        _saml_app_from_json(action, current)  # refuses anything but a SAML app
+        body = {key: value for key, value in current.items() if key not in READ_ONLY_APP_KEYS}
+        body["label"] = label
+        body["settings"]["signOn"] = {**body["settings"]["signOn"], **sign_on}
+        return _saml_app_from_json(action, await self._raw(action, "PUT", path, body))
+
+    async def list_saml_keys(self, app_id: str) -> list[SamlSigningKey]:
+        """The app's signing key credentials, the one it signs with and any generated beside it."""
+        action = f"listing the signing keys of app {app_id}"
+        found, _ = await self._call(action, lambda sdk: sdk.list_application_keys(app_id))
+        return [
+            SamlSigningKey(
+                kid=key.kid or "",
+                certificate=(key.x5c or [""])[0],
+                expires_at=key.expires_at.isoformat() if key.expires_at else "",
+            )
+            for key in found or []
+        ]
+
+    async def saml_idp_endpoints(self, app_id: str, kid: str) -> SamlIdpEndpoints:
+        """Okta's entity ID and SSO URL for the app, from its metadata preview for key `kid`, and the
+        app's public metadata URL, which is derived from the SSO URL (the same `exk...` key)."""
+        action = f"reading the SAML metadata of app {app_id}"
+        document, _ = await self._call(
+            action, lambda sdk: sdk.preview_sam_lmetadata_for_application(app_id, kid)
+        )
+        return saml_endpoints_from_metadata(action, document or "", self.org_url)
 
     # -- an app's public keys (private_key_jwt) ---------------------------------------------------
 
@@ -1024,6 +1110,64 @@ def _app_from_json(action: str, app: Mapping[str, Any], *, with_secret: bool = F
         pkce_required=bool(oauth_credentials.get("pkce_required")),
         issuer_mode=_text(oauth_settings.get("issuer_mode")),
         client_secret=oauth_credentials.get("client_secret") if with_secret else None,
+    )
+
+
+def _at_quota(exc: ApiError, action: str, org_url: str) -> ApiError:
+    """Okta's refusal of an app create in an org at its app limit, said so; any other error as is."""
+    if exc.status == 400 and APP_QUOTA_CAUSE in exc.message:
+        return AppQuotaError(action, org_url)
+    return exc
+
+
+def _saml_app_from_json(action: str, app: Mapping[str, Any]) -> SamlApp:
+    sign_on = (app.get("settings") or {}).get("signOn")
+    if app.get("signOnMode") != "SAML_2_0" or not isinstance(sign_on, dict):
+        raise ApiError(
+            SERVICE,
+            action,
+            0,
+            "NotASamlApp",
+            f"the app signs on with {app.get('signOnMode') or 'nothing'}, not SAML_2_0",
+        )
+    return SamlApp(
+        id=app["id"],
+        label=app.get("label") or "",
+        status=app.get("status") or "",
+        sign_on=dict(sign_on),
+        signing_kid=((app.get("credentials") or {}).get("signing") or {}).get("kid") or "",
+    )
+
+
+_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+_SSO_PATH = re.compile(r"^/app/[^/]+/(?P<key>[^/]+)/sso/saml$")
+
+
+def saml_endpoints_from_metadata(action: str, document: str, org_url: str) -> SamlIdpEndpoints:
+    """The entity ID and Redirect-binding SSO URL of Okta's IdP metadata for one app, and its public
+    metadata URL (`/app/{key}/sso/saml/metadata`, the key being the SSO URL's `exk...` part)."""
+    try:
+        root = ElementTree.fromstring(document)
+    except ElementTree.ParseError as exc:
+        raise ApiError(SERVICE, action, 0, "UnexpectedResponse", f"the metadata is not XML: {exc}") from None
+    services = root.findall(f"{_MD}IDPSSODescriptor/{_MD}SingleSignOnService")
+    redirect = [s for s in services if s.get("Binding", "").endswith(":HTTP-Redirect")]
+    sso_url = (redirect or services or [None])[0]
+    location = sso_url.get("Location", "") if sso_url is not None else ""
+    found = _SSO_PATH.match(urlsplit(location).path)
+    if not root.get("entityID") or found is None:
+        raise ApiError(
+            SERVICE,
+            action,
+            0,
+            "UnexpectedResponse",
+            f"the metadata names no entity ID or no SSO URL of the form /app/<name>/<key>/sso/saml "
+            f"(found {location!r})",
+        )
+    return SamlIdpEndpoints(
+        entity_id=root.get("entityID", ""),
+        sso_url=location,
+        metadata_url=f"{org_url.rstrip('/')}/app/{found['key']}/sso/saml/metadata",
     )
 
 

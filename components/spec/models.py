@@ -135,8 +135,8 @@ class SamlSettings(SpecModel):
 
 
 class ProtocolChoice(SpecModel):
-    """The protocol of the connection. SAML settings are read and checked, but no SAML connection
-    is deployed yet: `_saml_not_built` refuses each combination, saying what to use instead."""
+    """The protocol of the connection. SAML is deployed for Okta brokered by Keycloak; `_saml_not_built`
+    refuses every other combination, saying what to use instead."""
 
     protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
     saml: SamlSettings | None = Field(
@@ -514,14 +514,52 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
                 "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
             )
         ]
-    return [
-        Violation(
-            at,
-            "is saml, and `pulumi up` cannot deploy a SAML connection yet (the Okta SAML app and "
-            "Keycloak's SAML identity provider are not built)",
-            "use protocol oidc (the default) for now",
+    return _okta_saml_limits(spec)
+
+
+SAML_PROFILE_ATTRIBUTES = ("email", "firstName", "lastName")
+"""The attribute statements every Okta SAML app sends beside the group one (`okta.saml_app`)."""
+
+
+def _okta_saml_limits(spec: OrganizationSpec) -> list[Violation]:
+    """What an Okta SAML organization brokered by Keycloak cannot have."""
+    idp = spec.identity_provider
+    found = []
+    if spec.client_authentication.secretless:
+        found.append(
+            Violation(
+                ("clientAuthentication", "method"),
+                "privateKeyJwt applies to OIDC clients, and a SAML connection has no client: Okta signs "
+                "its assertions and the broker checks them with the app's certificate",
+                "remove clientAuthentication, or use protocol oidc",
+            )
         )
-    ]
+    if spec.adoption is not None:
+        found.append(
+            Violation(
+                ("adoption",),
+                "cannot adopt a SAML connection yet (only OIDC connections)",
+                "remove adoption to let ssoprov create the SAML app, or use protocol oidc",
+            )
+        )
+    attribute = (idp.saml or SamlSettings()).groups_attribute.name
+    if attribute in SAML_PROFILE_ATTRIBUTES:
+        found.append(
+            Violation(
+                ("identityProvider", "saml", "groupsAttribute", "name"),
+                f"is {attribute!r}, which the app already sends as the user's {attribute}",
+                "name the group attribute something else, e.g. groups",
+            )
+        )
+    if isinstance(idp, OktaIdp) and idp.extra_redirect_uris:
+        found.append(
+            Violation(
+                ("identityProvider", "extraRedirectUris"),
+                "applies to OIDC apps; a SAML app posts to the broker's ACS URL only",
+                "remove identityProvider.extraRedirectUris, or use protocol oidc",
+            )
+        )
+    return found
 
 
 _KEY_AUTHENTICATION_REFUSED = {

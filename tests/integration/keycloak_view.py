@@ -39,9 +39,10 @@ def assert_endpoints_match_discovery(view: ConnectionView, discovery_url: str) -
 
 
 def role_mappers(view: ConnectionView) -> dict[str, str]:
-    """claim value (or 'default') -> role, for each mapper."""
+    """claim (or SAML attribute) value, or 'default' -> role, for each mapper that grants a role."""
     found = {}
     for mapper in view.mappers:
         config = mapper["config"]
-        found[config.get("claim.value", "default")] = config["role"]
+        if "role" in config:
+            found[config.get("claim.value") or config.get("attribute.value") or "default"] = config["role"]
     return found

@@ -28,6 +28,21 @@ def okta_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -
     }
 
 
+def okta_saml_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -> dict[str, Any]:
+    """The Okta organization above over SAML: the group attribute statement instead of the claim."""
+    organization = okta_organization(sandbox, realm, name)
+    idp = {key: value for key, value in organization["identityProvider"].items() if key != "groupsClaim"}
+    organization["identityProvider"] = {
+        **idp,
+        "protocol": "saml",
+        "saml": {
+            "nameIdFormat": "emailAddress",
+            "groupsAttribute": {"name": "groups", "filterType": "regex", "value": ".*"},
+        },
+    }
+    return organization
+
+
 def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") -> dict[str, Any]:
     return {
         "name": name,

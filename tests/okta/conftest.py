@@ -67,6 +67,13 @@ def okta_sandbox() -> Iterator[OktaSandbox]:
 
 
 @pytest.fixture
+def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
+    """The stand-in, with its API token in the environment the providers read."""
+    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
+    return okta_sandbox
+
+
+@pytest.fixture
 def okta(okta_sandbox: OktaSandbox) -> OktaClient:
     """The real client (and SDK) pointed at the stand-in with its SSWS token and FAST_POLICY."""
     return OktaClient(OktaCredentials(okta_sandbox.url, api_token=okta_sandbox.token), policy=FAST_POLICY)

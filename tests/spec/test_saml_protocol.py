@@ -1,6 +1,7 @@
 """`identityProvider.protocol: saml`: its settings read (for Okta, the group attribute filter checked
-against the mappings like the OIDC groups claim), and every combination refused with the key and
-the fix while `pulumi up` cannot deploy it, before any cloud call."""
+against the mappings like the OIDC groups claim); Okta SAML brokered by Keycloak accepted, and every
+other combination, or what such an organization cannot have, refused with the key and the fix,
+before any cloud call."""
 
 from __future__ import annotations
 
@@ -109,12 +110,6 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
             "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
         ),
         (
-            OKTA_SAML.format(prefix="eng"),
-            KEYCLOAK,
-            "identityProvider.protocol",
-            "use protocol oidc (the default) for now",
-        ),
-        (
             "      kind: okta\n      orgUrl: https://globex.okta.com\n"
             "      saml:\n        nameIdFormat: persistent",
             KEYCLOAK,
@@ -126,7 +121,6 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
         "entra-not-built",
         "microsoft",
         "workos-not-built",
-        "okta-not-deployable",
         "saml-settings-without-saml",
     ],
 )
@@ -138,3 +132,44 @@ def test_combinations_not_built_are_refused_with_the_key_and_the_fix(
     [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.{key}"]
     assert refusal.fix == fix
     assert str(refusal).startswith(str(tmp_path / "Pulumi.globex.yaml"))
+
+
+def test_okta_saml_brokered_by_keycloak_is_accepted(tmp_path: Path) -> None:
+    spec, problems = _load(tmp_path, OKTA_SAML.format(prefix="eng"))
+
+    assert problems == []
+    assert spec.identity_provider.uses_saml and spec.identity_provider.saml.name_id_format == "persistent"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "fix"),
+    [
+        (
+            "    clientAuthentication:\n      method: privateKeyJwt\n",
+            "clientAuthentication.method",
+            "remove clientAuthentication, or use protocol oidc",
+        ),
+        (
+            "    adoption:\n      clientId: 0oa1abcdefghijklmnop\n",
+            "adoption",
+            "remove adoption to let ssoprov create the SAML app, or use protocol oidc",
+        ),
+    ],
+    ids=["private-key-jwt", "adoption"],
+)
+def test_what_a_saml_connection_cannot_have_is_refused(
+    tmp_path: Path, extra: str, key: str, fix: str
+) -> None:
+    text = STACK.format(idp=OKTA_SAML.format(prefix="eng"), broker=KEYCLOAK) + extra
+    _, _, problems = load_stack_file(write_stack_text(tmp_path, "globex", text))
+
+    [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.{key}"]
+    assert refusal.fix == fix
+
+
+def test_a_group_attribute_named_like_a_profile_attribute_is_refused(tmp_path: Path) -> None:
+    idp = OKTA_SAML.format(prefix="eng").replace("name: memberOf", "name: email")
+    _, problems = _load(tmp_path, idp)
+
+    [refusal] = [p for p in problems if p.key == f"{SPEC}.identityProvider.saml.groupsAttribute.name"]
+    assert "already sends as the user's email" in refusal.message

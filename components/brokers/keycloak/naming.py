@@ -18,6 +18,14 @@ def identity_provider_name(organization: str) -> str:
     return f"{organization}-keycloak-identity-provider"
 
 
+def saml_identity_provider_name(organization: str) -> str:
+    return f"{organization}-keycloak-saml-identity-provider"
+
+
+def attribute_mapper_name(organization: str, attribute: str) -> str:
+    return f"{organization}-keycloak-attribute-{safe_part(attribute)}"
+
+
 def assertion_key_name(organization: str) -> str:
     return f"{organization}-keycloak-assertion-key"
 
@@ -42,6 +50,11 @@ def group_mapper_title(group: str, role: str) -> str:
 def default_role_mapper_title(role: str) -> str:
     """The default role mapper's name in Keycloak; group mappers' names always hold " -> "."""
     return _bounded(f"default role: {role}")
+
+
+def attribute_mapper_title(attribute: str, user_attribute: str) -> str:
+    """A profile attribute mapper's name in Keycloak: "attribute <name> => <user attribute>"."""
+    return _bounded(f"attribute {attribute} => {user_attribute}")
 
 
 def _bounded(title: str) -> str:

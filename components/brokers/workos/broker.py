@@ -45,6 +45,13 @@ class WorkosBroker:
     def redirect_uri(self) -> str:
         return self._broker.redirect_uri
 
+    def saml_service_provider(self) -> tuple[str, str]:
+        # The spec refuses SAML with WorkOS before anything runs; this is the backstop.
+        raise ProvisionerError(
+            f"WorkOS: connecting organization {self._spec.name} over SAML: SAML connections in WorkOS are "
+            "not built yet. Fix: use protocol oidc, or broker the organization with keycloak"
+        )
+
     def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
         # The spec refuses privateKeyJwt with WorkOS before anything runs; this is the backstop.
         raise ProvisionerError(
