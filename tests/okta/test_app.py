@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ssoprov.okta.app import _OktaOidcAppProvider
 from tests.okta.conftest import OktaSandbox
 from tests.okta.standin_apps import admin_edits
@@ -18,12 +16,6 @@ INPUTS = {
     "auth_method": None,  # client_secret_basic
 }
 STATE = {**INPUTS, "app_id": "0oa1", "client_id": "0oa1", "status": "ACTIVE", "initial_secret_id": "ocs0"}
-
-
-@pytest.fixture
-def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
-    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
-    return okta_sandbox
 
 
 def test_diff_is_exact_label_and_uris_update_org_url_replaces() -> None:

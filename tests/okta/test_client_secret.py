@@ -42,12 +42,6 @@ def inputs(**changes: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
-    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
-    return okta_sandbox
-
-
 # -- diff -----------------------------------------------------------------------------------------
 
 

@@ -12,12 +12,6 @@ from tests.okta.standin_apps import new_app
 provider = _OktaGroupAssignmentProvider()
 
 
-@pytest.fixture
-def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
-    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
-    return okta_sandbox
-
-
 def test_every_change_replaces() -> None:
     olds = {"org_url": "https://a.okta.com", "app_id": "0oa1", "group_name": "Sales", "group_id": "00g1"}
     news = {"org_url": "https://a.okta.com", "app_id": "0oa1", "group_name": "Sales"}

@@ -14,12 +14,6 @@ provider = _OktaGroupsClaimProvider()
 CLAIM = {"name": "groups", "filter_type": "regex", "value": ".*"}
 
 
-@pytest.fixture
-def okta_env(okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch) -> OktaSandbox:
-    monkeypatch.setenv("OKTA_API_TOKEN", okta_sandbox.token)
-    return okta_sandbox
-
-
 @pytest.mark.parametrize(
     ("key", "value"), [("name", "roles"), ("filter_type", "starts_with"), ("value", "a")]
 )
