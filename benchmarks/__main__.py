@@ -10,6 +10,7 @@ from benchmarks.report import machine_line
 BENCHMARKS = {
     "calls": "benchmarks.calls",
     "overhead": "benchmarks.overhead",
+    "breakdown": "benchmarks.breakdown",
     "startup": "benchmarks.startup",
     "fleet": "benchmarks.fleet",
 }

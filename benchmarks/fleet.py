@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import re
-import resource
 import secrets
 import signal
 import subprocess
@@ -38,7 +37,7 @@ from dataclasses import dataclass, field
 from pulumi import automation as auto
 
 from benchmarks.fleet_memory import PeakMemory, TreeSample
-from benchmarks.report import machine_line
+from benchmarks.report import children_cpu, machine_line
 from benchmarks.wiring import Bench, bench, new_realm
 from sandbox.keycloak import KEYCLOAK_VERSION
 from ssoprov.brokers.keycloak.client import from_environment
@@ -121,12 +120,6 @@ def new_fleet(running: Bench, sealed: SealedSecret, size: int) -> tuple[FleetPro
         spec["broker"] |= {"url": running.keycloak_url, "realm": realm}
         project.write_stack(name, spec)
     return project, realm
-
-
-def children_cpu() -> float:
-    """CPU seconds of this process's reaped children and the descendants they reaped."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def wait(process: subprocess.Popen[bytes], timeout: float) -> int:

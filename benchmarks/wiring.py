@@ -98,12 +98,17 @@ class Bench:
         taken["Keycloak"] = self.keycloak_proxy.take()
         return taken
 
-    def project(self, kind: str, realm: str, name: str) -> StackProject:
+    def project(
+        self, kind: str, realm: str, name: str, extra_env: dict[str, str] | None = None
+    ) -> StackProject:
         make = {"entra": entra_organization, "okta": okta_organization}[kind]
         organization: dict[str, Any] = make(self.sandbox, realm, name)
         organization["broker"]["url"] = self.keycloak_url
         return new_stack_project(
-            self.root / name, name, stack_config(organization), env=self.sandbox.engine_env()
+            self.root / name,
+            name,
+            stack_config(organization),
+            env={**self.sandbox.engine_env(), **(extra_env or {})},
         )
 
 
