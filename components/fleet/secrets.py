@@ -30,6 +30,10 @@ SECRET_TYPE_SUFFIX = ":ClientSecret"
 SECRETLESS_NOTE = (
     "no client secret: the broker signs with its realm key (clientAuthentication.method privateKeyJwt)"
 )
+SAML_NOTE = (
+    "no client secret: a SAML connection; the IdP's signing certificate expires on the stack output "
+    "signingCertificateExpiresAt (this report does not cover certificates yet)"
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ def secret_status(
     base = {"stack": stack, "organization": spec.name, "idp": kind}
     if kind not in MANAGED_KINDS:
         return SecretStatus(**base, managed=False, note="the customer's IT team owns this secret")
+    if spec.identity_provider.uses_saml:
+        return SecretStatus(**base, managed=False, note=SAML_NOTE)
     if spec.client_authentication.secretless:
         return SecretStatus(**base, managed=False, note=SECRETLESS_NOTE)
     found = secret_resources(deployment)

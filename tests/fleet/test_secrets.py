@@ -22,8 +22,8 @@ SECRET_VALUE = {
 }
 
 
-def spec(kind: str, *, authentication: str = "clientSecret", **policy: int) -> Any:
-    idp = {
+def spec(kind: str, *, authentication: str = "clientSecret", protocol: str = "oidc", **policy: int) -> Any:
+    idp: dict[str, Any] = {
         "entra": {"kind": "entra", "tenantId": "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"},
         "okta": {"kind": "okta", "orgUrl": "https://acme.okta.com"},
         "oidc": {
@@ -31,7 +31,7 @@ def spec(kind: str, *, authentication: str = "clientSecret", **policy: int) -> A
             "clientId": "c",
             "discoveryUrl": "https://idp.example/.well-known/openid-configuration",
         },
-    }[kind]
+    }[kind] | {"protocol": protocol}
     data: dict[str, Any] = {
         "name": f"acme-{kind}",
         "displayName": "Acme",
@@ -156,6 +156,14 @@ def test_a_secretless_organization_has_no_secret_to_rotate_rather_than_a_missing
     status = secret_status("acme", secretless, {"resources": []}, NOW)
     assert secret_state(status) == "not-managed" and not status.due
     assert "privateKeyJwt" in status.to_json(NOW)["note"]
+
+
+def test_a_saml_organization_has_no_secret_to_rotate_rather_than_a_missing_one() -> None:
+    saml = spec("okta", protocol="saml")
+    status = secret_status("acme", saml, {"resources": []}, NOW)
+    # Not "incomplete": that would tell the user a successful `up` had failed.
+    assert secret_state(status) == "not-managed" and not status.due
+    assert "SAML connection" in status.to_json(NOW)["note"]
 
 
 @pytest.mark.parametrize("how", ["first up failed", "only the old half of a replacement"])
