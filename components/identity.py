@@ -46,6 +46,9 @@ class IdpConnectionInfo:
     trust: Sequence[pulumi.Resource] = ()
     """What makes the IdP app trust the broker's key (private_key_jwt): the broker switches to the
     key only after these exist."""
+    key_to_register: Mapping[str, object] | None = None
+    """The broker's public key, for the customer's IT team to register with their client (generic
+    OIDC with private_key_jwt); None when ssoprov registers it itself (Entra, Okta) or none is used."""
 
     def stack_outputs(self) -> dict[str, object]:
         """The protocol's part of the stack outputs (README: "Stack outputs")."""
@@ -54,7 +57,23 @@ class IdpConnectionInfo:
             "discoveryUrl": self.discovery_url,
             "secretExpiresAt": self.secret_expires_at,
             "secretRotateBy": self.secret_rotate_by,
+            "brokerKey": self.key_to_register,
         }
+
+    def manual_steps(self) -> list[pulumi.Input[str]]:
+        """What someone must still do at the IdP for sign-ins to work (empty when nothing)."""
+        if self.key_to_register is None:
+            return []
+        return [
+            pulumi.Output.concat(
+                "Have the customer's IT team register the broker's key with client ",
+                self.client_id,
+                " for private_key_jwt at their provider: by the JWKS URL (stack output brokerKey.jwksUrl) "
+                "where the provider fetches keys by URL, which follows the broker's key changes; else by "
+                "uploading brokerKey.certificatePem or brokerKey.jwk, to be uploaded again when the "
+                "broker's key changes. Sign-ins fail until it is registered.",
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,10 @@ class SamlConnectionInfo:
             "metadataUrl": self.metadata_url,
             "signingCertificateExpiresAt": self.certificate_expires_at,
         }
+
+    def manual_steps(self) -> list[pulumi.Input[str]]:
+        """Nothing is left to do by hand at the IdP: ssoprov made the SAML app."""
+        return []
 
 
 ConnectionInfo = IdpConnectionInfo | SamlConnectionInfo

@@ -8,7 +8,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from ssoprov.errors import ProvisionerError
-from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, SECRET_METHODS, TokenEndpointAuthMethod
+from ssoprov.token_endpoint_auth import (
+    CLIENT_SECRET_BASIC,
+    PRIVATE_KEY_JWT,
+    SECRET_METHODS,
+    TokenEndpointAuthMethod,
+)
 
 WELL_KNOWN_SUFFIX = "/.well-known/openid-configuration"
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -43,14 +48,36 @@ def check_discovery_document(discovery_url: str, document: Any) -> dict[str, Any
     return document
 
 
-def supported_secret_methods(document: dict[str, Any]) -> list[TokenEndpointAuthMethod]:
-    """The client-secret methods the provider's token endpoint takes, in order of preference.
+def listed_auth_methods(document: dict[str, Any]) -> list[str]:
+    """The token endpoint's authentication methods as the document lists them.
 
     OpenID Connect Discovery 1.0 §3: a document without `token_endpoint_auth_methods_supported`
     means client_secret_basic only.
     """
     listed = document.get("token_endpoint_auth_methods_supported", [CLIENT_SECRET_BASIC])
-    return [method for method in SECRET_METHODS if isinstance(listed, list) and method in listed]
+    return [method for method in listed if isinstance(method, str)] if isinstance(listed, list) else []
+
+
+def supported_secret_methods(document: dict[str, Any]) -> list[TokenEndpointAuthMethod]:
+    """The client-secret methods the provider's token endpoint takes, in order of preference."""
+    listed = listed_auth_methods(document)
+    return [method for method in SECRET_METHODS if method in listed]
+
+
+def refuses_signed_assertions(document: dict[str, Any], algorithm: str) -> str | None:
+    """Why the provider's token endpoint would refuse a client assertion signed with `algorithm`
+    (private_key_jwt, RFC 7523), or None when its document says it takes one."""
+    listed = listed_auth_methods(document)
+    if PRIVATE_KEY_JWT not in listed:
+        methods = ", ".join(listed) or "nothing"
+        return f"token_endpoint_auth_methods_supported lists {methods}, not {PRIVATE_KEY_JWT}"
+    algorithms = document.get("token_endpoint_auth_signing_alg_values_supported")
+    if isinstance(algorithms, list) and algorithm not in algorithms:
+        return (
+            f"token_endpoint_auth_signing_alg_values_supported lists {', '.join(map(str, algorithms))}, "
+            f"not {algorithm}, the algorithm the broker signs with"
+        )
+    return None
 
 
 def fetch_discovery_document(discovery_url: str, *, timeout: float = 10.0) -> dict[str, Any]:

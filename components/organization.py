@@ -79,7 +79,7 @@ class Organization(pulumi.ComponentResource):
             ).connection_info
         from ssoprov.generic_oidc import generic_oidc_connection
 
-        return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file)
+        return generic_oidc_connection(spec, idp, oidc_client_secret, stack_file, broker_key)
 
     def stack_outputs(self) -> dict[str, object]:
         """The documented stack outputs (README: "Stack outputs").
@@ -98,6 +98,6 @@ class Organization(pulumi.ComponentResource):
             "clientAuthentication": self.spec.client_authentication.method,
             "roles": {m.group: m.role for m in self.spec.role_mappings},
             "defaultRole": self.spec.default_role,
-            "manualSteps": self.connection.manual_steps,
+            "manualSteps": [*self.idp.manual_steps(), *self.connection.manual_steps],
             **self.idp.stack_outputs(),
         }

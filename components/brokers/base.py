@@ -37,6 +37,13 @@ class BrokerKey:
     """The key's X.509 certificate, base64 DER (Entra registers certificates)."""
     jwk: pulumi.Output[dict[str, str]]
     """The public key as a JWK with the same kid (Okta registers keys)."""
+    algorithm: str
+    """The JWS algorithm the broker signs its assertions with (RS256)."""
+    jwks_url: str
+    """Where the broker publishes its public keys: an IdP that fetches keys by URL follows the
+    broker's key changes without anyone copying a key again."""
+    holder: pulumi.Resource
+    """The resource that puts the key in place: a broker that signs with it depends on it."""
 
 
 class Broker(Protocol):

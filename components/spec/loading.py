@@ -116,14 +116,26 @@ def spec_for_program(received: Any, stack: str, stack_file: Path, shown: str) ->
 def _secret_problems(
     file: str, spec: OrganizationSpec | None, values: Mapping[str, Any]
 ) -> list[SpecProblem]:
-    needs_secret = spec is not None and spec.identity_provider.kind == "oidc" and spec.adoption is None
-    if needs_secret and OIDC_SECRET_KEY not in values:
+    generic = spec is not None and spec.identity_provider.kind == "oidc"
+    secretless = spec is not None and spec.client_authentication.secretless
+    if generic and secretless and OIDC_SECRET_KEY in values:
+        return [
+            SpecProblem(
+                file,
+                OIDC_SECRET_KEY,
+                "is set, but with clientAuthentication.method privateKeyJwt the broker authenticates "
+                "with its key and no secret is used",
+                f"run `pulumi config rm {OIDC_SECRET_KEY}` in this stack",
+            )
+        ]
+    if generic and not secretless and spec.adoption is None and OIDC_SECRET_KEY not in values:
         return [
             SpecProblem(
                 file,
                 OIDC_SECRET_KEY,
                 "is required for a generic OIDC connection",
-                f"run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>` in this stack",
+                f"run `pulumi config set --secret {OIDC_SECRET_KEY} <secret>` in this stack, or set "
+                "clientAuthentication.method to privateKeyJwt if the provider takes the broker's key",
             )
         ]
     if OIDC_SECRET_KEY in values and not isinstance(values[OIDC_SECRET_KEY], dict):

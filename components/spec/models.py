@@ -566,12 +566,7 @@ _KEY_AUTHENTICATION_REFUSED = {
     "microsoft": (
         "cannot apply to Microsoft OAuth: nothing Microsoft documents lets a certificate authenticate an "
         "app for personal accounts, and Keycloak's microsoft provider sends a client secret",
-        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
-    ),
-    "oidc": (
-        "is not supported for generic OIDC yet: ssoprov cannot hand the customer's IT team the broker's "
-        "key to register",
-        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra and okta)",
+        "set clientAuthentication.method to clientSecret (privateKeyJwt works with entra, okta and oidc)",
     ),
     "workos": (
         "is not supported with WorkOS: its OIDC connection guide documents client secrets only",
@@ -598,6 +593,17 @@ def _key_authentication_unsupported(spec: OrganizationSpec) -> list[Violation]:
                 "names a client secret to keep, but with clientAuthentication.method privateKeyJwt "
                 "the broker uses no secret",
                 "remove adoption.secretId, or set clientAuthentication.method to clientSecret",
+            )
+        )
+    idp = spec.identity_provider
+    if isinstance(idp, OidcIdp) and idp.token_endpoint_auth_method is not None:
+        found.append(
+            Violation(
+                ("identityProvider", "tokenEndpointAuthMethod"),
+                f"is {idp.token_endpoint_auth_method}, a client-secret method, but with "
+                "clientAuthentication.method privateKeyJwt the broker authenticates with private_key_jwt",
+                "remove identityProvider.tokenEndpointAuthMethod, or set clientAuthentication.method "
+                "to clientSecret",
             )
         )
     return found

@@ -1,4 +1,5 @@
-"""Generic OIDC: the token-endpoint auth method comes from the spec or the discovery document."""
+"""Generic OIDC: the token-endpoint auth method comes from the spec or the discovery document; with
+privateKeyJwt, the document must say the token endpoint takes the broker's signed assertions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from ssoprov.generic_oidc import token_endpoint_auth_method
+from ssoprov.generic_oidc import assertion_auth_method, certificate_pem, token_endpoint_auth_method
 from ssoprov.spec.models import OidcIdp
 
 STACK_FILE = "stacks/Pulumi.initech.yaml"
@@ -63,3 +64,50 @@ def test_a_provider_without_client_secret_methods_is_refused() -> None:
 def test_the_spec_takes_only_client_secret_methods() -> None:
     with pytest.raises(ValueError, match="tokenEndpointAuthMethod"):
         idp(tokenEndpointAuthMethod="private_key_jwt")
+
+
+def test_a_secretless_connection_authenticates_with_private_key_jwt_where_the_provider_takes_it() -> None:
+    takes_it = {
+        **document("client_secret_basic", "private_key_jwt"),
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
+    }
+    assert assertion_auth_method(idp(), takes_it, "RS256", STACK_FILE) == "private_key_jwt"
+    assert assertion_auth_method(idp(), document("private_key_jwt"), "RS256", STACK_FILE) == "private_key_jwt"
+
+
+@pytest.mark.parametrize(
+    ("found", "reason"),
+    [
+        ({"issuer": "https://idp.initech.example"}, "lists client_secret_basic, not private_key_jwt"),
+        (
+            document("client_secret_post", "client_secret_jwt"),
+            "lists client_secret_post, client_secret_jwt, not private_key_jwt",
+        ),
+        (
+            {**document("private_key_jwt"), "token_endpoint_auth_signing_alg_values_supported": ["ES256"]},
+            "lists ES256, not RS256, the algorithm the broker signs with",
+        ),
+    ],
+    ids=["none-listed", "secret-methods-only", "other-algorithm"],
+)
+def test_a_provider_that_would_refuse_the_broker_s_assertion_is_refused_before_any_change(
+    found: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        assertion_auth_method(idp(), found, "RS256", STACK_FILE)
+    message = str(raised.value)
+    assert message.startswith(
+        f"{STACK_FILE}: ssoprov:organization.identityProvider.discoveryUrl: {DISCOVERY}: "
+    )
+    assert reason in message
+    assert "Fix: set clientAuthentication.method to clientSecret" in message
+
+
+def test_the_broker_s_certificate_is_handed_over_as_pem() -> None:
+    der_base64 = "A" * 100
+    assert certificate_pem(der_base64).splitlines() == [
+        "-----BEGIN CERTIFICATE-----",
+        "A" * 64,
+        "A" * 36,
+        "-----END CERTIFICATE-----",
+    ]

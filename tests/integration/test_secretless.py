@@ -4,16 +4,27 @@ assertion signed by the realm's key, the mapped roles granted, and no client sec
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
+from sandbox.okta.store import GroupsClaim
+from ssoprov.okta.okta_client import okta_client_from_env
 from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
-from tests.integration.organizations import entra_organization, okta_organization, stack_config
+from tests.integration.organizations import (
+    entra_organization,
+    keycloak_broker,
+    okta_organization,
+    stack_config,
+)
 from tests.integration.signin_loop import signing_in
+from tests.sandbox.signin_flow import okta_web_app
 from tests.support.projects import StackProject
 
 SECRETLESS = {"clientAuthentication": {"method": "privateKeyJwt"}}
@@ -76,6 +87,55 @@ def test_an_okta_organization_signs_in_with_the_broker_s_key_and_holds_no_secret
     assert app.token_endpoint_auth_method == "private_key_jwt"
     assert store.secrets(app.id) == [] and [k.status for k in store.jwks(app.id)] == ["ACTIVE"]
     assert_no_secret_anywhere(sandbox, realm, "globex", project)
+    assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+
+
+def test_a_generic_oidc_organization_hands_over_the_broker_s_key_instead_of_taking_a_secret(
+    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    """The customer's IT team made a private_key_jwt client at their provider (the Okta stand-in);
+    `up` needs no secret and outputs the broker's key; sign-ins work once they register it."""
+    alias = "initech"
+    redirect_uri = f"{sandbox.keycloak_url}/realms/{realm}/broker/{alias}/endpoint"
+    claim = GroupsClaim("GROUPS", "REGEX", "ORG_URL", "groups", ".*")
+    store = sandbox.okta.store
+    client_id, _ = okta_web_app(
+        store, redirect_uri, ["Engineering"], claim=claim, auth_method="private_key_jwt"
+    )
+    organization = {
+        "name": alias,
+        "displayName": "Initech",
+        "identityProvider": {
+            "kind": "oidc",
+            "clientId": client_id,
+            "discoveryUrl": f"{sandbox.okta_url}/.well-known/openid-configuration",
+        },
+        "broker": keycloak_broker(sandbox, realm),
+        "roleMappings": [{"group": "Engineering", "role": "developer"}],
+        "defaultRole": "member",
+        **SECRETLESS,
+    }
+    project = stack_project(alias, stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+    outputs = project.stack.outputs()
+    handed_over = outputs["brokerKey"].value
+
+    assert handed_over["jwksUrl"] == f"{sandbox.keycloak_url}/realms/{realm}/protocol/openid-connect/certs"
+    published = httpx.get(handed_over["jwksUrl"]).json()["keys"]
+    assert handed_over["jwk"] in [{k: key[k] for k in handed_over["jwk"]} for key in published]
+    assert handed_over["certificatePem"].startswith("-----BEGIN CERTIFICATE-----\n")
+    assert any(f"client {client_id} for private_key_jwt" in step for step in outputs["manualSteps"].value)
+    not_yet = sign_in(sandbox, realm, alias, "alice@acme.example")
+    assert not not_yet.signed_in, "the provider cannot have trusted a key nobody registered"
+
+    [app] = [a for a in store.apps() if a.client_id == client_id]
+    okta = okta_client_from_env(sandbox.engine_env(), org_url=sandbox.okta_url)
+    asyncio.run(okta.add_jwk(app.id, handed_over["jwk"]))  # what the customer's IT team does
+    alice = sign_in(sandbox, realm, alias, "alice@acme.example")
+
+    assert alice.signed_in, alice.detail
+    assert "developer" in alice.roles
+    assert_no_secret_anywhere(sandbox, realm, alias, project)
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
 
 

@@ -1,6 +1,6 @@
-"""`clientAuthentication.method`: privateKeyJwt is accepted where both sides can do it (Entra or
-Okta, brokered by Keycloak) and refused elsewhere by `ssoprov validate`, naming file, key and fix,
-before any cloud call."""
+"""`clientAuthentication.method`: privateKeyJwt is accepted where both sides can do it (Entra,
+Okta or generic OIDC, brokered by Keycloak) and refused elsewhere by `ssoprov validate`, naming
+file, key and fix, before any cloud call."""
 
 from __future__ import annotations
 
@@ -28,6 +28,59 @@ def test_an_entra_organization_brokered_by_keycloak_may_be_secretless(
     assert code == 0, lines
 
 
+GENERIC_OIDC = {
+    "kind": "oidc",
+    "clientId": "initech-portal",
+    "discoveryUrl": "https://idp.initech.example/.well-known/openid-configuration",
+}
+
+
+def test_a_generic_oidc_organization_brokered_by_keycloak_may_be_secretless(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = {**secretless(valid_spec()), "identityProvider": GENERIC_OIDC}
+    del spec["clientSecret"]
+
+    code, lines = run_validate(capsys, str(write_stack(tmp_path, "initech", spec)))
+
+    assert code == 0, lines
+
+
+def test_a_customer_secret_kept_beside_privatekeyjwt_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = {**secretless(valid_spec()), "identityProvider": GENERIC_OIDC}
+    del spec["clientSecret"]
+    kept = {"ssoprov:oidcClientSecret": {"secure": "v1:abc:def"}}
+    path = write_stack(tmp_path, "initech", spec, **kept)
+
+    code, lines = run_validate(capsys, str(path))
+
+    assert code == 1
+    [problem] = [line for line in lines if "ssoprov:oidcClientSecret:" in line]
+    assert problem.startswith(f"{path}: ssoprov:oidcClientSecret: is set, but with clientAuthentication"), (
+        problem
+    )
+    assert "pulumi config rm ssoprov:oidcClientSecret" in problem.split("Fix:", 1)[1]
+
+
+def test_a_client_secret_method_beside_privatekeyjwt_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idp = {**GENERIC_OIDC, "tokenEndpointAuthMethod": "client_secret_post"}
+    spec = {**secretless(valid_spec()), "identityProvider": idp}
+    del spec["clientSecret"]
+    path = write_stack(tmp_path, "initech", spec)
+
+    code, lines = run_validate(capsys, str(path))
+
+    assert code == 1
+    key = "ssoprov:organization.identityProvider.tokenEndpointAuthMethod"
+    [problem] = [line for line in lines if f"{key}:" in line]
+    assert problem.startswith(f"{path}: {key}: is client_secret_post, a client-secret method"), problem
+    assert "remove identityProvider.tokenEndpointAuthMethod" in problem.split("Fix:", 1)[1]
+
+
 def test_a_secret_policy_beside_privatekeyjwt_is_a_warning_not_a_refusal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -51,17 +104,6 @@ def test_a_secret_policy_beside_privatekeyjwt_is_a_warning_not_a_refusal(
         ),
         (
             {
-                "identityProvider": {
-                    "kind": "oidc",
-                    "clientId": "initech-portal",
-                    "discoveryUrl": "https://idp.initech.example/.well-known/openid-configuration",
-                }
-            },
-            "privateKeyJwt is not supported for generic OIDC yet",
-            "set clientAuthentication.method to clientSecret",
-        ),
-        (
-            {
                 "broker": {
                     "kind": "workos",
                     "organizationId": "org_01HZX3B7K2M9",
@@ -72,7 +114,7 @@ def test_a_secret_policy_beside_privatekeyjwt_is_a_warning_not_a_refusal(
             "or broker this organization with keycloak",
         ),
     ],
-    ids=["microsoft", "generic-oidc", "workos"],
+    ids=["microsoft", "workos"],
 )
 def test_privatekeyjwt_where_a_side_cannot_do_it_is_refused_with_key_and_fix(
     change: dict, message: str, fix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -45,6 +45,7 @@ import pulumi
 
 from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.keycloak import naming
+from ssoprov.brokers.keycloak.assertion_key import ALGORITHM as ASSERTION_ALGORITHM
 from ssoprov.brokers.keycloak.assertion_key import KeycloakRealmAssertionKey, KeycloakRealmAssertionKeyArgs
 from ssoprov.brokers.keycloak.identity_provider import (
     KeycloakIdentityProvider,
@@ -100,7 +101,14 @@ class KeycloakBroker:
             KeycloakRealmAssertionKeyArgs(url=self._url, realm=self._broker.realm),
             opts=pulumi.ResourceOptions(parent=parent),
         )
-        return BrokerKey(kid=key.kid, certificate=key.certificate, jwk=key.jwk)
+        return BrokerKey(
+            kid=key.kid,
+            certificate=key.certificate,
+            jwk=key.jwk,
+            algorithm=ASSERTION_ALGORITHM,
+            jwks_url=f"{self._url}/realms/{self._broker.realm}/protocol/openid-connect/certs",
+            holder=key,
+        )
 
     def connect(
         self,
