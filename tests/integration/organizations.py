@@ -60,5 +60,21 @@ def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") ->
     }
 
 
+def generic_oidc_organization(
+    sandbox: LocalSandbox, realm: str, client_id: str, name: str = "initech"
+) -> dict[str, Any]:
+    """A generic OIDC connection to a client the customer's IT team made at the Okta stand-in."""
+    return {
+        "name": name,
+        "displayName": "Initech",
+        "identityProvider": {
+            "kind": "oidc",
+            "clientId": client_id,
+            "discoveryUrl": f"{sandbox.okta_url}/.well-known/openid-configuration",
+        },
+        "broker": keycloak_broker(sandbox, realm),
+    }
+
+
 def stack_config(organization: dict[str, Any]) -> dict[str, Any]:
     return {"ssoprov:organization": organization}

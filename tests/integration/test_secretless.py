@@ -19,7 +19,7 @@ from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
 from tests.integration.organizations import (
     entra_organization,
-    keycloak_broker,
+    generic_oidc_organization,
     okta_organization,
     stack_config,
 )
@@ -103,14 +103,7 @@ def test_a_generic_oidc_organization_hands_over_the_broker_s_key_instead_of_taki
         store, redirect_uri, ["Engineering"], claim=claim, auth_method="private_key_jwt"
     )
     organization = {
-        "name": alias,
-        "displayName": "Initech",
-        "identityProvider": {
-            "kind": "oidc",
-            "clientId": client_id,
-            "discoveryUrl": f"{sandbox.okta_url}/.well-known/openid-configuration",
-        },
-        "broker": keycloak_broker(sandbox, realm),
+        **generic_oidc_organization(sandbox, realm, client_id, alias),
         "roleMappings": [{"group": "Engineering", "role": "developer"}],
         "defaultRole": "member",
         **SECRETLESS,

@@ -14,7 +14,7 @@ from sandbox.okta.edge import TOKEN_PATH
 from ssoprov.brokers.keycloak.client import from_environment
 from ssoprov.verify_login import LoginReport, verify_login
 from tests.integration.keycloak_view import connection_view
-from tests.integration.organizations import keycloak_broker, okta_organization, stack_config
+from tests.integration.organizations import generic_oidc_organization, okta_organization, stack_config
 from tests.sandbox.signin_flow import okta_web_app
 from tests.support.projects import StackProject
 
@@ -80,16 +80,7 @@ def test_a_generic_provider_client_registered_for_client_secret_post(
     client_id, secret = okta_web_app(
         sandbox.okta.store, redirect_uri, ["Engineering"], auth_method="client_secret_post"
     )
-    organization = {
-        "name": alias,
-        "displayName": "Initech",
-        "identityProvider": {
-            "kind": "oidc",
-            "clientId": client_id,
-            "discoveryUrl": f"{sandbox.okta_url}/.well-known/openid-configuration",
-        },
-        "broker": keycloak_broker(sandbox, realm),
-    }
+    organization = generic_oidc_organization(sandbox, realm, client_id, alias)
     project = stack_project(alias, stack_config(organization), env=sandbox.engine_env())
     project.stack.set_config("ssoprov:oidcClientSecret", auto.ConfigValue(secret, secret=True))
     project.stack.up(show_secrets=False)
