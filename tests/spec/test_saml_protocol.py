@@ -181,7 +181,8 @@ def test_the_certificate_rollover_lead_defaults_to_30_days_and_out_of_range_is_r
     spec, problems = _load(tmp_path, OKTA_SAML.format(prefix="Eng"))
     assert problems == [] and spec.identity_provider.saml.rotate_before_expiry_days == 30  # type: ignore[attr-defined]
 
-    fixes = {"0": "a whole number from 1 to 365", "400": "a whole number from 1 to 365", '"30"': "without quotes"}
+    in_range = "a whole number from 1 to 365"
+    fixes = {"0": in_range, "400": in_range, '"30"': "without quotes"}
     for value, fix in fixes.items():
         idp = OKTA_SAML.format(prefix="Eng") + f"\n        rotateBeforeExpiryDays: {value}"
         _, problems = _load(tmp_path, idp)
