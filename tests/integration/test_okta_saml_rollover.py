@@ -48,6 +48,19 @@ def test_rotate_rolls_the_certificate_over_with_no_failed_sign_in_and_keycloak_r
     assert rotated.code == 0, rotated.stdout + rotated.stderr
     [entry] = json.loads(report_file.read_text())["stacks"]
     assert entry["status"] == "rotated", entry
+    # (a) stage, (b) Keycloak trusts both, (c) switch; then the second `up`: (d) Keycloak drops the old.
+    keys, broker, switch = (
+        "globex-okta-saml-signing-keys",
+        "globex-keycloak-saml-identity-provider",
+        "globex-okta-saml-signing-switch",
+    )
+    assert [(step["op"], step["name"]) for step in entry["steps"]] == [
+        ("update", keys),
+        ("update", broker),
+        ("update", switch),
+        ("update", keys),
+        ("update", broker),
+    ]
     assert results, "no sign-in ran during the rollover"
     assert all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
     [_, new] = store.saml_keys(app.id)
