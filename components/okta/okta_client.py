@@ -25,11 +25,12 @@ run through `ssoprov.retry.retry_async` with an Okta classifier:
 The SDK's own rate-limit retry (`rateLimit.maxRetries`, 2 by default) is set to 0, so the policy
 above, and its `RetryPolicy` budget, is the only one. The SDK's response cache is off.
 
-The okta SDK takes about 4 s to import, so it is imported inside the methods that need it, never
-when this module is imported. An SDK client is built per event loop (providers call each method
-from a fresh `asyncio.run`, possibly on several threads); aiohttp sessions are per request. The
-SDK's logger stays disabled (its debug output would include the Authorization header); client
-secrets are returned only in `repr=False` fields and never put into an error message.
+The okta SDK is imported inside the methods that need it (`ssoprov.okta.sdk` builds a client of
+only the API groups used), never when this module is imported. An SDK client is built per event
+loop (providers call each method from a fresh `asyncio.run`, possibly on several threads);
+aiohttp sessions are per request. The SDK's logger stays disabled (its debug output would include
+the Authorization header); client secrets are returned only in `repr=False` fields and never put
+into an error message.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import re
 import threading
@@ -52,6 +52,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, SpecError
+from ssoprov.okta.sdk import DPOP_APPS, TransportFailure, dpop_lock, sdk_client
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
 from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
 
@@ -77,7 +78,6 @@ HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD: TokenEndpointAuthMethod = CLIENT_SECRET_BASIC
 """What `create_oidc_web_app` registers; Okta refuses the app's client at /token any other way."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-_SDK_LOGGER = "okta-sdk-python"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,80 +294,13 @@ def _checked_org_url(url: str) -> str:
     raise OktaConfigError(f"Okta: the org URL {url!r} must be https://<your org>.okta.com")
 
 
-# ---------------------------------------------------------------------------------------------
-# The SDK, built lazily: importing okta.client costs seconds
-
-
-class _TransportFailure(Exception):
-    """No HTTP answer at all (connection refused or reset, timeout)."""
-
-
-_raising_http_client: type | None = None
-
-
-def _http_client_class() -> type:
-    """The SDK's HTTP client, changed to raise when no answer came back.
-
-    The stock one returns the aiohttp error, and the generated methods then fail with
-    AttributeError on the missing response; raising lets the classifier see a network error.
-    """
-    global _raising_http_client
-    if _raising_http_client is None:
-        from okta.http_client import HTTPClient
-
-        class RaisingHTTPClient(HTTPClient):
-            async def send_request(self, request: dict) -> tuple:
-                result = await super().send_request(request)
-                if result[1] is None and result[3] is not None:
-                    error = result[3]
-                    raise _TransportFailure(f"{type(error).__name__}: {error}".rstrip(": "))
-                return result
-
-        _raising_http_client = RaisingHTTPClient
-    return _raising_http_client
-
-
-_DPOP_APPS: set[tuple[str, str]] = set()
-"""(org URL, client id) of the service apps whose token endpoint asked for DPoP, in this process."""
-_dpop_keys: dict[tuple[str, str], Any] = {}
-_dpop_lock = threading.Lock()
-
-
-def _share_dpop_keys() -> None:
-    """Make the SDK keep one DPoP key per service app and process, not one per SDK client.
-
-    The SDK makes a fresh RSA-3072 key in every client (about 5 s of CPU here), and a client is
-    built per event loop, i.e. per provider call. Its generator is thread-safe and keeps the
-    server's nonce, so sharing it is what it is built for; only its constructor is wrapped.
-    """
-    import okta.oauth as sdk_oauth
-
-    make = sdk_oauth.DPoPProofGenerator
-    if make is None or getattr(make, "shared_per_app", False):
-        return
-
-    def shared(config: dict[str, Any]) -> Any:
-        app = (str(config.get("orgUrl")), str(config.get("clientId")))
-        with _dpop_lock:
-            if app not in _dpop_keys:
-                _dpop_keys[app] = make(config)
-            return _dpop_keys[app]
-
-    shared.shared_per_app = True  # type: ignore[attr-defined]
-    sdk_oauth.DPoPProofGenerator = shared
-
-
 def _build_sdk_client(credentials: OktaCredentials, *, dpop: bool = False) -> Any:
-    org_url = _checked_org_url(credentials.org_url)
-    from okta.client import Client
-
     config: dict[str, Any] = {
-        "orgUrl": org_url,
+        "orgUrl": _checked_org_url(credentials.org_url),
         "rateLimit": {"maxRetries": 0},
         "requestTimeout": REQUEST_TIMEOUT_SECONDS,
         "cache": {"enabled": False},
         "logging": {"enabled": False},
-        "httpClient": _http_client_class(),
     }
     if credentials.api_token:
         config.update(authorizationMode="SSWS", token=credentials.api_token)
@@ -380,19 +313,10 @@ def _build_sdk_client(credentials: OktaCredentials, *, dpop: bool = False) -> An
         )
         if credentials.key_id:
             config["kid"] = credentials.key_id
-        if dpop:
-            _share_dpop_keys()
-            config["dpopEnabled"] = True
-    sdk_logger = logging.getLogger(_SDK_LOGGER)
-    handlers_before = list(sdk_logger.handlers)
     try:
-        client = Client(config)
+        return sdk_client(config, dpop=dpop)
     except ValueError as exc:
         raise OktaConfigError(f"Okta: the SDK refused the connection settings: {exc}".strip()) from None
-    # Every Client() adds a stream handler to the (disabled) SDK logger; keep one at most.
-    if handlers_before:
-        sdk_logger.handlers = handlers_before
-    return client
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,7 +369,7 @@ def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
 
 def _api_error(action: str, error: Any, response: Any = None) -> ApiError:
     """An SDK failure as our ApiError; `retry_after` and `network` feed the classifier."""
-    if isinstance(error, _TransportFailure):
+    if isinstance(error, TransportFailure):
         failure = ApiError(SERVICE, action, 0, "NetworkError", str(error))
         failure.network = True  # type: ignore[attr-defined]
         return failure
@@ -606,7 +530,7 @@ class OktaClient:
         with self._sdk_lock:
             client = None if rebuild else self._sdk_clients.get(loop)
             if client is None:
-                dpop = self._service_app in _DPOP_APPS
+                dpop = self._service_app in DPOP_APPS
                 client = self._sdk_clients[loop] = _build_sdk_client(self._credentials, dpop=dpop)
                 if dpop:
                     self._dpop_clients.add(client)
@@ -624,21 +548,21 @@ class OktaClient:
             return False
         if exc.status != 400 or exc.code != "invalid_dpop_proof":
             return False
-        with _dpop_lock:
-            _DPOP_APPS.add(self._service_app)
+        with dpop_lock:
+            DPOP_APPS.add(self._service_app)
         return True
 
     async def _call(
         self, action: str, operation: Callable[[Any], Awaitable[Any]], *, idempotent: bool = True
     ) -> tuple[Any, Any]:
         """Run one SDK call under the retry policy; (data, response) or a raised ApiError."""
-        # Built (and the SDK imported, 2-4 s) before the loop: the retry budget is for the service.
+        # Built (and the SDK imported, about 1 s) before the loop: the retry budget is for the service.
         sdk = self._sdk()
 
         async def once(client: Any) -> tuple[Any, Any]:
             try:
                 result = await operation(client)
-            except _TransportFailure as exc:
+            except TransportFailure as exc:
                 raise _api_error(action, exc) from None
             except (ApiError, OktaConfigError):
                 raise

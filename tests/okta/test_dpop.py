@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ssoprov.errors import ApiError
-from ssoprov.okta import okta_client
+from ssoprov.okta import sdk as okta_sdk
 from ssoprov.okta.okta_client import okta_client_from_env
 from tests.okta.conftest import FAST_POLICY, SCOPES, SERVICE_APP, OktaSandbox
 
@@ -214,7 +214,7 @@ def test_a_refused_proof_fails_the_call_with_okta_s_description(
     }
     client = okta_client_from_env(environ, policy=FAST_POLICY)
     asyncio.run(client.find_group_by_name("Admins"))  # DPoP found out, the key made
-    (generator,) = [g for (org, app), g in okta_client._dpop_keys.items() if org == dpop_app.url]
+    (generator,) = [g for (org, app), g in okta_sdk.dpop_keys.items() if org == dpop_app.url]
     impostor = jwt.PyJWK.from_json(
         jwt.algorithms.RSAAlgorithm.to_jwk(rsa.generate_private_key(65537, 2048).public_key())
     )
