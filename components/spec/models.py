@@ -139,8 +139,8 @@ class SamlSettings(SpecModel):
         30,
         ge=1,
         le=MAX_CERTIFICATE_LEAD_DAYS,
-        description="days before the IdP signing certificate expires at which a run rolls it over: "
-        "a whole number from 1 to 365",
+        description="a whole number of days from 1 to 365: how long before the IdP signing "
+        "certificate's expiry a run rolls it over",
     )
 
 

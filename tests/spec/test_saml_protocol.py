@@ -181,7 +181,7 @@ def test_the_certificate_rollover_lead_defaults_to_30_days_and_out_of_range_is_r
     spec, problems = _load(tmp_path, OKTA_SAML.format(prefix="Eng"))
     assert problems == [] and spec.identity_provider.saml.rotate_before_expiry_days == 30  # type: ignore[attr-defined]
 
-    in_range = "a whole number from 1 to 365"
+    in_range = "Fix: use a whole number of days from 1 to 365: how long before"
     fixes = {"0": in_range, "400": in_range, '"30"': "without quotes"}
     for value, fix in fixes.items():
         idp = OKTA_SAML.format(prefix="Eng") + f"\n        rotateBeforeExpiryDays: {value}"
@@ -189,4 +189,4 @@ def test_the_certificate_rollover_lead_defaults_to_30_days_and_out_of_range_is_r
         [problem] = problems
         assert problem.file.endswith("Pulumi.globex.yaml"), value
         assert problem.key == f"{SPEC}.identityProvider.saml.rotateBeforeExpiryDays", value
-        assert fix in problem.fix, (value, problem.fix)
+        assert fix in str(problem), (value, str(problem))
