@@ -12,7 +12,7 @@ from pathlib import Path
 from sandbox.environment import LocalSandbox
 from sandbox.keycloak import KeycloakServer
 from sandbox.okta.store import SamlApp
-from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.clock import AS_OF_VARIABLE, calendar_date, parse_timestamp
 from tests.fleet.fleet import FleetProject, SealedSecret
 from tests.integration.keycloak_view import connection_view
 from tests.integration.organizations import okta_saml_organization
@@ -98,3 +98,43 @@ def test_rotate_rolls_the_certificate_over_with_no_failed_sign_in_and_keycloak_r
     table = project.ssoprov("secrets").stdout
     [row] = [line for line in table.splitlines() if line.startswith("globex")]
     assert new.expires_at[:10] in row and f"kid {new.kid}" in row and "not-due" in row
+
+
+def test_an_interrupted_rollover_reuses_its_staged_key_and_the_next_rotate_finishes_it(
+    sandbox: LocalSandbox, realm: str, tmp_path: Path
+) -> None:
+    project = FleetProject.create(
+        tmp_path / "fleet", SealedSecret(secrets.token_urlsafe(18), "", ""), sandbox.engine_env()
+    )
+    project.write_stack("globex", okta_saml_organization(sandbox, realm))
+    assert project.ssoprov("up").code == 0
+    store = sandbox.okta.store
+    [app] = [a for a in store.apps() if isinstance(a, SamlApp)]
+    [old] = store.saml_keys(app.id)
+    # A run that stopped right after step (a): the new key exists, nothing else happened.
+    staged = store.generate_saml_key(app.id, 10)
+    due_day = (parse_timestamp(old.expires_at) - timedelta(days=29)).date().isoformat()
+
+    # A plain `up` at the due date carries the rollover on with that key, up to the switch.
+    project.env[AS_OF_VARIABLE] = due_day
+    half = project.ssoprov("up")
+    del project.env[AS_OF_VARIABLE]
+    assert half.code == 0, half.stdout + half.stderr
+    assert [key.kid for key in store.saml_keys(app.id)] == [old.kid, staged.kid]  # reused, not doubled
+    assert store.get_saml_app(app.id).signing_kid == staged.kid
+    trusted = connection_view(sandbox, realm, "globex").provider["config"]["signingCertificate"]
+    assert trusted.split(",") == [old.credential.certificate_base64, staged.credential.certificate_base64]
+
+    listed = json.loads(project.ssoprov("secrets", "--json").stdout)["secrets"]
+    assert listed[0]["dueNow"] is True and "rollover unfinished" in listed[0]["reason"]
+
+    report_file = tmp_path / "rotate.json"
+    finished = project.ssoprov("rotate", "--json-report", str(report_file))
+
+    assert finished.code == 0, finished.stdout + finished.stderr
+    [entry] = json.loads(report_file.read_text())["stacks"]
+    assert entry["status"] == "rotated" and entry["secret"]["secretId"] == staged.kid, entry
+    trusted = connection_view(sandbox, realm, "globex").provider["config"]["signingCertificate"]
+    assert trusted == staged.credential.certificate_base64
+    assert len(store.saml_keys(app.id)) == 2
+    assert sign_in(sandbox, realm, LOGIN).signed_in
