@@ -3,7 +3,7 @@ protocol (`IdpConnectionInfo` for OpenID Connect, `SamlConnectionInfo` for SAML 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -87,9 +87,12 @@ class SamlConnectionInfo:
     metadata_url: pulumi.Output[str]
     """The app's IdP metadata, readable without a token: entity ID and SSO URL."""
     signing_certificates: pulumi.Output[list[str]]
-    """Base64 DER certificates the broker must trust (the IdP's API says which; not the metadata)."""
+    """Base64 DER certificates the broker must trust (the IdP's API says which; not the metadata):
+    the one the app signs with and, during a rollover, the one it is about to sign with."""
     certificate_expires_at: pulumi.Output[str]
-    """The date (YYYY-MM-DD, UTC) the signing certificate expires."""
+    """The date (YYYY-MM-DD, UTC) the signing certificate expires (the new one's, during a rollover)."""
+    certificate_rotate_by: pulumi.Output[str]
+    """The date (YYYY-MM-DD, UTC) from which a `pulumi up` rolls the signing certificate over."""
     name_id_format: str
     """The NameID format URN the app sends and the broker asks for."""
     group_claim_values: Mapping[str, pulumi.Output[str]]
@@ -98,6 +101,9 @@ class SamlConnectionInfo:
     """The name of the assertion attribute that lists the user's groups."""
     profile_attributes: Mapping[str, str]
     """Assertion attribute -> the broker user's attribute it fills (email, firstName, lastName)."""
+    after_broker_trusts: Callable[[pulumi.Output[list[str]]], None]
+    """Called with the certificates the broker trusts once it has written them: the IdP app then
+    switches to a staged signing key (a rollover's step c), never before the broker trusts it."""
 
     def stack_outputs(self) -> dict[str, object]:
         """The protocol's part of the stack outputs: the OIDC keys that have no SAML meaning are
@@ -112,6 +118,7 @@ class SamlConnectionInfo:
             "appId": self.app_id,
             "metadataUrl": self.metadata_url,
             "signingCertificateExpiresAt": self.certificate_expires_at,
+            "signingCertificateRotateBy": self.certificate_rotate_by,
         }
 
     def manual_steps(self) -> list[pulumi.Input[str]]:

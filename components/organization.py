@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from ssoprov.brokers.base import Broker, BrokerConnection, BrokerKey, RoleRule
-from ssoprov.identity import ConnectionInfo
+from ssoprov.identity import ConnectionInfo, SamlConnectionInfo
 from ssoprov.spec.models import OrganizationSpec
 
 
@@ -48,6 +48,8 @@ class Organization(pulumi.ComponentResource):
             for m in spec.role_mappings
         ]
         self.connection: BrokerConnection = broker.connect(self.idp, rules, spec.default_role, parent=self)
+        if isinstance(self.idp, SamlConnectionInfo) and self.connection.trusted_certificates is not None:
+            self.idp.after_broker_trusts(self.connection.trusted_certificates)
         self.register_outputs(self.stack_outputs())
 
     def _identity_provider(

@@ -70,3 +70,23 @@ def recorded_reason_due(olds: Mapping[str, Any], news: Mapping[str, Any], now: d
 def rotate_by(props: Mapping[str, Any]) -> str:
     """The date (YYYY-MM-DD, UTC) from which the recorded secret is due."""
     return calendar_date(policy_from(props).due_at(*recorded_dates(props)))
+
+
+@dataclass(frozen=True)
+class CertificatePolicy:
+    """A SAML connection's `saml.rotateBeforeExpiryDays`. An IdP signing certificate has a real
+    expiry (its key credential's `expiresAt`) and no age limit of its own: it is rolled over this
+    many days before that expiry, or earlier when a run is brought forward (`--as-of`)."""
+
+    rotate_before_expiry_days: int
+
+    def rotate_by(self, expires_at: datetime) -> datetime:
+        """From when a run rolls the certificate over."""
+        return expires_at - timedelta(days=self.rotate_before_expiry_days)
+
+    def reason_due(self, expires_at: datetime, now: datetime) -> str | None:
+        """Why the certificate must be rolled over now, or None if it need not be."""
+        if now < self.rotate_by(expires_at):
+            return None
+        lead = self.rotate_before_expiry_days
+        return f"signing certificate expires {expires_at:%Y-%m-%d}, within {lead} days"

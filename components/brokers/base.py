@@ -25,6 +25,8 @@ class BrokerConnection:
     connection_id: pulumi.Output[str]
     manual_steps: list[pulumi.Input[str]] = field(default_factory=list)
     """Steps the broker's API cannot do, to finish by hand in its dashboard (empty when none)."""
+    trusted_certificates: pulumi.Output[list[str]] | None = None
+    """SAML: the IdP signing certificates the broker trusts, known once it has written them."""
 
 
 @dataclass(frozen=True)

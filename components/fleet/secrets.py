@@ -11,6 +11,13 @@ do not expire, so they have none) and its rotate-by date (from which an `up` rep
 managed kind has one). Generic OIDC secrets belong to the customer: not managed, no dates. A
 managed stack with no client secret in its state (its first `up` failed before making one) is
 not due: `ssoprov up` finishes it.
+
+A SAML organization has no client secret; its credential is the IdP's signing certificate, from
+the state of its `SamlSigningKeys` resource: the key the app signs with (once the last `up` is
+done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
+(`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
+unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
+it on (components/okta/saml_signing_keys.py).
 """
 
 from __future__ import annotations
@@ -21,18 +28,21 @@ from datetime import datetime
 from typing import Any
 
 from ssoprov.clock import calendar_date, parse_timestamp
-from ssoprov.rotation import policy_from, recorded_reason_due
-from ssoprov.spec.models import OrganizationSpec
+from ssoprov.rotation import CertificatePolicy, policy_from, recorded_reason_due
+from ssoprov.spec.models import OrganizationSpec, SamlSettings
 from ssoprov.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
+SIGNING_KEYS_TYPE_SUFFIX = ":SamlSigningKeys"
+CLIENT_SECRET = "clientSecret"
+SIGNING_CERTIFICATE = "signingCertificate"
 SECRETLESS_NOTE = (
     "no client secret: the broker signs with its realm key (clientAuthentication.method privateKeyJwt)"
 )
-SAML_NOTE = (
-    "no client secret: a SAML connection; the IdP's signing certificate expires on the stack output "
-    "signingCertificateExpiresAt (this report does not cover certificates yet)"
+UNFINISHED_ROLLOVER = (
+    "signing-certificate rollover unfinished (a new key staged, or the broker still trusting the old "
+    "certificate): the next `up` carries it on"
 )
 
 
@@ -54,6 +64,10 @@ class SecretStatus:
     due_reason: str | None = None
     """Why a `pulumi up` now (as of the planning date) replaces the secret; None if it does not."""
     note: str = ""
+    credential: str = CLIENT_SECRET
+    """CLIENT_SECRET, or SIGNING_CERTIFICATE for a SAML organization (`secret_id` is then its kid)."""
+    unfinished: bool = False
+    """A signing-certificate rollover the last `up` left half done (its second `up` is due)."""
 
     @property
     def due(self) -> bool:
@@ -75,6 +89,7 @@ class SecretStatus:
             "stack": self.stack,
             "organization": self.organization,
             "identityProvider": self.idp,
+            "credential": self.credential,
             "managed": self.managed,
             "resource": self.resource,
             "secretId": self.secret_id,
@@ -115,7 +130,7 @@ def secret_status(
     if kind not in MANAGED_KINDS:
         return SecretStatus(**base, managed=False, note="the customer's IT team owns this secret")
     if spec.identity_provider.uses_saml:
-        return SecretStatus(**base, managed=False, note=SAML_NOTE)
+        return certificate_status(stack, spec, deployment, now)
     if spec.client_authentication.secretless:
         return SecretStatus(**base, managed=False, note=SECRETLESS_NOTE)
     found = secret_resources(deployment)
@@ -165,6 +180,48 @@ def secret_status(
         rotate_by=policy_from(news).due_at(created, expires),
         due_reason=reason,
         note=note,
+    )
+
+
+def certificate_status(
+    stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], now: datetime
+) -> SecretStatus:
+    """A SAML organization's signing certificate as recorded in `deployment`, as of `now`."""
+    base = {
+        "stack": stack,
+        "organization": spec.name,
+        "idp": spec.identity_provider.kind,
+        "managed": True,
+        "credential": SIGNING_CERTIFICATE,
+    }
+    found = [
+        resource
+        for resource in deployment.get("resources") or []
+        if str(resource.get("type", "")).endswith(SIGNING_KEYS_TYPE_SUFFIX) and not resource.get("delete")
+    ]
+    outs = (found[0].get("outputs") or {}) if found else {}
+    expires = _timestamp(outs.get("next_expires_at"))
+    if expires is None:
+        return SecretStatus(
+            **base,
+            note=(
+                "no signing certificate in the state: the stack's last `up` failed before reading one, "
+                f"or ran an older ssoprov. Fix: run `ssoprov up --stack {stack}`"
+            ),
+        )
+    policy = CertificatePolicy((spec.identity_provider.saml or SamlSettings()).rotate_before_expiry_days)
+    trusted = outs.get("trusted_certificates")
+    unfinished = bool(outs.get("staged_kid")) or (isinstance(trusted, list) and len(trusted) > 1)
+    kid = outs.get("next_kid") if isinstance(outs.get("next_kid"), str) else None
+    return SecretStatus(
+        **base,
+        resource=str(found[0].get("urn", "")).rsplit("::", 1)[-1],
+        secret_id=kid,
+        expires_at=expires,
+        rotate_by=policy.rotate_by(expires),
+        due_reason=UNFINISHED_ROLLOVER if unfinished else policy.reason_due(expires, now),
+        note=f"SAML signing certificate, kid {kid}",
+        unfinished=unfinished,
     )
 
 

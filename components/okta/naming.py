@@ -16,6 +16,14 @@ def saml_app_name(organization: str) -> str:
     return f"{organization}-okta-saml-app"
 
 
+def saml_signing_keys_name(organization: str) -> str:
+    return f"{organization}-okta-saml-signing-keys"
+
+
+def saml_signing_switch_name(organization: str) -> str:
+    return f"{organization}-okta-saml-signing-switch"
+
+
 def groups_claim_name(organization: str) -> str:
     return f"{organization}-okta-groups-claim"
 

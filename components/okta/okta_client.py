@@ -177,6 +177,8 @@ class SamlSigningKey:
     """The X.509 certificate, base64 DER (the key's `x5c[0]`)."""
     expires_at: str
     """ISO 8601, UTC."""
+    created: str = ""
+    """ISO 8601, UTC: when Okta made the key (a rollover's staged key is newer than the signing one)."""
 
 
 @dataclass(frozen=True)
@@ -763,14 +765,30 @@ class OktaClient:
         """The app's signing key credentials, the one it signs with and any generated beside it."""
         action = f"listing the signing keys of app {app_id}"
         found, _ = await self._call(action, lambda sdk: sdk.list_application_keys(app_id))
-        return [
-            SamlSigningKey(
-                kid=key.kid or "",
-                certificate=(key.x5c or [""])[0],
-                expires_at=key.expires_at.isoformat() if key.expires_at else "",
-            )
-            for key in found or []
-        ]
+        return [_saml_key_from_sdk(key) for key in found or []]
+
+    async def generate_saml_key(self, app_id: str, validity_years: int) -> SamlSigningKey:
+        """A new key credential on the app, valid `validity_years` (Okta takes 2 to 10); it signs
+        nothing until the app's `credentials.signing.kid` names it. Not retried after an ambiguous
+        failure: the caller finds a key made by a lost answer among the app's keys instead."""
+        action = f"generating a signing key for app {app_id}"
+        found, _ = await self._call(
+            action, lambda sdk: sdk.generate_application_key(app_id, validity_years), idempotent=False
+        )
+        return _saml_key_from_sdk(found)
+
+    async def switch_saml_signing_key(self, app_id: str, kid: str) -> SamlApp:
+        """Make the app sign with its key `kid` (`credentials.signing.kid`, Replace an Application).
+        The app is read and written back whole, as in `update_saml_app`."""
+        action = f"switching the signing key of app {app_id} to {kid}"
+        path = f"/api/v1/apps/{app_id}"
+        current = await self._raw(action, "GET", path)
+        _saml_app_from_json(action, current)
+        body = {key: value for key, value in current.items() if key not in READ_ONLY_APP_KEYS}
+        credentials = dict(body.get("credentials") or {})
+        credentials["signing"] = {**(credentials.get("signing") or {}), "kid": kid}
+        body["credentials"] = credentials
+        return _saml_app_from_json(action, await self._raw(action, "PUT", path, body))
 
     async def saml_idp_endpoints(self, app_id: str, kid: str) -> SamlIdpEndpoints:
         """Okta's entity ID and SSO URL for the app, from its metadata preview for key `kid`, and the
@@ -1042,6 +1060,20 @@ def _at_quota(exc: ApiError, action: str, org_url: str) -> ApiError:
     if exc.status == 400 and APP_QUOTA_CAUSE in exc.message:
         return AppQuotaError(action, org_url)
     return exc
+
+
+def _saml_key_from_sdk(key: Any) -> SamlSigningKey:
+    """A `JsonWebKey` of the SDK as a SamlSigningKey."""
+
+    def moment(value: Any) -> str:
+        return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+
+    return SamlSigningKey(
+        kid=key.kid or "",
+        certificate=(key.x5c or [""])[0],
+        expires_at=moment(key.expires_at),
+        created=moment(key.created),
+    )
 
 
 def _saml_app_from_json(action: str, app: Mapping[str, Any]) -> SamlApp:

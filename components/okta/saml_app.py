@@ -19,11 +19,10 @@ user's profile from) beside the group one. An update writes these again, so a se
 the admin console (an unsigned response, say) shows up at `pulumi refresh` (`drifted`) and the
 next `pulumi up` puts it back; everything else an admin set on the app is sent back as it was.
 
-Outputs: the inputs plus `app_id`, `status`, `signing_kid`, `idp_entity_id`, `sso_url`,
-`metadata_url` (public: what the broker reads), `signing_certificates` (base64 DER, from the app's
-key credentials: the key the app signs with) and `certificate_expires_at` (that key's expiry,
-YYYY-MM-DD), and `drifted` (the fixed settings Okta reports otherwise). Refresh reads them all again,
-so a key switched in the admin console reaches the broker at the next `pulumi up`.
+Outputs: the inputs plus `app_id`, `status`, `signing_kid` (the key it signs with),
+`idp_entity_id`, `sso_url`, `metadata_url` (public: what the broker reads) and `drifted` (the fixed
+settings Okta reports otherwise). The app's keys, their certificates and expiry, and their rollover
+are `OktaSamlSigningKeys`' (saml_signing_keys.py), which the app's updates leave alone.
 
 Delete deactivates, then deletes the app (which removes its group assignments and keys). Reading an
 app deleted out of band drops it from state. Credentials come from the provider process's
@@ -55,8 +54,6 @@ OUTPUT_KEYS = (
     "idp_entity_id",
     "sso_url",
     "metadata_url",
-    "signing_certificates",
-    "certificate_expires_at",
     "drifted",
 )
 NAME_ID_FORMATS = {
@@ -176,14 +173,7 @@ def _check(props: Mapping[str, Any]) -> None:
 
 
 async def _outs(client: OktaClient, props: Mapping[str, Any], app: SamlApp) -> dict[str, Any]:
-    """The inputs as Okta reports them, and what the broker needs: metadata URL and certificates."""
-    keys = {key.kid: key for key in await client.list_saml_keys(app.id)}
-    signing = keys.get(app.signing_kid)
-    if signing is None:
-        raise ProvisionerError(
-            f"Okta: reading the signing key {app.signing_kid} of SAML app {app.id}: the app's key "
-            "credentials do not list it. Fix: pick an existing key on the app's Sign On tab"
-        )
+    """The inputs as Okta reports them, and what the broker reads: the metadata URL."""
     endpoints = await client.saml_idp_endpoints(app.id, app.signing_kid)
     settings = app.sign_on
     group = next(
@@ -220,8 +210,6 @@ async def _outs(client: OktaClient, props: Mapping[str, Any], app: SamlApp) -> d
         "idp_entity_id": endpoints.entity_id,
         "sso_url": endpoints.sso_url,
         "metadata_url": endpoints.metadata_url,
-        "signing_certificates": [signing.certificate],
-        "certificate_expires_at": signing.expires_at[:10],
         "drifted": drifted,
     }
 
@@ -241,8 +229,6 @@ class OktaSamlApp(Resource, module="okta", name="SamlApp"):
     idp_entity_id: pulumi.Output[str]
     sso_url: pulumi.Output[str]
     metadata_url: pulumi.Output[str]
-    signing_certificates: pulumi.Output[list[str]]
-    certificate_expires_at: pulumi.Output[str]
     drifted: pulumi.Output[list[str]]
 
     def __init__(

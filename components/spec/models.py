@@ -118,6 +118,9 @@ class EntraAssignments(SpecModel):
     )
 
 
+MAX_CERTIFICATE_LEAD_DAYS = 365
+"""A rollover lead of a year at most: a new certificate (valid ten years) is never due at once."""
+
 NameIdFormat = Literal["emailAddress", "persistent", "unspecified", "transient"]
 
 
@@ -131,6 +134,13 @@ class SamlSettings(SpecModel):
     groups_attribute: OktaGroupsClaim = Field(
         default_factory=lambda: OktaGroupsClaim(),
         description="Okta: the group attribute statement, a mapping with name, filterType and value",
+    )
+    rotate_before_expiry_days: int = Field(
+        30,
+        ge=1,
+        le=MAX_CERTIFICATE_LEAD_DAYS,
+        description="a whole number of days from 1 to 365: how long before the IdP signing "
+        "certificate's expiry a run rolls it over",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ssoprov.clock import AS_OF_VARIABLE, AsOfError, later_of_now, parse_as_of, utc_now
+from ssoprov.clock import AS_OF_VARIABLE, AsOfError, calendar_date, later_of_now, parse_as_of, utc_now
 from ssoprov.fleet.commands import check_as_of, secret_state
 from ssoprov.fleet.project import ProjectError
 from ssoprov.fleet.secrets import secret_status
@@ -158,12 +158,76 @@ def test_a_secretless_organization_has_no_secret_to_rotate_rather_than_a_missing
     assert "privateKeyJwt" in status.to_json(NOW)["note"]
 
 
-def test_a_saml_organization_has_no_secret_to_rotate_rather_than_a_missing_one() -> None:
-    saml = spec("okta", protocol="saml")
-    status = secret_status("acme", saml, {"resources": []}, NOW)
-    # Not "incomplete": that would tell the user a successful `up` had failed.
-    assert secret_state(status) == "not-managed" and not status.due
-    assert "SAML connection" in status.to_json(NOW)["note"]
+def signing_keys(expires: datetime, *, staged: bool = False, trusted: int = 1) -> dict[str, Any]:
+    """A SAML stack's recorded `SamlSigningKeys` resource (kid k-new while staged, else k-1),
+    whose broker trusts `trusted` certificates."""
+    outputs = {
+        "signing_kid": "k-1",
+        "staged_kid": "k-new" if staged else None,
+        "next_kid": "k-new" if staged else "k-1",
+        "next_certificate": "MIIC-next",
+        "next_expires_at": expires.isoformat(),
+        "trusted_certificates": ["MIIC-old", "MIIC-next"][-trusted:],
+    }
+    resource = {
+        "urn": f"urn:pulumi:acme::ssoprov::{PARENT}$pulumi-python:dynamic/okta:SamlSigningKeys::acme-keys",
+        "type": "pulumi-python:dynamic/okta:SamlSigningKeys",
+        "outputs": outputs,
+    }
+    return {"resources": [resource]}
+
+
+def test_a_saml_organization_lists_its_signing_certificate_with_kid_real_expiry_and_rotate_by() -> None:
+    expires = NOW + timedelta(days=3650)
+    status = secret_status("acme", spec("okta", protocol="saml"), signing_keys(expires), NOW)
+
+    assert secret_state(status) == "not-due" and status.secret_id == "k-1"
+    document = status.to_json(NOW)
+    assert document["credential"] == "signingCertificate" and document["secretId"] == "k-1"
+    assert document["secretExpiresAt"] == calendar_date(expires)
+    assert document["secretRotateBy"] == calendar_date(expires - timedelta(days=30))
+    assert document["daysLeft"] == 3650 and document["dueNow"] is False
+    assert document["note"] == "SAML signing certificate, kid k-1"
+
+
+def test_a_saml_certificate_is_due_from_its_rotate_by_date_by_the_specs_lead() -> None:
+    saml = parse_organization(
+        {
+            "name": "acme-okta",
+            "displayName": "Acme",
+            "identityProvider": {
+                "kind": "okta",
+                "orgUrl": "https://acme.okta.com",
+                "protocol": "saml",
+                "saml": {"rotateBeforeExpiryDays": 60},
+            },
+            "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "customers"},
+        },
+        "stacks/Pulumi.acme.yaml",
+    )
+    state = signing_keys(NOW + timedelta(days=90))
+
+    assert secret_state(secret_status("acme", saml, state, NOW)) == "not-due"
+    later = NOW + timedelta(days=31)
+    status = secret_status("acme", saml, state, later)
+    assert secret_state(status) == "due"
+    expires = f"{NOW + timedelta(days=90):%Y-%m-%d}"
+    assert status.due_reason == f"signing certificate expires {expires}, within 60 days"
+    assert status.to_json(later)["secretRotateBy"] == calendar_date(NOW + timedelta(days=30))
+
+
+@pytest.mark.parametrize("how", [{"staged": True, "trusted": 2}, {"trusted": 2}])
+def test_an_unfinished_certificate_rollover_is_due_whatever_the_date(how: dict[str, Any]) -> None:
+    state = signing_keys(NOW + timedelta(days=3650), **how)
+    status = secret_status("acme", spec("okta", protocol="saml"), state, NOW)
+    assert secret_state(status) == "due" and status.unfinished
+    assert "rollover unfinished" in (status.due_reason or "")
+
+
+def test_a_saml_organization_without_signing_keys_in_state_is_incomplete_with_the_fix() -> None:
+    status = secret_status("acme", spec("okta", protocol="saml"), {"resources": []}, NOW)
+    assert secret_state(status) == "incomplete" and not status.due
+    assert "Fix: run `ssoprov up --stack acme`" in status.to_json(NOW)["note"]
 
 
 @pytest.mark.parametrize("how", ["first up failed", "only the old half of a replacement"])

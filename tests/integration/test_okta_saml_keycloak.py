@@ -4,6 +4,7 @@ provider made by the real Pulumi CLI, proven by real sign-ins through the broker
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.okta.store import SamlApp
 from ssoprov.cli import main
+from ssoprov.clock import calendar_date, parse_timestamp
 from ssoprov.errors import NotFoundError
 from tests.integration.keycloak_view import connection_view, role_mappers
 from tests.integration.organizations import okta_saml_organization, stack_config
@@ -37,6 +39,8 @@ def test_up_signs_users_in_with_their_roles_changes_nothing_twice_and_destroy_re
     assert outputs["protocol"] == "saml" and outputs["appId"] == app.id
     assert outputs["metadataUrl"].startswith(f"{sandbox.okta_url}/app/") and "clientId" not in outputs
     assert outputs["signingCertificateExpiresAt"] == key.expires_at[:10]
+    rotate_by = parse_timestamp(key.expires_at) - timedelta(days=30)  # saml.rotateBeforeExpiryDays
+    assert outputs["signingCertificateRotateBy"] == calendar_date(rotate_by)
     view = connection_view(sandbox, realm, "globex")
     config = view.provider["config"]
     assert view.provider["providerId"] == "saml"

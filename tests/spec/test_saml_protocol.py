@@ -173,3 +173,20 @@ def test_a_group_attribute_named_like_a_profile_attribute_is_refused(tmp_path: P
 
     [refusal] = [p for p in problems if p.key == f"{SPEC}.identityProvider.saml.groupsAttribute.name"]
     assert "already sends as the user's email" in refusal.message
+
+
+def test_the_certificate_rollover_lead_defaults_to_30_days_and_out_of_range_is_refused_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    spec, problems = _load(tmp_path, OKTA_SAML.format(prefix="Eng"))
+    assert problems == [] and spec.identity_provider.saml.rotate_before_expiry_days == 30  # type: ignore[attr-defined]
+
+    in_range = "Fix: use a whole number of days from 1 to 365: how long before"
+    fixes = {"0": in_range, "400": in_range, '"30"': "without quotes"}
+    for value, fix in fixes.items():
+        idp = OKTA_SAML.format(prefix="Eng") + f"\n        rotateBeforeExpiryDays: {value}"
+        _, problems = _load(tmp_path, idp)
+        [problem] = problems
+        assert problem.file.endswith("Pulumi.globex.yaml"), value
+        assert problem.key == f"{SPEC}.identityProvider.saml.rotateBeforeExpiryDays", value
+        assert fix in str(problem), (value, str(problem))

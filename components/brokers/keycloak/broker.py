@@ -147,8 +147,10 @@ class KeycloakBroker:
         }
 
         identity_provider: KeycloakIdentityProvider | KeycloakSamlIdentityProvider
+        trusted: pulumi.Output[list[str]] | None = None
         if isinstance(idp, SamlConnectionInfo):
             identity_provider = self._saml_identity_provider(idp, child)
+            trusted = identity_provider.signing_certificates
         else:
             identity_provider = self._oidc_identity_provider(idp, child, adopted)
 
@@ -210,7 +212,7 @@ class KeycloakBroker:
                     saml_user_attribute_config(attribute, user_attribute),
                     None,
                 )
-        return BrokerConnection(connection_id=identity_provider.alias)
+        return BrokerConnection(connection_id=identity_provider.alias, trusted_certificates=trusted)
 
     def _oidc_identity_provider(
         self, idp: IdpConnectionInfo, child: pulumi.ResourceOptions, adopted: pulumi.ResourceOptions
