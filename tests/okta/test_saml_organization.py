@@ -1,6 +1,7 @@
 """The Organization component's SAML branch (Pulumi mocks, no Okta, no Keycloak): an Okta SAML spec
-declares the SAML app, its group assignments and Keycloak's SAML identity provider with its mappers
-and default role, never an OIDC client or secret; its stack outputs are the SAML ones."""
+declares the SAML app, its group assignments, its signing keys and key switch, and Keycloak's SAML
+identity provider with its mappers and default role, never an OIDC client or secret; its stack
+outputs are the SAML ones."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ KEYCLOAK = "https://sso.example.com"
 ACS = f"{KEYCLOAK}/realms/customers/broker/vandelay/endpoint"
 METADATA = "https://vandelay.okta.com/app/exk1vandelay/sso/saml/metadata"
 CERTIFICATE = "MIIDqDCCApCgAwIBAgIGAZNsamlTest"
-EXPIRES = "2036-12-02"
+KID = "signing-kid-1"
+EXPIRES_AT = "2036-12-02T09:30:00.000Z"
 EMAIL_FORMAT = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 GROUPS_ATTRIBUTE = {"name": "memberOf", "filterType": "regex", "value": "Engineering|Admins"}
 OIDC_TYPES = (
@@ -41,6 +43,7 @@ SPEC = {
         "saml": {
             "nameIdFormat": "emailAddress",
             "groupsAttribute": GROUPS_ATTRIBUTE,
+            "rotateBeforeExpiryDays": 60,
         },
     },
     "broker": {"kind": "keycloak", "url": f"{KEYCLOAK}/", "realm": "customers"},
@@ -50,14 +53,18 @@ SPEC = {
 
 
 def _created_by_okta(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
-    """What the Okta SAML app's create reads back from Okta: its metadata and signing key."""
-    if not args.typ.endswith("okta:SamlApp"):
-        return {}
-    return {
-        "metadata_url": METADATA,
-        "signing_certificates": [CERTIFICATE],
-        "certificate_expires_at": EXPIRES,
-    }
+    """What the creates read back from Okta: the app's metadata URL, and its one signing key."""
+    if args.typ.endswith("okta:SamlApp"):
+        return {"metadata_url": METADATA}
+    if args.typ.endswith("okta:SamlSigningKeys"):
+        return {
+            "signing_kid": KID,
+            "next_kid": KID,
+            "next_certificate": CERTIFICATE,
+            "next_expires_at": EXPIRES_AT,
+            "trusted_certificates": [CERTIFICATE],
+        }
+    return {}
 
 
 @pytest.fixture
@@ -92,6 +99,11 @@ def test_an_okta_saml_spec_builds_the_saml_app_and_broker_side_and_no_oidc_clien
     assignments = mocks.of_type("okta", "GroupAssignment").values()
     assert sorted(a["group_name"] for a in assignments) == ["Admins", "Engineering", "Sales"]
     assert {a["app_id"] for a in assignments} == {"vandelay-okta-saml-app-id"}
+    [keys] = mocks.of_type("okta", "SamlSigningKeys").values()
+    assert keys["app_id"] == "vandelay-okta-saml-app-id" and keys["rotate_before_expiry_days"] == 60
+    [switch] = mocks.of_type("okta", "SamlSigningSwitch").values()
+    assert switch["app_id"] == "vandelay-okta-saml-app-id" and switch["kid"] == KID
+    assert switch["broker_trusted"] == [CERTIFICATE]
 
     [provider] = mocks.of_type("keycloak", "SamlIdentityProvider").values()
     assert provider["alias"] == "vandelay" and provider["realm"] == "customers"
@@ -119,6 +131,7 @@ def test_an_okta_saml_spec_builds_the_saml_app_and_broker_side_and_no_oidc_clien
     # None-valued outputs are left out of the stack's outputs by the engine.
     exported = {key: value for key, value in outputs.items() if value is not None}
     assert exported["protocol"] == "saml" and exported["appId"] == "vandelay-okta-saml-app-id"
-    assert exported["metadataUrl"] == METADATA and exported["signingCertificateExpiresAt"] == EXPIRES
+    assert exported["metadataUrl"] == METADATA and exported["signingCertificateExpiresAt"] == "2036-12-02"
+    assert exported["signingCertificateRotateBy"] == "2036-10-03"  # 60 days before
     assert exported["connectionId"] == "vandelay" and exported["redirectUri"] == ACS
     assert not {"clientId", "discoveryUrl", "clientAuthentication", "secretExpiresAt"} & exported.keys()
