@@ -32,11 +32,12 @@ def secret_dates(outputs: dict[str, Any]) -> list[tuple[str, str]]:
 
 def idp_lines(outputs: dict[str, Any]) -> list[tuple[str, str]]:
     """The IdP app as the stack outputs name it: an OIDC client and its secret's dates, or a SAML
-    app's metadata and the expiry of the certificate its assertions are signed with."""
+    app's metadata and the dates of the certificate its assertions are signed with."""
     if outputs.get("protocol") == "saml":
         return [
             ("metadata URL", outputs["metadataUrl"]),
             ("cert expires", outputs["signingCertificateExpiresAt"]),
+            ("rotate by", outputs["signingCertificateRotateBy"]),
         ]
     return [("client ID", outputs["clientId"]), *secret_dates(outputs)]
 

@@ -6,6 +6,7 @@ then destroyed. `make demo` itself runs on fixed ports, which tests leave alone.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,8 @@ def test_the_saml_organization_signs_its_users_in_with_their_roles_and_shows_its
     assert f"== {ORGANIZATION}: okta SAML -> Keycloak" in table
     assert re.search(rf"metadata URL +{re.escape(sandbox.okta_url)}/app/\w+/sso/saml/metadata\n", table)
     assert f"cert expires    {certificates[0]}\n" in table and "client ID" not in table
+    rotate_by = date.fromisoformat(certificates[0]) - timedelta(days=30)  # saml.rotateBeforeExpiryDays
+    assert f"rotate by       {rotate_by.isoformat()}\n" in table
     rows = {line.split()[0]: line for line in table.splitlines() if line.startswith("   ") and "@" in line}
     assert "signed in: roles admin, developer, member" in rows["alice@acme.example"]
     assert "signed in: roles member;" in rows["carol@acme.example"]

@@ -1,4 +1,4 @@
-"""The demo's table shows a client secret's dates, or a SAML app's metadata and certificate expiry,
+"""The demo's table shows a client secret's dates, or a SAML app's metadata and certificate dates,
 as the stack outputs name them."""
 
 from __future__ import annotations
@@ -28,15 +28,17 @@ def test_a_generic_oidc_secret_is_the_customers() -> None:
     assert secret_dates({}) == [("client secret", "held by the customer")]
 
 
-def test_a_saml_organization_shows_its_metadata_and_certificate_expiry_and_no_client() -> None:
+def test_a_saml_organization_shows_its_metadata_and_certificate_dates_and_no_client() -> None:
     outputs = {
         "protocol": "saml",
         "metadataUrl": "http://127.0.0.1:18082/app/exk1/sso/saml/metadata",
         "signingCertificateExpiresAt": "2036-12-02",
+        "signingCertificateRotateBy": "2036-11-02",
     }
     assert idp_lines(outputs) == [
         ("metadata URL", "http://127.0.0.1:18082/app/exk1/sso/saml/metadata"),
         ("cert expires", "2036-12-02"),
+        ("rotate by", "2036-11-02"),
     ]
 
 
