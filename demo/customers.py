@@ -10,15 +10,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.environment import LocalSandbox
+from sandbox.environment import DEMO_PORTS, LocalSandbox
 from sandbox.okta.store import GroupsClaim
 from ssoprov.spec.loading import load_stack_file
 from ssoprov.verify_login import prepare_realm
 
 REPO = Path(__file__).resolve().parents[1]
-ORGANIZATIONS = ("acme-entra", "hooli-entra", "globex-okta", "initech-oidc")
-"""The example stacks in stacks/, one per IdP kind and a secretless one, all brokered by the
-sandbox's Keycloak."""
+ORGANIZATIONS = ("acme-entra", "hooli-entra", "globex-okta", "vandelay-okta-saml", "initech-oidc")
+"""The example stacks in stacks/, one per IdP kind, a secretless one and a SAML one, all brokered by
+the sandbox's Keycloak."""
 GENERIC_OIDC_ORGANIZATION = "initech-oidc"
 
 
@@ -38,6 +38,11 @@ SIGN_INS: dict[str, list[SignInCheck]] = {
         SignInCheck("erin@contoso.example", "Sales (not assigned)", None),
     ],
     "globex-okta": [
+        SignInCheck("alice@acme.example", "Engineering, Admins", ("developer", "admin")),
+        SignInCheck("carol@acme.example", "Sales", ("member",)),
+        SignInCheck("dave@acme.example", "Engineering-Contractors (not assigned)", None),
+    ],
+    "vandelay-okta-saml": [
         SignInCheck("alice@acme.example", "Engineering, Admins", ("developer", "admin")),
         SignInCheck("carol@acme.example", "Sales", ("member",)),
         SignInCheck("dave@acme.example", "Engineering-Contractors (not assigned)", None),
@@ -85,9 +90,16 @@ def register_generic_oidc_client(
     return secret
 
 
-def copy_example_project(target: Path) -> None:
+def copy_example_project(target: Path, sandbox: LocalSandbox) -> None:
     """The project (Pulumi.yaml, program, example stacks) in `target`, so that running it leaves
-    the repository's stack files as they are (a passphrase stack gets an `encryptionsalt`)."""
+    the repository's stack files as they are (a passphrase stack gets an `encryptionsalt`).
+
+    The stack files name the demo's fixed ports; they are pointed at `sandbox`'s, which are the
+    same in the demo and free ones in tests."""
+    moved = {
+        f"http://127.0.0.1:{DEMO_PORTS.keycloak}": sandbox.keycloak_url,
+        f"http://127.0.0.1:{DEMO_PORTS.okta}": sandbox.okta_url,
+    }
     (target / "stacks").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(REPO / name, target / name)
@@ -96,6 +108,8 @@ def copy_example_project(target: Path) -> None:
         text = source.read_text()
         # The shipped generic-OIDC stack holds a placeholder for the secret its IT team hands over.
         text = text.replace("  ssoprov:oidcClientSecret:\n    secure: to-be-set-by-the-demo\n", "")
+        for demo_url, url in moved.items():
+            text = text.replace(demo_url, url)
         (target / "stacks" / source.name).write_text(text)
 
 
@@ -114,6 +128,6 @@ def set_up_examples(sandbox: LocalSandbox, project: Path) -> Examples:
     assert spec is not None, "the shipped example stacks are valid"
     realm = spec.broker.realm
     asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
-    copy_example_project(project)
+    copy_example_project(project, sandbox)
     redirect = f"{sandbox.keycloak_url}/realms/{realm}/broker/{GENERIC_OIDC_ORGANIZATION}/endpoint"
     return Examples(realm=realm, oidc_client_secret=register_generic_oidc_client(sandbox, redirect))

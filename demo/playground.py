@@ -53,7 +53,7 @@ sandbox: ready. In another shell:
 
   source {scratch / ENV_FILE}
   cd {project}
-  pulumi stack init acme-entra        # or globex-okta, or {GENERIC_OIDC_ORGANIZATION} (see below)
+  pulumi stack init acme-entra   # or globex-okta, vandelay-okta-saml, {GENERIC_OIDC_ORGANIZATION} (below)
   pulumi preview
   pulumi up
   ssoprov verify-login stacks/Pulumi.acme-entra.yaml --user alice@contoso.example

@@ -30,6 +30,18 @@ def secret_dates(outputs: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def idp_lines(outputs: dict[str, Any]) -> list[tuple[str, str]]:
+    """The IdP app as the stack outputs name it: an OIDC client and its secret's dates, or a SAML
+    app's metadata and the dates of the certificate its assertions are signed with."""
+    if outputs.get("protocol") == "saml":
+        return [
+            ("metadata URL", outputs["metadataUrl"]),
+            ("cert expires", outputs["signingCertificateExpiresAt"]),
+            ("rotate by", outputs["signingCertificateRotateBy"]),
+        ]
+    return [("client ID", outputs["clientId"]), *secret_dates(outputs)]
+
+
 def _as_expected(check: SignInCheck, report: LoginReport) -> bool:
     if check.roles is None:
         return not report.signed_in
@@ -41,11 +53,10 @@ def print_organization(
 ) -> int:
     """Print the table; return how many sign-ins went against what was expected."""
     print()
-    print(f"== {organization}: {outputs['identityProvider']} -> Keycloak")
-    print(f"   connection      {outputs['connectionId']}")
-    print(f"   client ID       {outputs['clientId']}")
-    for label, date in secret_dates(outputs):
-        print(f"   {label:<15} {date}")
+    protocol = " SAML" if outputs.get("protocol") == "saml" else ""
+    print(f"== {organization}: {outputs['identityProvider']}{protocol} -> Keycloak")
+    for label, value in [("connection", outputs["connectionId"]), *idp_lines(outputs)]:
+        print(f"   {label:<15} {value}")
     print(f"   {'user':<24} {'groups at the IdP':<40} result")
     unexpected = 0
     for check, report in results:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from sandbox.okta import errors
 from sandbox.okta.client_jwks import ClientJwk
 from sandbox.okta.errors import OktaError
-from sandbox.okta.store import App, ClientSecret, Group, GroupAssignment, GroupsClaim, User
+from sandbox.okta.store import App, ClientSecret, Group, GroupAssignment, GroupsClaim, SamlApp, User
 
 
 def org_base(request: Request) -> str:
@@ -107,6 +107,56 @@ def group_json(group: Group, base: str) -> dict:
     }
 
 
+def _app_envelope(
+    app: App | SamlApp,
+    base: str,
+    *,
+    name: str,
+    sign_on_mode: str,
+    credentials: dict,
+    settings: dict,
+    links: dict | None = None,
+) -> dict:
+    """What every app answer has (Okta's `Application`), whatever its sign-on mode; `credentials`,
+    `settings` and `links` are added to the mode's own parts of it."""
+    app_url = f"{base}/api/v1/apps/{app.id}"
+    lifecycle = "deactivate" if app.status == "ACTIVE" else "activate"
+    return {
+        "id": app.id,
+        "name": name,
+        "label": app.label,
+        "status": app.status,
+        "lastUpdated": app.last_updated,
+        "created": app.created,
+        "accessibility": copy.deepcopy(app.accessibility),
+        "visibility": copy.deepcopy(app.visibility),
+        "features": [],
+        "signOnMode": sign_on_mode,
+        "credentials": {
+            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
+            "signing": {"kid": app.signing_kid},
+            **credentials,
+        },
+        "universalLogout": None,
+        "settings": {**copy.deepcopy(app.settings_extra), **settings},
+        "_links": {
+            "appLinks": [
+                {
+                    "name": f"{name}_link",
+                    "href": f"{base}/home/{name}/{app.id}/aln{app.id[3:]}",
+                    "type": "text/html",
+                }
+            ],
+            "groups": _href(f"{app_url}/groups"),
+            "logo": [{"name": "medium", "href": f"{base}/assets/img/logos/default.png", "type": "image/png"}],
+            **(links or {}),
+            "users": _href(f"{app_url}/users"),
+            "self": _href(app_url),
+            lifecycle: _href(f"{app_url}/lifecycle/{lifecycle}"),
+        },
+    }
+
+
 def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
     """An OIDC app; `client_secret` only on the create and update answers, as Okta does."""
     oauth_client = {
@@ -117,47 +167,31 @@ def app_json(app: App, base: str, client_secret: str | None = None) -> dict:
     }
     if client_secret is not None:
         oauth_client["client_secret"] = client_secret
-    app_url = f"{base}/api/v1/apps/{app.id}"
-    links: dict = {
-        "appLinks": [
-            {
-                "name": "oidc_client_link",
-                "href": f"{base}/home/oidc_client/{app.id}/aln{app.id[3:]}",
-                "type": "text/html",
-            }
-        ],
-        "groups": _href(f"{app_url}/groups"),
-        "logo": [{"name": "medium", "href": f"{base}/assets/img/logos/default.png", "type": "image/png"}],
-        "users": _href(f"{app_url}/users"),
-        "self": _href(app_url),
-    }
-    if app.status == "ACTIVE":
-        links["deactivate"] = _href(f"{app_url}/lifecycle/deactivate")
-    else:
-        links["activate"] = _href(f"{app_url}/lifecycle/activate")
-    body = {
-        "id": app.id,
-        "name": "oidc_client",
-        "label": app.label,
-        "status": app.status,
-        "lastUpdated": app.last_updated,
-        "created": app.created,
-        "accessibility": copy.deepcopy(app.accessibility),
-        "visibility": copy.deepcopy(app.visibility),
-        "features": [],
-        "signOnMode": "OPENID_CONNECT",
-        "credentials": {
-            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
-            "signing": {"kid": app.signing_kid},
-            "oauthClient": oauth_client,
-        },
-        "universalLogout": None,
-        "settings": {**copy.deepcopy(app.settings_extra), "oauthClient": copy.deepcopy(app.oauth_settings)},
-        "_links": links,
-    }
+    body = _app_envelope(
+        app,
+        base,
+        name="oidc_client",
+        sign_on_mode="OPENID_CONNECT",
+        credentials={"oauthClient": oauth_client},
+        settings={"oauthClient": copy.deepcopy(app.oauth_settings)},
+    )
     if app.profile is not None:
         body["profile"] = app.profile
     return body
+
+
+def saml_app_json(app: SamlApp, base: str) -> dict:
+    """A custom SAML 2.0 app, with the link to its metadata document."""
+    metadata = f"{base}/api/v1/apps/{app.id}/sso/saml/metadata"
+    return _app_envelope(
+        app,
+        base,
+        name=app.name,
+        sign_on_mode="SAML_2_0",
+        credentials={},
+        settings={"signOn": copy.deepcopy(app.sign_on)},
+        links={"metadata": {"href": metadata, "type": "application/xml"}},
+    )
 
 
 def assignment_json(assignment: GroupAssignment, base: str) -> dict:

@@ -17,8 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.okta import errors
-from sandbox.okta.render import app_json, json_answer, org_base, paginate, read_json
-from sandbox.okta.saml_apps import parse_saml_app, saml_app_json
+from sandbox.okta.render import app_json, json_answer, org_base, paginate, read_json, saml_app_json
+from sandbox.okta.saml_apps import parse_saml_app
 from sandbox.okta.store import App, OktaStore, SamlApp
 
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic", "client_secret_jwt", "private_key_jwt")

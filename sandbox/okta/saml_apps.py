@@ -1,4 +1,5 @@
-"""Custom SAML 2.0 apps (`signOnMode: SAML_2_0`): the request checks and the JSON Okta answers with.
+"""Custom SAML 2.0 apps (`signOnMode: SAML_2_0`): the request checks and the apps' URLs (their JSON
+is `render.saml_app_json`).
 
 Held to the `SamlApplication` schemas of Okta's Management API: `settings.signOn` needs `ssoAcsUrl`
 (or `destinationOverride`, not modelled); either the response or the assertion is signed; the
@@ -138,45 +139,6 @@ def _attribute_statements(statements: object) -> list[dict]:
                 )
         checked.append(entry)
     return checked
-
-
-def saml_app_json(app: SamlApp, base: str) -> dict:
-    app_url = f"{base}/api/v1/apps/{app.id}"
-    links: dict = {
-        "appLinks": [
-            {
-                "name": f"{app.name}_link",
-                "href": f"{base}/home/{app.name}/{app.id}/aln{app.id[3:]}",
-                "type": "text/html",
-            }
-        ],
-        "groups": {"href": f"{app_url}/groups"},
-        "logo": [{"name": "medium", "href": f"{base}/assets/img/logos/default.png", "type": "image/png"}],
-        "metadata": {"href": f"{app_url}/sso/saml/metadata", "type": "application/xml"},
-        "users": {"href": f"{app_url}/users"},
-        "self": {"href": app_url},
-    }
-    lifecycle = "deactivate" if app.status == "ACTIVE" else "activate"
-    links[lifecycle] = {"href": f"{app_url}/lifecycle/{lifecycle}"}
-    return {
-        "id": app.id,
-        "name": app.name,
-        "label": app.label,
-        "status": app.status,
-        "lastUpdated": app.last_updated,
-        "created": app.created,
-        "accessibility": copy.deepcopy(app.accessibility),
-        "visibility": copy.deepcopy(app.visibility),
-        "features": [],
-        "signOnMode": "SAML_2_0",
-        "credentials": {
-            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
-            "signing": {"kid": app.signing_kid},
-        },
-        "universalLogout": None,
-        "settings": {**copy.deepcopy(app.settings_extra), "signOn": copy.deepcopy(app.sign_on)},
-        "_links": links,
-    }
 
 
 def public_metadata_path(app: SamlApp) -> str:

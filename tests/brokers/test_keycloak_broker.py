@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,38 +14,18 @@ from ssoprov.brokers.keycloak.broker import KeycloakBroker
 from ssoprov.identity import IdpConnectionInfo
 from ssoprov.naming import HASH_LENGTH, MAX_READABLE
 from ssoprov.spec.models import OrganizationSpec
+from tests.support.pulumi_mocks import RecordingMocks, mocked_runtime
 
 SECRET = "idp-secret-9c2e"
 DISCOVERY = "https://idp.example/.well-known/openid-configuration"
-TYPE = "pulumi-python:dynamic/keycloak"
-
-
-class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        self.resources.append(args)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
-
-    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
-        return {r.name: r.inputs for r in self.resources if r.typ == f"{TYPE}:{kind}"}
 
 
 @pytest.fixture
-def pulumi_mocks() -> Iterator[_Mocks]:
-    """Mocks for this module's tests only, on their own event loop; globals reset afterwards."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    mocks = _Mocks()
-    pulumi.runtime.set_mocks(mocks, preview=False)
-    yield mocks
-    pulumi.runtime.settings.reset_options()
-    asyncio.set_event_loop(None)
-    loop.close()
+def pulumi_mocks() -> Iterator[RecordingMocks]:
+    """Mocks for this module's tests only."""
+    mocks = RecordingMocks()
+    with mocked_runtime(mocks):
+        yield mocks
 
 
 def organization(idp: dict[str, Any], **extra: Any) -> OrganizationSpec:
@@ -124,25 +103,25 @@ def declare(
     return connection_ids
 
 
-def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mocks: _Mocks) -> None:
+def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mocks: RecordingMocks) -> None:
     spec = organization(
         OKTA, roleMappings=[{"group": "Ingeniería", "role": "engineer"}], defaultRole="member"
     )
     rules = [RoleRule("Ingeniería", pulumi.Output.from_input("Ingeniería"), "engineer")]
 
     assert declare(spec, "okta", rules, "member") == ["acme"]
-    roles = pulumi_mocks.of_type("RealmRole")
+    roles = pulumi_mocks.of_type("keycloak", "RealmRole")
     assert {name: (r["name"], r["create_missing"]) for name, r in roles.items()} == {
         "acme-keycloak-role-engineer": ("engineer", True),
         "acme-keycloak-role-member": ("member", True),
     }
-    provider = pulumi_mocks.of_type("IdentityProvider")["acme-keycloak-identity-provider"]
+    provider = pulumi_mocks.of_type("keycloak", "IdentityProvider")["acme-keycloak-identity-provider"]
     assert provider["url"] == "https://sso.example.com" and provider["alias"] == "acme"
     assert (provider["provider_id"], provider["client_auth_method"]) == ("oidc", "client_secret_post")
     assert (provider["display_name"], provider["discovery_url"]) == ("Acme Corp", DISCOVERY)
     assert provider["sync_mode"] == "FORCE"
     assert provider["config_options"]["defaultScope"] == "openid profile email"
-    mappers = pulumi_mocks.of_type("IdpMapper")
+    mappers = pulumi_mocks.of_type("keycloak", "IdpMapper")
     assert len(mappers) == 2
     group_mapper = mappers[naming.group_mapper_name("acme", "Ingeniería")]
     assert (group_mapper["name"], group_mapper["mapper_type"]) == (
@@ -163,25 +142,25 @@ def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mock
     assert default["config"] == {"role": "member", "syncMode": "INHERIT"}
 
 
-def test_microsoft_oauth_gets_the_default_role_only(pulumi_mocks: _Mocks) -> None:
+def test_microsoft_oauth_gets_the_default_role_only(pulumi_mocks: RecordingMocks) -> None:
     spec = organization(MICROSOFT, defaultRole="member", broker={"createRoles": False})
 
     assert declare(spec, "microsoft", [], "member", groups_claim=None) == ["acme"]
-    [provider] = pulumi_mocks.of_type("IdentityProvider").values()
+    [provider] = pulumi_mocks.of_type("keycloak", "IdentityProvider").values()
     assert provider["provider_id"] == "microsoft"
     assert provider.get("discovery_url") is None and provider.get("client_auth_method") is None
     assert provider["config_options"] == {}
-    mappers = pulumi_mocks.of_type("IdpMapper").values()
+    mappers = pulumi_mocks.of_type("keycloak", "IdpMapper").values()
     assert [m["mapper_type"] for m in mappers] == ["oidc-hardcoded-role-idp-mapper"]
-    assert [r["create_missing"] for r in pulumi_mocks.of_type("RealmRole").values()] == [False]
+    assert [r["create_missing"] for r in pulumi_mocks.of_type("keycloak", "RealmRole").values()] == [False]
 
 
-def test_microsoft_oauth_refuses_group_mappings(pulumi_mocks: _Mocks) -> None:
+def test_microsoft_oauth_refuses_group_mappings(pulumi_mocks: RecordingMocks) -> None:
     spec = organization(MICROSOFT)
     rules = [RoleRule("g", pulumi.Output.from_input("g"), "r")]
     with pytest.raises(ValueError, match="no groups claim"):
         declare(spec, "microsoft", rules, None, groups_claim=None)
-    assert pulumi_mocks.of_type("IdentityProvider") == {}
+    assert pulumi_mocks.of_type("keycloak", "IdentityProvider") == {}
 
 
 @pytest.mark.parametrize(
@@ -194,14 +173,14 @@ def test_microsoft_oauth_refuses_group_mappings(pulumi_mocks: _Mocks) -> None:
     ],
 )
 def test_group_mappers_read_the_claim_the_idp_sends(
-    pulumi_mocks: _Mocks, groups_claim: str, claim_path: str
+    pulumi_mocks: RecordingMocks, groups_claim: str, claim_path: str
 ) -> None:
     spec = organization(OKTA, roleMappings=[{"group": "Ingeniería", "role": "engineer"}])
     rules = [RoleRule("Ingeniería", pulumi.Output.from_input("Ingeniería"), "engineer")]
 
     declare(spec, "okta", rules, None, groups_claim=groups_claim)
 
-    [mapper] = pulumi_mocks.of_type("IdpMapper").values()
+    [mapper] = pulumi_mocks.of_type("keycloak", "IdpMapper").values()
     assert mapper["config"]["claim"] == claim_path
 
 
