@@ -31,7 +31,21 @@ from referencing.jsonschema import DRAFT202012
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = PROJECT_ROOT.parent / "shared" / "contracts" / "okta-management-api.yaml"
+
+
+def _contracts_dir() -> Path:
+    """`../shared/contracts` beside this checkout or, for a git worktree (whose `.git` is a file
+    naming `<main checkout>/.git/worktrees/<name>`), beside its main checkout: a worktree must not
+    quietly skip the contract checks."""
+    bases = [PROJECT_ROOT.parent]
+    git = PROJECT_ROOT / ".git"
+    if git.is_file() and git.read_text().startswith("gitdir:"):
+        bases.append(Path(git.read_text().split(":", 1)[1].strip()).parents[2].parent)
+    found = [base / "shared" / "contracts" for base in bases if (base / "shared" / "contracts").is_dir()]
+    return (found or [bases[0] / "shared" / "contracts"])[0]
+
+
+SPEC_PATH = _contracts_dir() / "okta-management-api.yaml"
 SPEC_URI = "urn:okta:management-api"
 
 QUIRK_NULLABLE = {
