@@ -32,13 +32,15 @@ _write_lock = threading.Lock()
 
 
 def _process_start() -> float:
-    """When the kernel started this process (epoch seconds), from /proc: the interpreter's own
-    start-up, before this module runs, counts too."""
+    """When this process started (epoch seconds), the interpreter's own start-up included: its age
+    from /proc (start and uptime both count clock ticks since boot) taken from the wall clock now.
+    (Boot time plus start ticks would not do: /proc's `btime` is whole seconds, and on a VM that was
+    paused or restored it is seconds away from the wall clock.)"""
     with open("/proc/self/stat") as stat:
-        ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
-    with open("/proc/stat") as boot:
-        booted = next(int(line.split()[1]) for line in boot if line.startswith("btime "))
-    return booted + ticks / os.sysconf("SC_CLK_TCK")
+        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as uptime:
+        up_seconds = float(uptime.read().split()[0])
+    return time.time() - (up_seconds - started_ticks / os.sysconf("SC_CLK_TCK"))
 
 
 def _cpu_seconds() -> float:
