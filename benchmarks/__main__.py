@@ -6,6 +6,7 @@ import argparse
 import importlib
 
 from benchmarks.report import machine_line
+from ssoprov.workspace import let_language_hosts_stop
 
 BENCHMARKS = {
     "calls": "benchmarks.calls",
@@ -22,6 +23,7 @@ def main() -> None:
         "names", nargs="*", choices=[[], *BENCHMARKS], metavar="name", help=", ".join(BENCHMARKS)
     )
     names = parser.parse_args().names or list(BENCHMARKS)
+    let_language_hosts_stop()
     print(machine_line())
     for name in names:
         importlib.import_module(BENCHMARKS[name]).run()

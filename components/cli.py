@@ -482,6 +482,9 @@ def _overage(spec: OrganizationSpec, login: str) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ssoprov.workspace import let_language_hosts_stop
+
+    let_language_hosts_stop()
     from ssoprov.errors import ProvisionerError
     from ssoprov.fleet.project import ProjectError
     from ssoprov.spec.problems import InvalidSpec

@@ -24,7 +24,7 @@ from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import DEMO_PORTS, LocalSandbox
 from ssoprov.spec.loading import OIDC_SECRET_KEY
 from ssoprov.verify_login import LoginReport, verify_login
-from ssoprov.workspace import local_engine
+from ssoprov.workspace import let_language_hosts_stop, local_engine
 
 
 def say(message: str) -> None:
@@ -72,6 +72,7 @@ def run_organizations(
 
 
 def main() -> int:
+    let_language_hosts_stop()
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="ssoprov-demo-"))
     try:

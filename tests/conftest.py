@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from sandbox.keycloak import KeycloakServer
+from ssoprov.workspace import let_language_hosts_stop
 from tests.support.projects import StackProject, new_stack_project
+
+
+def pytest_configure() -> None:
+    """In the main thread of the run and of each xdist worker, before any `pulumi` starts."""
+    let_language_hosts_stop()
 
 
 @pytest.fixture(scope="session")
