@@ -7,19 +7,29 @@ provider. So the key is the realm's, shared by every organization the realm brok
 above Keycloak's generated keys (100), which makes it the realm's RS256 signer for its own
 tokens too; anything that verifies those through the realm's JWKS is unaffected.
 
-Inputs (both "replace"): `url` and `realm`. Create adopts the realm's provider of that name if
-there is one (another organization of the realm made it), else creates it. Two organizations
-creating it at once leave two providers of that name at the same priority: every create keeps the
-one with the smallest component id and deletes the others, so one key signs.
+Inputs (both "replace"): `url` and `realm`. Create adopts the realm's signer if there is one
+(another organization of the realm made it), else creates it. Two organizations creating it at once
+leave two providers of that name at the same priority: every create keeps the one with the smallest
+component id and deletes the others, so one key signs.
 
-Outputs: `component_id` (also the resource id), `kid`, `certificate` (base64 DER, the self-signed
-certificate the IdP apps register), `jwk` (its public key as a JWK, for IdPs that take keys:
-Okta) and `valid_to` (the certificate's expiry, epoch ms). All public.
+A rotation (components/fleet/realm_keys.py, `ssoprov rotate`) adds providers of the same name: a
+staged key, below `ASSERTION_KEY_PRIORITY`, published in the realm's JWKS but not signing; once
+promoted, it is raised above the signer, and the old signer (now at or above
+`ASSERTION_KEY_PRIORITY` but not the highest) retires. So the realm's client-assertion keys are
+every active RS256 key of a provider of that name, and the one of highest priority signs.
 
-Delete does nothing: destroying one organization must not pull the key from under the others
-(the realm keeps it; no organization's run deletes it). Read (refresh)
-reports the key the provider holds now; a provider deleted out of band is dropped from state and
-the next `pulumi up` makes a new key, which every IdP app then registers.
+Outputs: `component_id` (the signer's provider), `kid`, `certificate` (base64 DER, the self-signed
+certificate the IdP apps register), `jwk` (its public key as a JWK, for IdPs that take keys: Okta)
+and `valid_to` (the certificate's expiry, epoch ms), all of the signer; and `trusted_kids`,
+`trusted_certificates`, `trusted_jwks`: every client-assertion key of the realm, the signer first,
+which each IdP app must trust. All public. The resource id stays the provider the first create
+found; a rotation deletes that provider, so reads go by name, not by id.
+
+Diff reads the realm's keys (two admin GETs): when they are not the recorded set, it reports an
+update, which records them, so an `up` after a key is staged or retired carries the change to the
+IdP apps. Delete does nothing: destroying one organization must not pull the key from under the
+others. Read (refresh) reports the keys of now; with no provider of the name left, the resource is
+dropped from state and the next `pulumi up` makes a new key, which every IdP app then registers.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ from typing import Any
 
 import pulumi
 from cryptography import x509
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ssoprov.brokers.keycloak.client import KeycloakAdminClient, from_environment
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
@@ -41,7 +51,22 @@ ASSERTION_KEY_NAME = "ssoprov-client-assertion"
 ASSERTION_KEY_PRIORITY = "10000"
 ALGORITHM = "RS256"
 REPLACE_KEYS = ("url", "realm")
-OUTPUT_KEYS = ("component_id", "kid", "certificate", "jwk", "valid_to")
+SIGNER_KEYS = ("component_id", "kid", "certificate", "jwk", "valid_to")
+TRUSTED_KEYS = ("trusted_kids", "trusted_certificates", "trusted_jwks")
+OUTPUT_KEYS = (*SIGNER_KEYS, *TRUSTED_KEYS)
+
+
+@dataclass(frozen=True)
+class AssertionKey:
+    """One client-assertion key of a realm: its provider (component), priority and public key."""
+
+    component_id: str
+    priority: int
+    kid: str
+    certificate: str
+    """Base64 DER of the key's self-signed certificate."""
+    valid_to: int | None
+    """The certificate's expiry, epoch ms, as Keycloak reports it."""
 
 
 @dataclass(frozen=True)
@@ -52,82 +77,107 @@ class KeycloakRealmAssertionKeyArgs:
 
 class _AssertionKeyProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return exact_diff(olds, news, replace_keys=REPLACE_KEYS)
+        changed: list[str] = []
+        if olds.get("url") == news.get("url") and olds.get("realm") == news.get("realm"):
+            now = run_async(_read_keys(news))
+            if [key.kid for key in now] != olds.get("trusted_kids"):
+                changed = ["trusted_kids"]
+        return exact_diff(olds, news, replace_keys=REPLACE_KEYS, extra_updates=changed)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = run_async(_ensure(props))
         return CreateResult(id_=outs["component_id"], outs=outs)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        async def read() -> dict[str, Any] | None:
-            async with from_environment(props["url"]) as keycloak:
-                return await _key_of(keycloak, props, id_)
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=run_async(_ensure(news)))
 
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            outs = run_async(read())
+            keys = run_async(_read_keys(props))
         except NotFoundError:
             return gone()
-        return gone() if outs is None else ReadResult(id_, outs)
+        return gone() if not keys else ReadResult(id_, _state(props, keys))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing: the key belongs to the realm and signs for its other organizations too."""
 
 
+async def _read_keys(props: Mapping[str, Any]) -> list[AssertionKey]:
+    async with from_environment(props["url"]) as keycloak:
+        return await assertion_keys(keycloak, props["realm"])
+
+
 async def _ensure(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Make the signer if the realm has none, fold duplicate signers; the state."""
     realm = props["realm"]
     async with from_environment(props["url"]) as keycloak:
-        ours = await _named_providers(keycloak, realm)
-        if not ours:
+        if not await _named_providers(keycloak, realm):
             await keycloak.create_key_provider(
                 realm,
                 ASSERTION_KEY_NAME,
                 "rsa-generated",
                 {"priority": ASSERTION_KEY_PRIORITY, "algorithm": ALGORITHM, "keySize": "2048"},
             )
-            ours = await _named_providers(keycloak, realm)
-        for extra in ours[1:]:  # made at the same moment by another organization's run
+        providers = await _named_providers(keycloak, realm)
+        top = max(priority for _, priority in providers)
+        signers = sorted(component for component, priority in providers if priority == top)
+        for extra in signers[1:]:  # made at the same moment by another organization's run
             await keycloak.delete_key_provider(realm, extra)
-        outs = await _key_of(keycloak, props, ours[0])
-    if outs is None:
+        keys = await assertion_keys(keycloak, realm)
+    if not keys or keys[0].component_id != signers[0]:
         raise ProvisionerError(
             f"Keycloak: reading the client-assertion key {ASSERTION_KEY_NAME} of realm {realm}: its provider "
             f"exists but holds no active {ALGORITHM} key. Fix: enable it in the admin console (realm {realm} "
             "> Realm settings > Keys > Providers), or delete it and run `pulumi up` again"
         )
-    return outs
+    return _state(props, keys)
 
 
-async def _named_providers(keycloak: KeycloakAdminClient, realm: str) -> list[str]:
-    """The component ids of the realm's providers named ASSERTION_KEY_NAME, smallest first."""
+async def _named_providers(keycloak: KeycloakAdminClient, realm: str) -> list[tuple[str, int]]:
+    """(component id, priority) of the realm's providers named ASSERTION_KEY_NAME."""
     providers = await keycloak.list_key_providers(realm)
-    return sorted(p["id"] for p in providers if p.get("name") == ASSERTION_KEY_NAME)
+    return [(p["id"], _priority(p)) for p in providers if p.get("name") == ASSERTION_KEY_NAME]
 
 
-async def _key_of(
-    keycloak: KeycloakAdminClient, props: Mapping[str, Any], component_id: str
-) -> dict[str, Any] | None:
-    """The state for provider `component_id`'s active RS256 key, or None if it has none."""
-    keys = await keycloak.realm_keys(props["realm"])
-    key = next(
-        (
-            k
-            for k in keys
-            if k.get("providerId") == component_id
-            and k.get("algorithm") == ALGORITHM
-            and k.get("status") == "ACTIVE"
-        ),
-        None,
-    )
-    if key is None or not key.get("certificate"):
-        return None
+def _priority(provider: Mapping[str, Any]) -> int:
+    values = (provider.get("config") or {}).get("priority") or ["0"]
+    return int(values[0])
+
+
+async def assertion_keys(keycloak: KeycloakAdminClient, realm: str) -> list[AssertionKey]:
+    """The realm's client-assertion keys: the active RS256 keys of providers named
+    ASSERTION_KEY_NAME, highest priority (the signer) first."""
+    components = {component for component, _ in await _named_providers(keycloak, realm)}
+    found = [
+        AssertionKey(
+            component_id=key["providerId"],
+            priority=int(key.get("providerPriority") or 0),
+            kid=key["kid"],
+            certificate=key["certificate"],
+            valid_to=key.get("validTo"),
+        )
+        for key in await keycloak.realm_keys(realm)
+        if key.get("providerId") in components
+        and key.get("algorithm") == ALGORITHM
+        and key.get("status") == "ACTIVE"
+        and key.get("certificate")
+    ]
+    return sorted(found, key=lambda key: (-key.priority, key.component_id))
+
+
+def _state(props: Mapping[str, Any], keys: list[AssertionKey]) -> dict[str, Any]:
+    signer = keys[0]
     return {
         "url": props["url"],
         "realm": props["realm"],
-        "component_id": component_id,
-        "kid": key["kid"],
-        "certificate": key["certificate"],
-        "jwk": public_jwk(key["certificate"], key["kid"]),
-        "valid_to": key.get("validTo"),
+        "component_id": signer.component_id,
+        "kid": signer.kid,
+        "certificate": signer.certificate,
+        "jwk": public_jwk(signer.certificate, signer.kid),
+        "valid_to": signer.valid_to,
+        "trusted_kids": [key.kid for key in keys],
+        "trusted_certificates": [key.certificate for key in keys],
+        "trusted_jwks": [public_jwk(key.certificate, key.kid) for key in keys],
     }
 
 
@@ -160,6 +210,9 @@ class KeycloakRealmAssertionKey(Resource, module="keycloak", name="RealmAssertio
     certificate: pulumi.Output[str]
     jwk: pulumi.Output[dict[str, str]]
     valid_to: pulumi.Output[int]
+    trusted_kids: pulumi.Output[list[str]]
+    trusted_certificates: pulumi.Output[list[str]]
+    trusted_jwks: pulumi.Output[list[dict[str, str]]]
 
     def __init__(
         self,
