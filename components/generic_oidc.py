@@ -104,13 +104,20 @@ def assertion_auth_method(
 
 
 def _key_to_register(broker_key: BrokerKey) -> dict[str, object]:
-    """The stack output `brokerKey`: the broker's public key in the forms providers register."""
+    """The stack output `brokerKey`: the broker's public key in the forms providers register, and
+    `keys`, every key the provider must trust (the signer, and a key a rotation staged)."""
     return {
         "jwksUrl": broker_key.jwks_url,
         "kid": broker_key.kid,
         "algorithm": broker_key.algorithm,
         "certificatePem": broker_key.certificate.apply(certificate_pem),
         "jwk": broker_key.jwk,
+        "keys": pulumi.Output.all(broker_key.certificates, broker_key.jwks).apply(
+            lambda both: [
+                {"kid": jwk["kid"], "certificatePem": certificate_pem(certificate), "jwk": jwk}
+                for certificate, jwk in zip(*both, strict=True)
+            ]
+        ),
     }
 
 

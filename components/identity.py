@@ -70,8 +70,10 @@ class IdpConnectionInfo:
                 self.client_id,
                 " for private_key_jwt at their provider: by the JWKS URL (stack output brokerKey.jwksUrl) "
                 "where the provider fetches keys by URL, which follows the broker's key changes; else by "
-                "uploading brokerKey.certificatePem or brokerKey.jwk, to be uploaded again when the "
-                "broker's key changes. Sign-ins fail until it is registered.",
+                "uploading every key of brokerKey.keys (its certificatePem or jwk); when a rotation stages "
+                "a new key, brokerKey.keys lists it and it must be uploaded too before the broker signs "
+                "with it (`ssoprov rotate` promotes it only with --generic-oidc-key-registered). Sign-ins "
+                "fail until the signing key is registered.",
             )
         ]
 

@@ -39,6 +39,11 @@ class BrokerKey:
     """The key's X.509 certificate, base64 DER (Entra registers certificates)."""
     jwk: pulumi.Output[dict[str, str]]
     """The public key as a JWK with the same kid (Okta registers keys)."""
+    certificates: pulumi.Output[list[str]]
+    """Every key the IdP app must trust, as certificates: the signer first, then a key staged by a
+    rotation (which the broker signs with once every app trusts it)."""
+    jwks: pulumi.Output[list[dict[str, str]]]
+    """The same keys as JWKs."""
     algorithm: str
     """The JWS algorithm the broker signs its assertions with (RS256)."""
     jwks_url: str

@@ -229,7 +229,7 @@ class EntraApp(pulumi.ComponentResource):
                 EntraKeyCredentialArgs(
                     tenant_id=tenant,
                     application_object_id=application_id,
-                    certificate=broker_key.certificate,
+                    certificates=broker_key.certificates,
                     display_name=secret_display_name(spec),
                 ),
                 opts=child,

@@ -116,7 +116,7 @@ class OktaApp(pulumi.ComponentResource):
         if broker_key is not None:
             self.jwk = OktaAppJwk(
                 naming.app_jwk_name(spec.name),
-                OktaAppJwkArgs(org_url=org_url, app_id=app_id, jwk=broker_key.jwk),
+                OktaAppJwkArgs(org_url=org_url, app_id=app_id, jwks=broker_key.jwks),
                 opts=child,
             )
         else:

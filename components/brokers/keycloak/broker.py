@@ -105,6 +105,8 @@ class KeycloakBroker:
             kid=key.kid,
             certificate=key.certificate,
             jwk=key.jwk,
+            certificates=key.trusted_certificates,
+            jwks=key.trusted_jwks,
             algorithm=ASSERTION_ALGORITHM,
             jwks_url=f"{self._url}/realms/{self._broker.realm}/protocol/openid-connect/certs",
             holder=key,
