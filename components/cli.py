@@ -2,8 +2,8 @@
 
 validate            check stack files; no cloud calls
 preview, up         run the program over a selection of stacks, in parallel
-rotate              replace the client secrets that are due (as of --as-of), with `up`
-secrets             client-secret expiry report across the fleet
+rotate              replace the client secrets and realm keys that are due (as of --as-of)
+secrets             expiry report of client secrets, certificates and realm keys
 report --html FILE  the fleet on one static page: expiry timeline, last drift result
 drift               out-of-band changes per stack (refresh in preview-only mode); exit 1 on drift
 recover             after a run that did not finish (killed engine, lost runner): unlock, refresh, up
@@ -84,7 +84,7 @@ def _rotate(args: argparse.Namespace) -> int:
     from ssoprov.fleet import commands
 
     as_of = commands.check_as_of(args.as_of)
-    return commands.rotate(_fleet_run(args), as_of, args.dry_run)
+    return commands.rotate(_fleet_run(args), as_of, args.dry_run, args.generic_oidc_key_registered)
 
 
 def _secrets(args: argparse.Namespace) -> int:
@@ -368,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--as-of", metavar="YYYY-MM-DD", help="plan as of this date (today or later)")
     rotate.add_argument(
         "--dry-run", action="store_true", help="list the stacks that would rotate; change nothing"
+    )
+    rotate.add_argument(
+        "--generic-oidc-key-registered",
+        action="store_true",
+        help="promote a realm's new client-assertion key although generic OIDC secretless organizations "
+        "use it: their customers registered it (brokerKey.keys) or fetch brokerKey.jwksUrl",
     )
     rotate.set_defaults(run=_rotate)
     secrets = commands.add_parser("secrets", help="client-secret expiry report", parents=[selection])

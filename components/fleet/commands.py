@@ -34,6 +34,7 @@ from ssoprov.fleet.html_report import FleetRow, render_page
 from ssoprov.fleet.operations import StackJob
 from ssoprov.fleet.progress import Progress, progress_for
 from ssoprov.fleet.project import Project, ProjectError
+from ssoprov.fleet.realm_keys import KeyRotationRun, realm_rotations, rotate_realm
 from ssoprov.fleet.report import (
     DRIFTED,
     FAILED,
@@ -49,7 +50,7 @@ from ssoprov.fleet.report import (
     summary_line,
 )
 from ssoprov.fleet.runner import run_each
-from ssoprov.fleet.secrets import SIGNING_CERTIFICATE, SecretStatus, secret_status
+from ssoprov.fleet.secrets import REALM_KEY, SIGNING_CERTIFICATE, SecretStatus, secret_status
 from ssoprov.fleet.selection import Selection
 from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
@@ -289,7 +290,7 @@ def _cell(value: object) -> str:
 def _note_cell(secret: dict[str, Any]) -> str:
     """Why due, else the note; a signing certificate's note (its kid) is shown with the reason too."""
     reason, note = secret.get("reason") or "", secret.get("note") or ""
-    if secret.get("credential") == SIGNING_CERTIFICATE and reason:
+    if secret.get("credential") in (SIGNING_CERTIFICATE, REALM_KEY) and reason:
         return f"{reason}; {note}" if note else reason
     return reason or note
 
@@ -366,12 +367,15 @@ def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
     return run.finish(report, f"as of {calendar_date(moment)}\n{table}\n{summary_line(report)}")
 
 
-def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool) -> int:
-    """Find the secrets due (as of --as-of) and rotate exactly those stacks with `up`."""
+def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool, generic_registered: bool = False) -> int:
+    """Find the secrets due (as of --as-of) and rotate exactly those stacks with `up`; rotate the
+    realm keys of secretless stacks realm by realm (components/fleet/realm_keys.py)."""
     started = now()
     moment = later_of_now(as_of)
     prepared, invalid = run.prepare()
     statuses, others = _statuses(run, prepared, moment)
+    key_rows = [(job, status) for job, status in statuses if status.credential == REALM_KEY]
+    statuses = [(job, status) for job, status in statuses if status.credential != REALM_KEY]
     due = [(job, status) for job, status in statuses if secret_state(status) == DUE]
     run.say(
         f"ssoprov rotate: {len(due)} of {len(statuses)} deployed stack(s) have a secret due as of "
@@ -447,6 +451,8 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool) -> int:
             return outcome
 
         outcomes += run.run_jobs(rotation_jobs, rotate_one)
+    if key_rows:
+        outcomes += _rotate_realm_keys(run, prepared, key_rows, moment, dry_run, generic_registered)
     report = run.report("rotate", outcomes, started, asOf=calendar_date(moment), dryRun=dry_run)
     rows = []
     for outcome in report.outcomes:
@@ -468,6 +474,25 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool) -> int:
     headers = ("stack", "result", "why due", "rotate by", "new rotate by", "new expires", "note")
     table = format_table(headers, rows)
     return run.finish(report, f"{table}\n{summary_line(report)}")
+
+
+def _rotate_realm_keys(
+    run: FleetRun,
+    prepared: list[tuple[StackJob, OrganizationSpec | None]],
+    rows: list[tuple[StackJob, SecretStatus]],
+    moment: datetime,
+    dry_run: bool,
+    generic_registered: bool,
+) -> list[StackOutcome]:
+    specs = {job.stack: spec for job, spec in prepared if spec is not None}
+    command = auto.PulumiCommand()
+    every = [(ref.name, load_stack_file(ref.file)[0]) for ref in run.project.stacks()]
+    rotations = realm_rotations(
+        [(job, status, specs[job.stack]) for job, status in rows], every, run.deployed(command)
+    )
+    shared = KeyRotationRun(run.say, run.run_jobs, command, moment, dry_run, generic_registered)
+    run.say(f"ssoprov rotate: {len(rotations)} Keycloak realm(s) with secretless stacks")
+    return [outcome for rotation in rotations for outcome in rotate_realm(rotation, shared)]
 
 
 def check_as_of(text: str | None) -> datetime | None:

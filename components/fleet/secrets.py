@@ -18,27 +18,40 @@ done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
 (`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
 unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
 it on (components/okta/saml_signing_keys.py).
+
+A secretless organization (`clientAuthentication.method: privateKeyJwt`) has no client secret; its
+credential is the realm's client-assertion key, from the state of its `RealmAssertionKey`
+resource: the signer's kid and its certificate's notBefore and notAfter (Keycloak reports no other
+dates). Its rotate-by date is the earlier of `clientAuthentication.keyRotateAfterDays` after
+notBefore and `keyRotateBeforeExpiryDays` before notAfter; a stack whose state trusts more than one
+key is in the middle of a rotation, due until `ssoprov rotate` finishes it
+(components/fleet/realm_keys.py).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
+
 from ssoprov.clock import calendar_date, parse_timestamp
-from ssoprov.rotation import CertificatePolicy, policy_from, recorded_reason_due
+from ssoprov.rotation import CertificatePolicy, RotationPolicy, policy_from, recorded_reason_due
 from ssoprov.spec.models import OrganizationSpec, SamlSettings
 from ssoprov.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
 SIGNING_KEYS_TYPE_SUFFIX = ":SamlSigningKeys"
+ASSERTION_KEY_TYPE_SUFFIX = ":RealmAssertionKey"
 CLIENT_SECRET = "clientSecret"
 SIGNING_CERTIFICATE = "signingCertificate"
-SECRETLESS_NOTE = (
-    "no client secret: the broker signs with its realm key (clientAuthentication.method privateKeyJwt)"
+REALM_KEY = "realmKey"
+UNFINISHED_KEY_ROTATION = (
+    "realm-key rotation unfinished (the stack trusts more than one key): `ssoprov rotate` finishes it"
 )
 UNFINISHED_ROLLOVER = (
     "signing-certificate rollover unfinished (a new key staged, or the broker still trusting the old "
@@ -65,9 +78,10 @@ class SecretStatus:
     """Why a `pulumi up` now (as of the planning date) replaces the secret; None if it does not."""
     note: str = ""
     credential: str = CLIENT_SECRET
-    """CLIENT_SECRET, or SIGNING_CERTIFICATE for a SAML organization (`secret_id` is then its kid)."""
+    """CLIENT_SECRET, SIGNING_CERTIFICATE for a SAML organization, or REALM_KEY for a secretless one
+    (`secret_id` is then the key's kid)."""
     unfinished: bool = False
-    """A signing-certificate rollover the last `up` left half done (its second `up` is due)."""
+    """A signing-certificate rollover or realm-key rotation the last `up` left half done."""
 
     @property
     def due(self) -> bool:
@@ -105,11 +119,7 @@ class SecretStatus:
 
 def secret_resources(deployment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The live client-secret resources in a deployment (not ones pending deletion)."""
-    return [
-        resource
-        for resource in deployment.get("resources") or []
-        if str(resource.get("type", "")).endswith(SECRET_TYPE_SUFFIX) and not resource.get("delete")
-    ]
+    return _live_resources(deployment, SECRET_TYPE_SUFFIX)
 
 
 def _policy_inputs(spec: OrganizationSpec) -> dict[str, int]:
@@ -127,12 +137,12 @@ def secret_status(
     """The stack's secret as recorded in `deployment`, judged by the spec's policy as of `now`."""
     kind = spec.identity_provider.kind
     base = {"stack": stack, "organization": spec.name, "idp": kind}
+    if spec.client_authentication.secretless:
+        return realm_key_status(stack, spec, deployment, now)
     if kind not in MANAGED_KINDS:
         return SecretStatus(**base, managed=False, note="the customer's IT team owns this secret")
     if spec.identity_provider.uses_saml:
         return certificate_status(stack, spec, deployment, now)
-    if spec.client_authentication.secretless:
-        return SecretStatus(**base, managed=False, note=SECRETLESS_NOTE)
     found = secret_resources(deployment)
     if not found:
         return SecretStatus(
@@ -194,11 +204,7 @@ def certificate_status(
         "managed": True,
         "credential": SIGNING_CERTIFICATE,
     }
-    found = [
-        resource
-        for resource in deployment.get("resources") or []
-        if str(resource.get("type", "")).endswith(SIGNING_KEYS_TYPE_SUFFIX) and not resource.get("delete")
-    ]
+    found = _live_resources(deployment, SIGNING_KEYS_TYPE_SUFFIX)
     outs = (found[0].get("outputs") or {}) if found else {}
     expires = _timestamp(outs.get("next_expires_at"))
     if expires is None:
@@ -223,6 +229,62 @@ def certificate_status(
         note=f"SAML signing certificate, kid {kid}",
         unfinished=unfinished,
     )
+
+
+def realm_key_status(
+    stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], now: datetime
+) -> SecretStatus:
+    """A secretless organization's realm client-assertion key as recorded in `deployment`, as of `now`."""
+    base = {
+        "stack": stack,
+        "organization": spec.name,
+        "idp": spec.identity_provider.kind,
+        "managed": True,
+        "credential": REALM_KEY,
+    }
+    found = _live_resources(deployment, ASSERTION_KEY_TYPE_SUFFIX)
+    outs = (found[0].get("outputs") or {}) if found else {}
+    certificate = outs.get("certificate")
+    if not isinstance(certificate, str) or not certificate:
+        return SecretStatus(
+            **base,
+            note=(
+                "no realm key in the state: the stack's last `up` failed before reading it. "
+                f"Fix: run `ssoprov up --stack {stack}`"
+            ),
+        )
+    validity = x509.load_der_x509_certificate(base64.b64decode(certificate))
+    created, expires = validity.not_valid_before_utc, validity.not_valid_after_utc
+    auth = spec.client_authentication
+    policy = RotationPolicy(
+        lifetime_days=(expires - created).days,
+        rotate_after_days=auth.key_rotate_after_days,
+        rotate_before_expiry_days=auth.key_rotate_before_expiry_days,
+    )
+    trusted = outs.get("trusted_kids")
+    unfinished = isinstance(trusted, list) and len(trusted) > 1
+    kid = outs.get("kid") if isinstance(outs.get("kid"), str) else None
+    realm = outs.get("realm") or "?"
+    return SecretStatus(
+        **base,
+        resource=str(found[0].get("urn", "")).rsplit("::", 1)[-1],
+        secret_id=kid,
+        created_at=created,
+        expires_at=expires,
+        rotate_by=policy.due_at(created, expires),
+        due_reason=UNFINISHED_KEY_ROTATION if unfinished else policy.reason_due(created, expires, now),
+        note=f"realm {realm}'s client-assertion key, kid {kid}",
+        unfinished=unfinished,
+    )
+
+
+def _live_resources(deployment: Mapping[str, Any], type_suffix: str) -> list[Mapping[str, Any]]:
+    """The deployment's resources of a type (not ones pending deletion)."""
+    return [
+        resource
+        for resource in deployment.get("resources") or []
+        if str(resource.get("type", "")).endswith(type_suffix) and not resource.get("delete")
+    ]
 
 
 def _timestamp(value: Any) -> datetime | None:

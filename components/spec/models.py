@@ -88,6 +88,11 @@ class SecretPolicy(SpecModel):
         return self
 
 
+MAX_CERTIFICATE_LEAD_DAYS = 365
+"""A rollover lead of a year at most: a new certificate (valid ten years) is never due at once."""
+MAX_KEY_AGE_DAYS = 3650
+"""Ten years: as long as Keycloak's generated certificates are valid."""
+
 ClientAuthenticationMethod = Literal["clientSecret", "privateKeyJwt"]
 
 
@@ -98,6 +103,20 @@ class ClientAuthentication(SpecModel):
         "clientSecret",
         description="clientSecret (the IdP app's client secret, rotated per clientSecret) or privateKeyJwt "
         "(the broker signs with its realm key, which the IdP app trusts; no secret exists)",
+    )
+    key_rotate_after_days: int = Field(
+        365,
+        ge=1,
+        le=MAX_KEY_AGE_DAYS,
+        description="privateKeyJwt: days after the realm key's certificate starts (notBefore) from which "
+        "`ssoprov rotate` rotates it; the realm's organizations share the key, the earliest date counts",
+    )
+    key_rotate_before_expiry_days: int = Field(
+        30,
+        ge=1,
+        le=MAX_CERTIFICATE_LEAD_DAYS,
+        description="privateKeyJwt: days before the realm key's certificate expires (notAfter) from "
+        "which `ssoprov rotate` rotates it at the latest",
     )
 
     @property
@@ -117,9 +136,6 @@ class EntraAssignments(SpecModel):
         description="user principal names (alice@contoso.com) to assign, 500 at most",
     )
 
-
-MAX_CERTIFICATE_LEAD_DAYS = 365
-"""A rollover lead of a year at most: a new certificate (valid ten years) is never due at once."""
 
 NameIdFormat = Literal["emailAddress", "persistent", "unspecified", "transient"]
 

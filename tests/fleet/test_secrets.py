@@ -3,6 +3,7 @@ the dates as a user sees them; the one rule for SSOPROV_AS_OF and --as-of."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from ssoprov.fleet.commands import check_as_of, secret_state
 from ssoprov.fleet.project import ProjectError
 from ssoprov.fleet.secrets import secret_status
 from ssoprov.spec import parse_organization
+from tests.support.client_keys import ClientKey
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 PARENT = "ssoprov:index:Organization"
@@ -151,11 +153,65 @@ def test_generic_oidc_secrets_are_the_customers() -> None:
     assert secret_state(status) == "not-managed"
 
 
-def test_a_secretless_organization_has_no_secret_to_rotate_rather_than_a_missing_one() -> None:
+def realm_key(key: ClientKey, *, trusted: int = 1) -> dict[str, Any]:
+    """A secretless stack's recorded `RealmAssertionKey` resource: `key` signs, and the stack
+    trusts `trusted` keys (two during a rotation)."""
+    certificate = base64.b64encode(key.der).decode()
+    outputs = {
+        "realm": "customers",
+        "kid": key.kid,
+        "certificate": certificate,
+        "trusted_kids": [key.kid, "k-staged"][:trusted],
+        "trusted_certificates": [certificate, "MIIC-staged"][:trusted],
+    }
+    kind = "pulumi-python:dynamic/keycloak:RealmAssertionKey"
+    resource = {
+        "urn": f"urn:pulumi:acme::ssoprov::{PARENT}${kind}::acme-key",
+        "type": kind,
+        "outputs": outputs,
+    }
+    return {"resources": [resource]}
+
+
+@pytest.mark.parametrize("kind", ["okta", "oidc"])
+def test_a_secretless_organization_reports_the_realm_key_from_its_certificate(kind: str) -> None:
+    key = ClientKey(days=3650)
+    made = key.certificate.not_valid_before_utc
+    status = secret_status("acme", spec(kind, authentication="privateKeyJwt"), realm_key(key), made)
+    shown = status.to_json(made)
+
+    assert shown["credential"] == "realmKey" and shown["secretId"] == key.kid and status.managed
+    assert shown["secretExpiresAt"] == calendar_date(key.certificate.not_valid_after_utc)
+    assert shown["secretRotateBy"] == calendar_date(made + timedelta(days=365))  # keyRotateAfterDays
+    assert secret_state(status) == "not-due" and "realm customers's client-assertion key" in shown["note"]
+
+
+def test_a_realm_key_is_due_by_age_or_before_expiry_whichever_comes_first() -> None:
+    old, short = ClientKey(days=3650), ClientKey(days=60)
+    made = old.certificate.not_valid_before_utc
+    aged = secret_status(
+        "acme", spec("entra", authentication="privateKeyJwt"), realm_key(old), made + timedelta(days=366)
+    )
+    policy = {"method": "privateKeyJwt", "keyRotateAfterDays": 400, "keyRotateBeforeExpiryDays": 45}
+    strict = parse_organization(
+        {**spec("entra").model_dump(by_alias=True, exclude_none=True), "clientAuthentication": policy},
+        "stacks/Pulumi.acme.yaml",
+    )
+    expiring = secret_status("acme", strict, realm_key(short), made + timedelta(days=16))
+
+    assert aged.due and aged.due_reason is not None and "older than 365 days" in aged.due_reason
+    assert expiring.due and expiring.due_reason is not None and "within 45 days" in expiring.due_reason
+    assert expiring.rotate_by == short.certificate.not_valid_after_utc - timedelta(days=45)
+
+
+def test_a_realm_key_rotation_left_half_done_is_due_and_a_missing_key_is_incomplete() -> None:
+    key = ClientKey(days=3650)
     secretless = spec("okta", authentication="privateKeyJwt")
-    status = secret_status("acme", secretless, {"resources": []}, NOW)
-    assert secret_state(status) == "not-managed" and not status.due
-    assert "privateKeyJwt" in status.to_json(NOW)["note"]
+    half = secret_status("acme", secretless, realm_key(key, trusted=2), key.certificate.not_valid_before_utc)
+    missing = secret_status("acme", secretless, {"resources": []}, NOW)
+
+    assert half.due and half.unfinished and "rotation unfinished" in (half.due_reason or "")
+    assert secret_state(missing) == "incomplete" and "ssoprov up --stack acme" in missing.note
 
 
 def signing_keys(expires: datetime, *, staged: bool = False, trusted: int = 1) -> dict[str, Any]:
