@@ -273,7 +273,7 @@ def realm_key_status(
         expires_at=expires,
         rotate_by=policy.due_at(created, expires),
         due_reason=UNFINISHED_KEY_ROTATION if unfinished else policy.reason_due(created, expires, now),
-        note=f"realm {realm}'s client-assertion key, kid {kid}",
+        note=f"client-assertion key of realm {realm}, kid {kid}",
         unfinished=unfinished,
     )
 

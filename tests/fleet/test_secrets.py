@@ -183,7 +183,7 @@ def test_a_secretless_organization_reports_the_realm_key_from_its_certificate(ki
     assert shown["credential"] == "realmKey" and shown["secretId"] == key.kid and status.managed
     assert shown["secretExpiresAt"] == calendar_date(key.certificate.not_valid_after_utc)
     assert shown["secretRotateBy"] == calendar_date(made + timedelta(days=365))  # keyRotateAfterDays
-    assert secret_state(status) == "not-due" and "realm customers's client-assertion key" in shown["note"]
+    assert secret_state(status) == "not-due" and "key of realm customers, kid" in shown["note"]
 
 
 def test_a_realm_key_is_due_by_age_or_before_expiry_whichever_comes_first() -> None:
