@@ -93,9 +93,11 @@ class FleetProject:
         return self.root / "stacks"
 
     def write_stack(self, name: str, organization: dict[str, Any]) -> Path:
-        """stacks/Pulumi.<name>.yaml; generic-OIDC organizations get the sealed client secret."""
+        """stacks/Pulumi.<name>.yaml; generic-OIDC organizations with a client secret (not secretless
+        ones) get the sealed client secret."""
         document: dict[str, Any] = {"config": {"ssoprov:organization": organization}}
-        if organization["identityProvider"]["kind"] == "oidc":
+        secretless = organization.get("clientAuthentication", {}).get("method") == "privateKeyJwt"
+        if organization["identityProvider"]["kind"] == "oidc" and not secretless:
             document = {
                 "encryptionsalt": self.sealed.encryption_salt,
                 "config": {**document["config"], OIDC_SECRET_KEY: {"secure": self.sealed.secure_value}},

@@ -17,18 +17,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
+from sandbox.okta.store import GroupsClaim
 from ssoprov.brokers.keycloak import assertion_key_rotation as keycloak_keys
 from ssoprov.brokers.keycloak.assertion_key import ASSERTION_KEY_NAME, ASSERTION_KEY_PRIORITY
 from ssoprov.brokers.keycloak.client import from_environment
 from ssoprov.clock import calendar_date
+from ssoprov.okta.okta_client import okta_client_from_env
 from tests.fleet.fleet import FleetProject, SealedSecret
-from tests.integration.organizations import entra_organization, okta_organization
+from tests.integration.organizations import entra_organization, generic_oidc_organization, okta_organization
 from tests.integration.signin_loop import signing_in
 from tests.integration.test_secretless import SECRETLESS, sign_in
+from tests.sandbox.signin_flow import okta_web_app
 from tests.support.client_keys import ClientKey
 
 ENTRA_LOGIN, OKTA_LOGIN = "alice@contoso.example", "alice@acme.example"
@@ -168,3 +172,67 @@ def test_rotate_replaces_the_realm_key_with_no_failed_sign_in_and_the_old_key_is
         )
     rows = json.loads(project.ssoprov("secrets", "--json").stdout)["secrets"]
     assert [(row["secretId"], row["dueNow"]) for row in rows] == [(new.kid, False)] * 2
+
+
+def test_an_interrupted_rotation_resumes_and_promotion_waits_for_every_organization_of_the_realm(
+    sandbox: LocalSandbox, realm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after staging, then one killed after promoting, are finished by `ssoprov rotate`
+    (which never stages a second key); promotion is refused while a secretless stack of the realm
+    is outside the selection, and while a generic OIDC one's customer has not confirmed the key."""
+    for name in ("KEYCLOAK_ADMIN_USERNAME", "KEYCLOAK_ADMIN_PASSWORD"):  # for the steps a killed run did
+        monkeypatch.setenv(name, sandbox.engine_env()[name])
+    store = sandbox.okta.store
+    alias = "initech"
+    claim = GroupsClaim("GROUPS", "REGEX", "ORG_URL", "groups", ".*")
+    redirect_uri = f"{sandbox.keycloak_url}/realms/{realm}/broker/{alias}/endpoint"
+    client_id, _ = okta_web_app(
+        store, redirect_uri, ["Engineering"], claim=claim, auth_method="private_key_jwt"
+    )
+    project = FleetProject.create(
+        tmp_path / "fleet", SealedSecret(secrets.token_urlsafe(18), "", ""), sandbox.engine_env()
+    )
+    project.write_stack("acme", {**entra_organization(sandbox, realm), **SECRETLESS})
+    project.write_stack(alias, {**generic_oidc_organization(sandbox, realm, client_id, alias), **SECRETLESS})
+    first = project.ssoprov("up")
+    assert first.code == 0, first.stdout + first.stderr
+    old = asyncio.run(keycloak_keys_read(sandbox, realm)).signer
+    assert old is not None
+    # A run killed right after staging: a key Keycloak publishes and does not sign with.
+    staged = asyncio.run(keycloak_keys.stage(sandbox.keycloak_url, realm))
+
+    partial = project.ssoprov("rotate", "--stack", "acme")
+    assert partial.code == 1 and f"stack(s) {alias} of realm {realm}" in partial.stderr, partial.stderr
+    unconfirmed = project.ssoprov("rotate")
+    assert unconfirmed.code == 1 and "--generic-oidc-key-registered" in unconfirmed.stderr, unconfirmed.stderr
+    keys = asyncio.run(keycloak_keys_read(sandbox, realm))
+    assert keys.signer == old and keys.staged == [staged]  # published everywhere, not promoted
+    handed_over = project.engine().stack(alias).outputs()["brokerKey"].value
+    assert [key["kid"] for key in handed_over["keys"]] == [old.kid, staged.kid]
+    [app] = [a for a in store.apps() if a.client_id == client_id]
+    okta = okta_client_from_env(sandbox.engine_env(), org_url=sandbox.okta_url)
+    for key in handed_over["keys"]:  # what the customer's IT team does with brokerKey.keys
+        asyncio.run(okta.add_jwk(app.id, key["jwk"]))
+    # A run killed right after promoting: Keycloak signs with the new key, the old one retires.
+    asyncio.run(keycloak_keys.promote(sandbox.keycloak_url, realm, staged))
+    assert sign_in(sandbox, realm, "acme", ENTRA_LOGIN).signed_in  # the app trusts both keys
+
+    report_file = tmp_path / "rotate.json"
+    finished = project.ssoprov("rotate", "--generic-oidc-key-registered", "--json-report", str(report_file))
+
+    assert finished.code == 0, finished.stdout + finished.stderr
+    entries = json.loads(report_file.read_text())["stacks"]
+    assert [(e["stack"], e["status"], e["secret"]["secretId"]) for e in entries] == [
+        ("acme", "rotated", staged.kid),
+        (alias, "rotated", staged.kid),
+    ]
+    keys = asyncio.run(keycloak_keys_read(sandbox, realm))
+    assert keys.signer is not None and keys.signer.kid == staged.kid and not (keys.staged or keys.retiring)
+    acme = sandbox.graph.store.get_application_by_app_id(
+        project.engine().stack("acme").outputs()["clientId"].value, with_keys=True
+    )
+    assert [base64.b64decode(c["key"]) for c in acme["keyCredentials"]] == [
+        base64.b64decode(staged.certificate)
+    ]
+    assert sign_in(sandbox, realm, "acme", ENTRA_LOGIN).signed_in
+    assert sign_in(sandbox, realm, alias, OKTA_LOGIN).signed_in
