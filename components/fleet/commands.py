@@ -37,9 +37,12 @@ from ssoprov.fleet.project import Project, ProjectError
 from ssoprov.fleet.realm_keys import KeyRotationRun, realm_rotations, rotate_realm
 from ssoprov.fleet.report import (
     DRIFTED,
+    DUE,
     FAILED,
     INVALID,
     NOT_DEPLOYED,
+    NOT_DUE,
+    ROTATED,
     SUCCEEDED,
     RunReport,
     StackOutcome,
@@ -56,9 +59,6 @@ from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.workspace import Engine
 
-ROTATED = "rotated"
-DUE = "due"
-NOT_DUE = "not-due"
 NOT_MANAGED = "not-managed"
 INCOMPLETE = "incomplete"
 """A managed secret missing from a deployed stack's state (its first `up` failed): not due, and

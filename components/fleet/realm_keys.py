@@ -40,14 +40,11 @@ from ssoprov.entra.key_credential import recorded_certificates
 from ssoprov.fleet import operations
 from ssoprov.fleet.operations import StackJob
 from ssoprov.fleet.progress import Progress
-from ssoprov.fleet.report import FAILED, SUCCEEDED, StackOutcome
+from ssoprov.fleet.report import DUE, FAILED, NOT_DUE, ROTATED, SUCCEEDED, StackOutcome
 from ssoprov.fleet.secrets import ASSERTION_KEY_TYPE_SUFFIX, SecretStatus, realm_key_status
 from ssoprov.okta.app_jwk import recorded_jwks
 from ssoprov.spec.models import KeycloakBroker, OrganizationSpec
 
-ROTATED = "rotated"
-DUE = "due"
-NOT_DUE = "not-due"
 GENERIC_FLAG = "--generic-oidc-key-registered"
 ENTRA_TRUST_SUFFIX = ":KeyCredential"
 OKTA_TRUST_SUFFIX = ":AppJwk"

@@ -21,6 +21,9 @@ INVALID = "invalid"
 DRIFTED = "drifted"
 NOT_DEPLOYED = "not-deployed"
 """The stack has a file but does not exist in the backend yet (read-only commands only)."""
+ROTATED = "rotated"
+DUE = "due"
+NOT_DUE = "not-due"
 PROBLEM_STATUSES = frozenset({FAILED, INVALID, DRIFTED})
 
 REPLACE_OPS = ("replace", "create-replacement")
