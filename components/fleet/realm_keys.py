@@ -37,6 +37,7 @@ from ssoprov.brokers.keycloak import assertion_key_rotation as keycloak_keys
 from ssoprov.brokers.keycloak.assertion_key import AssertionKey
 from ssoprov.dynamic import run_async
 from ssoprov.entra.key_credential import recorded_certificates
+from ssoprov.errors import ProvisionerError
 from ssoprov.fleet import operations
 from ssoprov.fleet.operations import StackJob
 from ssoprov.fleet.progress import Progress
@@ -129,7 +130,15 @@ def realm_rotations(
 
 
 def rotate_realm(rotation: RealmRotation, run: KeyRotationRun) -> list[StackOutcome]:
-    """Plan, and unless a dry run, carry out the rotation of one realm's key; an outcome per stack."""
+    """Plan, and unless a dry run, carry out the rotation of one realm's key; an outcome per stack.
+    A Keycloak error fails the realm's stacks (the next run resumes), never the other realms."""
+    try:
+        return _rotate_realm(rotation, run)
+    except ProvisionerError as exc:
+        return _refused(rotation, run, f"{exc} (the next `ssoprov rotate` resumes from what Keycloak holds)")
+
+
+def _rotate_realm(rotation: RealmRotation, run: KeyRotationRun) -> list[StackOutcome]:
     realm = rotation.realm
     keys = run_async(keycloak_keys.read(realm.url, realm.name))
     reasons = rotation.due_reasons()
@@ -290,8 +299,8 @@ def _outcomes(
 def _refused(
     rotation: RealmRotation, run: KeyRotationRun, why: str, ups: Mapping[str, StackOutcome] | None = None
 ) -> list[StackOutcome]:
-    """Every stack of the realm failed with `why`: the new key is not promoted."""
-    run.say(f"  {rotation.realm}: not promoting the new key: {why}")
+    """Every stack of the realm failed with `why`: the realm's key is not (fully) rotated."""
+    run.say(f"  {rotation.realm}: realm key not rotated: {why}")
     outcomes = []
     for job, secret, _ in rotation.rows:
         done = (ups or {}).get(job.stack)
