@@ -108,15 +108,16 @@ class ClientAuthentication(SpecModel):
         365,
         ge=1,
         le=MAX_KEY_AGE_DAYS,
-        description="privateKeyJwt: days after the realm key's certificate starts (notBefore) from which "
-        "`ssoprov rotate` rotates it; the realm's organizations share the key, the earliest date counts",
+        description="a whole number of days from 1 to 3650: how old the realm key's certificate (from its "
+        "notBefore) may grow before `ssoprov rotate` rotates it (privateKeyJwt; the realm's organizations "
+        "share the key, and the earliest date any of them asks for counts)",
     )
     key_rotate_before_expiry_days: int = Field(
         30,
         ge=1,
         le=MAX_CERTIFICATE_LEAD_DAYS,
-        description="privateKeyJwt: days before the realm key's certificate expires (notAfter) from "
-        "which `ssoprov rotate` rotates it at the latest",
+        description="a whole number of days from 1 to 365: how long before the realm key's certificate "
+        "expires (notAfter) `ssoprov rotate` rotates it at the latest (privateKeyJwt)",
     )
 
     @property

@@ -140,3 +140,27 @@ def test_the_method_names_its_choices_when_misspelled(
     assert code == 1
     [problem] = [line for line in lines if f"{KEY}:" in line]
     assert "clientSecret" in problem and "privateKeyJwt" in problem
+
+
+def test_a_realm_key_policy_out_of_range_is_refused_with_file_key_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = valid_spec()
+    del spec["clientSecret"]
+    spec["clientAuthentication"] = {
+        "method": "privateKeyJwt",
+        "keyRotateAfterDays": 0,
+        "keyRotateBeforeExpiryDays": 366,
+    }
+
+    code, lines = run_validate(capsys, str(write_stack(tmp_path, "acme", spec)))
+
+    assert code == 1
+    after = [line for line in lines if "clientAuthentication.keyRotateAfterDays" in line]
+    before = [line for line in lines if "clientAuthentication.keyRotateBeforeExpiryDays" in line]
+    assert (
+        len(after) == 1
+        and "Pulumi.acme.yaml" in after[0]
+        and "Fix: use a whole number of days from 1 to 3650" in after[0]
+    )
+    assert len(before) == 1 and "Fix: use a whole number of days from 1 to 365:" in before[0]
