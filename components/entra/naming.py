@@ -15,6 +15,10 @@ def application_name(organization: str) -> str:
     return f"{organization}-entra-app"
 
 
+def saml_app_name(organization: str) -> str:
+    return f"{organization}-entra-saml-app"
+
+
 def client_secret_name(organization: str) -> str:
     return f"{organization}-entra-client-secret"
 
