@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.saml_signin import GROUPS_ATTRIBUTE
 from sandbox.graph.seed import CONTOSO
+from ssoprov.cli import main
 from ssoprov.clock import calendar_date, parse_timestamp
 from ssoprov.errors import NotFoundError
 from tests.integration.keycloak_view import connection_view, role_mappers
@@ -20,7 +22,11 @@ from tests.support.projects import StackProject
 
 
 def test_up_signs_users_in_with_their_roles_changes_nothing_twice_and_destroy_removes_both_sides(
-    sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+    sandbox: LocalSandbox,
+    realm: str,
+    stack_project: Callable[..., StackProject],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = stack_project(
         "acme", stack_config(entra_saml_organization(sandbox, realm)), env=sandbox.engine_env()
@@ -66,6 +72,11 @@ def test_up_signs_users_in_with_their_roles_changes_nothing_twice_and_destroy_re
     assert "member" in frank.roles and not {"developer", "admin"} & set(frank.roles)
     erin = sign_in(sandbox, realm, "erin@contoso.example", alias="acme")
     assert not erin.signed_in and "AADSTS50105" in erin.detail
+    monkeypatch.setenv("SSOPROV_VERIFY_PASSWORD", SANDBOX_USER_PASSWORD)
+    assert main(["verify-login", str(project.stack_file), "--user", "carol@contoso.example"]) == 0
+    assert "developer" in capsys.readouterr().out
+    assert main(["verify-login", str(project.stack_file), "--user", "erin@contoso.example"]) == 1
+    assert "AADSTS50105" in capsys.readouterr().out
 
     project.stack.preview(expect_no_changes=True)
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
