@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import ssl
 import threading
 import time
@@ -82,6 +83,9 @@ from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request
 from msgraph.generated.service_principals.item.add_token_signing_certificate.add_token_signing_certificate_post_request_body import (  # noqa: E501
     AddTokenSigningCertificatePostRequestBody,
 )
+from msgraph.generated.service_principals.item.service_principal_item_request_builder import (
+    ServicePrincipalItemRequestBuilder,
+)
 from msgraph.generated.users.item.transitive_member_of.transitive_member_of_request_builder import (
     TransitiveMemberOfRequestBuilder,
 )
@@ -106,6 +110,7 @@ from ssoprov.entra.read_models import (
 )
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from ssoprov.saml_signing import SamlSigningKey
 
 SERVICE = "Microsoft Graph"
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
@@ -201,19 +206,6 @@ class ServicePrincipalInfo(TypedDict):
     app_role_assignment_required: bool
     account_enabled: bool
     preferred_single_sign_on_mode: str | None
-    preferred_token_signing_key_thumbprint: str | None
-    token_signing_ends: dict[str, str]
-    """Thumbprint (SHA-1, upper-case hex) -> end (ISO 8601) of each SAML token-signing certificate."""
-
-
-class TokenSigningCertificateInfo(TypedDict):
-    """A SAML token-signing certificate addTokenSigningCertificate made: its public part."""
-
-    key_id: str
-    thumbprint: str
-    certificate: str
-    """The certificate, base64 DER: what a SAML service provider trusts."""
-    end_date_time: str
 
 
 class AssignmentInfo(TypedDict):
@@ -740,21 +732,13 @@ class GraphClient:
         return _service_principal_info(_present(service_principal, action))
 
     async def update_service_principal(
-        self,
-        object_id: str,
-        *,
-        assignment_required: bool,
-        single_sign_on_mode: str | None = None,
-        token_signing_thumbprint: str | None = None,
+        self, object_id: str, *, assignment_required: bool, single_sign_on_mode: str | None = None
     ) -> None:
-        """Set whether users must be assigned (appRoleAssignmentRequired) to sign in; with the
-        others given, also the single sign-on mode (preferredSingleSignOnMode, e.g. saml) and the
-        certificate SAML tokens are signed with (preferredTokenSigningKeyThumbprint)."""
+        """Set whether users must be assigned (appRoleAssignmentRequired) to sign in; with
+        `single_sign_on_mode`, also preferredSingleSignOnMode (e.g. saml)."""
         body = ServicePrincipal(app_role_assignment_required=assignment_required)
         if single_sign_on_mode is not None:
             body.preferred_single_sign_on_mode = single_sign_on_mode
-        if token_signing_thumbprint is not None:
-            body.preferred_token_signing_key_thumbprint = token_signing_thumbprint
 
         async def patch(graph: GraphServiceClient) -> None:
             await graph.service_principals.by_service_principal_id(object_id).patch(body)
@@ -802,7 +786,7 @@ class GraphClient:
 
     async def add_token_signing_certificate(
         self, object_id: str, subject: str, end_date_time: datetime.datetime | None = None
-    ) -> TokenSigningCertificateInfo:
+    ) -> SamlSigningKey:
         """Have Entra make a SAML token-signing certificate for the service principal (subject
         `CN=...`; three years unless `end_date_time`). It signs once preferred (its thumbprint)."""
         body = AddTokenSigningCertificatePostRequestBody(display_name=subject, end_date_time=end_date_time)
@@ -816,11 +800,54 @@ class GraphClient:
         made = _present(await self._call(action, post, idempotent=False, settling=(object_id,)), action)
         if not made.key or not made.thumbprint:
             raise ApiError(SERVICE, action, 0, "", "the answer has no certificate or thumbprint")
-        return TokenSigningCertificateInfo(
-            key_id=str(made.key_id or ""),
-            thumbprint=made.thumbprint.upper(),
+        return SamlSigningKey(
+            kid=made.thumbprint.upper(),
             certificate=base64.b64encode(made.key).decode(),
-            end_date_time=_iso(made.end_date_time) or "",
+            expires_at=_iso(made.end_date_time) or "",
+            created=_iso(made.start_date_time) or "",
+        )
+
+    async def list_token_signing_certificates(
+        self, object_id: str
+    ) -> tuple[str | None, list[SamlSigningKey]]:
+        """The thumbprint the service principal signs SAML tokens with (preferredTokenSigningKey-
+        Thumbprint), and its token-signing certificates (`kid`: the certificate's SHA-1 thumbprint)."""
+        action = f"reading the token-signing certificates of service principal {object_id}"
+        query = ServicePrincipalItemRequestBuilder.ServicePrincipalItemRequestBuilderGetQueryParameters(
+            select=["id", "preferredTokenSigningKeyThumbprint", "keyCredentials"]
+        )
+
+        async def get(graph: GraphServiceClient) -> ServicePrincipal | None:
+            builder = graph.service_principals.by_service_principal_id(object_id)
+            request = builder.to_get_request_information(RequestConfiguration(query_parameters=query))
+            return await fetch(graph, request, SERVICE_PRINCIPAL)
+
+        principal = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        certificates = [
+            SamlSigningKey(
+                kid=hashlib.sha1(credential.key).hexdigest().upper(),  # the thumbprint Entra names it by
+                certificate=base64.b64encode(credential.key).decode(),
+                expires_at=_iso(credential.end_date_time) or "",
+                created=_iso(credential.start_date_time) or "",
+            )
+            for credential in principal.key_credentials or []
+            if credential.usage == "Verify" and credential.type == "AsymmetricX509Cert" and credential.key
+        ]
+        preferred = principal.preferred_token_signing_key_thumbprint
+        return (preferred.upper() if preferred else None), certificates
+
+    async def prefer_token_signing_certificate(self, object_id: str, thumbprint: str) -> None:
+        """Make the service principal sign SAML tokens with the certificate of `thumbprint`."""
+        body = ServicePrincipal(preferred_token_signing_key_thumbprint=thumbprint)
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.service_principals.by_service_principal_id(object_id).patch(body)
+
+        await self._call(
+            f"switching service principal {object_id} to token-signing certificate {thumbprint}",
+            patch,
+            idempotent=True,
+            settling=(object_id,),
         )
 
     # -- assignments ------------------------------------------------------------------------
@@ -1373,12 +1400,6 @@ def _service_principal_info(service_principal: ServicePrincipal) -> ServicePrinc
         app_role_assignment_required=bool(service_principal.app_role_assignment_required),
         account_enabled=service_principal.account_enabled is not False,
         preferred_single_sign_on_mode=service_principal.preferred_single_sign_on_mode,
-        preferred_token_signing_key_thumbprint=service_principal.preferred_token_signing_key_thumbprint,
-        token_signing_ends={
-            credential.custom_key_identifier.hex().upper(): _iso(credential.end_date_time) or ""
-            for credential in service_principal.key_credentials or []
-            if credential.usage == "Verify" and credential.custom_key_identifier
-        },
     )
 
 

@@ -16,23 +16,17 @@ Create, with the real Graph calls the admin center makes:
 1. `POST /applicationTemplates/8adf8e6e-67b2-4cf2-a259-e3dc5476c621/instantiate`: the application
    and its service principal;
 2. `PATCH /applications/{id}`: identifierUris, web.redirectUris, groupMembershipClaims;
-3. `POST /servicePrincipals/{id}/addTokenSigningCertificate`: a self-signed token-signing
-   certificate (subject `CN=<display name> SSO`, Entra's default three years);
-4. `PATCH /servicePrincipals/{id}`: preferredSingleSignOnMode saml, the certificate's thumbprint as
-   preferredTokenSigningKeyThumbprint, appRoleAssignmentRequired.
-A create that fails after step 1 deletes the application again, so nothing is left behind.
+3. `PATCH /servicePrincipals/{id}`: preferredSingleSignOnMode saml, appRoleAssignmentRequired.
+A create that fails after step 1 deletes the application again, so nothing is left behind. The
+token-signing certificates, and which one signs, are `EntraSamlSigningKeys`' (saml_signing_keys.py).
 
 Outputs: the inputs as Graph has them, plus `service_principal_id` (also the resource id: the
 enterprise application that users and groups are assigned to), `application_object_id`, `app_id`,
-`signing_thumbprint` and `signing_certificate` (base64 DER, what the broker trusts) of the
-certificate made at create, its `certificate_expires_at` as Graph lists it, `drifted` and
-`created_at`. Read reports the inputs as Graph has them, and in `drifted` what the service
-principal says otherwise than this resource made it (`preferredSingleSignOnMode` not saml,
-`preferredTokenSigningKeyThumbprint` naming another certificate): a refresh records the drift, the
-next `pulumi up` patches it back. The certificate is made once: a new one (rollover) is not built
-yet, so an update keeps it; one deleted in the admin center reads with no expiry.
+`drifted` and `created_at`. Read reports the inputs as Graph has them, and in `drifted` a service
+principal whose preferredSingleSignOnMode is not saml any more (set in the admin center): a
+refresh records the drift, the next `pulumi up` patches it back.
 
-Delete removes the application; Graph removes its service principal, certificate and assignments
+Delete removes the application; Graph removes its service principal, certificates and assignments
 with it. Already gone is fine; reading one deleted out of band drops it from state.
 """
 
@@ -67,9 +61,6 @@ OUTPUT_KEYS = (
     "service_principal_id",
     "application_object_id",
     "app_id",
-    "signing_thumbprint",
-    "signing_certificate",
-    "certificate_expires_at",
     "drifted",
     "created_at",
 )
@@ -124,17 +115,14 @@ class _EntraSamlAppProvider(ResourceProvider):
         run_async(client.update_application(object_id, _application_changes(news)))
         run_async(
             client.update_service_principal(
-                id_,
-                assignment_required=bool(news["assignment_required"]),
-                single_sign_on_mode=SAML_MODE,
-                token_signing_thumbprint=olds["signing_thumbprint"],
+                id_, assignment_required=bool(news["assignment_required"]), single_sign_on_mode=SAML_MODE
             )
         )
         application, service_principal = run_async(_read(client, object_id, id_))
         return UpdateResult(outs=_outs({**olds, **news}, application, service_principal))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        # The service principal, its certificate and its assignments go with the application.
+        # The service principal, its certificates and its assignments go with the application.
         delete_existing(
             lambda client: client.delete_application(props["application_object_id"]),
             tenant_id=props["tenant_id"],
@@ -156,24 +144,14 @@ async def _configure(
     application: ApplicationInfo,
     service_principal: ServicePrincipalInfo,
 ) -> dict[str, Any]:
-    """Steps 2-4 of a create; the outputs as Graph then reports them."""
+    """Steps 2 and 3 of a create; the outputs as Graph then reports them."""
     object_id, sp_id = application["object_id"], service_principal["object_id"]
     await client.update_application(object_id, _application_changes(props))
-    certificate = await client.add_token_signing_certificate(sp_id, f"CN={props['display_name']} SSO")
     await client.update_service_principal(
-        sp_id,
-        assignment_required=bool(props["assignment_required"]),
-        single_sign_on_mode=SAML_MODE,
-        token_signing_thumbprint=certificate["thumbprint"],
+        sp_id, assignment_required=bool(props["assignment_required"]), single_sign_on_mode=SAML_MODE
     )
     application, service_principal = await _read(client, object_id, sp_id)
-    state = {
-        **props,
-        "signing_thumbprint": certificate["thumbprint"],
-        "signing_certificate": certificate["certificate"],
-        "created_at": datetime.now(UTC).isoformat(),
-    }
-    return _outs(state, application, service_principal)
+    return _outs({**props, "created_at": datetime.now(UTC).isoformat()}, application, service_principal)
 
 
 async def _read(
@@ -196,14 +174,8 @@ def _check(props: Mapping[str, Any]) -> None:
 def _outs(
     state: Mapping[str, Any], application: ApplicationInfo, service_principal: ServicePrincipalInfo
 ) -> dict[str, Any]:
-    """The inputs as Graph reports them; the certificate is the one recorded at create (`state`),
-    its expiry the one Graph lists for it."""
-    thumbprint = str(state["signing_thumbprint"]).upper()
-    drifted = []
-    if service_principal["preferred_single_sign_on_mode"] != SAML_MODE:
-        drifted.append("preferredSingleSignOnMode")
-    if (service_principal["preferred_token_signing_key_thumbprint"] or "").upper() != thumbprint:
-        drifted.append("preferredTokenSigningKeyThumbprint")
+    """The inputs as Graph reports them."""
+    sso_mode = service_principal["preferred_single_sign_on_mode"]
     return {
         "tenant_id": state["tenant_id"],
         "display_name": application["display_name"],
@@ -214,10 +186,7 @@ def _outs(
         "service_principal_id": service_principal["object_id"],
         "application_object_id": application["object_id"],
         "app_id": application["app_id"],
-        "signing_thumbprint": thumbprint,
-        "signing_certificate": state["signing_certificate"],
-        "certificate_expires_at": service_principal["token_signing_ends"].get(thumbprint),
-        "drifted": drifted,
+        "drifted": [] if sso_mode == SAML_MODE else ["preferredSingleSignOnMode"],
         "created_at": state.get("created_at"),
     }
 
@@ -235,9 +204,6 @@ class EntraSamlApp(Resource, module="entra", name="SamlApp"):
     service_principal_id: pulumi.Output[str]
     application_object_id: pulumi.Output[str]
     app_id: pulumi.Output[str]
-    signing_thumbprint: pulumi.Output[str]
-    signing_certificate: pulumi.Output[str]
-    certificate_expires_at: pulumi.Output[str | None]
     drifted: pulumi.Output[list[str]]
     created_at: pulumi.Output[str]
 

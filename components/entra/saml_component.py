@@ -9,17 +9,21 @@ Children (all `parent=self`):
   before the app is made, so a misspelt name fails without leaving an app behind);
 - `EntraSamlApp`: the non-gallery application and its enterprise application with SAML single
   sign-on: Identifier = the broker's SP entity ID, Reply URL = the broker's ACS URL, the groups
-  claim of `groupsClaim`, a token-signing certificate, assignment required per
-  `assignmentRequired` (saml_app.py);
+  claim of `groupsClaim`, assignment required per `assignmentRequired` (saml_app.py);
 - one `EntraAssignment` per group in `identityProvider.assignments.groups` and per user in
-  `identityProvider.assignments.users` (default access).
+  `identityProvider.assignments.users` (default access);
+- `EntraSamlSigningKeys`: the token-signing certificate, and a new one staged when it is due
+  (`saml.rotateBeforeExpiryDays` before its end date);
+- `EntraSamlSigningSwitch`, made once the broker has written its trust (`after_broker_trusts`): the
+  app signs with the staged certificate only after the broker trusts it (ssoprov.saml_signing).
 
 `connection_info` is what the broker needs (a `SamlConnectionInfo`): the app federation metadata
 URL (`{login}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}`, login
-`SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com), the token-signing certificate to
-trust and its expiry, the NameID format (Entra's default: the user principal name, emailAddress),
-Entra's groups attribute and each role-mapped group's object ID in it (what Entra sends), and
-Entra's default profile claims. The component calls no API itself.
+`SSOPROV_ENTRA_LOGIN_URL` or https://login.microsoftonline.com), the token-signing certificates to
+trust (the signing one and, during a rollover, the staged one) and the expiry, the NameID format
+(Entra's default: the user principal name, emailAddress), Entra's groups attribute and each
+role-mapped group's object ID in it (what Entra sends), and Entra's default profile claims. The
+component calls no API itself.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from ssoprov.entra import naming
 from ssoprov.entra.assignment import DEFAULT_APP_ROLE_ID
 from ssoprov.entra.component import assign, directory_lookups, login_url
 from ssoprov.entra.saml_app import EntraSamlApp, EntraSamlAppArgs
+from ssoprov.entra.saml_signing_keys import EntraSamlSigningKeys, EntraSamlSigningKeysArgs
+from ssoprov.entra.saml_signing_switch import EntraSamlSigningSwitch, EntraSamlSigningSwitchArgs
 from ssoprov.identity import SamlConnectionInfo
 from ssoprov.rotation import CertificatePolicy
 from ssoprov.spec.models import EntraIdp, OrganizationSpec, SamlSettings
@@ -98,24 +104,35 @@ class EntraSamlIdp(pulumi.ComponentResource):
         # The resource id (the service principal's object ID) stays known while a change is previewed.
         self.assignments = assign(tenant, self.app.id, principals, adopt=False, opts=child)
 
+        self._tenant, self._organization = tenant, org
+        self.signing_keys = EntraSamlSigningKeys(
+            naming.saml_signing_keys_name(org),
+            EntraSamlSigningKeysArgs(
+                tenant_id=tenant,
+                service_principal_id=self.app.id,
+                subject=f"CN={spec.display_name} SSO",
+                rotate_before_expiry_days=settings.rotate_before_expiry_days,
+            ),
+            opts=child,
+        )
         policy = CertificatePolicy(settings.rotate_before_expiry_days)
-        expires_at = self.app.certificate_expires_at.apply(calendar_date)
-        rotate_by = self.app.certificate_expires_at.apply(
-            lambda expires: calendar_date(policy.rotate_by(parse_timestamp(expires))) if expires else None
+        expires_at = self.signing_keys.next_expires_at.apply(calendar_date)
+        rotate_by = self.signing_keys.next_expires_at.apply(
+            lambda expires: calendar_date(policy.rotate_by(parse_timestamp(expires)))
         )
         metadata_url = self.app.app_id.apply(lambda app_id: federation_metadata_url(tenant, app_id))
         self.connection_info = SamlConnectionInfo(
             kind="entra",
             app_id=self.app.app_id,
             metadata_url=metadata_url,
-            signing_certificates=self.app.signing_certificate.apply(lambda certificate: [certificate]),
+            signing_certificates=self.signing_keys.trusted_certificates,
             certificate_expires_at=expires_at,
             certificate_rotate_by=rotate_by,
             name_id_format=EMAIL_NAME_ID,
             group_claim_values={m.group: self.groups[m.group].id for m in spec.role_mappings},
             groups_attribute=GROUPS_ATTRIBUTE,
             profile_attributes=PROFILE_ATTRIBUTES,
-            after_broker_trusts=lambda _trusted: None,  # one certificate: no rollover to sequence yet
+            after_broker_trusts=self.switch_signing_certificate,
         )
         self.register_outputs(
             {
@@ -125,4 +142,19 @@ class EntraSamlIdp(pulumi.ComponentResource):
                 "signingCertificateExpiresAt": expires_at,
                 "groupIds": {group: lookup.id for group, lookup in self.groups.items()},
             }
+        )
+
+    def switch_signing_certificate(self, broker_trusted: pulumi.Output[list[str]]) -> None:
+        """Step (c) of a rollover, after the broker has written `broker_trusted`: the app signs with
+        `signing_keys.next_kid` (a no-op when it already does)."""
+        self.signing_switch = EntraSamlSigningSwitch(
+            naming.saml_signing_switch_name(self._organization),
+            EntraSamlSigningSwitchArgs(
+                tenant_id=self._tenant,
+                service_principal_id=self.app.id,
+                thumbprint=self.signing_keys.next_kid,
+                certificate=self.signing_keys.next_certificate,
+                broker_trusted=broker_trusted,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -17,9 +17,7 @@ the state of its `SamlSigningKeys` resource: the key the app signs with (once th
 done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
 (`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
 unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
-it on (components/okta/saml_signing_keys.py). An Entra ID SAML organization's certificate is its
-`entra:SamlApp` resource's (its thumbprint and Graph's end date); its rollover is not built yet,
-which its row says, so a `rotate` that finds it due fails rather than claim a rollover.
+it on (components/okta/saml_signing_keys.py).
 """
 
 from __future__ import annotations
@@ -37,11 +35,6 @@ from ssoprov.untracked_secrets import ADOPTED_SECRET_KEY, untracked_in
 MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
 SIGNING_KEYS_TYPE_SUFFIX = ":SamlSigningKeys"
-ENTRA_SAML_APP_TYPE_SUFFIX = "/entra:SamlApp"
-ENTRA_NO_ROLLOVER = (
-    "rollover not built for Entra ID SAML yet: add a new certificate in the admin center and hand it "
-    "to the broker before this date"
-)
 CLIENT_SECRET = "clientSecret"
 SIGNING_CERTIFICATE = "signingCertificate"
 SECRETLESS_NOTE = (
@@ -201,15 +194,13 @@ def certificate_status(
         "managed": True,
         "credential": SIGNING_CERTIFICATE,
     }
-    entra = spec.identity_provider.kind == "entra"
-    suffix = ENTRA_SAML_APP_TYPE_SUFFIX if entra else SIGNING_KEYS_TYPE_SUFFIX
     found = [
         resource
         for resource in deployment.get("resources") or []
-        if str(resource.get("type", "")).endswith(suffix) and not resource.get("delete")
+        if str(resource.get("type", "")).endswith(SIGNING_KEYS_TYPE_SUFFIX) and not resource.get("delete")
     ]
     outs = (found[0].get("outputs") or {}) if found else {}
-    expires = _timestamp(outs.get("certificate_expires_at" if entra else "next_expires_at"))
+    expires = _timestamp(outs.get("next_expires_at"))
     if expires is None:
         return SecretStatus(
             **base,
@@ -219,26 +210,12 @@ def certificate_status(
             ),
         )
     policy = CertificatePolicy((spec.identity_provider.saml or SamlSettings()).rotate_before_expiry_days)
-    resource = str(found[0].get("urn", "")).rsplit("::", 1)[-1]
-    if entra:
-        thumbprint = (
-            outs.get("signing_thumbprint") if isinstance(outs.get("signing_thumbprint"), str) else None
-        )
-        return SecretStatus(
-            **base,
-            resource=resource,
-            secret_id=thumbprint,
-            expires_at=expires,
-            rotate_by=policy.rotate_by(expires),
-            due_reason=policy.reason_due(expires, now),
-            note=f"SAML token-signing certificate, thumbprint {thumbprint}; {ENTRA_NO_ROLLOVER}",
-        )
     trusted = outs.get("trusted_certificates")
     unfinished = bool(outs.get("staged_kid")) or (isinstance(trusted, list) and len(trusted) > 1)
     kid = outs.get("next_kid") if isinstance(outs.get("next_kid"), str) else None
     return SecretStatus(
         **base,
-        resource=resource,
+        resource=str(found[0].get("urn", "")).rsplit("::", 1)[-1],
         secret_id=kid,
         expires_at=expires,
         rotate_by=policy.rotate_by(expires),

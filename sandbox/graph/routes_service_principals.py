@@ -42,7 +42,8 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
 
     async def get_service_principal(request: Request) -> Response:
         query = parse_query(request, "servicePrincipal")
-        service_principal = store.get_service_principal(_object_id(request))
+        with_keys = "keyCredentials" in query.select  # the only read that returns certificates
+        service_principal = store.get_service_principal(_object_id(request), with_keys=with_keys)
         return selected_entity_response(request, service_principal, "servicePrincipals", query)
 
     async def update_service_principal(request: Request) -> Response:

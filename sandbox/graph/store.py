@@ -382,20 +382,19 @@ class GraphTenant:
 
     def list_service_principals(self) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(
-                [sp for sp_id, sp in self._service_principals.items() if not self._unseen(sp_id)]
-            )
+            return [_sp_view(sp) for sp_id, sp in self._service_principals.items() if not self._unseen(sp_id)]
 
-    def get_service_principal(self, object_id: str) -> dict[str, Any]:
+    def get_service_principal(self, object_id: str, *, with_keys: bool = False) -> dict[str, Any]:
+        """As a read shows it: certificates' `key` only to one that `$select`s keyCredentials."""
         with self._lock:
-            return copy.deepcopy(self._addressed_service_principal(object_id))
+            return _sp_view(self._addressed_service_principal(object_id), with_keys=with_keys)
 
-    def get_service_principal_by_app_id(self, app_id: str) -> dict[str, Any]:
+    def get_service_principal_by_app_id(self, app_id: str, *, with_keys: bool = False) -> dict[str, Any]:
         with self._lock:
             service_principal = self._service_principal_by_app_id(app_id)
             if service_principal is None or self._unseen(service_principal["id"]):
                 raise not_found(app_id)
-            return copy.deepcopy(service_principal)
+            return _sp_view(service_principal, with_keys=with_keys)
 
     def _service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
         return next((sp for sp in self._service_principals.values() if sp["appId"] == app_id.lower()), None)
@@ -712,6 +711,13 @@ class GraphTenant:
             return copy.deepcopy(
                 [a for a in self._assignments.values() if a["resourceId"] == service_principal_id]
             )
+
+
+def _sp_view(service_principal: dict[str, Any], *, with_keys: bool = False) -> dict[str, Any]:
+    view = copy.deepcopy(service_principal)
+    if not with_keys:
+        view["keyCredentials"] = without_keys(view["keyCredentials"])
+    return view
 
 
 def apply_patch(target: dict[str, Any], changes: dict[str, Any]) -> None:

@@ -5,7 +5,9 @@ generates a self-signed certificate and adds to the service principal two `keyCr
 private key, usage `Sign`, and the public key, usage `Verify`) and one `passwordCredentials` entry
 (the PFX's password, with the `Sign` key's keyId), all with the same `customKeyIdentifier`. The
 request's `displayName` is the certificate's subject and must start with `CN=`; `endDateTime` is
-at most three years away, three years when left out. The answer (200) is a `selfSignedCertificate`:
+at most three years away, three years when left out. The public key's entry keeps the certificate
+(`key`), which reads return only when they `$select` keyCredentials on the one service principal
+(as for applications). The answer (200) is a `selfSignedCertificate`:
 the public part, with `key` (base64 DER) and `thumbprint` (SHA-1, upper-case hex), which is what
 `preferredTokenSigningKeyThumbprint` names to make Entra sign with it.
 """
@@ -70,6 +72,7 @@ def new_token_signing_certificate(
     thumbprint = hashlib.sha1(der).hexdigest().upper()  # the thumbprint Entra names certificates by
     custom_key_identifier = base64.b64encode(bytes.fromhex(thumbprint)).decode()
     sign_key_id, verify_key_id = str(uuid.uuid4()), str(uuid.uuid4())
+    answer_key = base64.b64encode(der).decode()
     common = {
         "customKeyIdentifier": custom_key_identifier,
         "displayName": name,
@@ -78,12 +81,12 @@ def new_token_signing_certificate(
     }
     key_credentials = [
         {**common, "key": None, "keyId": sign_key_id, "type": CREDENTIAL_TYPE, "usage": "Sign"},
-        {**common, "key": None, "keyId": verify_key_id, "type": CREDENTIAL_TYPE, "usage": "Verify"},
+        {**common, "key": answer_key, "keyId": verify_key_id, "type": CREDENTIAL_TYPE, "usage": "Verify"},
     ]
     password = {**common, "hint": None, "keyId": sign_key_id, "secretText": None}
     answer = {
         **common,
-        "key": base64.b64encode(der).decode(),
+        "key": answer_key,
         "keyId": verify_key_id,
         "thumbprint": thumbprint,
         "type": CREDENTIAL_TYPE,

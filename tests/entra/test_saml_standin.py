@@ -38,16 +38,15 @@ def _saml_app(graph: ServedGraph, groups: str | None = "ApplicationGroup") -> di
         )
         certificate = await client.add_token_signing_certificate(principal["object_id"], "CN=Acme SAML SSO")
         await client.update_service_principal(
-            principal["object_id"],
-            assignment_required=True,
-            single_sign_on_mode="saml",
-            token_signing_thumbprint=certificate["thumbprint"],
+            principal["object_id"], assignment_required=True, single_sign_on_mode="saml"
         )
+        await client.prefer_token_signing_certificate(principal["object_id"], certificate.kid)
         engineering = await client.resolve_group("Engineering")
         await client.assign(principal["object_id"], engineering)
         return {
             "application": application,
             "principal": await client.get_service_principal(principal["object_id"]),
+            "signing": await client.list_token_signing_certificates(principal["object_id"]),
             "certificate": certificate,
             "engineering": engineering,
         }
@@ -70,11 +69,15 @@ def test_instantiate_and_the_token_signing_certificate_answer_within_msgraph_s_m
     assert stored["applicationTemplateId"] == "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
     assert stored["identifierUris"] == [SP_ENTITY] and stored["web"]["redirectUris"] == [ACS]
     assert principal["preferred_single_sign_on_mode"] == "saml"
-    assert principal["preferred_token_signing_key_thumbprint"] == certificate["thumbprint"]
     assert principal["app_role_assignment_required"] is True
-    issued = x509.load_der_x509_certificate(base64.b64decode(certificate["certificate"]))
+    issued = x509.load_der_x509_certificate(base64.b64decode(certificate.certificate))
     assert issued.subject.rfc4514_string() == "CN=Acme SAML SSO"
-    assert principal["token_signing_ends"][certificate["thumbprint"]] == certificate["end_date_time"]
+    # Only a read that selects keyCredentials sees the certificate; the thumbprint names it.
+    assert made["signing"] == (certificate.kid, [certificate])
+    assert all(
+        c["key"] is None
+        for c in graph.standin.store.get_service_principal(principal["object_id"])["keyCredentials"]
+    )
     with graph.http() as http:
         unknown = http.post(
             f"/applicationTemplates/{UNKNOWN_TEMPLATE}/instantiate", json={"displayName": "X"}
@@ -96,7 +99,7 @@ def test_an_assigned_user_gets_a_signed_assertion_with_entra_s_claims_for_the_ap
     assert metadata.status_code == 200
     descriptor = etree.fromstring(metadata.content)
     assert descriptor.get("entityID") == f"https://sts.windows.net/{TENANT}/"
-    assert descriptor.findtext(".//{*}X509Certificate") == made["certificate"]["certificate"]
+    assert descriptor.findtext(".//{*}X509Certificate") == made["certificate"].certificate
 
     answer = sign_in(sso_url(metadata.content), "alice@contoso.example", issuer=SP_ENTITY, acs_url=ACS)
 
@@ -104,7 +107,7 @@ def test_an_assigned_user_gets_a_signed_assertion_with_entra_s_claims_for_the_ap
     assert action == ACS and fields["RelayState"] == "state-1"
     response = etree.fromstring(base64.b64decode(fields["SAMLResponse"]))
     assertion = response.find("saml:Assertion", SAML)
-    pem = f"-----BEGIN CERTIFICATE-----\n{made['certificate']['certificate']}\n-----END CERTIFICATE-----\n"
+    pem = f"-----BEGIN CERTIFICATE-----\n{made['certificate'].certificate}\n-----END CERTIFICATE-----\n"
     XMLVerifier().verify(etree.tostring(assertion), x509_cert=pem)
     assert assertion.findtext("saml:Issuer", namespaces=SAML) == f"https://sts.windows.net/{TENANT}/"
     assert assertion.findtext(".//saml:Audience", namespaces=SAML) == SP_ENTITY

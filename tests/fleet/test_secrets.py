@@ -190,24 +190,16 @@ def test_a_saml_organization_lists_its_signing_certificate_with_kid_real_expiry_
     assert document["note"] == "SAML signing certificate, kid k-1"
 
 
-def test_an_entra_saml_certificate_shows_its_thumbprint_real_expiry_and_that_rollover_is_not_built() -> None:
-    expires = NOW + timedelta(days=20)
-    outputs = {"signing_thumbprint": "AB12", "certificate_expires_at": expires.isoformat()}
-    resource = {
-        "urn": f"urn:pulumi:acme::ssoprov::{PARENT}$pulumi-python:dynamic/entra:SamlApp::acme-entra-saml-app",
-        "type": "pulumi-python:dynamic/entra:SamlApp",
-        "outputs": outputs,
-    }
-    entra = spec("entra", protocol="saml")
+def test_an_entra_saml_organization_lists_its_token_signing_certificate_the_same_way() -> None:
+    state = signing_keys(NOW + timedelta(days=20))
+    for resource in state["resources"]:
+        resource["type"] = resource["type"].replace("okta:", "entra:")
 
-    status = secret_status("acme", entra, {"resources": [resource]}, NOW)
+    status = secret_status("acme", spec("entra", protocol="saml"), state, NOW)
 
-    assert secret_state(status) == "due" and status.secret_id == "AB12"
-    assert status.due_reason == f"signing certificate expires {expires:%Y-%m-%d}, within 30 days"
-    assert status.to_json(NOW)["secretExpiresAt"] == calendar_date(expires)
-    assert "rollover not built for Entra ID SAML yet" in status.note
-    missing = secret_status("acme", entra, {"resources": []}, NOW)
-    assert secret_state(missing) == "incomplete"
+    assert secret_state(status) == "due" and status.secret_id == "k-1"
+    expires = f"{NOW + timedelta(days=20):%Y-%m-%d}"
+    assert status.due_reason == f"signing certificate expires {expires}, within 30 days"
 
 
 def test_a_saml_certificate_is_due_from_its_rotate_by_date_by_the_specs_lead() -> None:
