@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks.overhead import IDENTITY_PROVIDERS, LATENCY_SECONDS
 from benchmarks.report import REPO, children_cpu
-from benchmarks.wiring import Bench, bench, new_realm
+from benchmarks.wiring import Bench, bench, new_realm, run_pulumi
 
 PROBE = Path(__file__).parent / "probe"
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
@@ -161,8 +161,9 @@ def measure(running: Bench, kind: str) -> None:
     }
     project = running.project(kind, realm, f"breakdown{kind}", extra_env=probe_env)
     print(f"   {IDENTITY_PROVIDERS[kind].name}")
-    print_run("pulumi up", traced(running, trace, lambda: project.stack.up(show_secrets=False)))
-    print_run("no-op pulumi preview", traced(running, trace, project.stack.preview))
+    up = traced(running, trace, lambda: run_pulumi(project, "up", "--yes", "--skip-preview"))
+    print_run("pulumi up", up)
+    print_run("no-op pulumi preview", traced(running, trace, lambda: run_pulumi(project, "preview")))
     project.stack.destroy()
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks import direct
 from benchmarks.report import REPO
-from benchmarks.wiring import Bench, bench, new_realm
+from benchmarks.wiring import Bench, bench, new_realm, run_pulumi
 from sandbox.environment import LocalSandbox
 from tests.integration.organizations import entra_organization, okta_organization
 
@@ -57,7 +57,7 @@ def time_pulumi_up(running: Bench, kind: str, run: int) -> tuple[float, int]:
     project = running.project(kind, realm, f"pulumi{kind}{run}")
     running.take_calls()
     started = time.monotonic()
-    project.stack.up(show_secrets=False)
+    run_pulumi(project, "up", "--yes", "--skip-preview")
     seconds = time.monotonic() - started
     calls = calls_made(running, kind)
     project.stack.destroy()

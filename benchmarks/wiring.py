@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.common.server import ServedApp
 from sandbox.environment import LocalSandbox
+from ssoprov.fleet.stack_command import run_stack_command
 from tests.integration.organizations import entra_organization, okta_organization, stack_config
 from tests.support.projects import StackProject, new_stack_project
 
@@ -131,3 +132,9 @@ def new_realm(bench: Bench, name: str) -> str:
 
     asyncio.run(prepare_realm(bench.sandbox.keycloak_url, name, bench.sandbox.engine_env()))
     return name
+
+
+def run_pulumi(project: StackProject, *args: str) -> None:
+    """`pulumi <args>` on the project's stack as a user types it: the command alone, without the
+    reads the Automation API adds after an `up` (components/fleet/stack_command.py says which)."""
+    run_stack_command(project.engine, project.stack.name, args, lambda _event: None)

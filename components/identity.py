@@ -84,7 +84,7 @@ class SamlConnectionInfo:
     the certificates its assertions are signed with, and the attributes the assertions carry."""
 
     kind: str
-    """okta (the only IdP with a SAML app so far)."""
+    """okta or entra."""
     app_id: pulumi.Output[str]
     metadata_url: pulumi.Output[str]
     """The app's IdP metadata, readable without a token: entity ID and SSO URL."""
@@ -98,7 +98,8 @@ class SamlConnectionInfo:
     name_id_format: str
     """The NameID format URN the app sends and the broker asks for."""
     group_claim_values: Mapping[str, pulumi.Output[str]]
-    """Each spec group name -> its value in the group attribute (Okta: the name itself)."""
+    """Each spec group name -> its value in the group attribute (Okta: the name itself; Entra: the
+    group's object ID)."""
     groups_attribute: str
     """The name of the assertion attribute that lists the user's groups."""
     profile_attributes: Mapping[str, str]

@@ -62,10 +62,14 @@ class Organization(pulumi.ComponentResource):
     ) -> ConnectionInfo:
         idp = spec.identity_provider
         child = pulumi.ResourceOptions(parent=self)
-        if idp.uses_saml:  # the spec allows Okta only
+        if idp.uses_saml:  # the spec allows Okta and Entra ID, brokered by Keycloak
+            audience, acs_url = broker.saml_service_provider()
+            if idp.kind == "entra":
+                from ssoprov.entra.saml_component import EntraSamlIdp
+
+                return EntraSamlIdp(spec.name, spec, acs_url, audience, opts=child).connection_info
             from ssoprov.okta.saml_component import OktaSamlIdp
 
-            audience, acs_url = broker.saml_service_provider()
             return OktaSamlIdp(spec.name, spec, acs_url, audience, opts=child).connection_info
         if idp.kind == "entra" or idp.kind == "microsoft":
             from ssoprov.entra.component import EntraApp

@@ -91,9 +91,13 @@ USERS_KEY = "identityProvider.assignments.users"
 MAPPINGS_KEY = "roleMappings"
 
 
+def login_url() -> str:
+    """Entra's sign-in host: `SSOPROV_ENTRA_LOGIN_URL` (the sandbox), else the real one."""
+    return (os.environ.get(LOGIN_URL_ENV) or LOGIN_URL).rstrip("/")
+
+
 def discovery_url(tenant: str) -> str:
-    login = (os.environ.get(LOGIN_URL_ENV) or LOGIN_URL).rstrip("/")
-    return f"{login}/{tenant}/v2.0/.well-known/openid-configuration"
+    return f"{login_url()}/{tenant}/v2.0/.well-known/openid-configuration"
 
 
 def secret_display_name(spec: OrganizationSpec) -> str:
@@ -118,6 +122,71 @@ def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
     if isinstance(idp, EntraIdp) and idp.groups_claim != "None":
         names.append(GROUPS_CLAIM)  # Group ID format: the portal's default, no additional properties
     return [{"name": name, "essential": False, "additional_properties": []} for name in names]
+
+
+Principal = tuple[str, str, EntraDirectoryObject, pulumi.Input[str]]
+"""(resource name, spec name, lookup, app role id) of one user or group to assign."""
+
+
+def directory_lookups(
+    spec: OrganizationSpec, opts: pulumi.ResourceOptions
+) -> tuple[dict[str, EntraDirectoryObject], dict[str, EntraDirectoryObject]]:
+    """One lookup per group named in `identityProvider.assignments.groups` or `roleMappings`, and per
+    user in `identityProvider.assignments.users`, by spec name: each name looked up once, before the
+    app is made, so a misspelt name fails without leaving an app behind."""
+    idp, org = spec.identity_provider, spec.name
+    tenant = idp.tenant_id if isinstance(idp, (EntraIdp, MicrosoftIdp)) else ""
+    groups: dict[str, str] = {}  # spec name -> stack key of its first mention
+    users: list[str] = []
+    if isinstance(idp, EntraIdp):
+        for group in idp.assignments.groups:
+            groups.setdefault(group, GROUPS_KEY)
+        users = list(dict.fromkeys(idp.assignments.users))
+    for mapping in spec.role_mappings:
+        groups.setdefault(mapping.group, MAPPINGS_KEY)
+    group_lookups = {
+        group: EntraDirectoryObject(
+            naming.group_name(org, group),
+            EntraDirectoryObjectArgs(tenant_id=tenant, kind="group", spec_name=group, stack_key=key),
+            opts=opts,
+        )
+        for group, key in groups.items()
+    }
+    user_lookups = {
+        user: EntraDirectoryObject(
+            naming.user_name(org, user),
+            EntraDirectoryObjectArgs(tenant_id=tenant, kind="user", spec_name=user, stack_key=USERS_KEY),
+            opts=opts,
+        )
+        for user in users
+    }
+    return group_lookups, user_lookups
+
+
+def assign(
+    tenant: str,
+    service_principal_id: pulumi.Input[str],
+    principals: list[Principal],
+    *,
+    adopt: bool,
+    opts: pulumi.ResourceOptions,
+) -> list[EntraAssignment]:
+    """One `EntraAssignment` per principal to the enterprise application `service_principal_id`."""
+    return [
+        EntraAssignment(
+            resource_name,
+            EntraAssignmentArgs(
+                tenant_id=tenant,
+                service_principal_id=service_principal_id,
+                principal_id=lookup.id,
+                principal_name=principal,
+                adopt=adopt,
+                app_role_id=app_role_id,
+            ),
+            opts=opts,
+        )
+        for resource_name, principal, lookup, app_role_id in principals
+    ]
 
 
 class EntraApp(pulumi.ComponentResource):
@@ -155,30 +224,8 @@ class EntraApp(pulumi.ComponentResource):
             pulumi.log.warn(str(warning), resource=self)
 
         # -- directory lookups first: a name that matches nothing fails before the app exists ---
-        groups: dict[str, str] = {}  # spec name -> stack key of its first mention
-        users: list[str] = []
-        if isinstance(idp, EntraIdp):
-            for group in idp.assignments.groups:
-                groups.setdefault(group, GROUPS_KEY)
-            users = list(dict.fromkeys(idp.assignments.users))
-        for mapping in spec.role_mappings:
-            groups.setdefault(mapping.group, MAPPINGS_KEY)
-        self.groups = {
-            group: EntraDirectoryObject(
-                naming.group_name(org, group),
-                EntraDirectoryObjectArgs(tenant_id=tenant, kind="group", spec_name=group, stack_key=key),
-                opts=child,
-            )
-            for group, key in groups.items()
-        }
-        self.users = {
-            user: EntraDirectoryObject(
-                naming.user_name(org, user),
-                EntraDirectoryObjectArgs(tenant_id=tenant, kind="user", spec_name=user, stack_key=USERS_KEY),
-                opts=child,
-            )
-            for user in users
-        }
+        self.groups, self.users = directory_lookups(spec, child)
+        users = list(self.users)
         lookups: list[pulumi.Resource] = [*self.groups.values(), *self.users.values()]
 
         # -- the app registration -------------------------------------------------------------
@@ -276,21 +323,13 @@ class EntraApp(pulumi.ComponentResource):
                     ),
                     opts=child,
                 )
-            self.assignments = [
-                EntraAssignment(
-                    resource_name,
-                    EntraAssignmentArgs(
-                        tenant_id=tenant,
-                        service_principal_id=self.enterprise_app.id,
-                        principal_id=lookup.id,
-                        principal_name=principal,
-                        adopt=adoption is not None,
-                        app_role_id=app_role_id,
-                    ),
-                    opts=owned,
-                )
-                for resource_name, principal, lookup, app_role_id in self._principals(spec, idp, users)
-            ]
+            self.assignments = assign(
+                tenant,
+                self.enterprise_app.id,
+                self._principals(spec, idp, users),
+                adopt=adoption is not None,
+                opts=owned,
+            )
 
         self.group_ids = {group: lookup.id for group, lookup in self.groups.items()}
         assigned = idp.assignments.groups if isinstance(idp, EntraIdp) else []
@@ -332,9 +371,7 @@ class EntraApp(pulumi.ComponentResource):
             }
         )
 
-    def _principals(
-        self, spec: OrganizationSpec, idp: EntraIdp, users: list[str]
-    ) -> list[tuple[str, str, EntraDirectoryObject, pulumi.Input[str]]]:
+    def _principals(self, spec: OrganizationSpec, idp: EntraIdp, users: list[str]) -> list[Principal]:
         """(resource name, spec name, lookup, app role id) of each principal to assign: the assigned
         groups and users with default access; with app roles, each mapped group to its role."""
         org = spec.name

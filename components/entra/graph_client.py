@@ -29,7 +29,9 @@ logged or put into an error message.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import ssl
 import threading
 import time
@@ -48,6 +50,9 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
 )
 from kiota_http.middleware.options import RetryHandlerOption
 from msgraph import GraphServiceClient
+from msgraph.generated.application_templates.item.instantiate.instantiate_post_request_body import (
+    InstantiatePostRequestBody,
+)
 from msgraph.generated.applications.item.add_password.add_password_post_request_body import (
     AddPasswordPostRequestBody,
 )
@@ -69,10 +74,17 @@ from msgraph.generated.models.optional_claims import OptionalClaims
 from msgraph.generated.models.password_credential import PasswordCredential
 from msgraph.generated.models.required_resource_access import RequiredResourceAccess
 from msgraph.generated.models.resource_access import ResourceAccess
+from msgraph.generated.models.self_signed_certificate import SelfSignedCertificate
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.models.web_application import WebApplication
 from msgraph.generated.oauth2_permission_grants.oauth2_permission_grants_request_builder import (
     Oauth2PermissionGrantsRequestBuilder,
+)
+from msgraph.generated.service_principals.item.add_token_signing_certificate.add_token_signing_certificate_post_request_body import (  # noqa: E501
+    AddTokenSigningCertificatePostRequestBody,
+)
+from msgraph.generated.service_principals.item.service_principal_item_request_builder import (
+    ServicePrincipalItemRequestBuilder,
 )
 from msgraph.generated.users.item.transitive_member_of.transitive_member_of_request_builder import (
     TransitiveMemberOfRequestBuilder,
@@ -86,6 +98,7 @@ from ssoprov.entra.read_models import (
     APP_ROLE_ASSIGNMENT,
     APP_ROLE_ASSIGNMENTS,
     APPLICATION,
+    APPLICATION_SERVICE_PRINCIPAL,
     DIRECTORY_OBJECTS,
     GRANT,
     GRANTS,
@@ -97,10 +110,13 @@ from ssoprov.entra.read_models import (
 )
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from ssoprov.saml_signing import SamlSigningKey
 
 SERVICE = "Microsoft Graph"
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 """The "default access" app role: assign a user or group to an app that defines no roles."""
+NON_GALLERY_TEMPLATE_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+"""The application template behind the admin center's "Create your own application" (global cloud)."""
 
 RECENT_CREATE_WINDOW_SECONDS = 300.0
 """How long after this process created an object a 404 for it counts as replication lag."""
@@ -150,6 +166,8 @@ class ApplicationSpec(TypedDict, total=False):
     """api.requestedAccessTokenVersion: 1, 2 or None; Graph requires 2 for personal-account audiences."""
     unique_name: str
     """Create only: Graph refuses to change it later."""
+    identifier_uris: list[str]
+    """The app's identifiers; for SAML, the first is the SP entity ID the assertions are for."""
 
 
 class PasswordInfo(TypedDict):
@@ -176,6 +194,7 @@ class ApplicationInfo(TypedDict):
     required_resource_access: list[RequiredResource]
     requested_access_token_version: int | None
     unique_name: str | None
+    identifier_uris: list[str]
     passwords: list[PasswordInfo]
     created_date_time: str | None
 
@@ -186,6 +205,7 @@ class ServicePrincipalInfo(TypedDict):
     display_name: str | None
     app_role_assignment_required: bool
     account_enabled: bool
+    preferred_single_sign_on_mode: str | None
 
 
 class AssignmentInfo(TypedDict):
@@ -711,9 +731,14 @@ class GraphClient:
         )
         return _service_principal_info(_present(service_principal, action))
 
-    async def update_service_principal(self, object_id: str, *, assignment_required: bool) -> None:
-        """Set whether users must be assigned (appRoleAssignmentRequired) to sign in."""
+    async def update_service_principal(
+        self, object_id: str, *, assignment_required: bool, single_sign_on_mode: str | None = None
+    ) -> None:
+        """Set whether users must be assigned (appRoleAssignmentRequired) to sign in; with
+        `single_sign_on_mode`, also preferredSingleSignOnMode (e.g. saml)."""
         body = ServicePrincipal(app_role_assignment_required=assignment_required)
+        if single_sign_on_mode is not None:
+            body.preferred_single_sign_on_mode = single_sign_on_mode
 
         async def patch(graph: GraphServiceClient) -> None:
             await graph.service_principals.by_service_principal_id(object_id).patch(body)
@@ -734,6 +759,96 @@ class GraphClient:
             )
         finally:
             _recently_created.forget(object_id, with_related=False)
+
+    # -- non-gallery (SAML) applications ------------------------------------------------------
+
+    async def instantiate_non_gallery_app(
+        self, display_name: str
+    ) -> tuple[ApplicationInfo, ServicePrincipalInfo]:
+        """Make an application and its service principal from the non-gallery template, as the
+        admin center's "Create your own application" does (POST .../instantiate, 201)."""
+        body = InstantiatePostRequestBody(display_name=display_name)
+        action = f"instantiating the non-gallery application template as '{display_name}'"
+
+        async def post(graph: GraphServiceClient) -> Any:
+            builder = graph.application_templates.by_application_template_id(NON_GALLERY_TEMPLATE_ID)
+            request = builder.instantiate.to_post_request_information(body)
+            return await fetch(graph, request, APPLICATION_SERVICE_PRINCIPAL)
+
+        made = _present(await self._call(action, post, idempotent=False), action)
+        application = _present(made.application, action)
+        service_principal = _present(made.service_principal, action)
+        _recently_created.add(application.id, application.app_id)
+        _recently_created.add(
+            service_principal.id, _service_principal_key(application.app_id or ""), related_to=application.id
+        )
+        return _application_info(application), _service_principal_info(service_principal)
+
+    async def add_token_signing_certificate(
+        self, object_id: str, subject: str, end_date_time: datetime.datetime | None = None
+    ) -> SamlSigningKey:
+        """Have Entra make a SAML token-signing certificate for the service principal (subject
+        `CN=...`; three years unless `end_date_time`). It signs once preferred (its thumbprint)."""
+        body = AddTokenSigningCertificatePostRequestBody(display_name=subject, end_date_time=end_date_time)
+        action = f"adding a token-signing certificate to service principal {object_id}"
+
+        async def post(graph: GraphServiceClient) -> SelfSignedCertificate | None:
+            builder = graph.service_principals.by_service_principal_id(object_id)
+            request = builder.add_token_signing_certificate.to_post_request_information(body)
+            return await fetch(graph, request, SelfSignedCertificate)
+
+        made = _present(await self._call(action, post, idempotent=False, settling=(object_id,)), action)
+        if not made.key or not made.thumbprint:
+            raise ApiError(SERVICE, action, 0, "", "the answer has no certificate or thumbprint")
+        return SamlSigningKey(
+            kid=made.thumbprint.upper(),
+            certificate=base64.b64encode(made.key).decode(),
+            expires_at=_iso(made.end_date_time) or "",
+            created=_iso(made.start_date_time) or "",
+        )
+
+    async def list_token_signing_certificates(
+        self, object_id: str
+    ) -> tuple[str | None, list[SamlSigningKey]]:
+        """The thumbprint the service principal signs SAML tokens with (preferredTokenSigningKey-
+        Thumbprint), and its token-signing certificates (`kid`: the certificate's SHA-1 thumbprint)."""
+        action = f"reading the token-signing certificates of service principal {object_id}"
+        query = ServicePrincipalItemRequestBuilder.ServicePrincipalItemRequestBuilderGetQueryParameters(
+            select=["id", "preferredTokenSigningKeyThumbprint", "keyCredentials"]
+        )
+
+        async def get(graph: GraphServiceClient) -> ServicePrincipal | None:
+            builder = graph.service_principals.by_service_principal_id(object_id)
+            request = builder.to_get_request_information(RequestConfiguration(query_parameters=query))
+            return await fetch(graph, request, SERVICE_PRINCIPAL)
+
+        principal = _present(await self._call(action, get, idempotent=True, settling=(object_id,)), action)
+        certificates = [
+            SamlSigningKey(
+                kid=hashlib.sha1(credential.key).hexdigest().upper(),  # the thumbprint Entra names it by
+                certificate=base64.b64encode(credential.key).decode(),
+                expires_at=_iso(credential.end_date_time) or "",
+                created=_iso(credential.start_date_time) or "",
+            )
+            for credential in principal.key_credentials or []
+            if credential.usage == "Verify" and credential.type == "AsymmetricX509Cert" and credential.key
+        ]
+        preferred = principal.preferred_token_signing_key_thumbprint
+        return (preferred.upper() if preferred else None), certificates
+
+    async def prefer_token_signing_certificate(self, object_id: str, thumbprint: str) -> None:
+        """Make the service principal sign SAML tokens with the certificate of `thumbprint`."""
+        body = ServicePrincipal(preferred_token_signing_key_thumbprint=thumbprint)
+
+        async def patch(graph: GraphServiceClient) -> None:
+            await graph.service_principals.by_service_principal_id(object_id).patch(body)
+
+        await self._call(
+            f"switching service principal {object_id} to token-signing certificate {thumbprint}",
+            patch,
+            idempotent=True,
+            settling=(object_id,),
+        )
 
     # -- assignments ------------------------------------------------------------------------
 
@@ -1164,6 +1279,8 @@ def _application_model(spec: ApplicationSpec) -> Application:
         application.sign_in_audience = spec["sign_in_audience"]
     if "unique_name" in spec:
         application.unique_name = spec["unique_name"]
+    if "identifier_uris" in spec:
+        application.identifier_uris = list(spec["identifier_uris"])
     if "redirect_uris" in spec:
         application.web = WebApplication(redirect_uris=list(spec["redirect_uris"]))
     if "id_token_claims" in spec:
@@ -1269,6 +1386,7 @@ def _application_info(application: Application) -> ApplicationInfo:
         if application.api
         else None,
         unique_name=application.unique_name,
+        identifier_uris=list(application.identifier_uris or []),
         passwords=[_password_info(c) for c in application.password_credentials or []],
         created_date_time=_iso(application.created_date_time),
     )
@@ -1281,6 +1399,7 @@ def _service_principal_info(service_principal: ServicePrincipal) -> ServicePrinc
         display_name=service_principal.display_name,
         app_role_assignment_required=bool(service_principal.app_role_assignment_required),
         account_enabled=service_principal.account_enabled is not False,
+        preferred_single_sign_on_mode=service_principal.preferred_single_sign_on_mode,
     )
 
 

@@ -15,6 +15,18 @@ def application_name(organization: str) -> str:
     return f"{organization}-entra-app"
 
 
+def saml_app_name(organization: str) -> str:
+    return f"{organization}-entra-saml-app"
+
+
+def saml_signing_keys_name(organization: str) -> str:
+    return f"{organization}-entra-saml-signing-keys"
+
+
+def saml_signing_switch_name(organization: str) -> str:
+    return f"{organization}-entra-saml-signing-switch"
+
+
 def client_secret_name(organization: str) -> str:
     return f"{organization}-entra-client-secret"
 

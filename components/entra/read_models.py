@@ -27,6 +27,7 @@ from msgraph.generated.models.app_role_assignment_collection_response import (
     AppRoleAssignmentCollectionResponse,
 )
 from msgraph.generated.models.application import Application
+from msgraph.generated.models.application_service_principal import ApplicationServicePrincipal
 from msgraph.generated.models.directory_object import DirectoryObject
 from msgraph.generated.models.directory_object_collection_response import DirectoryObjectCollectionResponse
 from msgraph.generated.models.group import Group
@@ -65,6 +66,10 @@ def _guid(node: ParseNode) -> Any:
 
 def _moment(node: ParseNode) -> Any:
     return node.get_datetime_value()
+
+
+def _texts(node: ParseNode) -> Any:
+    return node.get_collection_of_primitive_values(str)
 
 
 def _one(model: type[Parsable]) -> Reader:
@@ -117,6 +122,7 @@ APPLICATION = read_model(
         "passwordCredentials": ("password_credentials", _many(PasswordCredential)),
         "keyCredentials": ("key_credentials", _many(KeyCredential)),
         "appRoles": ("app_roles", _many(AppRole)),
+        "identifierUris": ("identifier_uris", _texts),
     },
 )
 SERVICE_PRINCIPAL = read_model(
@@ -127,8 +133,19 @@ SERVICE_PRINCIPAL = read_model(
         "displayName": ("display_name", _text),
         "appRoleAssignmentRequired": ("app_role_assignment_required", _flag),
         "accountEnabled": ("account_enabled", _flag),
+        "preferredSingleSignOnMode": ("preferred_single_sign_on_mode", _text),
+        "preferredTokenSigningKeyThumbprint": ("preferred_token_signing_key_thumbprint", _text),
+        "keyCredentials": ("key_credentials", _many(KeyCredential)),
     },
 )
+APPLICATION_SERVICE_PRINCIPAL = read_model(
+    ApplicationServicePrincipal,
+    {
+        "application": ("application", _one(APPLICATION)),
+        "servicePrincipal": ("service_principal", _one(SERVICE_PRINCIPAL)),
+    },
+)
+"""What instantiating an application template answers: the application and its service principal."""
 APP_ROLE_ASSIGNMENT = read_model(
     AppRoleAssignment,
     {

@@ -15,8 +15,8 @@ from typing import Any
 from pulumi import automation as auto
 
 from ssoprov.errors import ProvisionerError
-from ssoprov.fleet.operations import cli_env
 from ssoprov.fleet.secrets import secret_resources
+from ssoprov.fleet.stack_command import cli_env
 from ssoprov.workspace import Engine
 
 

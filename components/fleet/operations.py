@@ -1,9 +1,9 @@
 """What a worker does to one stack: preview, up, a drift check, or reading its state.
 
-Each operation drives the real Pulumi CLI through the Automation API and follows the engine's
-event stream: resource steps become progress lines and the outcome's `steps`, error diagnostics
-become its `errors`, the summary event its resource counts. Secrets never pass through here:
-updates run with `show_secrets=False`, and the engine masks secret values in events.
+Each operation runs one real Pulumi CLI command (components/fleet/stack_command.py) and follows
+the engine's event stream: resource steps become progress lines and the outcome's `steps`, error
+diagnostics become its `errors`, the summary event its resource counts. Secrets never pass
+through here: no command runs with `--show-secrets`, and the engine masks secret values in events.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import re
 import tempfile
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
 from ssoprov.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
+from ssoprov.fleet.stack_command import cli_env, run_stack_command
 from ssoprov.untracked_secrets import UNTRACKED_KEY
 from ssoprov.workspace import Engine
 
@@ -56,9 +56,8 @@ PAST = {
 DRIFT = {"update": "changed out of band", "delete": "deleted out of band"}
 UNTRACKED = "untracked"
 """A drift step of its own: secrets on a client-secret resource's app that no state tracks."""
+UP = ("up", "--yes", "--skip-preview")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-warnings.filterwarnings("ignore", message="Error in event stream", module="pulumi.automation")
-"""The Automation API warns when an engine dies mid-event; the outcome says so in plain words."""
 _GRPC_WRAPPER = re.compile(r"Exception calling application: ?")
 """What gRPC puts before the message of an exception a provider raised: noise to a reader."""
 GENERIC_ERRORS = ("an unhandled error occurred: program exited with non-zero exit code", "update failed")
@@ -240,12 +239,20 @@ def preview(
     tracker = EventTracker(job, progress, planning=True)
 
     def body(tracker: EventTracker) -> StackOutcome:
-        stack = job.engine.stack(job.stack)
-        result = stack.preview(on_event=tracker, color="never", message=message, refresh=refresh or None)
-        changes = Changes.from_summary(result.change_summary)
-        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+        run_stack_command(
+            job.engine, job.stack, ("preview", "--message", message, *_refresh(refresh)), tracker
+        )
+        return _succeeded(job, tracker)
 
     return _run(job, "preview", progress, body, tracker)
+
+
+def _succeeded(job: StackJob, tracker: EventTracker) -> StackOutcome:
+    return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, tracker.changes(), tracker.steps)
+
+
+def _refresh(refresh: bool) -> tuple[str, ...]:
+    return ("--refresh",) if refresh else ()
 
 
 def up(job: StackJob, progress: Progress, message: str = "ssoprov up", refresh: bool = False) -> StackOutcome:
@@ -254,11 +261,8 @@ def up(job: StackJob, progress: Progress, message: str = "ssoprov up", refresh: 
     tracker = EventTracker(job, progress)
 
     def body(tracker: EventTracker) -> StackOutcome:
-        result = job.engine.stack(job.stack).up(
-            on_event=tracker, color="never", show_secrets=False, message=message, refresh=refresh or None
-        )
-        changes = Changes.from_summary(result.summary.resource_changes)
-        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+        run_stack_command(job.engine, job.stack, [*UP, "--message", message, *_refresh(refresh)], tracker)
+        return _succeeded(job, tracker)
 
     return _run(job, "up", progress, body, tracker)
 
@@ -273,10 +277,16 @@ def recover(job: StackJob, progress: Progress) -> StackOutcome:
     tracker = EventTracker(job, progress)
 
     def body(tracker: EventTracker) -> StackOutcome:
-        stack = job.engine.stack(job.stack)
-        refresh = {"clear_pending_creates": True, "on_event": tracker, "color": "never"}
+        def refresh() -> None:
+            run_stack_command(
+                job.engine,
+                job.stack,
+                ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"],
+                tracker,
+            )
+
         try:
-            stack.refresh(**refresh)
+            refresh()
         except auto.ConcurrentUpdateError as exc:
             holders = lock_holders(str(exc))
             running = [str(holder) for holder in holders if holder.running_here()]
@@ -285,14 +295,14 @@ def recover(job: StackJob, progress: Progress) -> StackOutcome:
                     f"stack {job.stack} is locked by a run still in progress on this machine "
                     f"({', '.join(running)}); nothing was cancelled. Fix: wait for it to end"
                 ) from None
-            stack.cancel()
+            job.engine.stack(job.stack).cancel()
             tracker.progress.update(
                 job.stack, "released the lock", log=f"released the lock ({', '.join(map(str, holders))})"
             )
-            stack.refresh(**refresh)
-        result = stack.up(on_event=tracker, color="never", show_secrets=False, message="ssoprov recover")
-        changes = Changes.from_summary(result.summary.resource_changes)
-        return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+            refresh()
+        tracker.summary = None  # the refresh's; the up's own comes next
+        run_stack_command(job.engine, job.stack, [*UP, "--message", "ssoprov recover"], tracker)
+        return _succeeded(job, tracker)
 
     return _run(job, "recovery", progress, body, tracker)
 
@@ -303,18 +313,12 @@ def drift(job: StackJob, progress: Progress) -> StackOutcome:
     tracker = EventTracker(job, progress, planning=True, drift=True)
 
     def body(tracker: EventTracker) -> StackOutcome:
-        result = job.engine.stack(job.stack).preview_refresh(on_event=tracker, color="never")
-        changes = Changes.from_summary(result.change_summary)
-        status = DRIFTED if tracker.steps or changes.changed else SUCCEEDED
+        run_stack_command(job.engine, job.stack, ["refresh", "--preview-only"], tracker)
+        status = DRIFTED if tracker.steps or tracker.changes().changed else SUCCEEDED
         # The drifted resources are the steps; resource counts would read as changes made.
         return StackOutcome(job.stack, job.file, status, job.organization, None, tracker.steps)
 
     return _run(job, "drift check", progress, body, tracker)
-
-
-def cli_env(engine: Engine) -> dict[str, str]:
-    home = {"PULUMI_HOME": str(engine.pulumi_home)} if engine.pulumi_home else {}
-    return {**engine.environment(), **home}
 
 
 def read_state(engine: Engine, stack: str, command: auto.PulumiCommand) -> Mapping[str, Any]:

@@ -1,9 +1,10 @@
 """Run one piece of work per stack, at most N at a time; a stack's failure stays in its stack.
 
-Each stack gets its own worker thread; the work itself happens in the Pulumi CLI processes the
-Automation API starts for that stack, so threads are enough for parallelism and keep one shared
-progress display simple. Any exception a worker raises becomes that stack's failed outcome; the
-other stacks carry on. Stacks share nothing but the backend, where each has its own state and lock.
+Each stack gets its own worker thread; the work itself happens in the Pulumi CLI processes
+started for that stack (components/fleet/stack_command.py), so threads are enough for
+parallelism and keep one shared progress display simple. Any exception a worker raises becomes
+that stack's failed outcome; the other stacks carry on. Stacks share nothing but the backend,
+where each has its own state and lock.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ the state of its `SamlSigningKeys` resource: the key the app signs with (once th
 done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
 (`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
 unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
-it on (components/okta/saml_signing_keys.py).
+it on (ssoprov.saml_signing; Okta's key credentials, Entra ID's token-signing certificates by
+thumbprint).
 
 A secretless organization (`clientAuthentication.method: privateKeyJwt`) has no client secret; its
 credential is the realm's client-assertion key, from the state of its `RealmAssertionKey`

@@ -54,6 +54,7 @@ from xml.etree import ElementTree
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, SpecError
 from ssoprov.okta.sdk import DPOP_APPS, TransportFailure, dpop_lock, sdk_client
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
+from ssoprov.saml_signing import SamlSigningKey
 from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, TokenEndpointAuthMethod
 
 SERVICE = "Okta"
@@ -166,19 +167,6 @@ class SamlApp:
     """`settings.signOn` as Okta reports it, keys camelCase as on the wire."""
     signing_kid: str
     """The key (`credentials.signing.kid`) the app signs its responses and assertions with."""
-
-
-@dataclass(frozen=True)
-class SamlSigningKey:
-    """One of a SAML app's signing key credentials (`/credentials/keys`)."""
-
-    kid: str
-    certificate: str
-    """The X.509 certificate, base64 DER (the key's `x5c[0]`)."""
-    expires_at: str
-    """ISO 8601, UTC."""
-    created: str = ""
-    """ISO 8601, UTC: when Okta made the key (a rollover's staged key is newer than the signing one)."""
 
 
 @dataclass(frozen=True)

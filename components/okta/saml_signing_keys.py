@@ -1,4 +1,5 @@
-"""The signing keys of an Okta SAML app, and the first half of a certificate rollover.
+"""The signing keys of an Okta SAML app, and the first half of a certificate rollover
+(the plan itself, shared with Entra ID, is ssoprov.saml_signing).
 
 A rollover with no failed sign-in goes (a) Okta gets a new key credential that does not sign yet,
 (b) the broker trusts the old and the new certificate, (c) the app signs with the new key,
@@ -33,9 +34,8 @@ removes its keys. Read never generates a key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -43,85 +43,17 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from ssoprov.clock import parse_timestamp, utc_now
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
-from ssoprov.errors import NotFoundError, ProvisionerError
-from ssoprov.okta.okta_client import SamlSigningKey, okta_client_from_env
+from ssoprov.errors import NotFoundError
+from ssoprov.okta.okta_client import okta_client_from_env
 from ssoprov.rotation import CertificatePolicy
+from ssoprov.saml_signing import PLAN_OUTPUT_KEYS, KeyPlan, due_reason, plan_keys
 
 REPLACE_KEYS = ("org_url", "app_id")
 UPDATE_KEYS = ("rotate_before_expiry_days",)
 INPUT_KEYS = REPLACE_KEYS + UPDATE_KEYS
-OUTPUT_KEYS = (
-    "signing_kid",
-    "signing_expires_at",
-    "staged_kid",
-    "next_kid",
-    "next_certificate",
-    "next_expires_at",
-    "trusted_certificates",
-)
+OUTPUT_KEYS = PLAN_OUTPUT_KEYS
 NEW_KEY_VALIDITY_YEARS = 10
 """What a generated key is valid for: Okta's longest (2 to 10 years), as long as an app's first key."""
-
-
-@dataclass(frozen=True)
-class KeyPlan:
-    """The app's signing key and the key a rollover in progress will switch it to."""
-
-    signing: SamlSigningKey
-    staged: SamlSigningKey | None
-
-    @property
-    def next(self) -> SamlSigningKey:
-        """The key that signs once this run is done."""
-        return self.staged or self.signing
-
-    @property
-    def trusted_certificates(self) -> list[str]:
-        return [self.signing.certificate] + ([self.staged.certificate] if self.staged else [])
-
-    def outputs(self) -> dict[str, Any]:
-        return {
-            "signing_kid": self.signing.kid,
-            "signing_expires_at": self.signing.expires_at,
-            "staged_kid": self.staged.kid if self.staged else None,
-            "next_kid": self.next.kid,
-            "next_certificate": self.next.certificate,
-            "next_expires_at": self.next.expires_at,
-            "trusted_certificates": self.trusted_certificates,
-        }
-
-
-def plan_keys(keys: Iterable[SamlSigningKey], signing_kid: str, now: datetime) -> KeyPlan:
-    """The signing key among `keys`, and the staged one: the newest key made after it that has not
-    expired (None when there is no such key)."""
-    by_kid = {key.kid: key for key in keys}
-    signing = by_kid.get(signing_kid)
-    if signing is None:
-        raise ProvisionerError(
-            f"Okta: the app signs with key {signing_kid}, which its key credentials do not list. "
-            "Fix: pick an existing key on the app's Sign On tab, then run `pulumi up` again"
-        )
-    made = parse_timestamp(signing.created) if signing.created else None
-    newer = [
-        key
-        for key in by_kid.values()
-        if key.kid != signing_kid
-        and key.created
-        and made is not None
-        and parse_timestamp(key.created) > made
-        and parse_timestamp(key.expires_at) > now
-    ]
-    staged = max(newer, key=lambda key: parse_timestamp(key.created), default=None)
-    return KeyPlan(signing, staged)
-
-
-def due_reason(props: Mapping[str, Any], now: datetime) -> str | None:
-    """Why the recorded next key (`props`: this resource's outputs and inputs) must be rolled over."""
-    expires = props.get("next_expires_at")
-    if not isinstance(expires, str) or not expires:
-        return None
-    policy = CertificatePolicy(int(props["rotate_before_expiry_days"]))
-    return policy.reason_due(parse_timestamp(expires), now)
 
 
 class _OktaSamlSigningKeysProvider(ResourceProvider):
@@ -155,7 +87,11 @@ class _OktaSamlSigningKeysProvider(ResourceProvider):
 async def _plan(props: Mapping[str, Any]) -> KeyPlan:
     client = okta_client_from_env(org_url=props["org_url"])
     app = await client.get_saml_app(props["app_id"])
-    return plan_keys(await client.list_saml_keys(app.id), app.signing_kid, utc_now())
+    missing = (
+        f"Okta: the app signs with key {app.signing_kid}, which its key credentials do not list. "
+        "Fix: pick an existing key on the app's Sign On tab, then run `pulumi up` again"
+    )
+    return plan_keys(await client.list_saml_keys(app.id), app.signing_kid, utc_now(), missing=missing)
 
 
 def _roll(props: Mapping[str, Any]) -> dict[str, Any]:

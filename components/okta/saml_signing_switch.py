@@ -27,8 +27,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
-from ssoprov.errors import NotFoundError, ProvisionerError
+from ssoprov.errors import NotFoundError
 from ssoprov.okta.okta_client import okta_client_from_env
+from ssoprov.saml_signing import require_broker_trust
 
 REPLACE_KEYS = ("org_url", "app_id")
 UPDATE_KEYS = ("kid",)
@@ -61,12 +62,8 @@ class _OktaSamlSigningSwitchProvider(ResourceProvider):
 
 def _switch(props: Mapping[str, Any]) -> None:
     app_id, kid = props["app_id"], props["kid"]
-    if props["certificate"] not in (props.get("broker_trusted") or []):
-        raise ProvisionerError(
-            f"Okta: switching SAML app {app_id} to signing key {kid}: the broker does not trust its "
-            "certificate yet, so every sign-in would fail. Nothing was switched. Fix: run `pulumi up` "
-            "again; if this repeats, check the broker's SAML identity provider"
-        )
+    switching = f"Okta: switching SAML app {app_id} to signing key {kid}"
+    require_broker_trust(props["certificate"], props.get("broker_trusted"), switching)
     client = okta_client_from_env(org_url=props["org_url"])
 
     async def switch() -> None:

@@ -150,7 +150,8 @@ class SamlSettings(SpecModel):
     )
     groups_attribute: OktaGroupsClaim = Field(
         default_factory=lambda: OktaGroupsClaim(),
-        description="Okta: the group attribute statement, a mapping with name, filterType and value",
+        description="Okta only: the group attribute statement, a mapping with name, filterType and value "
+        "(Entra ID sends its own groups attribute, chosen by groupsClaim)",
     )
     rotate_before_expiry_days: int = Field(
         30,
@@ -162,8 +163,8 @@ class SamlSettings(SpecModel):
 
 
 class ProtocolChoice(SpecModel):
-    """The protocol of the connection. SAML is deployed for Okta brokered by Keycloak; `_saml_not_built`
-    refuses every other combination, saying what to use instead."""
+    """The protocol of the connection. SAML is deployed for Okta and Entra ID brokered by Keycloak;
+    `_saml_not_built` refuses every other combination, saying what to use instead."""
 
     protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
     saml: SamlSettings | None = Field(
@@ -522,15 +523,7 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
             Violation(
                 at,
                 f"is saml, which kind {idp.kind} does not support (it is an OpenID Connect integration)",
-                "remove identityProvider.protocol, or use kind okta for a SAML connection",
-            )
-        ]
-    if idp.kind == "entra":
-        return [
-            Violation(
-                at,
-                "is saml, and Entra ID SAML applications are not built yet (only Okta SAML is)",
-                "use protocol oidc (the default) for Entra ID, or kind okta for a SAML connection",
+                "remove identityProvider.protocol, or use kind okta or entra for a SAML connection",
             )
         ]
     if spec.broker.kind != "keycloak":
@@ -541,22 +534,22 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
                 "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
             )
         ]
-    return _okta_saml_limits(spec)
+    return _saml_limits(spec)
 
 
 SAML_PROFILE_ATTRIBUTES = ("email", "firstName", "lastName")
 """The attribute statements every Okta SAML app sends beside the group one (`okta.saml_app`)."""
 
 
-def _okta_saml_limits(spec: OrganizationSpec) -> list[Violation]:
-    """What an Okta SAML organization brokered by Keycloak cannot have."""
+def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
+    """What a SAML organization brokered by Keycloak cannot have."""
     idp = spec.identity_provider
     found = []
     if spec.client_authentication.secretless:
         found.append(
             Violation(
                 ("clientAuthentication", "method"),
-                "privateKeyJwt applies to OIDC clients, and a SAML connection has no client: Okta signs "
+                "privateKeyJwt applies to OIDC clients, and a SAML connection has no client: the IdP signs "
                 "its assertions and the broker checks them with the app's certificate",
                 "remove clientAuthentication, or use protocol oidc",
             )
@@ -569,6 +562,8 @@ def _okta_saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 "remove adoption to let ssoprov create the SAML app, or use protocol oidc",
             )
         )
+    if isinstance(idp, EntraIdp):
+        return found + _entra_saml_limits(idp)
     attribute = (idp.saml or SamlSettings()).groups_attribute.name
     if attribute in SAML_PROFILE_ATTRIBUTES:
         found.append(
@@ -584,6 +579,57 @@ def _okta_saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 ("identityProvider", "extraRedirectUris"),
                 "applies to OIDC apps; a SAML app posts to the broker's ACS URL only",
                 "remove identityProvider.extraRedirectUris, or use protocol oidc",
+            )
+        )
+    return found
+
+
+def _entra_saml_limits(idp: EntraIdp) -> list[Violation]:
+    """What an Entra ID SAML application cannot have: the OpenID Connect settings, and SAML settings
+    Entra decides itself (its groups attribute, its NameID: the user principal name)."""
+    at = ("identityProvider",)
+    written = idp.model_fields_set
+    oidc_only = {
+        "extra_redirect_uris": ("extraRedirectUris", "a SAML app posts to the broker's ACS URL only"),
+        "optional_claims": ("optionalClaims", "SAML assertions carry Entra's default claims (email, names)"),
+        "admin_consent": ("adminConsent", "a SAML app requests no Microsoft Graph permissions to consent to"),
+        "multi_tenant": ("multiTenant", "a non-gallery SAML app signs in its own tenant's users"),
+    }
+    found = [
+        Violation(
+            (*at, key),
+            f"applies to OpenID Connect apps: {why}",
+            f"remove identityProvider.{key}, or use protocol oidc",
+        )
+        for field, (key, why) in oidc_only.items()
+        if field in written
+    ]
+    if idp.uses_app_roles:
+        found.append(
+            Violation(
+                (*at, "roleSource"),
+                "is appRoles, which is built for OpenID Connect only (the roles claim); with SAML the broker "
+                "maps the groups attribute",
+                "remove identityProvider.roleSource, or use protocol oidc",
+            )
+        )
+    settings = idp.saml or SamlSettings()
+    if settings.name_id_format != "emailAddress":
+        found.append(
+            Violation(
+                (*at, "saml", "nameIdFormat"),
+                f"is {settings.name_id_format}, but Entra ID sends the user principal name in emailAddress "
+                "format unless a claims mapping policy says otherwise, which ssoprov does not make",
+                "remove identityProvider.saml.nameIdFormat (emailAddress)",
+            )
+        )
+    if "groups_attribute" in settings.model_fields_set:
+        found.append(
+            Violation(
+                (*at, "saml", "groupsAttribute"),
+                "is Okta's group attribute statement; Entra ID sends group object IDs in its own groups "
+                "attribute, chosen by identityProvider.groupsClaim",
+                "remove identityProvider.saml.groupsAttribute, and set identityProvider.groupsClaim instead",
             )
         )
     return found

@@ -24,7 +24,7 @@ import datetime
 import html
 import secrets
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -162,13 +162,34 @@ class _AuthnRequest:
     relay_state: str
 
 
-class SamlIdp:
-    """Serves a policy's SAML endpoints; `sso_route` and `metadata_route` hold `{app_id}`."""
+AppLocator = Callable[[Request, str], str | None]
+"""Which app a request is for, from the request and (at the SSO route) the Issuer of its
+AuthnRequest ("" at the metadata route): the app's id, or None when there is no such app. It may
+raise SignInRefused to refuse with the IdP's own words."""
 
-    def __init__(self, policy: SamlPolicy, *, sso_route: str, metadata_route: str) -> None:
+
+def app_in_path(request: Request, _issuer: str) -> str | None:
+    """The app named by the route's `{app_id}` (Okta: one SSO URL per app)."""
+    return request.path_params.get("app_id")
+
+
+class SamlIdp:
+    """Serves a policy's SAML endpoints. By default `sso_route` and `metadata_route` hold
+    `{app_id}`; an IdP with one SSO URL for all its apps (Entra's `/{tenant}/saml2`) passes
+    `locate_app`, which finds the app from the request instead (e.g. by the AuthnRequest's Issuer)."""
+
+    def __init__(
+        self,
+        policy: SamlPolicy,
+        *,
+        sso_route: str,
+        metadata_route: str,
+        locate_app: AppLocator = app_in_path,
+    ) -> None:
         self.policy = policy
         self.sso_route = sso_route
         self.metadata_route = metadata_route
+        self.locate_app = locate_app
         self.base_url = ""
         self.tampering = Tampering()
 
@@ -182,8 +203,11 @@ class SamlIdp:
         return self.base_url or str(request.base_url).rstrip("/")
 
     async def _metadata(self, request: Request) -> Response:
-        app_id = request.path_params["app_id"]
-        if self.policy.service_provider(app_id) is None:
+        try:
+            app_id = self.locate_app(request, "")
+        except SignInRefused as refused:
+            return error_page(400, refused.error, refused.description)
+        if app_id is None or self.policy.service_provider(app_id) is None:
             return error_page(404, "not_found", f"No active SAML application with id '{app_id}'.")
         sso_url = self._root(request) + self.policy.sso_path(app_id)
         document = metadata_document(
@@ -192,10 +216,6 @@ class SamlIdp:
         return Response(document, media_type="application/xml")
 
     async def _sso(self, request: Request) -> Response:
-        app_id = request.path_params["app_id"]
-        service_provider = self.policy.service_provider(app_id)
-        if service_provider is None:
-            return error_page(404, "not_found", f"No active SAML application with id '{app_id}'.")
         form = form_fields(await request.body()) if request.method == "POST" else {}
         params = {**request.query_params, **form}
         try:
@@ -204,6 +224,13 @@ class SamlIdp:
             )
         except ValueError as bad:
             return error_page(400, "invalid_request", f"The SAML request could not be read: {bad}.")
+        try:
+            app_id = self.locate_app(request, authn_request.issuer)
+        except SignInRefused as refused:
+            return error_page(400, refused.error, refused.description)
+        service_provider = None if app_id is None else self.policy.service_provider(app_id)
+        if app_id is None or service_provider is None:
+            return error_page(404, "not_found", f"No active SAML application with id '{app_id}'.")
         if "password" not in form:
             return _login_form(params.get("SAMLRequest", ""), authn_request, deflated=request.method == "GET")
         user_id = self.policy.authenticate(form.get("login", ""), form["password"])

@@ -12,6 +12,7 @@ from sandbox.graph.routes_applications import application_routes
 from sandbox.graph.routes_directory import directory_routes
 from sandbox.graph.routes_grants import grant_routes
 from sandbox.graph.routes_service_principals import service_principal_routes
+from sandbox.graph.saml_signin import entra_saml_idp
 from sandbox.graph.seed import CONTOSO, TenantSeed
 from sandbox.graph.signin import entra_sign_in
 from sandbox.graph.store import GraphTenant
@@ -32,6 +33,7 @@ class GraphStandIn(StandIn):
             *directory_routes(self.store),
             *grant_routes(self.store),
             *entra_sign_in(self.store).routes(),
+            *entra_saml_idp(self.store).routes(),
         ]
         routes.append(_unmatched_route(list(routes)))
         super().__init__(routes, render_fault)

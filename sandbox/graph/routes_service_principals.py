@@ -1,4 +1,6 @@
-"""`/servicePrincipals`: enterprise applications and who is assigned to them (appRoleAssignedTo)."""
+"""`/servicePrincipals`: enterprise applications, who is assigned to them (appRoleAssignedTo), their
+SAML token-signing certificates (addTokenSigningCertificate), and `/applicationTemplates/{id}/
+instantiate`, which makes an application with its service principal (the non-gallery template)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sandbox.graph.store import GraphTenant
 _FILTERABLE = ("id", "appId", "displayName", "servicePrincipalType", "accountEnabled")
 _ASSIGNMENT_FILTERABLE = ("principalId", "principalType", "appRoleId")
 _PREFIX = "/v1.0/servicePrincipals"
+_TEMPLATES = "/v1.0/applicationTemplates"
 
 
 def service_principal_routes(store: GraphTenant) -> list[Route]:
@@ -39,7 +42,8 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
 
     async def get_service_principal(request: Request) -> Response:
         query = parse_query(request, "servicePrincipal")
-        service_principal = store.get_service_principal(_object_id(request))
+        with_keys = "keyCredentials" in query.select  # the only read that returns certificates
+        service_principal = store.get_service_principal(_object_id(request), with_keys=with_keys)
         return selected_entity_response(request, service_principal, "servicePrincipals", query)
 
     async def update_service_principal(request: Request) -> Response:
@@ -72,6 +76,14 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
         store.delete_assignment(request.path_params["object_id"], request.path_params["assignment_id"])
         return no_content(request)
 
+    async def add_token_signing_certificate(request: Request) -> Response:
+        certificate = store.add_token_signing_certificate(_object_id(request), await read_json(request))
+        return entity_response(request, certificate, "microsoft.graph.selfSignedCertificate")
+
+    async def instantiate(request: Request) -> Response:
+        made = store.instantiate_template(request.path_params["template_id"], await read_json(request))
+        return entity_response(request, made, "microsoft.graph.applicationServicePrincipal", status=201)
+
     item = {
         "GET": get_service_principal,
         "PATCH": update_service_principal,
@@ -82,6 +94,12 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
         graph_route(_PREFIX, {"GET": list_service_principals, "POST": create_service_principal}, tokens),
         graph_route(_PREFIX + "(appId='{app_id}')", item, tokens),
         graph_route(_PREFIX + "/{object_id}", item, tokens),
+        graph_route(
+            _PREFIX + "/{object_id}/addTokenSigningCertificate",
+            {"POST": add_token_signing_certificate},
+            tokens,
+        ),
+        graph_route(_TEMPLATES + "/{template_id}/instantiate", {"POST": instantiate}, tokens),
         graph_route(
             _PREFIX + "/{object_id}/appRoleAssignedTo",
             {"GET": list_assignments, "POST": create_assignment},

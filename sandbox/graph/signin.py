@@ -111,16 +111,7 @@ class EntraSignIn:
         user = self._tenant.get_user(user_id)
         groups = self._tenant.transitive_group_ids(user["id"])
         assigned = {assignment["principalId"] for assignment in assignments}
-        if (
-            principal
-            and principal.get("appRoleAssignmentRequired")
-            and not ({user["id"]} | groups) & assigned
-        ):
-            raise SignInRefused(
-                "access_denied",
-                f"AADSTS50105: The signed in user '{user['userPrincipalName']}' is not assigned to a role "
-                f"for the application '{client_id}' ({application['displayName']}).",
-            )
+        check_assigned(application, principal, assigned, user, groups)
         self._check_consent(client_id, application, principal, user["id"], scopes)
         claims: dict[str, Any] = {
             "ver": "2.0",
@@ -138,11 +129,9 @@ class EntraSignIn:
         roles = self._role_values(application, assignments, user["id"])
         if roles:
             claims["roles"] = roles
-        membership = (application.get("groupMembershipClaims") or "None").split(",")
-        if "ApplicationGroup" in membership:
-            claims.update(_groups_claim(sorted(groups & assigned), self._tenant.tenant_id, user["id"]))
-        elif {"SecurityGroup", "All"} & set(membership):
-            claims.update(_groups_claim(sorted(groups), self._tenant.tenant_id, user["id"]))
+        sent = groups_sent(application, groups, assigned)
+        if sent is not None:
+            claims.update(_groups_claim(sent, self._tenant.tenant_id, user["id"]))
         return claims
 
     def _role_values(
@@ -186,6 +175,35 @@ class EntraSignIn:
                 f"ID '{client_id}' named '{application['displayName']}'. Send an interactive "
                 "authorization request for this user and resource.",
             )
+
+
+def check_assigned(
+    application: dict[str, Any],
+    principal: dict[str, Any] | None,
+    assigned: set[str],
+    user: dict[str, Any],
+    groups: set[str],
+) -> None:
+    """Refuse (AADSTS50105) a user who is not assigned, directly or by a group, to an app whose
+    enterprise application requires assignment: OpenID Connect and SAML sign-ins alike."""
+    if principal and principal.get("appRoleAssignmentRequired") and not ({user["id"]} | groups) & assigned:
+        raise SignInRefused(
+            "access_denied",
+            f"AADSTS50105: The signed in user '{user['userPrincipalName']}' is not assigned to a role "
+            f"for the application '{application['appId']}' ({application['displayName']}).",
+        )
+
+
+def groups_sent(application: dict[str, Any], groups: set[str], assigned: set[str]) -> list[str] | None:
+    """The object ids of the user's `groups` that the app's tokens carry, per its
+    groupMembershipClaims: ApplicationGroup -> those assigned to the app, SecurityGroup/All -> all
+    of them; None when it sends no groups."""
+    membership = set((application.get("groupMembershipClaims") or "None").split(","))
+    if "ApplicationGroup" in membership:
+        return sorted(groups & assigned)
+    if {"SecurityGroup", "All"} & membership:
+        return sorted(groups)
+    return None
 
 
 def _b64url(raw: bytes) -> str:

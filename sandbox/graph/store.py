@@ -40,9 +40,16 @@ from sandbox.graph import resources
 from sandbox.graph.key_credentials import verifying_certificates, without_keys
 from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
-from sandbox.graph.validation import grant_fields, is_guid, password_credential
+from sandbox.graph.token_signing import TokenSigningCertificate, new_token_signing_certificate
+from sandbox.graph.validation import application_changes, grant_fields, is_guid, password_credential
 
 DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000"
+NON_GALLERY_TEMPLATE_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+"""The application template the admin center instantiates for "Create your own application"."""
+NON_GALLERY_TAGS = [
+    "WindowsAzureActiveDirectoryCustomSingleSignOnApplication",
+    "WindowsAzureActiveDirectoryIntegratedApp",
+]
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
 _COMPLEX_DEFAULTS = {
     name: value
@@ -79,6 +86,8 @@ class GraphTenant:
         """Object id or password keyId -> `clock()` at creation, for the replication lag."""
         self._secret_hashes: dict[str, str] = {}
         """keyId -> SHA-256 of the secret: enough for the sign-in side to check a client secret."""
+        self._token_signing: dict[str, list[TokenSigningCertificate]] = {}
+        """Service principal id -> its SAML token-signing certificates, private keys included."""
         self._load(seed)
 
     def _load(self, seed: TenantSeed) -> None:
@@ -310,6 +319,31 @@ class GraphTenant:
             application["passwordCredentials"] = remaining
             self._created_at.pop(str(key_id).lower(), None)
 
+    # -- non-gallery applications (applicationTemplates/{id}/instantiate) --------------------
+
+    def instantiate_template(self, template_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An application and its service principal made from a template, as one
+        `applicationServicePrincipal`; only the non-gallery template is known here."""
+        if template_id.lower() != NON_GALLERY_TEMPLATE_ID:
+            raise not_found(template_id)
+        unknown = sorted(set(body) - {"displayName", "serviceManagementReference", "@odata.type"})
+        if unknown:
+            raise GraphError(400, "Request_BadRequest", f"Invalid property '{unknown[0]}'.")
+        changes = application_changes(
+            {"displayName": body.get("displayName")}, creating=True, find_resource=lambda _: None
+        )
+        with self._lock:
+            application = self.create_application({**changes, "applicationTemplateId": template_id.lower()})
+            object_id = str(uuid.uuid4())
+            service_principal = resources.service_principal_resource(
+                object_id, application, self.tenant_id, assignment_required=True
+            )
+            service_principal["applicationTemplateId"] = template_id.lower()
+            service_principal["tags"] = list(NON_GALLERY_TAGS)
+            self._service_principals[object_id] = service_principal
+            self._created(object_id)
+            return {"application": application, "servicePrincipal": copy.deepcopy(service_principal)}
+
     # -- service principals -----------------------------------------------------------------
 
     def create_service_principal(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -348,20 +382,19 @@ class GraphTenant:
 
     def list_service_principals(self) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(
-                [sp for sp_id, sp in self._service_principals.items() if not self._unseen(sp_id)]
-            )
+            return [_sp_view(sp) for sp_id, sp in self._service_principals.items() if not self._unseen(sp_id)]
 
-    def get_service_principal(self, object_id: str) -> dict[str, Any]:
+    def get_service_principal(self, object_id: str, *, with_keys: bool = False) -> dict[str, Any]:
+        """As a read shows it: certificates' `key` only to one that `$select`s keyCredentials."""
         with self._lock:
-            return copy.deepcopy(self._addressed_service_principal(object_id))
+            return _sp_view(self._addressed_service_principal(object_id), with_keys=with_keys)
 
-    def get_service_principal_by_app_id(self, app_id: str) -> dict[str, Any]:
+    def get_service_principal_by_app_id(self, app_id: str, *, with_keys: bool = False) -> dict[str, Any]:
         with self._lock:
             service_principal = self._service_principal_by_app_id(app_id)
             if service_principal is None or self._unseen(service_principal["id"]):
                 raise not_found(app_id)
-            return copy.deepcopy(service_principal)
+            return _sp_view(service_principal, with_keys=with_keys)
 
     def _service_principal_by_app_id(self, app_id: str) -> dict[str, Any] | None:
         return next((sp for sp in self._service_principals.values() if sp["appId"] == app_id.lower()), None)
@@ -382,9 +415,20 @@ class GraphTenant:
         with self._lock:
             self._delete_service_principal(self._addressed_service_principal(object_id)["id"])
 
+    def add_token_signing_certificate(self, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A new SAML token-signing certificate; it signs only once preferred (the thumbprint)."""
+        with self._lock:
+            service_principal = self._addressed_service_principal(object_id)
+            certificate = new_token_signing_certificate(body)
+            service_principal["keyCredentials"].extend(copy.deepcopy(certificate.key_credentials))
+            service_principal["passwordCredentials"].append(copy.deepcopy(certificate.password_credential))
+            self._token_signing.setdefault(service_principal["id"], []).append(certificate)
+            return copy.deepcopy(certificate.answer)
+
     def _delete_service_principal(self, object_id: str) -> None:
         """Graph deletes a service principal with its assignments and the grants naming it."""
         del self._service_principals[object_id]
+        self._token_signing.pop(object_id, None)
         self._created_at.pop(object_id, None)
         for grant_id, grant in list(self._grants.items()):
             if object_id in (grant["clientId"], grant["resourceId"]):
@@ -574,6 +618,31 @@ class GraphTenant:
             )
             return copy.deepcopy((application, principal, assignments))
 
+    def saml_app_id(self, identifier: str) -> str | None:
+        """The appId of the SAML application whose identifierUris hold `identifier`, or None."""
+        with self._lock:
+            for application in self._applications.values():
+                principal = self._service_principal_by_app_id(application["appId"])
+                if (
+                    principal is not None
+                    and principal["preferredSingleSignOnMode"] == "saml"
+                    and identifier in application["identifierUris"]
+                ):
+                    return application["appId"]
+            return None
+
+    def token_signing_certificate(self, app_id: str) -> TokenSigningCertificate | None:
+        """The certificate the app's SAML tokens are signed with: the one its service principal's
+        preferredTokenSigningKeyThumbprint names; None when that names none."""
+        with self._lock:
+            principal = self._service_principal_by_app_id(app_id)
+            if principal is None:
+                return None
+            wanted = (principal.get("preferredTokenSigningKeyThumbprint") or "").upper()
+            return next(
+                (c for c in self._token_signing.get(principal["id"], []) if c.thumbprint == wanted), None
+            )
+
     def transitive_group_ids(self, user_id: str) -> set[str]:
         """Every group the user is in, directly or through nested groups."""
         with self._lock:
@@ -644,6 +713,13 @@ class GraphTenant:
             )
 
 
+def _sp_view(service_principal: dict[str, Any], *, with_keys: bool = False) -> dict[str, Any]:
+    view = copy.deepcopy(service_principal)
+    if not with_keys:
+        view["keyCredentials"] = without_keys(view["keyCredentials"])
+    return view
+
+
 def apply_patch(target: dict[str, Any], changes: dict[str, Any]) -> None:
     """Graph's PATCH, as far as Graph promises it: every property sent replaces the stored one.
 
@@ -669,6 +745,7 @@ _SERVICE_PRINCIPAL_PROPERTIES = {
     "description": (str, type(None)),
     "notificationEmailAddresses": list,
     "preferredSingleSignOnMode": (str, type(None)),
+    "preferredTokenSigningKeyThumbprint": (str, type(None)),
 }
 
 

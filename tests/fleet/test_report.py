@@ -6,11 +6,11 @@ import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pulumi.automation import events
 
 from ssoprov.fleet import operations
@@ -175,24 +175,17 @@ def error(message: str) -> events.EngineEvent:
     return engine_event(diagnosticEvent={"message": message, "color": "never", "severity": "error"})
 
 
-@dataclass
-class FailingStack:
-    """Plays engine events to `on_event`, then fails the way the Automation API does."""
+def failing_command(played: list[events.EngineEvent]) -> Callable[..., None]:
+    """A `run_stack_command` that plays engine events to `on_event`, then fails as the CLI does."""
 
-    played: list[events.EngineEvent]
-
-    def up(self, on_event: Callable[[events.EngineEvent], None], **_: Any) -> None:
-        for event in self.played:
+    def run(
+        _engine: object, _stack: str, _args: object, on_event: Callable[[events.EngineEvent], None]
+    ) -> None:
+        for event in played:
             on_event(event)
         raise RuntimeError("code: 255\n stderr: error: update failed")
 
-
-@dataclass
-class FakeEngine:
-    played: list[events.EngineEvent]
-
-    def stack(self, name: str) -> FailingStack:
-        return FailingStack(self.played)
+    return run
 
 
 FAILED_GROUP = "Okta: finding the Okta group named 'Nobody': no group has exactly this name"
@@ -209,8 +202,10 @@ CREATED_BEFORE_THE_FAILURE = [
 
 def failed_up(played: list[events.EngineEvent]) -> tuple[StackOutcome, str]:
     stream = io.StringIO()
-    job = StackJob("acme", "stacks/Pulumi.acme.yaml", "acme", FakeEngine(played))  # type: ignore[arg-type]
-    outcome = operations.up(job, PlainProgress(stream))
+    job = StackJob("acme", "stacks/Pulumi.acme.yaml", "acme", None)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(operations, "run_stack_command", failing_command(played))
+        outcome = operations.up(job, PlainProgress(stream))
     return outcome, stream.getvalue()
 
 

@@ -246,6 +246,18 @@ def test_a_saml_organization_lists_its_signing_certificate_with_kid_real_expiry_
     assert document["note"] == "SAML signing certificate, kid k-1"
 
 
+def test_an_entra_saml_organization_lists_its_token_signing_certificate_the_same_way() -> None:
+    state = signing_keys(NOW + timedelta(days=20))
+    for resource in state["resources"]:
+        resource["type"] = resource["type"].replace("okta:", "entra:")
+
+    status = secret_status("acme", spec("entra", protocol="saml"), state, NOW)
+
+    assert secret_state(status) == "due" and status.secret_id == "k-1"
+    expires = f"{NOW + timedelta(days=20):%Y-%m-%d}"
+    assert status.due_reason == f"signing certificate expires {expires}, within 30 days"
+
+
 def test_a_saml_certificate_is_due_from_its_rotate_by_date_by_the_specs_lead() -> None:
     saml = parse_organization(
         {

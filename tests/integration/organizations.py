@@ -60,6 +60,14 @@ def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") ->
     }
 
 
+def entra_saml_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") -> dict[str, Any]:
+    """The Entra organization above over SAML: Entra's own claims, so no optional ID-token claims."""
+    organization = entra_organization(sandbox, realm, name)
+    idp = {key: value for key, value in organization["identityProvider"].items() if key != "optionalClaims"}
+    organization["identityProvider"] = {**idp, "protocol": "saml"}
+    return organization
+
+
 def generic_oidc_organization(
     sandbox: LocalSandbox, realm: str, client_id: str, name: str = "initech"
 ) -> dict[str, Any]:

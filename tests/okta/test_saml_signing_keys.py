@@ -11,11 +11,11 @@ import pytest
 
 from ssoprov.clock import AS_OF_VARIABLE, parse_timestamp
 from ssoprov.errors import ProvisionerError
-from ssoprov.okta.okta_client import SamlSigningKey
 from ssoprov.okta.saml_app import EMAIL_FORMAT, _OktaSamlAppProvider
-from ssoprov.okta.saml_signing_keys import _OktaSamlSigningKeysProvider, plan_keys
+from ssoprov.okta.saml_signing_keys import _OktaSamlSigningKeysProvider
 from ssoprov.okta.saml_signing_switch import _OktaSamlSigningSwitchProvider
 from ssoprov.rotation import CertificatePolicy
+from ssoprov.saml_signing import SamlSigningKey, plan_keys
 from tests.okta.conftest import OktaSandbox
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -36,15 +36,15 @@ def test_the_staged_key_is_the_newest_one_made_after_the_signing_key_and_not_exp
     old, signing = key("old", 900, -5), key("signing", 400, 20)
     expired_new, staged, newest = key("x", 10, -1), key("staged", 5, 3600), key("newest", 1, 3600)
 
-    assert plan_keys([old, signing], "signing", NOW).staged is None
-    plan = plan_keys([old, signing, staged, newest, expired_new], "signing", NOW)
+    assert plan_keys([old, signing], "signing", NOW, missing="").staged is None
+    plan = plan_keys([old, signing, staged, newest, expired_new], "signing", NOW, missing="")
     assert plan.staged == newest and plan.next == newest
     assert plan.trusted_certificates == ["cert-signing", "cert-newest"]
     # After the switch, the older key is no rollover: only the signing one is trusted.
-    after = plan_keys([old, signing, newest], "newest", NOW)
+    after = plan_keys([old, signing, newest], "newest", NOW, missing="")
     assert after.staged is None and after.trusted_certificates == ["cert-newest"]
-    with pytest.raises(ProvisionerError, match="Sign On tab"):
-        plan_keys([old], "gone", NOW)
+    with pytest.raises(ProvisionerError, match="pick an existing key"):
+        plan_keys([old], "gone", NOW, missing="pick an existing key")
 
 
 @pytest.mark.parametrize(

@@ -4,25 +4,21 @@ sign-in an SP gets from such an app (its signed response, its refusal of an unas
 from __future__ import annotations
 
 import base64
-import re
-import zlib
 from collections.abc import Iterator
-from html import unescape
 
 import httpx
 import pytest
 from lxml import etree
 from signxml import XMLVerifier
 
-from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import build_okta_standin
 from tests.okta.conftest import OktaSandbox, assert_conforms
 from tests.okta.contract import ContractRecorder, OktaContract
+from tests.support.saml_browser import SAML, attributes, posted, sign_in, sso_url
 
 ACS = "https://broker.example/realms/acme/broker/okta-saml/endpoint"
 SP_ENTITY = ACS + "/descriptor"
-SAML = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion", "md": "urn:oasis:names:tc:SAML:2.0:metadata"}
 
 SAML_APP = {
     "label": "Acme SAML",
@@ -60,38 +56,6 @@ def _group_id(http: httpx.Client, name: str) -> str:
     return next(
         g["id"] for g in http.get("/api/v1/groups", params={"q": name}).json() if g["profile"]["name"] == name
     )
-
-
-def _sso_url(metadata: bytes) -> str:
-    root = etree.fromstring(metadata)
-    return root.find(".//md:SingleSignOnService", SAML).get("Location")
-
-
-def _sign_in(sso_url: str, login: str) -> httpx.Response:
-    """An SP-initiated sign-in with the Redirect binding; the IdP's answer to the login form."""
-    request = (
-        '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="idReq1" Version="2.0" '
-        f'IssueInstant="2026-12-01T00:00:00Z" AssertionConsumerServiceURL="{ACS}">'
-        f"<saml:Issuer>{SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>"
-    )
-    deflated = zlib.compressobj(wbits=-15)
-    encoded = base64.b64encode(deflated.compress(request.encode()) + deflated.flush()).decode()
-    with httpx.Client(timeout=10) as browser:
-        page = browser.get(sso_url, params={"SAMLRequest": encoded, "RelayState": "state-1"})
-        hidden = dict(re.findall(r"name='(\w+)' value='([^']*)'", page.text))
-        form = {
-            **{k: unescape(v) for k, v in hidden.items()},
-            "login": login,
-            "password": SANDBOX_USER_PASSWORD,
-        }
-        return browser.post(sso_url, data=form)
-
-
-def _posted(answer: httpx.Response) -> tuple[str, dict[str, str]]:
-    action = re.search(r"action='([^']*)'", answer.text).group(1)
-    fields = {k: unescape(v) for k, v in re.findall(r"name='(\w+)' value='([^']*)'", answer.text)}
-    return unescape(action), fields
 
 
 def test_a_saml_app_its_keys_and_metadata_answer_within_okta_s_contract(
@@ -142,11 +106,11 @@ def test_a_saml_sign_in_is_signed_by_the_app_s_key_and_follows_its_settings(
         http.put(f"/api/v1/apps/{app['id']}/groups/{_group_id(http, 'Engineering')}", json={})
         [key] = http.get(f"/api/v1/apps/{app['id']}/credentials/keys").json()
         metadata = http.get(f"/api/v1/apps/{app['id']}/sso/saml/metadata", params={"kid": key["kid"]}).content
-    issuer_key = _sso_url(metadata).split("/")[-3]
+    issuer_key = sso_url(metadata).split("/")[-3]
     public_metadata = httpx.get(f"{okta_sandbox.url}/app/{issuer_key}/sso/saml/metadata")
     assert public_metadata.status_code == 200 and public_metadata.content.startswith(b"<?xml")
 
-    action, fields = _posted(_sign_in(_sso_url(metadata), "bob@acme.example"))
+    action, fields = posted(sign_in(sso_url(metadata), "bob@acme.example", issuer=SP_ENTITY, acs_url=ACS))
 
     assert action == ACS and fields["RelayState"] == "state-1"
     document = base64.b64decode(fields["SAMLResponse"])
@@ -164,11 +128,7 @@ def test_a_saml_sign_in_is_signed_by_the_app_s_key_and_follows_its_settings(
     assert assertion.findtext(".//saml:Audience", namespaces=SAML) == SP_ENTITY
     confirmation = assertion.find(".//saml:SubjectConfirmationData", SAML)
     assert confirmation.get("Recipient") == ACS and confirmation.get("InResponseTo") == "idReq1"
-    attributes = {
-        a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", SAML)]
-        for a in assertion.findall(".//saml:Attribute", SAML)
-    }
-    assert attributes == {"firstName": ["Bob"], "groups": ["Engineering"]}
+    assert attributes(assertion) == {"firstName": ["Bob"], "groups": ["Engineering"]}
     assert verified.signed_xml is not None
 
 
@@ -179,7 +139,7 @@ def test_an_unassigned_user_is_refused_on_okta_s_page(okta_sandbox: OktaSandbox)
         [key] = http.get(f"/api/v1/apps/{app['id']}/credentials/keys").json()
         metadata = http.get(f"/api/v1/apps/{app['id']}/sso/saml/metadata", params={"kid": key["kid"]}).content
 
-    answer = _sign_in(_sso_url(metadata), "carol@acme.example")
+    answer = sign_in(sso_url(metadata), "carol@acme.example", issuer=SP_ENTITY, acs_url=ACS)
 
     assert answer.status_code == 403 and "SAMLResponse" not in answer.text
     assert "you are not assigned this app in Okta" in answer.text

@@ -1,7 +1,7 @@
 """`identityProvider.protocol: saml`: its settings read (for Okta, the group attribute filter checked
-against the mappings like the OIDC groups claim); Okta SAML brokered by Keycloak accepted, and every
-other combination, or what such an organization cannot have, refused with the key and the fix,
-before any cloud call."""
+against the mappings like the OIDC groups claim); Okta and Entra ID SAML brokered by Keycloak
+accepted, and every other combination, or what such an organization cannot have, refused with the
+key and the fix, before any cloud call."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ OKTA_SAML = """\
           name: memberOf
           filterType: starts_with
           value: {prefix}"""
+ENTRA_SAML = """\
+      kind: entra
+      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13
+      protocol: saml
+      assignments:
+        groups: [Engineering]"""
 KEYCLOAK = """\
       kind: keycloak
       url: http://127.0.0.1:9
@@ -91,17 +97,17 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
     ("idp", "broker", "key", "fix"),
     [
         (
-            "      kind: entra\n      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13\n      protocol: saml",
-            KEYCLOAK,
+            ENTRA_SAML,
+            WORKOS,
             "identityProvider.protocol",
-            "use protocol oidc (the default) for Entra ID, or kind okta for a SAML connection",
+            "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
         ),
         (
             "      kind: microsoft\n      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13\n"
             "      protocol: saml",
             KEYCLOAK,
             "identityProvider.protocol",
-            "remove identityProvider.protocol, or use kind okta for a SAML connection",
+            "remove identityProvider.protocol, or use kind okta or entra for a SAML connection",
         ),
         (
             OKTA_SAML.format(prefix="eng"),
@@ -118,7 +124,7 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
         ),
     ],
     ids=[
-        "entra-not-built",
+        "entra-workos-not-built",
         "microsoft",
         "workos-not-built",
         "saml-settings-without-saml",
@@ -190,3 +196,43 @@ def test_the_certificate_rollover_lead_defaults_to_30_days_and_out_of_range_is_r
         assert problem.file.endswith("Pulumi.globex.yaml"), value
         assert problem.key == f"{SPEC}.identityProvider.saml.rotateBeforeExpiryDays", value
         assert fix in str(problem), (value, str(problem))
+
+
+def test_entra_saml_brokered_by_keycloak_is_accepted(tmp_path: Path) -> None:
+    spec, problems = _load(tmp_path, ENTRA_SAML)
+
+    assert problems == []
+    assert spec.identity_provider.uses_saml and spec.identity_provider.groups_claim == "ApplicationGroup"
+
+
+@pytest.mark.parametrize(
+    ("setting", "key", "fix"),
+    [
+        ("multiTenant: true", "multiTenant", "remove identityProvider.multiTenant, or use protocol oidc"),
+        (
+            "optionalClaims: [email]",
+            "optionalClaims",
+            "remove identityProvider.optionalClaims, or use protocol oidc",
+        ),
+        ("roleSource: appRoles", "roleSource", "remove identityProvider.roleSource, or use protocol oidc"),
+        (
+            "saml:\n        nameIdFormat: persistent",
+            "saml.nameIdFormat",
+            "remove identityProvider.saml.nameIdFormat (emailAddress)",
+        ),
+        (
+            "saml:\n        groupsAttribute:\n          name: memberOf",
+            "saml.groupsAttribute",
+            "remove identityProvider.saml.groupsAttribute, and set identityProvider.groupsClaim instead",
+        ),
+    ],
+    ids=["multi-tenant", "optional-claims", "app-roles", "name-id-format", "okta-group-attribute"],
+)
+def test_what_an_entra_saml_app_cannot_have_is_refused_with_the_key_and_the_fix(
+    tmp_path: Path, setting: str, key: str, fix: str
+) -> None:
+    _, problems = _load(tmp_path, f"{ENTRA_SAML}\n      {setting}")
+
+    [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.identityProvider.{key}"]
+    assert refusal.fix == fix
+    assert str(refusal).startswith(str(tmp_path / "Pulumi.globex.yaml"))

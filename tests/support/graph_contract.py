@@ -25,6 +25,7 @@ from msgraph.generated.models.app_role_assignment_collection_response import (
 )
 from msgraph.generated.models.application import Application
 from msgraph.generated.models.application_collection_response import ApplicationCollectionResponse
+from msgraph.generated.models.application_service_principal import ApplicationServicePrincipal
 from msgraph.generated.models.directory_object_collection_response import DirectoryObjectCollectionResponse
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.group_collection_response import GroupCollectionResponse
@@ -34,6 +35,7 @@ from msgraph.generated.models.o_auth2_permission_grant_collection_response impor
 )
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_credential import PasswordCredential
+from msgraph.generated.models.self_signed_certificate import SelfSignedCertificate
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.models.service_principal_collection_response import ServicePrincipalCollectionResponse
 from msgraph.generated.models.user import User
@@ -48,6 +50,8 @@ ENTITY_MODELS: dict[str, type[Parsable]] = {
     "groups": Group,
     "microsoft.graph.passwordCredential": PasswordCredential,
     "oauth2PermissionGrants": OAuth2PermissionGrant,
+    "microsoft.graph.applicationServicePrincipal": ApplicationServicePrincipal,
+    "microsoft.graph.selfSignedCertificate": SelfSignedCertificate,
 }
 """`@odata.context` fragment (its last segment, `$select` list dropped) -> the entity's model."""
 COLLECTION_MODELS: dict[str, type[Parsable]] = {

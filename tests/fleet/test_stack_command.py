@@ -1,0 +1,66 @@
+"""One pulumi command per stack operation: events followed as the CLI writes them, a new stack made."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pulumi.automation import events
+
+from ssoprov.fleet.stack_command import _follow, run_stack_command
+from tests.support.projects import StackProject
+
+PROJECT = Path(__file__).parents[1] / "engine" / "dynamic_project"
+
+
+def test_the_first_up_of_a_stack_the_backend_lacks_makes_it_and_hands_on_every_event(
+    stack_project: Callable[..., StackProject], tmp_path: Path
+) -> None:
+    project = stack_project("dev", {"engine-check:path": str(tmp_path / "dev.txt")}, program_dir=PROJECT)
+    target = tmp_path / "fresh.txt"
+    (project.stack_file.parent / "Pulumi.fresh.yaml").write_text(
+        f"config:\n  engine-check:path: {target}\n  engine-check:text: hello\n"
+    )
+    seen: list[events.EngineEvent] = []
+
+    run_stack_command(project.engine, "fresh", ["up", "--yes", "--skip-preview"], seen.append)
+
+    assert target.read_text() == "hello"
+    summaries = [e.summary_event for e in seen if e.summary_event is not None]
+    assert [s.resource_changes for s in summaries] == [{"create": 2}]
+    finished = [e.res_outputs_event.metadata.urn for e in seen if e.res_outputs_event is not None]
+    assert [urn.rsplit("::", 1)[-1] for urn in finished] == ["default", "note", "engine-check-fresh"]
+    assert "fresh" in {s.name for s in project.stack.workspace.list_stacks()}
+
+    seen.clear()
+    run_stack_command(project.engine, "fresh", ["preview"], seen.append)
+    assert [e.summary_event.resource_changes for e in seen if e.summary_event] == [{"same": 2}]
+
+
+def test_lines_written_in_pieces_are_handed_on_whole_and_in_order(tmp_path: Path) -> None:
+    log_path = tmp_path / "events.jsonl"
+    log_path.touch()
+    lines = [
+        json.dumps({"sequence": n, "timestamp": n, "stdoutEvent": {"message": f"line {n}", "color": "never"}})
+        for n in range(5)
+    ]
+    seen: list[events.EngineEvent] = []
+    finished = threading.Event()
+    follower = threading.Thread(target=_follow, args=(log_path, seen.append, finished))
+    follower.start()
+    with log_path.open("a", encoding="utf-8") as log:
+        for line in lines:
+            half = len(line) // 2
+            log.write(line[:half])
+            log.flush()
+            time.sleep(0.08)  # the follower polls every 0.05 s, so it meets the half line
+            log.write(line[half:] + "\n")
+            log.flush()
+    finished.set()
+    follower.join(timeout=5)
+
+    assert not follower.is_alive()
+    assert [e.stdout_event.message for e in seen if e.stdout_event] == [f"line {n}" for n in range(5)]
