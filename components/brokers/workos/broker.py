@@ -1,12 +1,5 @@
 """The WorkOS broker: one OIDC connection per organization, plus the steps WorkOS has no API for.
 
-SAML organizations are connected by hand: WorkOS's API creates SAML connections (POST /connections
-with `saml_options.idp_metadata_url`), but the ACS URL and SP entity ID the IdP app must name are
-picked by WorkOS at creation and returned by no endpoint, so the connection is made in the
-dashboard and its values go into the spec (`broker.saml`). ssoprov makes the IdP's SAML app from
-them, and `manual_steps` says what to enter back: the app's metadata URL, the attribute mapping,
-the role mappings. No WorkOS object is created or read for a SAML organization.
-
 WorkOS's API creates and updates SSO connections, but offers none for the two things the
 dashboard asks for afterwards: mapping IdP groups to roles (and the default role members get
 when no mapping matches), and the credentials of Microsoft OAuth ("Sign in with Microsoft").
@@ -17,6 +10,13 @@ output `manualSteps`) says exactly what to enter in the dashboard. Steps never c
 Which claim the profile's groups come from is set through the API (the connection's
 `attribute_maps`): the IdP's groups claim, as `IdpConnectionInfo.groups_claim` names it, so the
 group-to-role mappings entered in the dashboard see the groups the IdP really sends.
+
+SAML organizations are connected by hand: WorkOS's API creates SAML connections (POST /connections
+with `saml_options.idp_metadata_url`), but the ACS URL and SP entity ID the IdP app must name are
+picked by WorkOS at creation and returned by no endpoint, so the connection is made in the
+dashboard and its values go into the spec (`broker.saml`). ssoprov makes the IdP's SAML app from
+them, and `manual_steps` says what to enter back: the app's metadata URL, the attribute mapping,
+the role mappings. No WorkOS object is created or read for a SAML organization.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
 from ssoprov.errors import ProvisionerError
 from ssoprov.identity import ConnectionInfo, IdpConnectionInfo, SamlConnectionInfo
-from ssoprov.spec.models import OrganizationSpec
+from ssoprov.spec.models import OrganizationSpec, WorkosSamlConnection
 from ssoprov.spec.models import WorkosBroker as WorkosBrokerSpec
 
 CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "GenericOIDC"}
@@ -55,13 +55,7 @@ class WorkosBroker:
         return saml.acs_url if saml is not None else self._broker.redirect_uri or ""
 
     def saml_service_provider(self) -> tuple[str, str]:
-        saml = self._broker.saml
-        if saml is None:  # the spec refuses this before anything runs; this is the backstop
-            raise ProvisionerError(
-                f"WorkOS: connecting organization {self._spec.name} over SAML: broker.saml is not set. Fix: "
-                "make the SAML connection in the WorkOS dashboard and copy its ID, ACS URL and SP Entity ID "
-                "into broker.saml"
-            )
+        saml = self._saml_connection()
         return saml.sp_entity_id, saml.acs_url
 
     def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
@@ -81,7 +75,7 @@ class WorkosBroker:
     ) -> BrokerConnection:
         org_id = self._broker.organization_id
         if isinstance(idp, SamlConnectionInfo):
-            connection_id = pulumi.Output.from_input(self._connection_made_by_hand())
+            connection_id = pulumi.Output.from_input(self._saml_connection().connection_id)
             return BrokerConnection(
                 connection_id=connection_id,
                 manual_steps=_saml_steps(org_id, connection_id, idp)
@@ -119,11 +113,16 @@ class WorkosBroker:
             manual_steps=_role_steps(org_id, connection.id, rules, default_role),
         )
 
-    def _connection_made_by_hand(self) -> str:
-        saml = self._broker.saml
-        if saml is None:  # the spec refuses this before anything runs
-            raise ProvisionerError(f"WorkOS: organization {self._spec.name}: broker.saml is not set")
-        return saml.connection_id
+    def _saml_connection(self) -> WorkosSamlConnection:
+        """The SAML connection made in the dashboard; the spec refuses SAML without it before anything
+        runs, so this raising is the backstop."""
+        if self._broker.saml is None:
+            raise ProvisionerError(
+                f"WorkOS: connecting organization {self._spec.name} over SAML: broker.saml is not set. Fix: "
+                "make the SAML connection in the WorkOS dashboard and copy its ID, ACS URL and SP Entity ID "
+                "into broker.saml"
+            )
+        return self._broker.saml
 
 
 def manual_needs(spec: OrganizationSpec) -> list[str]:
