@@ -62,7 +62,7 @@ class Organization(pulumi.ComponentResource):
     ) -> ConnectionInfo:
         idp = spec.identity_provider
         child = pulumi.ResourceOptions(parent=self)
-        if idp.uses_saml:  # the spec allows Okta and Entra ID, brokered by Keycloak
+        if idp.uses_saml:  # the spec allows Okta and Entra ID (Keycloak, or WorkOS with broker.saml)
             audience, acs_url = broker.saml_service_provider()
             if idp.kind == "entra":
                 from ssoprov.entra.saml_component import EntraSamlIdp

@@ -147,6 +147,22 @@ def check_url(value: str, *, allow_loopback_http: bool = True) -> str:
 HttpsUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(check_url)]
 
 
+_URI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+
+
+def _saml_entity_id(value: str) -> str:
+    # SAML 2.0 core, 8.3.6: an entity identifier is a URI of at most 1024 characters.
+    if not _URI_SCHEME.match(value):
+        raise ValueError("must be a URI (scheme:..., no spaces), e.g. urn:workos:sp or https://...")
+    return value
+
+
+SamlEntityId = Annotated[
+    str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_saml_entity_id)
+]
+"""A SAML entity ID (the SP's, which the IdP sends as the assertion's audience)."""
+
+
 def _discovery_url(value: str) -> str:
     if not urlsplit(value).path.endswith("/.well-known/openid-configuration"):
         raise ValueError("must end in /.well-known/openid-configuration")

@@ -19,6 +19,7 @@ from ssoprov.spec.fields import (
     DisplayText,
     HttpsUrl,
     OidcClaimName,
+    SamlEntityId,
     Slug,
     TenantId,
     WorkosConnectionId,
@@ -163,8 +164,9 @@ class SamlSettings(SpecModel):
 
 
 class ProtocolChoice(SpecModel):
-    """The protocol of the connection. SAML is deployed for Okta and Entra ID brokered by Keycloak;
-    `_saml_not_built` refuses every other combination, saying what to use instead."""
+    """The protocol of the connection. SAML is deployed for Okta and Entra ID, brokered by Keycloak or
+    by WorkOS (a connection made in its dashboard: `WorkosSamlConnection`); `_saml_not_built` refuses
+    every other combination, saying what to use instead."""
 
     protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
     saml: SamlSettings | None = Field(
@@ -327,11 +329,34 @@ class KeycloakBroker(SpecModel):
     create_roles: bool = Field(True, description="create missing realm roles named in role mappings")
 
 
+class WorkosSamlConnection(SpecModel):
+    """A SAML connection made in the WorkOS dashboard, and the service-provider values it shows.
+
+    WorkOS's API can create a SAML connection, but it picks the ACS URL and SP entity ID only then
+    and returns neither (the Connection object has no such fields), while the IdP app needs both
+    before the connection can name the app's metadata URL. So the connection is made by hand
+    first, and the IdP app is made from what the dashboard shows."""
+
+    connection_id: WorkosConnectionId = Field(
+        description="the SAML connection's ID (conn_...) in the WorkOS dashboard"
+    )
+    acs_url: HttpsUrl = Field(description="the connection's ACS URL as shown in the WorkOS dashboard")
+    sp_entity_id: SamlEntityId = Field(
+        description="the connection's SP Entity ID as shown in the WorkOS dashboard (a URI)"
+    )
+
+
 class WorkosBroker(SpecModel):
     kind: Literal["workos"]
     organization_id: WorkosOrganizationId = Field(description="the WorkOS organization ID (org_...)")
-    redirect_uri: HttpsUrl = Field(
-        description="the connection's redirect URI as shown in the WorkOS dashboard"
+    redirect_uri: HttpsUrl | None = Field(
+        None,
+        description="OIDC: the connection's redirect URI as shown in the WorkOS dashboard",
+    )
+    saml: WorkosSamlConnection | None = Field(
+        None,
+        description="SAML: a mapping with connectionId, acsUrl and spEntityId of the SAML connection made "
+        "in the WorkOS dashboard",
     )
     manual_steps_acknowledged: bool = Field(
         False,
@@ -414,6 +439,7 @@ class OrganizationSpec(SpecModel):
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
+            *_workos_connection_keys(self),
             *_key_authentication_unsupported(self),
         ]
         if found:
@@ -475,7 +501,11 @@ def _adopted_names_unmapped(spec: OrganizationSpec) -> list[Violation]:
                 "remove adoption.clientId",
             )
         )
-    workos = spec.broker.kind == "workos" and spec.identity_provider.kind != "microsoft"
+    workos = (
+        spec.broker.kind == "workos"
+        and spec.identity_provider.kind != "microsoft"
+        and not spec.identity_provider.uses_saml
+    )
     if workos and spec.adoption.connection_id is None:
         found.append(
             Violation(
@@ -526,15 +556,60 @@ def _saml_not_built(spec: OrganizationSpec) -> list[Violation]:
                 "remove identityProvider.protocol, or use kind okta or entra for a SAML connection",
             )
         ]
-    if spec.broker.kind != "keycloak":
-        return [
-            Violation(
-                at,
-                f"is saml, and SAML connections in {spec.broker.kind} are not built yet (only in Keycloak)",
-                "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
-            )
-        ]
     return _saml_limits(spec)
+
+
+def _workos_connection_keys(spec: OrganizationSpec) -> list[Violation]:
+    """What a WorkOS connection needs from the broker keys: the redirect URI for OIDC, the SAML
+    connection made in the dashboard for SAML; never the other protocol's."""
+    broker = spec.broker
+    if not isinstance(broker, WorkosBroker):
+        return []
+    if not spec.identity_provider.uses_saml:
+        found = []
+        if broker.redirect_uri is None:
+            found.append(
+                Violation(
+                    ("broker", "redirectUri"),
+                    "is required for an OIDC connection brokered by WorkOS",
+                    "set broker.redirectUri to the redirect URI the WorkOS dashboard shows for OIDC "
+                    "connections (e.g. https://api.workos.com/sso/oidc/callback)",
+                )
+            )
+        if broker.saml is not None:
+            found.append(
+                Violation(
+                    ("broker", "saml"),
+                    "applies only to SAML connections, and identityProvider.protocol is oidc",
+                    "set identityProvider.protocol to saml, or remove broker.saml",
+                )
+            )
+        return found
+    found = []
+    if broker.saml is None:
+        found.append(
+            Violation(
+                ("broker", "saml"),
+                "is required for a SAML connection brokered by WorkOS: WorkOS's API returns no ACS URL "
+                "or SP entity ID, which the identity provider's SAML app needs first",
+                f"in the WorkOS dashboard, open organization {broker.organization_id}, add an "
+                f"{WORKOS_SAML_CONNECTION_TYPES[spec.identity_provider.kind]} connection, and copy its "
+                "ID, ACS URL and SP Entity ID into broker.saml.connectionId, acsUrl and spEntityId",
+            )
+        )
+    if broker.redirect_uri is not None:
+        found.append(
+            Violation(
+                ("broker", "redirectUri"),
+                "applies only to OIDC connections; the SAML app posts to broker.saml.acsUrl",
+                "remove broker.redirectUri",
+            )
+        )
+    return found
+
+
+WORKOS_SAML_CONNECTION_TYPES = {"okta": "Okta SAML", "entra": "Entra ID SAML"}
+"""The identity provider of a SAML connection as the WorkOS dashboard names it."""
 
 
 SAML_PROFILE_ATTRIBUTES = ("email", "firstName", "lastName")

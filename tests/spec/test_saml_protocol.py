@@ -53,6 +53,14 @@ WORKOS = """\
       kind: workos
       organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4
       redirectUri: https://api.workos.com/sso/oidc/callback"""
+WORKOS_SAML = """\
+      kind: workos
+      organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4
+      manualStepsAcknowledged: true
+      saml:
+        connectionId: conn_01HZX3B7K2M9
+        acsUrl: https://auth.workos.com/sso/saml/acs/ZmFrZS1hY3M
+        spEntityId: {entity_id}"""
 
 
 def _load(tmp_path: Path, idp: str, broker: str = KEYCLOAK) -> tuple[object, list]:
@@ -97,23 +105,11 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
     ("idp", "broker", "key", "fix"),
     [
         (
-            ENTRA_SAML,
-            WORKOS,
-            "identityProvider.protocol",
-            "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
-        ),
-        (
             "      kind: microsoft\n      tenantId: 8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13\n"
             "      protocol: saml",
             KEYCLOAK,
             "identityProvider.protocol",
             "remove identityProvider.protocol, or use kind okta or entra for a SAML connection",
-        ),
-        (
-            OKTA_SAML.format(prefix="eng"),
-            WORKOS,
-            "identityProvider.protocol",
-            "use protocol oidc (the default) with WorkOS, or broker kind keycloak for SAML",
         ),
         (
             "      kind: okta\n      orgUrl: https://globex.okta.com\n"
@@ -124,9 +120,7 @@ def test_a_mapping_the_group_attribute_filter_drops_is_refused(tmp_path: Path) -
         ),
     ],
     ids=[
-        "entra-workos-not-built",
         "microsoft",
-        "workos-not-built",
         "saml-settings-without-saml",
     ],
 )
@@ -236,3 +230,54 @@ def test_what_an_entra_saml_app_cannot_have_is_refused_with_the_key_and_the_fix(
     [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.identityProvider.{key}"]
     assert refusal.fix == fix
     assert str(refusal).startswith(str(tmp_path / "Pulumi.globex.yaml"))
+
+
+def test_okta_and_entra_saml_brokered_by_workos_take_the_dashboard_connection(tmp_path: Path) -> None:
+    entity_id = "https://auth.workos.com/01HZX3B7K2M9"
+    for idp in (OKTA_SAML.format(prefix="eng"), ENTRA_SAML):
+        spec, problems = _load(tmp_path, idp, WORKOS_SAML.format(entity_id=entity_id))
+
+        assert problems == []
+        assert spec.broker.saml.sp_entity_id == entity_id and spec.broker.redirect_uri is None
+
+
+@pytest.mark.parametrize(
+    ("idp", "broker", "refused"),
+    [
+        (
+            ENTRA_SAML,
+            WORKOS,
+            {
+                "broker.saml": "in the WorkOS dashboard, open organization org_01HZX5Y3V4W6Q8R9S0T1U2V3W4, "
+                "add an Entra ID SAML connection, and copy its ID, ACS URL and SP Entity ID into "
+                "broker.saml.connectionId, acsUrl and spEntityId",
+                "broker.redirectUri": "remove broker.redirectUri",
+            },
+        ),
+        (
+            "      kind: okta\n      orgUrl: https://globex.okta.com",
+            WORKOS_SAML.format(entity_id="urn:workos:sp"),
+            {
+                "broker.redirectUri": "set broker.redirectUri to the redirect URI the WorkOS dashboard shows "
+                "for OIDC connections (e.g. https://api.workos.com/sso/oidc/callback)",
+                "broker.saml": "set identityProvider.protocol to saml, or remove broker.saml",
+            },
+        ),
+        (
+            OKTA_SAML.format(prefix="eng"),
+            WORKOS_SAML.format(entity_id="not a uri"),
+            {"broker.saml.spEntityId": None},
+        ),
+    ],
+    ids=["saml-without-the-dashboard-connection", "oidc-with-saml-keys", "entity-id-not-a-uri"],
+)
+def test_a_workos_connection_with_the_other_protocols_keys_is_refused_with_the_fix(
+    tmp_path: Path, idp: str, broker: str, refused: dict[str, str | None]
+) -> None:
+    _, problems = _load(tmp_path, idp, broker)
+
+    found = {problem.key.removeprefix(f"{SPEC}."): problem for problem in problems}
+    assert set(found) == set(refused)
+    for key, fix in refused.items():
+        assert fix is None or found[key].fix == fix
+        assert str(found[key]).startswith(str(tmp_path / "Pulumi.globex.yaml"))

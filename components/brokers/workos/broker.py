@@ -10,6 +10,13 @@ output `manualSteps`) says exactly what to enter in the dashboard. Steps never c
 Which claim the profile's groups come from is set through the API (the connection's
 `attribute_maps`): the IdP's groups claim, as `IdpConnectionInfo.groups_claim` names it, so the
 group-to-role mappings entered in the dashboard see the groups the IdP really sends.
+
+SAML organizations are connected by hand: WorkOS's API creates SAML connections (POST /connections
+with `saml_options.idp_metadata_url`), but the ACS URL and SP entity ID the IdP app must name are
+picked by WorkOS at creation and returned by no endpoint, so the connection is made in the
+dashboard and its values go into the spec (`broker.saml`). ssoprov makes the IdP's SAML app from
+them, and `manual_steps` says what to enter back: the app's metadata URL, the attribute mapping,
+the role mappings. No WorkOS object is created or read for a SAML organization.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ import pulumi
 from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
 from ssoprov.errors import ProvisionerError
-from ssoprov.identity import IdpConnectionInfo
-from ssoprov.spec.models import OrganizationSpec
+from ssoprov.identity import ConnectionInfo, IdpConnectionInfo, SamlConnectionInfo
+from ssoprov.spec.models import OrganizationSpec, WorkosSamlConnection
 from ssoprov.spec.models import WorkosBroker as WorkosBrokerSpec
 
 CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "GenericOIDC"}
@@ -43,14 +50,13 @@ class WorkosBroker:
             raise pulumi.RunError(_unacknowledged_message(needs, stack_file))
 
     def redirect_uri(self) -> str:
-        return self._broker.redirect_uri
+        # The spec requires redirectUri for OIDC and broker.saml for SAML (_workos_connection_keys).
+        saml = self._broker.saml
+        return saml.acs_url if saml is not None else self._broker.redirect_uri or ""
 
     def saml_service_provider(self) -> tuple[str, str]:
-        # The spec refuses SAML with WorkOS before anything runs; this is the backstop.
-        raise ProvisionerError(
-            f"WorkOS: connecting organization {self._spec.name} over SAML: SAML connections in WorkOS are "
-            "not built yet. Fix: use protocol oidc, or broker the organization with keycloak"
-        )
+        saml = self._saml_connection()
+        return saml.sp_entity_id, saml.acs_url
 
     def assertion_key(self, parent: pulumi.Resource) -> BrokerKey:
         # The spec refuses privateKeyJwt with WorkOS before anything runs; this is the backstop.
@@ -62,12 +68,19 @@ class WorkosBroker:
 
     def connect(
         self,
-        idp: IdpConnectionInfo,
+        idp: ConnectionInfo,
         rules: list[RoleRule],
         default_role: str | None,
         parent: pulumi.Resource,
     ) -> BrokerConnection:
         org_id = self._broker.organization_id
+        if isinstance(idp, SamlConnectionInfo):
+            connection_id = pulumi.Output.from_input(self._saml_connection().connection_id)
+            return BrokerConnection(
+                connection_id=connection_id,
+                manual_steps=_saml_steps(org_id, connection_id, idp)
+                + _role_steps(org_id, connection_id, rules, default_role),
+            )
         if idp.kind == "microsoft":
             steps = _microsoft_steps(idp, self.redirect_uri(), pulumi.get_stack()) + _role_steps(
                 org_id, None, rules, default_role
@@ -100,10 +113,23 @@ class WorkosBroker:
             manual_steps=_role_steps(org_id, connection.id, rules, default_role),
         )
 
+    def _saml_connection(self) -> WorkosSamlConnection:
+        """The SAML connection made in the dashboard; the spec refuses SAML without it before anything
+        runs, so this raising is the backstop."""
+        if self._broker.saml is None:
+            raise ProvisionerError(
+                f"WorkOS: connecting organization {self._spec.name} over SAML: broker.saml is not set. Fix: "
+                "make the SAML connection in the WorkOS dashboard and copy its ID, ACS URL and SP Entity ID "
+                "into broker.saml"
+            )
+        return self._broker.saml
+
 
 def manual_needs(spec: OrganizationSpec) -> list[str]:
     """What in `spec` WorkOS's API cannot set up, in words for the error message."""
     needs = []
+    if spec.identity_provider.uses_saml:
+        needs.append("the SAML connection's identity provider metadata URL (protocol: saml)")
     if spec.role_mappings:
         mapped = ", ".join(f"{m.group} -> {m.role}" for m in spec.role_mappings)
         needs.append(f"the IdP-group-to-role mappings (roleMappings: {mapped})")
@@ -149,6 +175,26 @@ def _role_steps(
             )
         )
     return steps
+
+
+def _saml_steps(
+    org_id: str, connection_id: pulumi.Output[str], idp: SamlConnectionInfo
+) -> list[pulumi.Output[str]]:
+    where = pulumi.Output.concat(f"{DASHBOARD} > Organizations > {org_id} > SSO connection ", connection_id)
+    profile = ", ".join(f"{field} from '{attribute}'" for attribute, field in idp.profile_attributes.items())
+    return [
+        pulumi.Output.concat(
+            where,
+            " > Identity Provider Configuration: enter the metadata URL ",
+            idp.metadata_url,
+            " (WorkOS imports the IdP's entity ID, SSO URL and signing certificate from it)",
+        ),
+        pulumi.Output.concat(
+            where,
+            f" > Attribute mapping: map groups from the attribute '{idp.groups_attribute}'",
+            f", and {profile}" if profile else "",
+        ),
+    ]
 
 
 def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str, stack: str) -> list[pulumi.Output[str]]:

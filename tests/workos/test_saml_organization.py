@@ -1,0 +1,105 @@
+"""An Okta SAML organization brokered by WorkOS (Pulumi mocks, no Okta): the SAML app is made from the
+ACS URL and SP entity ID of the connection made in the WorkOS dashboard, no WorkOS resource is
+declared, and `manualSteps` says what to enter in that connection; unacknowledged, nothing is made."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+
+from sandbox.workos import INITECH
+from ssoprov.brokers.workos.broker import ACK_KEY, WorkosBroker
+from ssoprov.organization import Organization
+from ssoprov.spec.models import OrganizationSpec
+from tests.support.pulumi_mocks import RecordingMocks, mocked_runtime
+
+CONNECTION = "conn_01J9SAMLINITECH0000000000"
+ACS = "https://auth.workos.com/sso/saml/acs/aW5pdGVjaC1zYW1s"
+ENTITY_ID = "https://auth.workos.com/01J9SAMLINITECH0000000000"
+METADATA = "https://initech.okta.com/app/exk1initech/sso/saml/metadata"
+CERTIFICATE = "MIIDqDCCApCgAwIBAgIGAZNsamlTest"
+
+
+def spec(*, acknowledged: bool = True) -> OrganizationSpec:
+    return OrganizationSpec.model_validate(
+        {
+            "name": "initech-saml",
+            "displayName": "Initech",
+            "identityProvider": {
+                "kind": "okta",
+                "orgUrl": "https://initech.okta.com",
+                "groups": ["Engineering", "Admins"],
+                "protocol": "saml",
+                "saml": {"groupsAttribute": {"name": "memberOf", "filterType": "regex", "value": ".*"}},
+            },
+            "broker": {
+                "kind": "workos",
+                "organizationId": INITECH.id,
+                "manualStepsAcknowledged": acknowledged,
+                "saml": {"connectionId": CONNECTION, "acsUrl": ACS, "spEntityId": ENTITY_ID},
+            },
+            "roleMappings": [{"group": "Engineering", "role": "developer"}],
+            "defaultRole": "member",
+        }
+    )
+
+
+def _created_by_okta(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    if args.typ.endswith("okta:SamlApp"):
+        return {"metadata_url": METADATA}
+    if args.typ.endswith("okta:SamlSigningKeys"):
+        return {
+            "signing_kid": "kid-1",
+            "next_kid": "kid-1",
+            "next_certificate": CERTIFICATE,
+            "next_expires_at": "2036-12-02T09:30:00.000Z",
+            "trusted_certificates": [CERTIFICATE],
+        }
+    return {}
+
+
+@pytest.fixture
+def mocks() -> Iterator[RecordingMocks]:
+    mocks = RecordingMocks(_created_by_okta)
+    with mocked_runtime(mocks):
+        yield mocks
+
+
+def test_the_okta_app_takes_the_dashboard_connections_sp_values_and_the_steps_name_its_metadata(
+    mocks: RecordingMocks,
+) -> None:
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output:
+        organization = Organization("initech-saml", spec())
+        return pulumi.Output.from_input(organization.stack_outputs()).apply(outputs.update)
+
+    program()
+
+    [app] = mocks.of_type("okta", "SamlApp").values()
+    assert app["acs_url"] == ACS and app["audience"] == ENTITY_ID
+    assert not [r.name for r in mocks.resources if "workos" in r.typ.lower()]
+    # The IdP signs with its first key at once; WorkOS trusts it from the metadata, so no switch.
+    assert mocks.of_type("okta", "SamlSigningSwitch") == {}
+    assert outputs["connectionId"] == CONNECTION and outputs["redirectUri"] == ACS
+    assert outputs["protocol"] == "saml" and outputs["metadataUrl"] == METADATA
+    metadata, attributes, engineering, default = outputs["manualSteps"]
+    where = f"WorkOS dashboard > Organizations > {INITECH.id} > SSO connection {CONNECTION} > "
+    assert metadata.startswith(where + "Identity Provider Configuration") and METADATA in metadata
+    assert attributes.startswith(where + "Attribute mapping: map groups from the attribute 'memberOf'")
+    assert "email from 'email'" in attributes
+    assert engineering.startswith(where) and "'Engineering'" in engineering and "'developer'" in engineering
+    assert "'member' the default role" in default
+
+
+def test_unacknowledged_the_broker_refuses_before_anything_is_made_and_names_the_metadata_step() -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        WorkosBroker(spec(acknowledged=False), stack_file="stacks/Pulumi.initech-saml.yaml")
+
+    message = str(raised.value)
+    assert message.startswith(f"stacks/Pulumi.initech-saml.yaml: {ACK_KEY}: ")
+    assert "identity provider metadata URL" in message and "Nothing was created" in message
