@@ -35,6 +35,7 @@ dropped from state and the next `pulumi up` makes a new key, which every IdP app
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +123,8 @@ async def _ensure(props: Mapping[str, Any]) -> dict[str, Any]:
         top = max(priority for _, priority in providers)
         signers = sorted(component for component, priority in providers if priority == top)
         for extra in signers[1:]:  # made at the same moment by another organization's run
-            await keycloak.delete_key_provider(realm, extra)
+            with contextlib.suppress(NotFoundError):  # that run may have folded it first
+                await keycloak.delete_key_provider(realm, extra)
         keys = await assertion_keys(keycloak, realm)
     if not keys or keys[0].component_id != signers[0]:
         raise ProvisionerError(

@@ -16,6 +16,7 @@ Which IdP apps trust which key, and so whether promoting is safe, is the fleet's
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from ssoprov.brokers.keycloak.assertion_key import (
@@ -26,7 +27,7 @@ from ssoprov.brokers.keycloak.assertion_key import (
     assertion_keys,
 )
 from ssoprov.brokers.keycloak.client import from_environment
-from ssoprov.errors import ProvisionerError
+from ssoprov.errors import NotFoundError, ProvisionerError
 
 STAGED_PRIORITY = "5000"
 """Below the signer (10000 and up), above Keycloak's own generated keys (100): published, not signing."""
@@ -92,5 +93,6 @@ async def retire(url: str, realm: str) -> list[AssertionKey]:
     async with from_environment(url) as keycloak:
         keys = RealmKeys.of(await assertion_keys(keycloak, realm))
         for key in keys.retiring:
-            await keycloak.delete_key_provider(realm, key.component_id)
+            with contextlib.suppress(NotFoundError):  # deleted meanwhile: retired all the same
+                await keycloak.delete_key_provider(realm, key.component_id)
     return keys.retiring
