@@ -20,6 +20,7 @@ Tests that need a wrong answer (another key, another audience, an expired assert
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import html
 import secrets
@@ -145,6 +146,10 @@ class SamlPolicy(Protocol):
     def subject(self, app_id: str, user_id: str) -> Subject:
         """NameID and attributes for this user; raise SignInRefused to refuse the sign-in."""
 
+    def response_url(self, app_id: str, sp: ServiceProvider, requested: str) -> str:
+        """Where the Response goes for an AuthnRequest whose AssertionConsumerServiceURL is
+        `requested` ("" if it names none); raise SignInRefused to refuse the request."""
+
 
 @dataclass
 class Tampering:
@@ -160,6 +165,8 @@ class _AuthnRequest:
     id: str
     issuer: str
     relay_state: str
+    acs_url: str
+    """The AssertionConsumerServiceURL the SP asks for ("" if none)."""
 
 
 AppLocator = Callable[[Request, str], str | None]
@@ -231,6 +238,14 @@ class SamlIdp:
         service_provider = None if app_id is None else self.policy.service_provider(app_id)
         if app_id is None or service_provider is None:
             return error_page(404, "not_found", f"No active SAML application with id '{app_id}'.")
+        try:
+            response_url = self.policy.response_url(app_id, service_provider, authn_request.acs_url)
+        except SignInRefused as refused:
+            return error_page(400, refused.error, refused.description)
+        if response_url != service_provider.acs_url:  # another URL the app has: the response is for it
+            service_provider = dataclasses.replace(
+                service_provider, acs_url=response_url, recipient=response_url, destination=response_url
+            )
         if "password" not in form:
             return _login_form(params.get("SAMLRequest", ""), authn_request, deflated=request.method == "GET")
         user_id = self.policy.authenticate(form.get("login", ""), form["password"])
@@ -413,7 +428,10 @@ def _read_authn_request(encoded: str, *, deflated: bool, relay_state: Mapping[st
     if root.tag != f"{{{PROTOCOL_NS}}}AuthnRequest" or not root.get("ID"):
         raise ValueError("it is not an AuthnRequest with an ID")
     return _AuthnRequest(
-        root.get("ID", ""), root.findtext(_saml("Issuer")) or "", relay_state.get("RelayState", "")
+        root.get("ID", ""),
+        root.findtext(_saml("Issuer")) or "",
+        relay_state.get("RelayState", ""),
+        root.get("AssertionConsumerServiceURL", ""),
     )
 
 

@@ -8,7 +8,9 @@ What Microsoft documents for SAML single sign-on to an enterprise application:
 - one SSO URL for every app of the tenant: Entra finds the app by the AuthnRequest's Issuer, which
   must be one of the app's `identifierUris` (else AADSTS700016), and the app's service principal
   must use SAML (`preferredSingleSignOnMode: saml`);
-- the response goes to the app's reply URL (`web.redirectUris`), which is also the Recipient; the
+- the AuthnRequest's AssertionConsumerServiceURL must be one of the app's reply URLs
+  (`web.redirectUris`; else AADSTS50011); the response goes there (to the first reply URL when the
+  request names none), which is also the Recipient; the
   Audience is the identifier; the assertion is signed (Entra's default, "Sign SAML assertion");
 - the NameID is the user principal name (emailAddress format); the attributes are Entra's default
   claims (`http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress`, `givenname`,
@@ -94,6 +96,21 @@ class EntraSamlSignIn:
             sign_assertion=True,
             sign_response=False,
         )
+
+    def response_url(self, app_id: str, sp: ServiceProvider, requested: str) -> str:
+        """The requested URL must be one of the app's reply URLs (else AADSTS50011); a request
+        naming none gets the first."""
+        if not requested:
+            return sp.acs_url
+        application, _, _ = self._tenant.sign_in_view(app_id)
+        if requested not in ((application.get("web") or {}).get("redirectUris") or []):
+            raise SignInRefused(
+                "invalid_request",
+                f"AADSTS50011: The reply URL '{requested}' specified in the request does not match the "
+                f"reply URLs configured for the application: '{app_id}'. Make sure the reply URL sent in "
+                "the request matches one added to your application in the Azure portal.",
+            )
+        return requested
 
     def idp_entity_id(self, app_id: str) -> str:
         return entra_entity_id(self._tenant.tenant_id)

@@ -75,6 +75,11 @@ class OktaSamlSignIn:
             assertion_lifetime_seconds=int(sign_on.get("samlAssertionLifetimeSeconds") or 300),
         )
 
+    def response_url(self, _app_id: str, sp: ServiceProvider, _requested: str) -> str:
+        """The app's single sign-on URL, whatever the request asks: Okta honours another only when
+        the app allows requesting other SSO URLs, which ssoprov's apps do not."""
+        return sp.acs_url
+
     def idp_entity_id(self, app_id: str) -> str:
         return okta_entity_id(app_id)
 

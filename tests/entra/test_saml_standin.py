@@ -133,3 +133,13 @@ def test_an_unassigned_user_and_an_unknown_identifier_are_refused_with_entra_s_c
     assert unassigned.status_code == 403 and "SAMLResponse" not in unassigned.text
     assert "AADSTS50105" in unassigned.text
     assert "AADSTS700016" in unknown.text and "SAMLResponse" not in unknown.text
+
+
+def test_a_request_for_a_reply_url_the_app_lacks_is_refused_with_aadsts50011(graph: ServedGraph) -> None:
+    made = _saml_app(graph)
+    url = sso_url(_metadata(graph, made["application"]["app_id"]).content)
+
+    elsewhere = sign_in(url, "alice@contoso.example", issuer=SP_ENTITY, acs_url="https://evil.example/acs")
+
+    assert elsewhere.status_code == 400 and "SAMLResponse" not in elsewhere.text
+    assert "AADSTS50011" in elsewhere.text and "password" not in elsewhere.text
