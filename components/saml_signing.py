@@ -3,14 +3,15 @@
 A rollover with no failed sign-in goes (a) the IdP gets a new certificate that does not sign yet,
 (b) the broker trusts the old and the new one, (c) the app signs with the new one, only once the
 broker trusts it, (d) the broker stops trusting the old one. Each IdP's signing-keys resource does
-(a) and says what the broker must trust; its signing switch does (c). Why (d) takes a second
-`pulumi up` is in okta/saml_signing_keys.py. The IdP's own state decides where a rollover is: a
-certificate newer than the signing one is one in progress, finished by the next run, never doubled.
+(a) and says what the broker must trust; its signing switch does (c) (ssoprov.saml_signing_switch).
+Why (d) takes a second `pulumi up` is in okta/saml_signing_keys.py. The IdP's own state decides
+where a rollover is: a certificate newer than the signing one is one in progress, finished by the
+next run, never doubled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,14 +104,3 @@ def due_reason(props: Mapping[str, Any], now: datetime) -> str | None:
         return None
     policy = CertificatePolicy(int(props["rotate_before_expiry_days"]))
     return policy.reason_due(parse_timestamp(expires), now)
-
-
-def require_broker_trust(certificate: str, broker_trusted: Sequence[str] | None, switching: str) -> None:
-    """Step (c)'s guard: refuse to switch (`switching` says what to what) to a certificate the broker
-    does not trust yet, which would fail every sign-in."""
-    if certificate not in (broker_trusted or []):
-        raise ProvisionerError(
-            f"{switching}: the broker does not trust its certificate yet, so every sign-in would fail. "
-            "Nothing was switched. Fix: run `pulumi up` again; if this repeats, check the broker's SAML "
-            "identity provider"
-        )

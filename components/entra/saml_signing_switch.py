@@ -1,10 +1,6 @@
 """Step (c) of a token-signing certificate rollover: the Entra ID SAML app signs with the
-certificate the broker trusts (`preferredTokenSigningKeyThumbprint`).
-
-The order is in ssoprov.saml_signing. This resource comes after the broker's identity provider in
-the graph (its `broker_trusted` input is that provider's output) and refuses to switch to a
-certificate the broker does not trust. A service principal already preferring `thumbprint` is left
-alone.
+certificate the broker trusts, its service principal's `preferredTokenSigningKeyThumbprint`
+(ssoprov.saml_signing_switch says how a switch behaves; the order is in ssoprov.saml_signing).
 
 Inputs; "update" switches in place, "replace" makes a new resource:
 
@@ -14,8 +10,7 @@ Inputs; "update" switches in place, "replace" makes a new resource:
     certificate           -        that certificate, base64 DER; not compared
     broker_trusted        -        the certificates the broker trusts now; not compared
 
-Outputs: the inputs. Read reports the preferred thumbprint as `thumbprint`, so a switch made in the
-admin center shows at `pulumi refresh`. Delete does nothing: the application's delete takes all.
+Outputs: the inputs; a read reports the preferred thumbprint as `thumbprint`.
 """
 
 from __future__ import annotations
@@ -25,56 +20,41 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import Resource
 
-from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.dynamic import declared_properties, run_async
 from ssoprov.entra.provider_support import graph_client, read_existing
-from ssoprov.saml_signing import require_broker_trust
+from ssoprov.saml_signing_switch import SWITCH_INPUTS, SigningSwitchProvider
 
 REPLACE_KEYS = ("tenant_id", "service_principal_id")
-UPDATE_KEYS = ("thumbprint",)
-INPUT_KEYS = (*REPLACE_KEYS, *UPDATE_KEYS, "certificate", "broker_trusted")
+INPUT_KEYS = (*REPLACE_KEYS, "thumbprint", *SWITCH_INPUTS)
 
 
-class _EntraSamlSigningSwitchProvider(ResourceProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+class _EntraSamlSigningSwitchProvider(SigningSwitchProvider):
+    key = "thumbprint"
+    replace_keys = REPLACE_KEYS
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        _switch(props)
-        return CreateResult(id_=f"{props['service_principal_id']}-signing-switch", outs=dict(props))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def signing_now(self, props: Mapping[str, Any]) -> str | None:
         found = read_existing(
             lambda client: client.list_token_signing_certificates(props["service_principal_id"]),
             tenant_id=props["tenant_id"],
             object_id=props["service_principal_id"],
             created_at=None,
         )
-        if found is None:
-            return gone()
-        return ReadResult(id_, {**props, "thumbprint": found[0]})
+        return None if found is None else found[0]
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        _switch(news)
-        return UpdateResult(outs=dict(news))
+    def switch_to_key(self, props: Mapping[str, Any]) -> None:
+        client = graph_client(props["tenant_id"])
+        run_async(client.prefer_token_signing_certificate(props["service_principal_id"], props["thumbprint"]))
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo: the app signs with its certificate until the application is deleted."""
+    def switching(self, props: Mapping[str, Any]) -> str:
+        return (
+            f"Entra ID: switching service principal {props['service_principal_id']} to token-signing "
+            f"certificate {props['thumbprint']}"
+        )
 
-
-def _switch(props: Mapping[str, Any]) -> None:
-    sp_id, thumbprint = props["service_principal_id"], props["thumbprint"]
-    switching = f"Entra ID: switching service principal {sp_id} to token-signing certificate {thumbprint}"
-    require_broker_trust(props["certificate"], props.get("broker_trusted"), switching)
-    client = graph_client(props["tenant_id"])
-
-    async def switch() -> None:
-        preferred, _ = await client.list_token_signing_certificates(sp_id)
-        if preferred != str(thumbprint).upper():
-            await client.prefer_token_signing_certificate(sp_id, thumbprint)
-
-    run_async(switch())
+    def resource_id(self, props: Mapping[str, Any]) -> str:
+        return f"{props['service_principal_id']}-signing-switch"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,6 @@
-"""Step (c) of a signing-certificate rollover: the Okta SAML app signs with the key the broker trusts.
-
-The order and why it spans two `up`s are in saml_signing_keys.py. This resource comes after the
-broker's identity provider in the graph (its `broker_trusted` input is that provider's output), and
-refuses to switch to a key whose certificate is not among them: the broker would refuse every
-sign-in. An app already signing with `kid` is left alone.
+"""Step (c) of a signing-certificate rollover: the Okta SAML app signs with the key the broker
+trusts (ssoprov.saml_signing_switch says how a switch behaves; the order, and why it spans two
+`up`s, is in saml_signing_keys.py).
 
 Inputs; "update" switches in place, "replace" makes a new resource:
 
@@ -13,8 +10,7 @@ Inputs; "update" switches in place, "replace" makes a new resource:
     certificate     -        that key's certificate, base64 DER; not compared
     broker_trusted  -        the certificates the broker trusts now; not compared
 
-Outputs: the inputs. Read reports the key the app signs with as `kid`, so a switch made in the
-admin console shows at `pulumi refresh`. Delete does nothing: the app's delete takes its keys.
+Outputs: the inputs; a read reports the key the app signs with as `kid`.
 """
 
 from __future__ import annotations
@@ -24,54 +20,37 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import Resource
 
-from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.dynamic import declared_properties, run_async
 from ssoprov.errors import NotFoundError
 from ssoprov.okta.okta_client import okta_client_from_env
-from ssoprov.saml_signing import require_broker_trust
+from ssoprov.saml_signing_switch import SWITCH_INPUTS, SigningSwitchProvider
 
 REPLACE_KEYS = ("org_url", "app_id")
-UPDATE_KEYS = ("kid",)
-INPUT_KEYS = (*REPLACE_KEYS, *UPDATE_KEYS, "certificate", "broker_trusted")
+INPUT_KEYS = (*REPLACE_KEYS, "kid", *SWITCH_INPUTS)
 
 
-class _OktaSamlSigningSwitchProvider(ResourceProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return exact_diff(olds, news, update_keys=UPDATE_KEYS, replace_keys=REPLACE_KEYS)
+class _OktaSamlSigningSwitchProvider(SigningSwitchProvider):
+    key = "kid"
+    replace_keys = REPLACE_KEYS
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        _switch(props)
-        return CreateResult(id_=f"{props['app_id']}-signing-switch", outs=dict(props))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def signing_now(self, props: Mapping[str, Any]) -> str | None:
         client = okta_client_from_env(org_url=props["org_url"])
         try:
-            app = run_async(client.get_saml_app(props["app_id"]))
+            return run_async(client.get_saml_app(props["app_id"])).signing_kid
         except NotFoundError:
-            return gone()
-        return ReadResult(id_, {**props, "kid": app.signing_kid})
+            return None
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        _switch(news)
-        return UpdateResult(outs=dict(news))
+    def switch_to_key(self, props: Mapping[str, Any]) -> None:
+        client = okta_client_from_env(org_url=props["org_url"])
+        run_async(client.switch_saml_signing_key(props["app_id"], props["kid"]))
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo: the app keeps signing with its key until the app itself is deleted."""
+    def switching(self, props: Mapping[str, Any]) -> str:
+        return f"Okta: switching SAML app {props['app_id']} to signing key {props['kid']}"
 
-
-def _switch(props: Mapping[str, Any]) -> None:
-    app_id, kid = props["app_id"], props["kid"]
-    switching = f"Okta: switching SAML app {app_id} to signing key {kid}"
-    require_broker_trust(props["certificate"], props.get("broker_trusted"), switching)
-    client = okta_client_from_env(org_url=props["org_url"])
-
-    async def switch() -> None:
-        app = await client.get_saml_app(app_id)
-        if app.signing_kid != kid:
-            await client.switch_saml_signing_key(app_id, kid)
-
-    run_async(switch())
+    def resource_id(self, props: Mapping[str, Any]) -> str:
+        return f"{props['app_id']}-signing-switch"
 
 
 @dataclass(frozen=True)
