@@ -194,17 +194,22 @@ def secret_status(
     )
 
 
-def certificate_status(
-    stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], now: datetime
-) -> SecretStatus:
-    """A SAML organization's signing certificate as recorded in `deployment`, as of `now`."""
-    base = {
+def _managed_row(stack: str, spec: OrganizationSpec, credential: str) -> dict[str, Any]:
+    """What every row of a credential ssoprov manages starts with."""
+    return {
         "stack": stack,
         "organization": spec.name,
         "idp": spec.identity_provider.kind,
         "managed": True,
-        "credential": SIGNING_CERTIFICATE,
+        "credential": credential,
     }
+
+
+def certificate_status(
+    stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], now: datetime
+) -> SecretStatus:
+    """A SAML organization's signing certificate as recorded in `deployment`, as of `now`."""
+    base = _managed_row(stack, spec, SIGNING_CERTIFICATE)
     found = _live_resources(deployment, SIGNING_KEYS_TYPE_SUFFIX)
     outs = (found[0].get("outputs") or {}) if found else {}
     expires = _timestamp(outs.get("next_expires_at"))
@@ -236,13 +241,7 @@ def realm_key_status(
     stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], now: datetime
 ) -> SecretStatus:
     """A secretless organization's realm client-assertion key as recorded in `deployment`, as of `now`."""
-    base = {
-        "stack": stack,
-        "organization": spec.name,
-        "idp": spec.identity_provider.kind,
-        "managed": True,
-        "credential": REALM_KEY,
-    }
+    base = _managed_row(stack, spec, REALM_KEY)
     found = _live_resources(deployment, ASSERTION_KEY_TYPE_SUFFIX)
     outs = (found[0].get("outputs") or {}) if found else {}
     certificate = outs.get("certificate")
