@@ -186,8 +186,8 @@ def _rotate_realm(rotation: RealmRotation, run: KeyRotationRun) -> list[StackOut
         outcome = finish[job.stack]
         if job.stack in steps:
             outcome.steps = steps[job.stack].steps + outcome.steps
+        state = operations.read_state(job.engine, job.stack, run.command)
         if outcome.status == SUCCEEDED:
-            state = operations.read_state(job.engine, job.stack, run.command)
             left = trusted_kids(state)
             if signer is not None and all(kids == [signer.kid] for kids in left.values()):
                 outcome.status = ROTATED
@@ -198,7 +198,7 @@ def _rotate_realm(rotation: RealmRotation, run: KeyRotationRun) -> list[StackOut
                     f"{signer.kid if signer else '?'} alone. Fix: run `ssoprov rotate` again"
                 )
         outcome.details = {
-            "secret": _status_now(job, spec, run).to_json(run.moment),
+            "secret": realm_key_status(job.stack, spec, state, run.moment).to_json(run.moment),
             "previous": before.to_json(run.moment),
         }
         outcomes.append(outcome)
@@ -244,9 +244,9 @@ def _not_trusting(
                 "then run `ssoprov rotate` again (the staged key is kept)"
             )
             continue
-        state = operations.read_state(job.engine, job.stack, run.command)
-        lacking = [name for name, kids in trusted_kids(state).items() if staged.kid not in kids]
-        if lacking or not trusted_kids(state):
+        trusted = trusted_kids(operations.read_state(job.engine, job.stack, run.command))
+        lacking = [name for name, kids in trusted.items() if staged.kid not in kids]
+        if lacking or not trusted:
             problems.append(
                 f"stack {job.stack}: its state does not show key {staged.kid} trusted "
                 f"({', '.join(lacking) or 'no realm key recorded'}). "
@@ -277,11 +277,6 @@ def trusted_kids(deployment: Mapping[str, Any]) -> dict[str, list[str]]:
         elif kind.endswith(OKTA_TRUST_SUFFIX):
             found[name] = [str(jwk.get("kid")) for jwk in recorded_jwks(outs)]
     return found
-
-
-def _status_now(job: StackJob, spec: OrganizationSpec, run: KeyRotationRun) -> SecretStatus:
-    state = operations.read_state(job.engine, job.stack, run.command)
-    return realm_key_status(job.stack, spec, state, run.moment)
 
 
 def _outcomes(
