@@ -58,6 +58,9 @@ class _OneAppPolicy:
     def authenticate(self, login: str, password: str) -> str | None:
         return login if login in MEMBERS and password == SANDBOX_USER_PASSWORD else None
 
+    def response_url(self, _app_id: str, sp: ServiceProvider, _requested: str) -> str:
+        return sp.acs_url
+
     def subject(self, app_id: str, user_id: str) -> Subject:
         if not MEMBERS[user_id]:
             raise SignInRefused("access_denied", "User is not assigned to this application.")
