@@ -13,8 +13,9 @@ okta/saml_signing_keys.py; Entra's side of each step:
   service principal prefers it;
 - (c) is `EntraSamlSigningSwitch` (saml_signing_switch.py), once the broker trusts the new one.
 Entra keeps the old certificate, which signs nothing once another is preferred: as with Okta,
-nothing is deleted. State is read from Graph: a certificate newer than the preferred one is a
-rollover in progress, finished by the next run, never doubled.
+nothing is deleted (README, "Secret rotation", says why Graph gives no safe way to). State is
+read from Graph: a certificate newer than the preferred one is a rollover in progress, finished by
+the next run, never doubled.
 
 Inputs; "update" re-plans in place, "replace" makes a new resource:
 
