@@ -18,7 +18,8 @@ done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
 (`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
 unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
 it on (ssoprov.saml_signing; Okta's key credentials, Entra ID's token-signing certificates by
-thumbprint).
+thumbprint). Unlike a client secret's, the old certificate is not deleted; the row's note says what
+stays on the IdP's app.
 
 A secretless organization (`clientAuthentication.method: privateKeyJwt`) has no client secret; its
 credential is the realm's client-assertion key, from the state of its `RealmAssertionKey`
@@ -58,6 +59,12 @@ UNFINISHED_ROLLOVER = (
     "signing-certificate rollover unfinished (a new key staged, or the broker still trusting the old "
     "certificate): the next `up` carries it on"
 )
+RETIRED_SIGNING_CERTIFICATE = {
+    "okta": "a rollover leaves the old key on the app, signing nothing (Okta's API deletes no app key)",
+    "entra": "a rollover leaves the old certificate on the app, inactive (an admin may delete it)",
+}
+"""What a SAML rollover leaves on each IdP's app (README, "Secret rotation"): unlike a client
+secret, the old signing certificate is not deleted."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,7 @@ def certificate_status(
     trusted = outs.get("trusted_certificates")
     unfinished = bool(outs.get("staged_kid")) or (isinstance(trusted, list) and len(trusted) > 1)
     kid = outs.get("next_kid") if isinstance(outs.get("next_kid"), str) else None
+    retired = RETIRED_SIGNING_CERTIFICATE[spec.identity_provider.kind]
     return SecretStatus(
         **base,
         resource=str(found[0].get("urn", "")).rsplit("::", 1)[-1],
@@ -232,7 +240,7 @@ def certificate_status(
         expires_at=expires,
         rotate_by=policy.rotate_by(expires),
         due_reason=UNFINISHED_ROLLOVER if unfinished else policy.reason_due(expires, now),
-        note=f"SAML signing certificate, kid {kid}",
+        note=f"SAML signing certificate, kid {kid}; {retired}",
         unfinished=unfinished,
     )
 

@@ -243,7 +243,8 @@ def test_a_saml_organization_lists_its_signing_certificate_with_kid_real_expiry_
     assert document["secretExpiresAt"] == calendar_date(expires)
     assert document["secretRotateBy"] == calendar_date(expires - timedelta(days=30))
     assert document["daysLeft"] == 3650 and document["dueNow"] is False
-    assert document["note"] == "SAML signing certificate, kid k-1"
+    assert document["note"].startswith("SAML signing certificate, kid k-1; ")
+    assert "old key on the app" in document["note"] and "deletes no app key" in document["note"]
 
 
 def test_an_entra_saml_organization_lists_its_token_signing_certificate_the_same_way() -> None:
@@ -256,6 +257,7 @@ def test_an_entra_saml_organization_lists_its_token_signing_certificate_the_same
     assert secret_state(status) == "due" and status.secret_id == "k-1"
     expires = f"{NOW + timedelta(days=20):%Y-%m-%d}"
     assert status.due_reason == f"signing certificate expires {expires}, within 30 days"
+    assert "old certificate on the app, inactive" in status.note
 
 
 def test_a_saml_certificate_is_due_from_its_rotate_by_date_by_the_specs_lead() -> None:
