@@ -34,27 +34,17 @@ def restore_newest_history_checkpoint(project: StackProject) -> None:
     shutil.copyfile(newest, checkpoint(project))
 
 
-@pytest.mark.parametrize("kind", sorted(IDENTITY_PROVIDERS))
-@pytest.mark.parametrize("damage", ["corrupted", "deleted"])
-def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
-    damage: str, kind: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+def damage_then_restore(
+    project: StackProject, damage: str, calls_made: Callable[[], int], service: str
 ) -> None:
-    idp = IDENTITY_PROVIDERS[kind]
-    objects_before = idp.objects(sandbox)
-    keycloak_before = keycloak_state(sandbox, realm)
-    organization = idp.organization(sandbox, realm)
-    name = organization["name"]
-    project = stack_project(name, stack_config(organization), env=sandbox.engine_env())
-    project.stack.up(show_secrets=False)
-    project.stack.up(show_secrets=False)
-    assert checkpoint(project).is_file()
-
+    """Damage the checkpoint: preview fails clearly without calling the IdP; the newest history
+    checkpoint copied back makes preview find nothing to do."""
+    name = project.stack.name
     if damage == "corrupted":
         checkpoint(project).write_text('{"version": 3, "checkpoint": {"stack": ')
     else:
         checkpoint(project).unlink()
-    calls = idp.stand_in(sandbox).calls
-    calls_before = len(calls.all())
+    calls_before = calls_made()
     code, output = run_cli(project, "preview")
 
     assert code != 0
@@ -62,11 +52,30 @@ def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
         assert name in output and ("unexpected end of JSON" in output or "could not" in output), output
     else:
         assert f"no stack named '{name}' found" in output, output
-    assert len(calls.all()) == calls_before, f"the failing preview called {idp.service}"
+    assert calls_made() == calls_before, f"the failing preview after a {damage} checkpoint called {service}"
 
     restore_newest_history_checkpoint(project)
     code, output = run_cli(project, "preview", "--expect-no-changes")
     assert code == 0, output
+
+
+@pytest.mark.parametrize("kind", sorted(IDENTITY_PROVIDERS))
+def test_a_damaged_checkpoint_fails_clearly_and_history_restores_it(
+    kind: str, sandbox: LocalSandbox, realm: str, stack_project: Callable[..., StackProject]
+) -> None:
+    """One stack lives through both damages in turn: a corrupted checkpoint, then a deleted one."""
+    idp = IDENTITY_PROVIDERS[kind]
+    objects_before = idp.objects(sandbox)
+    keycloak_before = keycloak_state(sandbox, realm)
+    organization = idp.organization(sandbox, realm)
+    project = stack_project(organization["name"], stack_config(organization), env=sandbox.engine_env())
+    project.stack.up(show_secrets=False)
+    project.stack.up(show_secrets=False)
+    assert checkpoint(project).is_file()
+    calls = idp.stand_in(sandbox).calls
+
+    for damage in ("corrupted", "deleted"):
+        damage_then_restore(project, damage, lambda: len(calls.all()), idp.service)
     assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
 
     project.stack.destroy()
