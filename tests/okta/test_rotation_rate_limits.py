@@ -16,8 +16,8 @@ from tests.support.projects import StackProject, new_stack_project
 
 PROGRAM = Path(__file__).parent / "program"
 STACKS = 6
-WINDOW_SECONDS = 10.0
-"""Okta counts per minute; ten seconds keeps the test short and still makes six stacks contend."""
+WINDOW_SECONDS = 4.0
+"""Okta counts per minute; four seconds keeps the test short and still makes six stacks contend."""
 
 
 def organization(url: str, number: int) -> dict[str, Any]:
