@@ -64,6 +64,9 @@ def check_saml_patch(raw: Any) -> dict[str, Any]:
     for key in ("idp_metadata_url", "acs_url", "idp_sso_url"):
         if raw.get(key) is not None:
             check_url(raw[key], key)
+    for key in ("sp_entity_id", "idp_entity_id"):
+        if raw.get(key) is not None and (not isinstance(raw[key], str) or not raw[key]):
+            raise invalid_parameters((f"invalid_{key}", f"saml_options.{key} must be a non-empty string"))
     return raw
 
 
@@ -108,6 +111,10 @@ def apply_saml_patch(options: SamlOptions, raw: dict[str, Any], metadata: IdpMet
         options.certificates = [IdpSigningCertificate.from_pem(pem) for pem in metadata.certificates]
     elif "idp_metadata_url" in raw:  # null: stop tracking the metadata URL, keep what was imported
         options.idp_metadata_url = None
+    if "acs_url" in raw:  # null: back to WorkOS's generated one
+        options.acs_url = raw["acs_url"] or options.standard_acs_url
+    if "sp_entity_id" in raw:
+        options.sp_entity_id = raw["sp_entity_id"] or options.standard_sp_entity_id
     for key in ("idp_entity_id", "idp_sso_url"):
         if raw.get(key) is not None:
             setattr(options, key, raw[key])

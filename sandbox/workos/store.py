@@ -112,7 +112,11 @@ class SamlOptions:
     serves and the SP entity ID), and what it knows of the IdP (from its metadata)."""
 
     acs_url: str
+    """In effect: WorkOS's generated one (`standard_acs_url`) unless overridden."""
     sp_entity_id: str
+    """In effect: WorkOS's generated one (`standard_sp_entity_id`) unless overridden."""
+    standard_acs_url: str = ""
+    standard_sp_entity_id: str = ""
     idp_metadata_url: str | None = None
     idp_entity_id: str | None = None
     idp_sso_url: str | None = None
@@ -238,7 +242,12 @@ class WorkosStore:
                     organization_id=org_id,
                     connection_type=connection_type,
                     name=name or organization.name,
-                    saml=SamlOptions(acs_url=f"{base}{ACS_PATH}/{key}", sp_entity_id=f"{base}/{key}"),
+                    saml=SamlOptions(
+                        acs_url=f"{base}{ACS_PATH}/{key}",
+                        sp_entity_id=f"{base}/{key}",
+                        standard_acs_url=f"{base}{ACS_PATH}/{key}",
+                        standard_sp_entity_id=f"{base}/{key}",
+                    ),
                     state="draft",
                 )
             )

@@ -134,10 +134,17 @@ async def _trust_exactly(client: WorkosClient, connection_id: str, wanted: Seque
 
 
 def _check(props: Mapping[str, Any]) -> None:
-    missing = [key for key in ("connection_id", "metadata_url") if not isinstance(props.get(key), str)]
-    missing += [key for key in ("connection_id", "metadata_url") if key not in missing and not props[key]]
+    missing = [
+        key
+        for key in ("connection_id", "metadata_url")
+        if not isinstance(props.get(key), str) or not props[key]
+    ]
     certificates = props.get("signing_certificates")
-    if not isinstance(certificates, list) or not all(isinstance(c, str) and c for c in certificates or [""]):
+    if (
+        not isinstance(certificates, list)
+        or not certificates
+        or not all(isinstance(c, str) and c for c in certificates)
+    ):
         missing.append("signing_certificates")
     attribute_map = props.get("attribute_map")
     if not isinstance(attribute_map, Mapping) or not attribute_map.get("groups"):
