@@ -38,8 +38,8 @@ from starlette.routing import Route
 
 from sandbox.common.oidc_issuer import form_fields
 from sandbox.common.saml_idp import ASSERTION_NS, DSIG_NS, POST_BINDING, PROTOCOL_NS
-from sandbox.workos.store import ACS_PATH, DEFAULT_ROLE, Connection, SamlOptions, WorkosStore
-from sandbox.workos.wire import new_id, redirect_to_app
+from sandbox.workos.store import ACS_PATH, Connection, SamlOptions, WorkosStore
+from sandbox.workos.wire import redirect_to_app
 
 CLOCK_SKEW = datetime.timedelta(seconds=60)
 PENDING_SECONDS = 600
@@ -218,19 +218,12 @@ def _profile(connection: Connection, assertion: etree._Element) -> dict[str, Any
         values = attributes.get(connection.attribute_map.get(field, field)) or []
         return values[0] if values else None
 
-    return {
-        "object": "profile",
-        "id": new_id("prof"),
-        "organization_id": connection.organization_id,
-        "connection_id": connection.id,
-        "connection_type": connection.connection_type,
-        "idp_id": mapped("idp_id") or name_id,
-        "email": mapped("email") or name_id,
-        "first_name": mapped("first_name"),
-        "last_name": mapped("last_name"),
-        "name": mapped("name"),
-        "raw_attributes": {k: v[0] if len(v) == 1 else v for k, v in attributes.items()},
-        "role": {"slug": DEFAULT_ROLE},
-        "roles": [{"slug": DEFAULT_ROLE}],
-        "groups": attributes.get(connection.groups_attribute, []),
-    }
+    return connection.profile(
+        idp_id=mapped("idp_id") or name_id,
+        email=mapped("email") or name_id,
+        first_name=mapped("first_name"),
+        last_name=mapped("last_name"),
+        name=mapped("name"),
+        raw_attributes={k: v[0] if len(v) == 1 else v for k, v in attributes.items()},
+        groups=attributes.get(connection.groups_attribute, []),
+    )

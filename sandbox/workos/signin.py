@@ -39,8 +39,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from sandbox.workos.saml_signin import SamlSignIn
-from sandbox.workos.store import DEFAULT_ROLE, Connection, WorkosStore
-from sandbox.workos.wire import WorkosError, error_response, new_id, not_found, redirect_to_app
+from sandbox.workos.store import Connection, WorkosStore
+from sandbox.workos.wire import WorkosError, error_response, not_found, redirect_to_app
 
 CALLBACK_PATH = "/sso/oidc/callback"
 """Where a connection's redirect URI must point for the IdP to hand the sign-in back to WorkOS."""
@@ -243,22 +243,15 @@ async def _redeem(connection: Connection, pending: _PendingSignIn, code: str) ->
 def _profile(connection: Connection, claims: dict[str, Any]) -> dict[str, Any]:
     """The Profile object: standard fields from the ID token, groups from the mapped claim."""
     groups = claims.get(connection.groups_attribute)
-    return {
-        "object": "profile",
-        "id": new_id("prof"),
-        "organization_id": connection.organization_id,
-        "connection_id": connection.id,
-        "connection_type": connection.connection_type,
-        "idp_id": str(claims.get("oid") or claims.get("sub", "")),
-        "email": claims.get("email") or claims.get("preferred_username", ""),
-        "first_name": claims.get("given_name"),
-        "last_name": claims.get("family_name"),
-        "name": claims.get("name"),
-        "raw_attributes": claims,
-        "role": {"slug": DEFAULT_ROLE},
-        "roles": [{"slug": DEFAULT_ROLE}],
-        "groups": list(groups) if isinstance(groups, list) else [],
-    }
+    return connection.profile(
+        idp_id=str(claims.get("oid") or claims.get("sub", "")),
+        email=claims.get("email") or claims.get("preferred_username", ""),
+        first_name=claims.get("given_name"),
+        last_name=claims.get("family_name"),
+        name=claims.get("name"),
+        raw_attributes=claims,
+        groups=list(groups) if isinstance(groups, list) else [],
+    )
 
 
 def _to_app(pending: _PendingSignIn, query: dict[str, str]) -> Response:

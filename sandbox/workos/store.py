@@ -171,6 +171,22 @@ class Connection:
             "updated_at": self.updated_at or self.created_at,
         }
 
+    def profile(self, *, groups: list[str], **standard: Any) -> dict[str, Any]:
+        """The Profile object of a sign-in through this connection: `standard` holds idp_id, email,
+        first_name, last_name, name and raw_attributes, as the protocol read them; the role is the
+        environment's default (no dashboard role mapping here)."""
+        return {
+            "object": "profile",
+            "id": new_id("prof"),
+            "organization_id": self.organization_id,
+            "connection_id": self.id,
+            "connection_type": self.connection_type,
+            **standard,
+            "role": {"slug": DEFAULT_ROLE},
+            "roles": [{"slug": DEFAULT_ROLE}],
+            "groups": groups,
+        }
+
 
 DEFAULT_ROLE = "member"
 """The role WorkOS gives organization members whom no dashboard mapping names."""

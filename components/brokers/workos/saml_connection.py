@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.dynamic import declared_properties, exact_diff, gone, nonempty_strings, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
 
 if TYPE_CHECKING:
@@ -139,12 +139,7 @@ def _check(props: Mapping[str, Any]) -> None:
         for key in ("connection_id", "metadata_url")
         if not isinstance(props.get(key), str) or not props[key]
     ]
-    certificates = props.get("signing_certificates")
-    if (
-        not isinstance(certificates, list)
-        or not certificates
-        or not all(isinstance(c, str) and c for c in certificates)
-    ):
+    if not nonempty_strings(props.get("signing_certificates")):
         missing.append("signing_certificates")
     attribute_map = props.get("attribute_map")
     if not isinstance(attribute_map, Mapping) or not attribute_map.get("groups"):
