@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.okta.store import SamlApp
 from sandbox.workos import GLOBEX, INITECH
 from sandbox.workos.store import Connection
+from ssoprov.brokers.workos.verify_login import verify_workos_login
 from ssoprov.clock import calendar_date, parse_timestamp
 from ssoprov.verify_login import LoginReport
 from tests.fleet.fleet import FleetProject, SealedSecret
@@ -31,7 +33,7 @@ from tests.integration.organizations import (
     workos_saml_broker,
 )
 from tests.integration.signin_loop import signing_in_with
-from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
+from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
 OKTA_LOGIN = "alice@acme.example"
 ENTRA_LOGIN = "alice@contoso.example"
@@ -45,10 +47,8 @@ class World:
     entra_connection: Connection
 
     def sign_in(self, connection: Connection, login: str) -> LoginReport:
-        workos = self.sandbox.workos
-        return workos_sign_in(
-            self.sandbox.workos_url, self.sandbox.workos_api_key, workos.client_id, connection.id, login
-        )
+        app = workos_app(self.sandbox.workos_url, self.sandbox.workos_api_key, self.sandbox.workos.client_id)
+        return verify_workos_login(app, connection.id, login=login, password=SANDBOX_USER_PASSWORD)
 
     def trusted(self, connection: Connection) -> list[str]:
         """The certificates the WorkOS connection trusts, PEM."""
