@@ -10,7 +10,7 @@ recover             after a run that did not finish (killed engine, lost runner)
 client-secret       print one stack's current client secret, for a dashboard that has no API
 new                 scaffold a stack file for a new organization
 adopt               bring a connection made by hand under a new stack (--list: what is left)
-verify-login        sign a user in through the broker (Keycloak) and report roles and claims
+verify-login        sign a user in through the broker (Keycloak, WorkOS) and report roles and claims
 
 Exit codes: 0 all well; 1 a stack failed, was invalid or drifted; 2 usage error; 130 interrupted.
 See docs/fleet.md.
@@ -432,49 +432,129 @@ def build_parser() -> argparse.ArgumentParser:
     _adopt_parser(commands)
     verify = commands.add_parser(
         "verify-login",
-        help="sign a user in through the broker (Keycloak) and report roles and claims",
-        description="The password is read from SSOPROV_VERIFY_PASSWORD, or asked for on a terminal.",
+        help="sign a user in through the broker (Keycloak or WorkOS) and report roles and claims",
+        description="The password is read from SSOPROV_VERIFY_PASSWORD, or asked for on a terminal. "
+        "Keycloak: through the realm's verification client (--prepare makes it). WorkOS: as an app "
+        "does, with WORKOS_API_KEY, WORKOS_CLIENT_ID (and WORKOS_BASE_URL for another API host) and a "
+        "registered redirect URI; the connection is broker.saml.connectionId (SAML) or the stack's "
+        "recorded connectionId output (OIDC).",
     )
     verify.add_argument("stack_file", help="the organization's stack file (Pulumi.<org>.yaml)")
     verify.add_argument("--user", required=True, help="the login name at the identity provider")
     verify.add_argument(
         "--prepare",
         action="store_true",
-        help="create the realm's verification client first (admin credentials)",
+        help="Keycloak: create the realm's verification client first (admin credentials)",
     )
+    verify.add_argument(
+        "--redirect-uri",
+        metavar="URL",
+        help="WorkOS: one of the redirect URIs on the dashboard's Redirects page (default: "
+        "$WORKOS_REDIRECT_URI); never requested, the code is taken from WorkOS's redirect to it",
+    )
+    verify.add_argument(
+        "--project-dir", help="WorkOS OIDC: the folder with Pulumi.yaml (default: from the file)"
+    )
+    verify.add_argument("--backend", metavar="URL", help="WorkOS OIDC: state backend (default: as for `up`)")
     verify.set_defaults(run=_verify_login)
     return parser
 
 
 def _verify_login(args: argparse.Namespace) -> int:
-    import asyncio
-    import getpass
-
+    from ssoprov.errors import UsageError
     from ssoprov.spec.loading import load_stack_file
-    from ssoprov.verify_login import prepare_realm, report_lines, verify_login
 
     spec, _, problems = load_stack_file(Path(args.stack_file))
     if spec is None or problems:
         for problem in problems:
             print(problem)
         return 1
-    if spec.broker.kind != "keycloak":
-        print(
-            f"{args.stack_file}: verify-login drives Keycloak sign-ins; "
-            f"this organization's broker is {spec.broker.kind}"
-        )
-        return 2
-    password = os.environ.get("SSOPROV_VERIFY_PASSWORD") or getpass.getpass(f"password for {args.user}: ")
+    if spec.broker.kind == "workos":
+        if args.prepare:
+            raise UsageError(
+                "--prepare makes Keycloak's verification client; WorkOS needs none. Fix: drop --prepare"
+            )
+        lines, signed_in = _workos_sign_in(args, spec)
+    else:
+        if args.redirect_uri or args.backend or args.project_dir:
+            raise UsageError(
+                "--redirect-uri, --project-dir and --backend are for WorkOS stacks; a Keycloak sign-in "
+                "uses the realm's verification client. Fix: drop them"
+            )
+        lines, signed_in = _keycloak_sign_in(args, spec)
+    print("\n".join(lines))
+    overage = _overage(spec, args.user) if signed_in else None
+    if overage:
+        print(overage)
+    return 0 if signed_in and not overage else 1
+
+
+def _password(user: str) -> str:
+    import getpass
+
+    return os.environ.get("SSOPROV_VERIFY_PASSWORD") or getpass.getpass(f"password for {user}: ")
+
+
+def _keycloak_sign_in(args: argparse.Namespace, spec: OrganizationSpec) -> tuple[list[str], bool]:
+    import asyncio
+
+    from ssoprov.verify_login import prepare_realm, report_lines, verify_login
+
+    password = _password(args.user)
     if args.prepare:
         asyncio.run(prepare_realm(spec.broker.url, spec.broker.realm))
     report = verify_login(
         spec.broker.url, spec.broker.realm, spec.broker_alias, login=args.user, password=password
     )
-    print("\n".join(report_lines(report)))
-    overage = _overage(spec, args.user) if report.signed_in else None
-    if overage:
-        print(overage)
-    return 0 if report.signed_in and not overage else 1
+    return report_lines(report), report.signed_in
+
+
+def _workos_sign_in(args: argparse.Namespace, spec: OrganizationSpec) -> tuple[list[str], bool]:
+    from ssoprov.brokers.workos.verify_login import WorkosApp, profile_lines, verify_workos_login
+
+    app = WorkosApp.from_environment(args.redirect_uri)
+    connection_id = _workos_connection_id(args, spec)
+    report = verify_workos_login(app, connection_id, login=args.user, password=_password(args.user))
+    return profile_lines(report), report.signed_in
+
+
+def _workos_connection_id(args: argparse.Namespace, spec: OrganizationSpec) -> str:
+    """SAML: the dashboard's connection named in the spec; OIDC: the one the stack's last `up`
+    recorded (output connectionId), read from the backend without decrypting anything."""
+    from pulumi import automation as auto
+
+    from ssoprov.adoption.owners import stack_outputs
+    from ssoprov.errors import ProvisionerError, UsageError
+    from ssoprov.fleet.engine import fleet_engine
+    from ssoprov.fleet.operations import read_state
+    from ssoprov.fleet.project import Project, stack_name
+    from ssoprov.spec.models import WorkosBroker
+
+    if isinstance(spec.broker, WorkosBroker) and spec.broker.saml is not None:
+        return spec.broker.saml.connection_id
+    if spec.identity_provider.kind == "microsoft":
+        raise UsageError(
+            f"{args.stack_file}: Microsoft OAuth through WorkOS has no connection to sign in through, and "
+            "Microsoft's sign-in page needs a browser. Fix: sign in from your app with a browser"
+        )
+    stack_file = Path(args.stack_file)
+    project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(stack_file.parent)
+    stack = stack_name(stack_file)
+    try:
+        deployment = read_state(fleet_engine(project, args.backend), stack, auto.PulumiCommand())
+    except auto.CommandError as exc:
+        raise ProvisionerError(
+            f"{args.stack_file}: reading the state of stack {stack} for its WorkOS connection: "
+            f"{str(exc).strip().splitlines()[-1]}. Fix: check --project-dir and --backend, or run "
+            f"`ssoprov up --stack {stack}` first"
+        ) from None
+    connection_id = stack_outputs(deployment).get("connectionId")
+    if not connection_id:
+        raise ProvisionerError(
+            f"{args.stack_file}: stack {stack} records no WorkOS connection (output connectionId). "
+            f"Fix: run `ssoprov up --stack {stack}` first"
+        )
+    return str(connection_id)
 
 
 def _overage(spec: OrganizationSpec, login: str) -> str | None:
@@ -491,8 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ssoprov.workspace import let_language_hosts_stop
 
     let_language_hosts_stop()
-    from ssoprov.errors import ProvisionerError
-    from ssoprov.fleet.project import ProjectError
+    from ssoprov.errors import ProvisionerError, UsageError
     from ssoprov.spec.problems import InvalidSpec
 
     try:
@@ -501,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    except ProjectError as exc:
+    except UsageError as exc:  # ProjectError among them
         print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
         return 2
     except ProvisionerError as exc:

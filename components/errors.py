@@ -7,6 +7,11 @@ class ProvisionerError(Exception):
     """Base of every error this package raises on purpose."""
 
 
+class UsageError(ProvisionerError):
+    """A flag or environment variable the command needs is missing or wrong; found before any call
+    (the CLI's exit code 2)."""
+
+
 class SpecError(ProvisionerError):
     """An organization spec is invalid; raised before any cloud call."""
 

@@ -8,8 +8,10 @@ claims and realm roles are the report. The IdP's login page must be a plain HTML
 password field (the sandbox's, or Keycloak's when another realm plays the IdP); real Entra and
 Okta pages need a browser, so against them use a real browser.
 
-Keycloak marks cookies `Secure` even on http://127.0.0.1 and httpx will not send those over
-plain http, so the flow keeps its own cookie jar.
+`Browser` is that browser, for any broker: WorkOS sign-ins (ssoprov.brokers.workos.verify_login)
+walk the same pages from WorkOS's authorization URL. Keycloak marks cookies `Secure` even on
+http://127.0.0.1 and httpx will not send those over plain http, so `Browser` keeps its own
+cookie jar.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import html
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -140,8 +142,17 @@ def _missing_profile(page: str) -> list[str]:
     return []
 
 
-def _page_message(page: str) -> str:
-    texts = (html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in _MESSAGE.findall(page))
+def _page_message(response: httpx.Response) -> str:
+    """The error a page shows, or an API's error body (`error_description`, `message`, `error`)."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            parts = (body.get(key) for key in ("error", "code", "error_description", "message"))
+            return " ".join(str(part) for part in parts if part)[:300]
+    texts = (html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in _MESSAGE.findall(response.text))
     return " ".join(text for text in texts if text)[:300]
 
 
@@ -160,60 +171,56 @@ async def prepare_realm(broker_url: str, realm: str, environ: Mapping[str, str] 
         await admin.ensure_public_client(realm, VERIFY_CLIENT_ID, [VERIFY_REDIRECT_URI])
 
 
-def verify_login(
-    broker_url: str, realm: str, alias: str, *, login: str, password: str, timeout: float = 30.0
-) -> LoginReport:
-    """Sign `login` in through identity provider `alias` of `realm`; never raises for a refusal."""
-    jar = _CookieJar()
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    realm_url = f"{broker_url.rstrip('/')}/realms/{realm}"
-    with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+class Browser:
+    """What a browser does in a sign-in, over one httpx client: redirects followed one by one, the
+    IdP's login form filled once, SAML auto-posting forms submitted, cookies kept in our own jar."""
 
-        def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
-            response = http.request(method, url, headers=jar.header(url), **kwargs)
-            jar.store(response)
-            http.cookies.clear()
-            return response
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+        self._jar = _CookieJar()
 
-        response = send(
-            "GET",
-            f"{realm_url}/protocol/openid-connect/auth",
-            params={
-                "client_id": VERIFY_CLIENT_ID,
-                "redirect_uri": VERIFY_REDIRECT_URI,
-                "response_type": "code",
-                "scope": "openid profile email",
-                "state": secrets.token_urlsafe(8),
-                "nonce": secrets.token_urlsafe(8),
-                "kc_idp_hint": alias,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            },
-        )
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, url, headers=self._jar.header(url), **kwargs)
+        self._jar.store(response)
+        self._http.cookies.clear()
+        return response
+
+    def sign_in(
+        self, start_url: str, callback_url: str, *, login: str, password: str
+    ) -> Callback | LoginReport:
+        """From `start_url` until a redirect to the app's `callback_url` (never requested: its
+        query is the result), or the report of the page where the sign-in stopped."""
+        try:
+            return self._walk(start_url, callback_url, login, password)
+        except httpx.TransportError as exc:  # raised by `send`, so it names its request
+            where = exc.request.url.copy_with(query=None)
+            return LoginReport(login, False, f"could not reach {where}: {exc.__class__.__name__}: {exc}")
+
+    def _walk(self, start_url: str, callback_url: str, login: str, password: str) -> Callback | LoginReport:
+        response = self.send("GET", start_url)
         submitted = False
         idp_refusal = ""
         for _ in range(30):
             if response.is_redirect:
                 location = urljoin(str(response.url), response.headers["location"])
                 query = parse_qs(urlsplit(location).query)
-                if location.startswith(VERIFY_REDIRECT_URI):
-                    return _finish(send, realm_url, login, query, verifier)
+                if _same_endpoint(location, callback_url):
+                    return Callback(query, idp_refusal)
                 if "error" in query:  # the IdP sends its refusal to the broker's callback
                     idp_refusal = query.get("error_description", query["error"])[0]
-                response = send("GET", location)
+                response = self.send("GET", location)
                 continue
             form = _login_form(response.text) if response.status_code in (200, 401) else None
             if form is not None and not submitted:
                 action, hidden, user_field = form
                 target = urljoin(str(response.url), action) if action else str(response.url)
-                response = send("POST", target, data={**hidden, user_field: login, "password": password})
+                response = self.send("POST", target, data={**hidden, user_field: login, "password": password})
                 submitted = True
                 continue
             posted = _auto_post_form(response.text) if response.status_code == 200 else None
             if posted is not None:
                 action, fields = posted
-                response = send("POST", urljoin(str(response.url), action), data=fields)
+                response = self.send("POST", urljoin(str(response.url), action), data=fields)
                 continue
             missing = _missing_profile(response.text) if response.status_code == 200 else []
             if missing:
@@ -223,23 +230,72 @@ def verify_login(
                     f"the broker asks the user to complete their profile: the identity provider's token "
                     f"lacks {', '.join(missing)} (check the app's optional claims)",
                 )
-            shown = _page_message(response.text)
+            shown = _page_message(response)
             if idp_refusal:
                 shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
             return LoginReport(login, False, f"stopped at HTTP {response.status_code}: {shown}")
-    return LoginReport(login, False, "too many redirects")
+        return LoginReport(login, False, "too many redirects")
 
 
-def _finish(send: Any, realm_url: str, login: str, query: dict[str, list[str]], verifier: str) -> LoginReport:
-    if "code" not in query:
-        reason = query.get("error_description", query.get("error", ["unknown"]))[0]
+@dataclass(frozen=True)
+class Callback:
+    """The broker's redirect back to the app: its query (`code`, or `error` and
+    `error_description`; `state`), and the IdP's refusal if one passed through the broker first."""
+
+    query: dict[str, list[str]]
+    idp_refusal: str
+
+    def first(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+def _same_endpoint(url: str, endpoint: str) -> bool:
+    """Whether `url` is `endpoint` with a query: same scheme, host, port and path."""
+    a, b = urlsplit(url), urlsplit(endpoint)
+    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)
+
+
+def verify_login(
+    broker_url: str, realm: str, alias: str, *, login: str, password: str, timeout: float = 30.0
+) -> LoginReport:
+    """Sign `login` in through identity provider `alias` of `realm`; never raises for a refusal."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    realm_url = f"{broker_url.rstrip('/')}/realms/{realm}"
+    start = httpx.URL(
+        f"{realm_url}/protocol/openid-connect/auth",
+        params={
+            "client_id": VERIFY_CLIENT_ID,
+            "redirect_uri": VERIFY_REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid profile email",
+            "state": secrets.token_urlsafe(8),
+            "nonce": secrets.token_urlsafe(8),
+            "kc_idp_hint": alias,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+    with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+        browser = Browser(http)
+        ended = browser.sign_in(str(start), VERIFY_REDIRECT_URI, login=login, password=password)
+        if isinstance(ended, LoginReport):
+            return ended
+        return _finish(browser, realm_url, login, ended, verifier)
+
+
+def _finish(browser: Browser, realm_url: str, login: str, callback: Callback, verifier: str) -> LoginReport:
+    code = callback.first("code")
+    if code is None:
+        reason = callback.first("error_description") or callback.first("error") or "unknown"
         return LoginReport(login, False, f"the broker refused: {reason}")
-    token = send(
+    token = browser.send(
         "POST",
         f"{realm_url}/protocol/openid-connect/token",
         data={
             "grant_type": "authorization_code",
-            "code": query["code"][0],
+            "code": code,
             "redirect_uri": VERIFY_REDIRECT_URI,
             "client_id": VERIFY_CLIENT_ID,
             "code_verifier": verifier,
@@ -254,11 +310,22 @@ def _finish(send: Any, realm_url: str, login: str, query: dict[str, list[str]], 
     return LoginReport(login, True, "signed in", claims=claims, roles=roles)
 
 
-def report_lines(report: LoginReport) -> list[str]:
-    """What the command prints: the outcome, then the claims a connection check cares about."""
+TOKEN_CLAIMS = ("sub", "preferred_username", "email", "given_name", "family_name", "name")
+"""The ID-token claims a connection check through Keycloak cares about."""
+
+
+def report_lines(
+    report: LoginReport, *, roles: str = "realm roles", shown: Sequence[str] = TOKEN_CLAIMS
+) -> list[str]:
+    """What the command prints: the outcome, the `roles` the user got, then the `shown` claims
+    (lists joined; an empty one shown as such, since missing groups are worth seeing)."""
     if not report.signed_in:
         return [f"{report.user}: not signed in: {report.detail}"]
-    keep = ("sub", "preferred_username", "email", "given_name", "family_name", "name")
-    lines = [f"{report.user}: signed in; realm roles: {', '.join(report.roles) or '(none)'}"]
-    lines += [f"  {claim}: {report.claims[claim]}" for claim in keep if claim in report.claims]
+    lines = [f"{report.user}: signed in; {roles}: {', '.join(report.roles) or '(none)'}"]
+    for claim in shown:
+        value = report.claims.get(claim)
+        if isinstance(value, list):
+            lines.append(f"  {claim}: {', '.join(map(str, value)) or '(none)'}")
+        elif value is not None:
+            lines.append(f"  {claim}: {value}")
     return lines

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import yaml
 
-from ssoprov.errors import ProvisionerError
+from ssoprov.errors import UsageError
 from ssoprov.spec.loading import stack_files
 
 STACK_FILE_PREFIX = "Pulumi."
 STACK_FILE_SUFFIX = ".yaml"
 
 
-class ProjectError(ProvisionerError):
+class ProjectError(UsageError):
     """The project or the stacks asked for cannot be found; a usage error (exit code 2)."""
 
 

@@ -18,16 +18,18 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.workos import GLOBEX, INITECH
 from sandbox.workos.signin import CALLBACK_PATH
+from ssoprov.brokers.workos.verify_login import verify_workos_login
 from ssoprov.entra.component import discovery_url
 from ssoprov.entra.graph_client import graph_client_from_env
 from ssoprov.spec.loading import validate_stack_files
 from tests.integration.adoption import adoption_project, make_app_by_hand, run_adopt
 from tests.integration.signin_loop import signing_in_with
-from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
+from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
 HAND_MADE_NAME = "Contoso (Entra ID, by hand)"
 
@@ -84,12 +86,9 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
     redirect_uri = sandbox.workos_url + CALLBACK_PATH
 
     def sign_in():
-        return workos_sign_in(
-            sandbox.workos_url,
-            sandbox.workos_api_key,
-            sandbox.workos.client_id,
-            connection_id,
-            "frank@contoso.example",
+        app = workos_app(sandbox.workos_url, sandbox.workos_api_key, sandbox.workos.client_id)
+        return verify_workos_login(
+            app, connection_id, login="frank@contoso.example", password=SANDBOX_USER_PASSWORD
         )
 
     first = sign_in()

@@ -7,11 +7,15 @@ from collections.abc import Callable
 import pytest
 from pulumi import automation as auto
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import build_okta_standin
 from sandbox.workos import INITECH
+from sandbox.workos.signin import CALLBACK_PATH
+from ssoprov.cli import main
 from tests.integration.steps import StepLog
 from tests.support.projects import StackProject
+from tests.support.workos_app import APP_REDIRECT_URI
 from tests.workos.conftest import WorkosSandbox
 
 REDIRECT = "https://auth.example.com/sso/oidc/callback"
@@ -146,22 +150,26 @@ def test_role_mappings_need_acknowledgement_then_become_manual_steps(
     assert_never_leaked([message, applied.stdout, applied.stderr, *steps], workos_sandbox, project)
 
 
-def okta_config(okta_url: str) -> dict:
+def okta_config(okta_url: str, workos_url: str) -> dict:
+    """An Okta organization whose app sends sign-ins back to the stand-in's WorkOS callback."""
     config = organization_config("https://unused.example/.well-known/openid-configuration")
-    config["ssoprov:organization"]["identityProvider"] = {
-        "kind": "okta",
-        "orgUrl": okta_url,
-        "groups": ["Engineering"],
-    }
+    organization = config["ssoprov:organization"]
+    organization["identityProvider"] = {"kind": "okta", "orgUrl": okta_url, "groups": ["Engineering"]}
+    organization["broker"]["redirectUri"] = workos_url + CALLBACK_PATH
     return config
 
 
 def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_deleted(
-    stack_project: Callable[..., StackProject], workos_sandbox: WorkosSandbox, discovery_url: str
+    stack_project: Callable[..., StackProject],
+    workos_sandbox: WorkosSandbox,
+    discovery_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """GenericOIDC -> OktaOIDC cannot change in place: the old connection is deleted first (both
-    claim the stack's external_id), and the new one waits until WorkOS has finished deleting it.
-    Then destroy and an immediate up converge the same way."""
+    claim the stack's external_id), and the new one waits until WorkOS has finished deleting it;
+    `ssoprov verify-login` signs in through the new one (the stack's recorded connection). Then
+    destroy and an immediate up converge the same way."""
     okta = build_okta_standin()
     store = workos_sandbox.stand_in.store
     store.deletion_seconds = REPLACEMENT_DELETION_SECONDS
@@ -174,7 +182,7 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
         # The generic provider's discovery document names no method: OpenID Connect's default.
         assert generic.oidc.token_authentication_method == "client_secret_basic"
 
-        project.write_config(okta_config(okta_served.url))
+        project.write_config(okta_config(okta_served.url, workos_sandbox.url))
         steps = StepLog()
         replaced = project.stack.up(show_secrets=False, on_event=steps)
         assert replaced.summary.resource_changes.get("replace") == 1
@@ -188,6 +196,24 @@ def test_a_new_identity_provider_replaces_the_connection_after_the_old_one_is_de
         # The method the Okta app is registered with, which Okta's token endpoint insists on.
         assert connection.oidc.token_authentication_method == app.token_endpoint_auth_method
         assert app.token_endpoint_auth_method == "client_secret_basic"
+
+        store.redirect_uris.add(APP_REDIRECT_URI)
+        monkeypatch.setenv("WORKOS_CLIENT_ID", workos_sandbox.stand_in.client_id)
+        monkeypatch.setenv("SSOPROV_VERIFY_PASSWORD", SANDBOX_USER_PASSWORD)
+        for key, value in workos_sandbox.env().items():
+            monkeypatch.setenv(key, value)
+        verify = ["verify-login", str(project.stack_file), "--redirect-uri", APP_REDIRECT_URI]
+        verify += ["--backend", project.engine.backend_url, "--user"]
+        assert main([*verify, "alice@acme.example"]) == 0
+        signed_in = capsys.readouterr().out
+        assert main([*verify, "dave@acme.example"]) == 1
+        refused = capsys.readouterr().out
+        assert signed_in.startswith("alice@acme.example: signed in; WorkOS roles: member\n")
+        assert "  email: alice@acme.example" in signed_in
+        assert refused == (
+            "dave@acme.example: not signed in: the identity provider refused: "
+            "User is not assigned to the client application.\n"
+        )
 
         # Longer than the Okta app's deletion after the connection's and the next up's start.
         store.deletion_seconds = DELETION_SECONDS

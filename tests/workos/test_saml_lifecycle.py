@@ -2,9 +2,10 @@
 by WorkOS SAML connections made as in its dashboard. `ssoprov up` makes each IdP's SAML app from
 the connection's ACS URL and SP entity ID and configures the connection through WorkOS's API
 (metadata URL, attribute map, trusted certificates); sign-ins through WorkOS get the profile's
-groups, an unassigned user is refused with Okta's reason; `ssoprov rotate` rolls Okta's signing
-certificate over while a user keeps signing in (none fails) and leaves WorkOS trusting the new
-certificate only, refusing the old key; a second `up` changes nothing; destroy removes the apps."""
+groups; `ssoprov verify-login` signs an assigned user in (groups, role) and reports an unassigned
+one refused with Okta's reason; `ssoprov rotate` rolls Okta's signing certificate over while a user
+keeps signing in (none fails) and leaves WorkOS trusting the new certificate only, refusing the old
+key; a second `up` changes nothing; destroy removes the apps."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.okta.store import SamlApp
 from sandbox.workos import GLOBEX, INITECH
 from sandbox.workos.store import Connection
+from ssoprov.brokers.workos.verify_login import verify_workos_login
+from ssoprov.cli import main
 from ssoprov.clock import calendar_date, parse_timestamp
 from ssoprov.verify_login import LoginReport
 from tests.fleet.fleet import FleetProject, SealedSecret
@@ -31,7 +35,7 @@ from tests.integration.organizations import (
     workos_saml_broker,
 )
 from tests.integration.signin_loop import signing_in_with
-from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
+from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
 OKTA_LOGIN = "alice@acme.example"
 ENTRA_LOGIN = "alice@contoso.example"
@@ -45,10 +49,8 @@ class World:
     entra_connection: Connection
 
     def sign_in(self, connection: Connection, login: str) -> LoginReport:
-        workos = self.sandbox.workos
-        return workos_sign_in(
-            self.sandbox.workos_url, self.sandbox.workos_api_key, workos.client_id, connection.id, login
-        )
+        app = workos_app(self.sandbox.workos_url, self.sandbox.workos_api_key, self.sandbox.workos.client_id)
+        return verify_workos_login(app, connection.id, login=login, password=SANDBOX_USER_PASSWORD)
 
     def trusted(self, connection: Connection) -> list[str]:
         """The certificates the WorkOS connection trusts, PEM."""
@@ -110,11 +112,41 @@ def test_up_configures_the_dashboard_connections_and_sign_ins_through_workos_get
     assert "'developer'" in engineering and "'admin'" in admins and "'member' the default role" in default
 
 
-def test_an_unassigned_user_is_refused_with_oktas_reason(world: World) -> None:
-    refused = world.sign_in(world.okta_connection, "dave@acme.example")
+def test_verify_login_signs_the_assigned_user_in_and_refuses_the_unassigned_with_oktas_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in world.sandbox.engine_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SSOPROV_VERIFY_PASSWORD", SANDBOX_USER_PASSWORD)
+    monkeypatch.setenv("WORKOS_REDIRECT_URI", APP_REDIRECT_URI)
+    monkeypatch.delenv("WORKOS_CLIENT_ID", raising=False)
+    verify = ["verify-login", str(world.project.stack_dir / "Pulumi.initech.yaml"), "--user"]
+    calls_before = len(world.sandbox.workos.calls.all())
 
-    assert not refused.signed_in
-    assert "you are not assigned this app in Okta" in refused.detail, refused.detail
+    assert main([*verify, OKTA_LOGIN]) == 2
+    unconfigured = capsys.readouterr()
+    monkeypatch.setenv("WORKOS_CLIENT_ID", world.sandbox.workos.client_id)
+    assert len(world.sandbox.workos.calls.all()) == calls_before  # refused before any call
+    assert main([*verify, OKTA_LOGIN]) == 0
+    signed_in = capsys.readouterr()
+    monkeypatch.delenv("WORKOS_REDIRECT_URI")
+    assert main([*verify, "dave@acme.example", "--redirect-uri", APP_REDIRECT_URI]) == 1
+    refused = capsys.readouterr()
+
+    assert (
+        "ssoprov verify-login: signing in through WorkOS: WORKOS_CLIENT_ID is not set. Fix:"
+        in unconfigured.err
+    )
+    assert "Fix: export WORKOS_CLIENT_ID=client_..." in unconfigured.err
+    lines = signed_in.out.splitlines()
+    assert lines[0] == f"{OKTA_LOGIN}: signed in; WorkOS roles: member"
+    assert f"  email: {OKTA_LOGIN}" in lines
+    [groups] = [line.removeprefix("  groups: ") for line in lines if line.startswith("  groups: ")]
+    assert {"Engineering", "Admins"} <= set(groups.split(", "))
+    assert refused.out.startswith("dave@acme.example: not signed in:")
+    assert "you are not assigned this app in Okta" in refused.out
+    printed = unconfigured.out + unconfigured.err + signed_in.out + signed_in.err + refused.out + refused.err
+    assert world.sandbox.workos_api_key not in printed
 
 
 def test_rotate_rolls_the_certificate_over_through_workos_with_no_failed_sign_in(

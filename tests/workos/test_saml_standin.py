@@ -20,6 +20,7 @@ from workos import WorkOSClient
 from workos.sso._resource import PatchProtocolOptionsSAML
 from workos.sso.models import PatchConnectionSAMLOptions
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.common.saml_idp import SigningCredential, Tampering
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import OktaStandIn, build_okta_standin
@@ -27,8 +28,9 @@ from sandbox.okta.store import SamlApp
 from sandbox.workos import INITECH, build_workos_standin
 from sandbox.workos.app import WorkosStandIn
 from sandbox.workos.store import Connection
+from ssoprov.brokers.workos.verify_login import verify_workos_login
 from ssoprov.verify_login import LoginReport
-from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
+from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
 API_KEY = "sk_test_saml_standin"
 SAML = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol", "saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
@@ -44,7 +46,8 @@ class Setup:
     sdk: WorkOSClient
 
     def sign_in(self, login: str = "alice@acme.example") -> LoginReport:
-        return workos_sign_in(self.workos_url, API_KEY, self.workos.client_id, self.connection.id, login)
+        app = workos_app(self.workos_url, API_KEY, self.workos.client_id)
+        return verify_workos_login(app, self.connection.id, login=login, password=SANDBOX_USER_PASSWORD)
 
 
 def _okta_app(okta: OktaStandIn, connection: Connection) -> SamlApp:
@@ -183,4 +186,4 @@ def test_workos_refuses_a_bad_assertion_and_tells_the_app_why(
         setup.okta.saml_idp.tampering = Tampering()
 
     assert not report.signed_in
-    assert f"'error': '{error}'" in report.detail, report.detail
+    assert f"WorkOS refused: {error}: " in report.detail, report.detail

@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
 from sandbox.workos import INITECH
 from sandbox.workos.signin import CALLBACK_PATH
+from ssoprov.brokers.workos.verify_login import verify_workos_login
 from ssoprov.entra.component import discovery_url
 from ssoprov.entra.graph_client import graph_client_from_env
-from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
+from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
 
 @pytest.fixture
@@ -78,12 +80,9 @@ def test_a_sign_in_ends_with_the_profile_and_a_wrong_secret_ends_it_at_the_callb
     bad = connection(sandbox, client_id, secret + "-typo", redirect_uri=sandbox.workos_url + CALLBACK_PATH)
 
     def sign_in(connection_id: str):
-        return workos_sign_in(
-            sandbox.workos_url,
-            sandbox.workos_api_key,
-            sandbox.workos.client_id,
-            connection_id,
-            "bob@contoso.example",
+        app = workos_app(sandbox.workos_url, sandbox.workos_api_key, sandbox.workos.client_id)
+        return verify_workos_login(
+            app, connection_id, login="bob@contoso.example", password=SANDBOX_USER_PASSWORD
         )
 
     signed_in = sign_in(good)
