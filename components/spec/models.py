@@ -629,6 +629,15 @@ def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 "remove clientAuthentication, or use protocol oidc",
             )
         )
+    if "client_secret" in spec.model_fields_set:
+        found.append(
+            Violation(
+                ("clientSecret",),
+                "applies to OIDC clients, and a SAML connection has no client secret: its signing "
+                "certificate rolls over by identityProvider.saml.rotateBeforeExpiryDays",
+                "remove clientSecret, or use protocol oidc",
+            )
+        )
     if spec.adoption is not None:
         found.append(
             Violation(
@@ -646,6 +655,15 @@ def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 ("identityProvider", "saml", "groupsAttribute", "name"),
                 f"is {attribute!r}, which the app already sends as the user's {attribute}",
                 "name the group attribute something else, e.g. groups",
+            )
+        )
+    if isinstance(idp, OktaIdp) and "groups_claim" in idp.model_fields_set:
+        found.append(
+            Violation(
+                ("identityProvider", "groupsClaim"),
+                "is the OIDC app's groups claim; a SAML app sends the user's groups in the group "
+                "attribute statement, identityProvider.saml.groupsAttribute",
+                "move its name, filterType and value to identityProvider.saml.groupsAttribute",
             )
         )
     if isinstance(idp, OktaIdp) and idp.extra_redirect_uris:

@@ -154,8 +154,13 @@ def test_okta_saml_brokered_by_keycloak_is_accepted(tmp_path: Path) -> None:
             "adoption",
             "remove adoption to let ssoprov create the SAML app, or use protocol oidc",
         ),
+        (
+            "    clientSecret:\n      lifetimeDays: 90\n      rotateAfterDays: 60\n",
+            "clientSecret",
+            "remove clientSecret, or use protocol oidc",
+        ),
     ],
-    ids=["private-key-jwt", "adoption"],
+    ids=["private-key-jwt", "adoption", "client-secret"],
 )
 def test_what_a_saml_connection_cannot_have_is_refused(
     tmp_path: Path, extra: str, key: str, fix: str
@@ -165,6 +170,15 @@ def test_what_a_saml_connection_cannot_have_is_refused(
 
     [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.{key}"]
     assert refusal.fix == fix
+
+
+def test_an_oidc_groups_claim_on_an_okta_saml_app_is_refused_not_ignored(tmp_path: Path) -> None:
+    claim = "\n      groupsClaim:\n        name: groups\n        filterType: regex\n        value: .*"
+    _, problems = _load(tmp_path, OKTA_SAML.format(prefix="eng") + claim)
+
+    [refusal] = problems
+    assert refusal.key == f"{SPEC}.identityProvider.groupsClaim"
+    assert refusal.fix == "move its name, filterType and value to identityProvider.saml.groupsAttribute"
 
 
 def test_a_group_attribute_named_like_a_profile_attribute_is_refused(tmp_path: Path) -> None:
