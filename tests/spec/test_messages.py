@@ -177,6 +177,29 @@ def test_validating_one_file_checks_its_name_against_the_other_stack_files(tmp_p
     ]
 
 
+def test_two_stacks_making_the_same_keycloak_identity_provider_are_refused_before_any_call(
+    tmp_path: Path,
+) -> None:
+    """An alias given by hand that is another stack's name (the default alias), in the same realm of
+    the same Keycloak written another way, would be one identity provider fought over by two stacks."""
+    write_stack_text(tmp_path, "acme", entra_stack())
+    text = entra_stack(name="acme-eu")
+    text = text.replace("realm: customers", "realm: customers\n      alias: acme")
+    text = text.replace("url: http://127.0.0.1:9", "url: HTTP://127.0.0.1:9/")
+    copy = write_stack_text(tmp_path, "acme-eu", text)
+
+    problems = validate_stack_files([copy])
+
+    assert [(p.key, p.message, p.fix) for p in problems] == [
+        (
+            f"{SPEC}.broker.alias",
+            "makes the Keycloak identity provider 'acme' in realm customers at http://127.0.0.1:9, "
+            f"which {tmp_path / 'Pulumi.acme.yaml'} makes too",
+            "give this organization an alias of its own: broker.alias (it defaults to the name)",
+        )
+    ]
+
+
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, entra_stack(name="acme-corp"), stack="acme")
 
