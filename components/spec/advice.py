@@ -28,16 +28,27 @@ def spec_warnings(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
 
 
 def _unused_secret_policy(spec: OrganizationSpec, file: str) -> list[SpecProblem]:
-    """A clientSecret policy beside privateKeyJwt: valid (it applies again if the organization
-    switches back), but it does nothing now, which a reader may not expect."""
-    if not spec.client_authentication.secretless or "client_secret" not in spec.model_fields_set:
+    """A clientSecret policy beside privateKeyJwt or SAML: valid (it applies again if the
+    organization switches back), but it does nothing now, which a reader may not expect."""
+    if "client_secret" not in spec.model_fields_set:
+        return []
+    if spec.identity_provider.uses_saml:
+        why = (
+            "identityProvider.protocol is saml: a SAML connection has no client secret (its signing "
+            "certificate rolls over by identityProvider.saml.rotateBeforeExpiryDays)"
+        )
+        back = "protocol oidc"
+    elif spec.client_authentication.secretless:
+        why = "clientAuthentication.method is privateKeyJwt: no client secret exists"
+        back = "clientSecret"
+    else:
         return []
     return [
         SpecProblem(
             file,
             f"{SPEC_KEY}.clientSecret",
-            "has no effect while clientAuthentication.method is privateKeyJwt: no client secret exists",
-            "remove clientSecret, or keep it only for switching back to clientSecret",
+            f"has no effect while {why}",
+            f"remove clientSecret, or keep it only for switching back to {back}",
         )
     ]
 

@@ -629,15 +629,6 @@ def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 "remove clientAuthentication, or use protocol oidc",
             )
         )
-    if "client_secret" in spec.model_fields_set:
-        found.append(
-            Violation(
-                ("clientSecret",),
-                "applies to OIDC clients, and a SAML connection has no client secret: its signing "
-                "certificate rolls over by identityProvider.saml.rotateBeforeExpiryDays",
-                "remove clientSecret, or use protocol oidc",
-            )
-        )
     if spec.adoption is not None:
         found.append(
             Violation(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssoprov.spec.loading import load_stack_file
+from ssoprov.spec.loading import load_stack_file, stack_file_warnings, validate_stack_files
 from ssoprov.spec.models import OktaIdp
 from tests.spec.stack_text import write_stack_text
 
@@ -154,13 +154,8 @@ def test_okta_saml_brokered_by_keycloak_is_accepted(tmp_path: Path) -> None:
             "adoption",
             "remove adoption to let ssoprov create the SAML app, or use protocol oidc",
         ),
-        (
-            "    clientSecret:\n      lifetimeDays: 90\n      rotateAfterDays: 60\n",
-            "clientSecret",
-            "remove clientSecret, or use protocol oidc",
-        ),
     ],
-    ids=["private-key-jwt", "adoption", "client-secret"],
+    ids=["private-key-jwt", "adoption"],
 )
 def test_what_a_saml_connection_cannot_have_is_refused(
     tmp_path: Path, extra: str, key: str, fix: str
@@ -179,6 +174,17 @@ def test_an_oidc_groups_claim_on_an_okta_saml_app_is_refused_not_ignored(tmp_pat
     [refusal] = problems
     assert refusal.key == f"{SPEC}.identityProvider.groupsClaim"
     assert refusal.fix == "move its name, filterType and value to identityProvider.saml.groupsAttribute"
+
+
+def test_a_secret_policy_on_a_saml_connection_is_a_warning_that_it_does_nothing(tmp_path: Path) -> None:
+    text = STACK.format(idp=OKTA_SAML.format(prefix="eng"), broker=KEYCLOAK)
+    path = write_stack_text(tmp_path, "globex", text + "    clientSecret:\n      rotateAfterDays: 90\n")
+
+    assert validate_stack_files([path]) == []
+    [warning] = stack_file_warnings([path])
+    assert warning.key == f"{SPEC}.clientSecret"
+    assert warning.message.startswith("has no effect while identityProvider.protocol is saml")
+    assert warning.fix == "remove clientSecret, or keep it only for switching back to protocol oidc"
 
 
 def test_a_group_attribute_named_like_a_profile_attribute_is_refused(tmp_path: Path) -> None:
