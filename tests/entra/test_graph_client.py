@@ -394,6 +394,12 @@ def test_network_errors_are_retried_for_reads_but_not_for_creates() -> None:
     with pytest.raises(ApiError) as raised:
         run(client.create_application({"display_name": "Lost"}))
     assert (raised.value.status, raised.value.code) == (0, "NetworkError")
+    assert str(raised.value).startswith(
+        "Microsoft Graph: creating application 'Lost': no answer (ConnectError"
+    )
+    assert str(raised.value).endswith(
+        "Check that Microsoft Graph is reachable from here (and SSOPROV_GRAPH_URL, when set, is right)"
+    )
 
 
 def test_assignment_lists_follow_next_links(graph: ServedGraph, monkeypatch: pytest.MonkeyPatch) -> None:
