@@ -35,6 +35,7 @@ VERIFY_REDIRECT_URI = "http://127.0.0.1/ssoprov-verify-login/callback"
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
 _ATTR = re.compile(r'(\w[\w-]*)\s*=\s*("[^"]*"|\'[^\']*\')')
 _INPUT = re.compile(r"<input\b[^>]*>", re.I)
+_BUTTON = re.compile(r"<button\b[^>]*>", re.I)
 _USER_FIELDS = ("username", "login", "email", "loginfmt", "identifier")
 _MESSAGE = re.compile(
     r"<(?:span|div|p)[^>]*(?:kc-feedback-text|alert-error|instruction|id=['\"]error_description['\"]|"
@@ -140,6 +141,12 @@ def _missing_profile(page: str) -> list[str]:
     return []
 
 
+def _asks_to_link_accounts(page: str) -> bool:
+    """Keycloak's first-broker-login page for an email or username the realm already has."""
+    buttons = (_attributes(tag) for tag in _BUTTON.findall(page))
+    return any(b.get("name") == "submitAction" and b.get("value") == "linkAccount" for b in buttons)
+
+
 def _page_message(page: str) -> str:
     texts = (html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in _MESSAGE.findall(page))
     return " ".join(text for text in texts if text)[:300]
@@ -224,6 +231,15 @@ def verify_login(
                     f"lacks {', '.join(missing)} (check the app's optional claims)",
                 )
             shown = _page_message(response.text)
+            if response.status_code == 200 and _asks_to_link_accounts(response.text):
+                return LoginReport(
+                    login,
+                    False,
+                    f"the broker asks to link accounts ({shown}): realm {realm} already has this user, "
+                    "from another identity provider or made by hand. Fix: link them once in a browser, "
+                    "delete the realm's user if it is stale, or give organizations that share users a "
+                    "realm each",
+                )
             if idp_refusal:
                 shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
             return LoginReport(login, False, f"stopped at HTTP {response.status_code}: {shown}")
