@@ -436,6 +436,7 @@ class OrganizationSpec(SpecModel):
     def _mappings_reach_the_token(self) -> OrganizationSpec:
         found = [
             *_groups_mapped_twice(self.role_mappings),
+            *_okta_groups_listed_twice(self.identity_provider),
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
@@ -467,6 +468,26 @@ def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
                 f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
             )
         )
+    return found
+
+
+def _okta_groups_listed_twice(idp: IdentityProvider) -> list[Violation]:
+    """Each Okta group is one assignment resource named after it: a second entry would stop `up`
+    with Pulumi's duplicate-URN error, after the app was made."""
+    if not isinstance(idp, OktaIdp):
+        return []
+    first: dict[str, int] = {}
+    found = []
+    for index, group in enumerate(idp.groups):
+        earlier = first.setdefault(group, index)
+        if earlier != index:
+            found.append(
+                Violation(
+                    ("identityProvider", "groups", index),
+                    f"lists group {group!r} again (groups[{earlier}])",
+                    f"list each group once: remove groups[{index}]",
+                )
+            )
     return found
 
 
