@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ssoprov.cli import main
 from ssoprov.spec import models
-from ssoprov.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.spec.loading import load_stack_file, stack_file_warnings, validate_stack_files
 from ssoprov.spec.problems import SpecProblem
 from tests.spec.stack_text import entra_stack, okta_stack, write_stack_text
 
@@ -198,6 +198,28 @@ def test_two_stacks_making_the_same_keycloak_identity_provider_are_refused_befor
             "give this organization an alias of its own: broker.alias (it defaults to the name)",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "text", "key"),
+    [
+        (
+            "acme",
+            entra_stack().replace("      assignments:\n        groups: [Engineering, Admins]\n", ""),
+            "assignments",
+        ),
+        ("globex", okta_stack().replace("groups: [Engineering, Admins, App-Sales]", "groups: []"), "groups"),
+    ],
+    ids=["entra", "okta"],
+)
+def test_an_app_that_requires_assignment_with_nobody_assigned_is_a_warning(
+    tmp_path: Path, stack: str, text: str, key: str
+) -> None:
+    path = write_stack_text(tmp_path, stack, text)
+
+    assert validate_stack_files([path]) == []
+    [warning] = [w for w in stack_file_warnings([path]) if w.key == f"{SPEC}.identityProvider.{key}"]
+    assert warning.message.endswith("nobody can sign in until an admin assigns someone by hand")
 
 
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
