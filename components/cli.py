@@ -450,6 +450,7 @@ def _verify_login(args: argparse.Namespace) -> int:
     import asyncio
     import getpass
 
+    from ssoprov.fleet.project import ProjectError
     from ssoprov.spec.loading import load_stack_file
     from ssoprov.verify_login import prepare_realm, report_lines, verify_login
 
@@ -464,7 +465,13 @@ def _verify_login(args: argparse.Namespace) -> int:
             f"this organization's broker is {spec.broker.kind}"
         )
         return 2
-    password = os.environ.get("SSOPROV_VERIFY_PASSWORD") or getpass.getpass(f"password for {args.user}: ")
+    password = os.environ.get("SSOPROV_VERIFY_PASSWORD")
+    if not password and not sys.stdin.isatty():
+        raise ProjectError(
+            "SSOPROV_VERIFY_PASSWORD is unset or empty, and there is no terminal to ask on. "
+            f"Fix: export SSOPROV_VERIFY_PASSWORD with {args.user}'s password at the identity provider"
+        )
+    password = password or getpass.getpass(f"password for {args.user}: ")
     if args.prepare:
         asyncio.run(prepare_realm(spec.broker.url, spec.broker.realm))
     report = verify_login(

@@ -170,7 +170,30 @@ async def prepare_realm(broker_url: str, realm: str, environ: Mapping[str, str] 
 def verify_login(
     broker_url: str, realm: str, alias: str, *, login: str, password: str, timeout: float = 30.0
 ) -> LoginReport:
-    """Sign `login` in through identity provider `alias` of `realm`; never raises for a refusal."""
+    """Sign `login` in through identity provider `alias` of `realm`; never raises for a refusal,
+    nor for a broker or IdP that does not answer."""
+    try:
+        return _sign_in(broker_url, realm, alias, login=login, password=password, timeout=timeout)
+    except httpx.TransportError as exc:
+        return LoginReport(
+            login,
+            False,
+            f"no answer from {_url_of(exc, broker_url)} ({type(exc).__name__}: {exc}). Check that the "
+            "broker (broker.url) and the identity provider are running and reachable from here",
+        )
+
+
+def _url_of(exc: httpx.TransportError, fallback: str) -> str:
+    """The URL a failed request went to, without its query (state, nonce, code challenge)."""
+    try:
+        return str(exc.request.url.copy_with(query=None))
+    except RuntimeError:  # httpx raises it when the error carries no request
+        return fallback
+
+
+def _sign_in(
+    broker_url: str, realm: str, alias: str, *, login: str, password: str, timeout: float
+) -> LoginReport:
     jar = _CookieJar()
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
