@@ -531,6 +531,7 @@ def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: 
             )
         )
     as_of_day = found.moment.date()
+    page.parent.mkdir(parents=True, exist_ok=True)  # as for --json-report
     page.write_text(render_page(rows, as_of_day, drift_checked, display_url(run.engine.backend_url)))
     run.say(f"wrote {page}: {len(rows)} organizations as of {as_of_day}")
     return found.report.exit_code
