@@ -103,6 +103,7 @@ def test_a_group_mapped_twice_is_named_with_its_mapping(tmp_path: Path) -> None:
             "is 70 characters long, 63 characters at most",
             "shorten it to 2 to 63 characters",
         ),
+        ("realm", "r", "is 1 character long, fewer than 2", "lengthen it to 2 to 63 characters"),
         ("alias", "my_alias", "contains '_'", "use only lower-case letters a-z, digits and dashes"),
         ("claim", "1groups", "starts with a digit", "start it with a letter or an underscore"),
         ("claim", "g" * 65, "is 65 characters long", "use 1 to 64 characters"),
