@@ -351,12 +351,12 @@ class WorkosBroker(SpecModel):
     organization_id: WorkosOrganizationId = Field(description="the WorkOS organization ID (org_...)")
     redirect_uri: HttpsUrl | None = Field(
         None,
-        description="OIDC: the connection's redirect URI as shown in the WorkOS dashboard",
+        description="the OIDC connection's redirect URI as shown in the WorkOS dashboard",
     )
     saml: WorkosSamlConnection | None = Field(
         None,
-        description="SAML: a mapping with connectionId, acsUrl and spEntityId of the SAML connection made "
-        "in the WorkOS dashboard",
+        description="a mapping with connectionId, acsUrl and spEntityId of the SAML connection made in the "
+        "WorkOS dashboard",
     )
     manual_steps_acknowledged: bool = Field(
         False,

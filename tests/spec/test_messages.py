@@ -223,6 +223,18 @@ def test_an_app_that_requires_assignment_with_nobody_assigned_is_a_warning(
     assert warning.message.endswith("nobody can sign in until an admin assigns someone by hand")
 
 
+def test_a_workos_redirect_uri_over_plain_http_gets_a_fix_that_reads_as_a_sentence(tmp_path: Path) -> None:
+    text = okta_stack().replace(
+        "      kind: keycloak\n      url: http://127.0.0.1:9\n      realm: customers\n",
+        "      kind: workos\n      organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4\n"
+        "      redirectUri: http://api.workos.com/sso/oidc/callback\n      manualStepsAcknowledged: true\n",
+    )
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    [problem] = [p for p in problems if p.key == f"{SPEC}.broker.redirectUri"]
+    assert problem.fix == "use the OIDC connection's redirect URI as shown in the WorkOS dashboard"
+
+
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, entra_stack(name="acme-corp"), stack="acme")
 
