@@ -170,7 +170,7 @@ class ProtocolChoice(SpecModel):
 
     protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
     saml: SamlSettings | None = Field(
-        None, description="with protocol saml: a mapping with nameIdFormat and groupsAttribute"
+        None, description="a mapping with nameIdFormat and groupsAttribute (with protocol saml)"
     )
 
     @property

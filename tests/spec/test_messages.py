@@ -235,6 +235,28 @@ def test_a_workos_redirect_uri_over_plain_http_gets_a_fix_that_reads_as_a_senten
     assert problem.fix == "use the OIDC connection's redirect URI as shown in the WorkOS dashboard"
 
 
+def test_a_value_where_a_mapping_belongs_is_named_with_the_mapping_it_takes(tmp_path: Path) -> None:
+    text = okta_stack().replace(
+        "      kind: okta\n", "      kind: okta\n      protocol: saml\n      saml: emailAddress\n"
+    )
+    text = text.replace("    clientSecret:\n      lifetimeDays: 365\n", "    clientSecret: [365]\n")
+    text = text.replace("      groupsClaim:\n        filterType: regex\n        value: .*\n", "")
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    assert [(p.key, p.message, p.fix) for p in problems] == [
+        (
+            f"{SPEC}.identityProvider.saml",
+            "is emailAddress, not a mapping (its keys indented below it)",
+            "use a mapping with nameIdFormat and groupsAttribute (with protocol saml)",
+        ),
+        (
+            f"{SPEC}.clientSecret",
+            "is [365], not a mapping (its keys indented below it)",
+            "use a mapping with lifetimeDays, rotateAfterDays and rotateBeforeExpiryDays",
+        ),
+    ]
+
+
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, entra_stack(name="acme-corp"), stack="acme")
 
