@@ -514,6 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProvisionerError as exc:
         print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`ssoprov validate | head`): stop quietly, as a shell tool does, and
+        # keep Python from reporting the unflushed rest at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         # The running `pulumi` processes got the same signal and stop cleanly, releasing their locks.
         print(
