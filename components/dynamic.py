@@ -49,6 +49,12 @@ def exact_diff(
     return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
 
+def nonempty_strings(value: Any) -> bool:
+    """Whether an input is a non-empty list of non-empty strings (certificates, say): what the engine
+    hands a provider is unchecked JSON."""
+    return isinstance(value, list) and bool(value) and all(isinstance(item, str) and item for item in value)
+
+
 def gone() -> ReadResult:
     """The answer of `read` for an object deleted out of band: the engine drops it from state."""
     return ReadResult(None, {})

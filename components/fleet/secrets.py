@@ -18,8 +18,10 @@ done), its real expiry (the key credential's `expiresAt`) and its rotate-by date
 (`saml.rotateBeforeExpiryDays` before it). It is due from that date, and while a rollover is
 unfinished (a staged key, or the broker still trusting the old certificate): the next `up` carries
 it on (ssoprov.saml_signing; Okta's key credentials, Entra ID's token-signing certificates by
-thumbprint). Unlike a client secret's, the old certificate is not deleted; the row's note says what
-stays on the IdP's app.
+thumbprint). The broker's own record counts too: a Keycloak SAML identity provider or a WorkOS SAML
+connection still trusting two certificates (an `up` stopped before step d) is unfinished. Unlike a
+client secret's, the old certificate is not deleted at the IdP; the row's note says what stays on
+the IdP's app.
 
 A secretless organization (`clientAuthentication.method: privateKeyJwt`) has no client secret; its
 credential is the realm's client-assertion key, from the state of its `RealmAssertionKey`
@@ -49,6 +51,11 @@ MANAGED_KINDS = ("entra", "microsoft", "okta")
 SECRET_TYPE_SUFFIX = ":ClientSecret"
 SIGNING_KEYS_TYPE_SUFFIX = ":SamlSigningKeys"
 ASSERTION_KEY_TYPE_SUFFIX = ":RealmAssertionKey"
+BROKER_TRUST = {
+    "keycloak:SamlIdentityProvider": "signing_certificates",
+    "workos:SamlConnection": "trusted_certificates",
+}
+"""Each broker's SAML resource (type suffix) and its output listing the IdP certificates it trusts."""
 CLIENT_SECRET = "clientSecret"
 SIGNING_CERTIFICATE = "signingCertificate"
 REALM_KEY = "realmKey"
@@ -229,8 +236,12 @@ def certificate_status(
             ),
         )
     policy = CertificatePolicy((spec.identity_provider.saml or SamlSettings()).rotate_before_expiry_days)
-    trusted = outs.get("trusted_certificates")
-    unfinished = bool(outs.get("staged_kid")) or (isinstance(trusted, list) and len(trusted) > 1)
+    trusted = [outs.get("trusted_certificates")] + [
+        (resource.get("outputs") or {}).get(key)
+        for suffix, key in BROKER_TRUST.items()
+        for resource in _live_resources(deployment, suffix)
+    ]
+    unfinished = bool(outs.get("staged_kid")) or any(isinstance(t, list) and len(t) > 1 for t in trusted)
     kid = outs.get("next_kid") if isinstance(outs.get("next_kid"), str) else None
     retired = RETIRED_SIGNING_CERTIFICATE[spec.identity_provider.kind]
     return SecretStatus(

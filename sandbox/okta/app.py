@@ -51,10 +51,12 @@ class OktaStandIn(StandIn):
         self.store = store
         self.auth = auth
         self.limiter = limiter
+        self.saml_idp = okta_saml_idp(store)
+        """The SAML sign-in; tests of an SP's checks set its `tampering`."""
         api = Starlette(
             routes=[
                 *okta_sign_in(store, service_app_token(auth)).routes(),
-                *okta_saml_idp(store).routes(),
+                *self.saml_idp.routes(),
                 *saml_key_routes(store),
                 *app_routes(store),
                 *app_group_routes(store),

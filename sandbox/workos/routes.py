@@ -1,8 +1,11 @@
 """`/organizations/{id}` and `/connections[/{id}]`: the calls the workos SDK's `organizations`
 and `sso` resources make (GET/POST /connections, GET/PATCH/DELETE /connections/{id},
-GET /organizations/{id}).
+GET /organizations/{id}, GET/POST /connections/{id}/saml_idp_signing_certs and DELETE
+.../saml_idp_signing_certs/{certificate_id}).
 
-Only OIDC connections are emulated; SAML options are refused with a message saying so.
+The API creates OIDC connections only here; a SAML connection is made as in the dashboard
+(`WorkosStore.add_saml_connection`), then configured through PATCH `saml_options` and the signing
+certificates endpoints (saml.py).
 
 A deleted connection stays readable in state `deleting` until its deletion completes (see
 `store.py`); a PATCH or DELETE meanwhile answers 409 `connection_deletion_in_progress`, and a
@@ -18,6 +21,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.workos.saml import (
+    add_certificate,
+    apply_saml_patch,
+    check_saml_patch,
+    read_metadata,
+    remove_certificate,
+    saml_options_of,
+)
 from sandbox.workos.store import Connection, OidcOptions, WorkosStore
 from sandbox.workos.wire import (
     IdempotencyKeys,
@@ -46,6 +57,8 @@ _OIDC_KEYS = frozenset(
     | _OIDC_EXTRA_KEYS
 )
 MAX_PAGE = 100
+STANDARD_ATTRIBUTES = frozenset({"idp_id", "email", "first_name", "last_name", "name"})
+"""Profile fields attribute_maps.standard_attributes can map besides groups."""
 
 
 def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: IdempotencyKeys) -> list[Route]:
@@ -134,6 +147,11 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
 
     async def update_connection(request: Request) -> Response:
         body = await read_json(request)
+        saml = None if body.get("saml_options") is None else check_saml_patch(body["saml_options"])
+        metadata = None
+        if saml is not None and saml.get("idp_metadata_url") is not None:
+            saml_options_of(_changeable_connection(store, request))  # before fetching anything
+            metadata = await read_metadata(saml["idp_metadata_url"])
         with store.lock:
             connection = _changeable_connection(store, request)
             if "connection_type" in body and body["connection_type"] != connection.connection_type:
@@ -142,10 +160,12 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
                     f"The type of connection '{connection.id}' is {connection.connection_type} and cannot "
                     "be changed.",
                 )
-            if body.get("saml_options") is not None:
+            if body.get("oidc_options") is not None and connection.oidc is None:
                 raise rule_error(
-                    "connection_is_not_saml", f"Connection '{connection.id}' is not a SAML connection."
+                    "connection_is_not_oidc", f"Connection '{connection.id}' is not an OIDC connection."
                 )
+            if saml is not None:
+                saml_options_of(connection)
             name = _optional_text(body, "name")
             external_id = connection.external_id
             if "external_id" in body:
@@ -158,14 +178,20 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
                         409,
                     )
             oidc = connection.oidc
-            if body.get("oidc_options") is not None:
+            if body.get("oidc_options") is not None and connection.oidc is not None:
                 oidc = _patched_oidc_options(connection.oidc, body["oidc_options"])
             groups_attribute = _groups_attribute(body) or connection.groups_attribute
+            attribute_map = {**connection.attribute_map, **_standard_attributes(body)}
             # Validated in full above: apply all or nothing.
             connection.name = name or connection.name
             connection.groups_attribute = groups_attribute
+            connection.attribute_map = attribute_map
             connection.external_id = external_id
             connection.oidc = oidc
+            if saml is not None and connection.saml is not None:
+                apply_saml_patch(connection.saml, saml, metadata)
+                if connection.saml.idp_sso_url and connection.saml.certificates:
+                    connection.state = "active"
             connection.updated_at = timestamp()
             return json_response(request, connection.to_json())
 
@@ -174,7 +200,27 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
             store.delete_connection(_changeable_connection(store, request).id)
         return no_content(request)
 
+    async def list_idp_signing_certs(request: Request) -> Response:
+        options = saml_options_of(_connection(store, request))
+        return json_response(request, {"object": "list", "data": [c.to_json() for c in options.certificates]})
+
+    async def create_idp_signing_cert(request: Request) -> Response:
+        body = await read_json(request)
+        with store.lock:
+            connection = _changeable_connection(store, request)
+            certificate = add_certificate(saml_options_of(connection), body)
+            connection.updated_at = timestamp()
+        return json_response(request, certificate.to_json(), 201)
+
+    async def delete_idp_signing_cert(request: Request) -> Response:
+        with store.lock:
+            remove_certificate(_changeable_connection(store, request), request.path_params["certificate_id"])
+        return no_content(request)
+
+    certificates = "/connections/{id}/saml_idp_signing_certs"
     return [
+        route(certificates, get=list_idp_signing_certs, post=create_idp_signing_cert),
+        route(certificates + "/{certificate_id}", delete=delete_idp_signing_cert),
         route("/organizations/{id}", get=get_organization),
         route("/connections", get=list_connections, post=create_connection),
         route("/connections/{id}", get=get_connection, patch=update_connection, delete=delete_connection),
@@ -315,6 +361,18 @@ def _groups_attribute(body: dict[str, Any]) -> str | None:
     if groups is not None and (not isinstance(groups, str) or not groups):
         raise invalid_parameters(("invalid_attribute_maps", "groups must name a claim"))
     return groups
+
+
+def _standard_attributes(body: dict[str, Any]) -> dict[str, str]:
+    """The standard attributes other than groups that `attribute_maps` maps, to the claim named."""
+    standard = (body.get("attribute_maps") or {}).get("standard_attributes") or {}
+    mapped = {key: value for key, value in standard.items() if key != "groups" and value is not None}
+    unknown = sorted(set(mapped) - STANDARD_ATTRIBUTES)
+    if unknown or not all(isinstance(value, str) and value for value in mapped.values()):
+        raise invalid_parameters(
+            ("invalid_attribute_maps", f"standard_attributes takes {', '.join(sorted(STANDARD_ATTRIBUTES))}")
+        )
+    return mapped
 
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:

@@ -1,4 +1,5 @@
-"""WorkOS's SSO sign-in for OIDC connections: `/sso/authorize`, the IdP callback, `/sso/token`.
+"""WorkOS's SSO sign-in: `/sso/authorize`, the IdP callback, `/sso/token` (SAML connections' part
+is saml_signin.py: the same authorize and token, the ACS URL instead of the callback).
 
 The flow, as WorkOS documents it (reference/sso/get-authorization-url, reference/sso/profile):
 
@@ -37,13 +38,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sandbox.workos.saml_signin import SamlSignIn
 from sandbox.workos.store import Connection, WorkosStore
-from sandbox.workos.wire import WorkosError, error_response, new_id, not_found
+from sandbox.workos.wire import WorkosError, error_response, not_found, redirect_to_app
 
 CALLBACK_PATH = "/sso/oidc/callback"
 """Where a connection's redirect URI must point for the IdP to hand the sign-in back to WorkOS."""
-DEFAULT_ROLE = "member"
-"""The role WorkOS gives organization members whom no dashboard mapping names."""
 CODE_SECONDS = 600
 """How long WorkOS's authorization code may be redeemed (it is single-use)."""
 IDP_TIMEOUT_SECONDS = 10
@@ -78,13 +78,22 @@ class WorkosSignIn:
         self._pending: dict[str, _PendingSignIn] = {}
         self._codes: dict[str, _Profile] = {}
         self._lock = threading.Lock()
+        self._saml = SamlSignIn(store, self._issue_code)
 
     def routes(self) -> list[Route]:
         return [
             Route("/sso/authorize", self._authorize, methods=["GET"]),
             Route(CALLBACK_PATH, self._callback, methods=["GET"]),
             Route("/sso/token", self._token, methods=["POST"]),
+            *self._saml.routes(),
         ]
+
+    def _issue_code(self, profile: dict[str, Any]) -> str:
+        """A single-use code the app redeems at /sso/token for `profile`."""
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = _Profile(profile, time.time() + CODE_SECONDS)
+        return code
 
     async def _authorize(self, request: Request) -> Response:
         params = request.query_params
@@ -99,10 +108,13 @@ class WorkosSignIn:
                 )
             if params.get("response_type") != "code":
                 raise _invalid("invalid_response_type", "response_type must be code.")
-            connection = self._active_oidc_connection(params.get("connection", ""))
+            connection = self._active_connection(params.get("connection", ""))
+            if connection.saml is not None:
+                return self._saml.authorize(connection, app_redirect, params.get("state"))
             metadata = await _discovery(connection)
         except WorkosError as error:
             return error_response(request, error)
+        assert connection.oidc is not None
         handle, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
         # No redirect_uri set: WorkOS's own generated one, which is this callback.
         idp_redirect = connection.oidc.redirect_uri or str(request.base_url).rstrip("/") + CALLBACK_PATH
@@ -144,10 +156,7 @@ class WorkosSignIn:
             claims = await _redeem(connection, pending, params.get("code", ""))
         except _IdpRefused as refused:
             return _to_app(pending, {"error": "invalid_grant", "error_description": str(refused)})
-        code = secrets.token_urlsafe(24)
-        with self._lock:
-            self._codes[code] = _Profile(_profile(connection, claims), time.time() + CODE_SECONDS)
-        return _to_app(pending, {"code": code})
+        return _to_app(pending, {"code": self._issue_code(_profile(connection, claims))})
 
     async def _token(self, request: Request) -> Response:
         form = await _token_request(request)
@@ -174,7 +183,7 @@ class WorkosSignIn:
             }
         )
 
-    def _active_oidc_connection(self, connection_id: str) -> Connection:
+    def _active_connection(self, connection_id: str) -> Connection:
         connection = self._store.connection(connection_id)
         if connection is None or connection.deleting:
             raise not_found("Connection", connection_id)
@@ -192,6 +201,7 @@ def _invalid(code: str, message: str) -> WorkosError:
 
 
 async def _discovery(connection: Connection) -> dict[str, Any]:
+    assert connection.oidc is not None  # a SAML connection signs in without discovery
     async with httpx.AsyncClient(timeout=IDP_TIMEOUT_SECONDS) as http:
         answer = await http.get(connection.oidc.discovery_endpoint)
     if answer.status_code != 200:
@@ -205,6 +215,7 @@ async def _discovery(connection: Connection) -> dict[str, Any]:
 async def _redeem(connection: Connection, pending: _PendingSignIn, code: str) -> dict[str, Any]:
     """The IdP's ID token claims for `code`, redeemed with the connection's own client secret."""
     options = connection.oidc
+    assert options is not None  # pending sign-ins of OIDC connections only come here
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": pending.idp_redirect_uri}
     auth = None
     if options.token_authentication_method == "client_secret_basic":
@@ -232,28 +243,19 @@ async def _redeem(connection: Connection, pending: _PendingSignIn, code: str) ->
 def _profile(connection: Connection, claims: dict[str, Any]) -> dict[str, Any]:
     """The Profile object: standard fields from the ID token, groups from the mapped claim."""
     groups = claims.get(connection.groups_attribute)
-    return {
-        "object": "profile",
-        "id": new_id("prof"),
-        "organization_id": connection.organization_id,
-        "connection_id": connection.id,
-        "connection_type": connection.connection_type,
-        "idp_id": str(claims.get("oid") or claims.get("sub", "")),
-        "email": claims.get("email") or claims.get("preferred_username", ""),
-        "first_name": claims.get("given_name"),
-        "last_name": claims.get("family_name"),
-        "name": claims.get("name"),
-        "raw_attributes": claims,
-        "role": {"slug": DEFAULT_ROLE},
-        "roles": [{"slug": DEFAULT_ROLE}],
-        "groups": list(groups) if isinstance(groups, list) else [],
-    }
+    return connection.profile(
+        idp_id=str(claims.get("oid") or claims.get("sub", "")),
+        email=claims.get("email") or claims.get("preferred_username", ""),
+        first_name=claims.get("given_name"),
+        last_name=claims.get("family_name"),
+        name=claims.get("name"),
+        raw_attributes=claims,
+        groups=list(groups) if isinstance(groups, list) else [],
+    )
 
 
 def _to_app(pending: _PendingSignIn, query: dict[str, str]) -> Response:
-    if pending.app_state:
-        query["state"] = pending.app_state
-    return RedirectResponse(f"{pending.app_redirect_uri}?{urlencode(query)}", status_code=302)
+    return redirect_to_app(pending.app_redirect_uri, pending.app_state, query)
 
 
 async def _token_request(request: Request) -> dict[str, Any]:

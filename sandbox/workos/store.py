@@ -1,4 +1,4 @@
-"""The stand-in's state: organizations and their SSO connections, behind one lock.
+"""The stand-in's state: organizations and their SSO connections (OIDC or SAML), behind one lock.
 
 Tests read and change it directly (`standin.store`), e.g. to delete a connection out of band.
 A connection keeps its OIDC client secret here so tests can check what was sent; no answer
@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from cryptography import x509
 
 from sandbox.workos.wire import new_id, timestamp
 
@@ -72,15 +74,74 @@ class OidcOptions:
 
 
 @dataclass
+class IdpSigningCertificate:
+    """An IdP signing certificate the connection trusts (SAMLIdpSigningCertificate in the SDK)."""
+
+    id: str
+    value: str
+    """PEM, as sent or as read from the IdP's metadata."""
+    not_before: str | None
+    not_after: str | None
+    created_at: str = field(default_factory=timestamp)
+
+    @classmethod
+    def from_pem(cls, pem: str) -> IdpSigningCertificate:
+        """Raises ValueError when `pem` is not one PEM X.509 certificate."""
+        certificate = x509.load_pem_x509_certificate(pem.encode())
+        return cls(
+            id=new_id("cert"),
+            value=pem,
+            not_before=timestamp(certificate.not_valid_before_utc),
+            not_after=timestamp(certificate.not_valid_after_utc),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "object": "saml_idp_signing_certificate",
+            "id": self.id,
+            "value": self.value,
+            "not_before": self.not_before,
+            "not_after": self.not_after,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass
+class SamlOptions:
+    """A SAML connection's two sides: what WorkOS generated for the IdP app to name (the ACS URL it
+    serves and the SP entity ID), and what it knows of the IdP (from its metadata)."""
+
+    acs_url: str
+    """In effect: WorkOS's generated one (`standard_acs_url`) unless overridden."""
+    sp_entity_id: str
+    """In effect: WorkOS's generated one (`standard_sp_entity_id`) unless overridden."""
+    standard_acs_url: str = ""
+    standard_sp_entity_id: str = ""
+    idp_metadata_url: str | None = None
+    idp_entity_id: str | None = None
+    idp_sso_url: str | None = None
+    """The IdP's single sign-on URL for the HTTP-Redirect binding."""
+    certificates: list[IdpSigningCertificate] = field(default_factory=list)
+    """Oldest first."""
+
+
+@dataclass
 class Connection:
     id: str
     organization_id: str
     connection_type: str
     name: str
-    oidc: OidcOptions
+    oidc: OidcOptions | None = None
+    """Set for an OIDC connection; None for a SAML one."""
+    saml: SamlOptions | None = None
+    """Set for a SAML connection; None for an OIDC one."""
     external_id: str | None = None
     groups_attribute: str = "groups"
-    """The ID-token claim the profile's groups come from (attribute_maps.standard_attributes.groups)."""
+    """The ID-token claim (SAML: the assertion attribute) the profile's groups come from
+    (attribute_maps.standard_attributes.groups)."""
+    attribute_map: dict[str, str] = field(default_factory=dict)
+    """Other standard attributes (email, first_name, last_name, ...) -> the claim or attribute they
+    come from, as attribute_maps.standard_attributes set them."""
     state: str = "active"
     created_at: str = field(default_factory=timestamp)
     updated_at: str = ""
@@ -110,7 +171,27 @@ class Connection:
             "updated_at": self.updated_at or self.created_at,
         }
 
+    def profile(self, *, groups: list[str], **standard: Any) -> dict[str, Any]:
+        """The Profile object of a sign-in through this connection: `standard` holds idp_id, email,
+        first_name, last_name, name and raw_attributes, as the protocol read them; the role is the
+        environment's default (no dashboard role mapping here)."""
+        return {
+            "object": "profile",
+            "id": new_id("prof"),
+            "organization_id": self.organization_id,
+            "connection_id": self.id,
+            "connection_type": self.connection_type,
+            **standard,
+            "role": {"slug": DEFAULT_ROLE},
+            "roles": [{"slug": DEFAULT_ROLE}],
+            "groups": groups,
+        }
 
+
+DEFAULT_ROLE = "member"
+"""The role WorkOS gives organization members whom no dashboard mapping names."""
+ACS_PATH = "/sso/saml/acs"
+"""Where the stand-in serves SAML connections' ACS URLs (one per connection below it)."""
 DEFAULT_DELETION_SECONDS = 1.0
 """How long a deleted connection stays `deleting`: never zero by default, so every client of the
 stand-in meets the asynchronous deletion it would meet at WorkOS."""
@@ -161,6 +242,38 @@ class WorkosStore:
     def by_external_id(self, org_id: str, external_id: str) -> Connection | None:
         with self.lock:
             return next((c for c in self.connections_of(org_id) if c.external_id == external_id), None)
+
+    def add_saml_connection(
+        self, org_id: str, base_url: str, connection_type: str = "OktaSAML", name: str | None = None
+    ) -> Connection:
+        """A SAML connection as the dashboard makes it, before the IdP side is configured: WorkOS
+        generates its ACS URL (served at `{base_url}/sso/saml/acs/{key}`) and SP entity ID."""
+        with self.lock:
+            organization = self.organizations[org_id]
+            key = new_id("conn").removeprefix("conn_")
+            base = base_url.rstrip("/")
+            return self.insert(
+                Connection(
+                    id=new_id("conn"),
+                    organization_id=org_id,
+                    connection_type=connection_type,
+                    name=name or organization.name,
+                    saml=SamlOptions(
+                        acs_url=f"{base}{ACS_PATH}/{key}",
+                        sp_entity_id=f"{base}/{key}",
+                        standard_acs_url=f"{base}{ACS_PATH}/{key}",
+                        standard_sp_entity_id=f"{base}/{key}",
+                    ),
+                    state="draft",
+                )
+            )
+
+    def by_acs_url(self, acs_url: str) -> Connection | None:
+        with self.lock:
+            return next(
+                (c for c in self.connections.values() if c.saml is not None and c.saml.acs_url == acs_url),
+                None,
+            )
 
     def insert(self, connection: Connection) -> Connection:
         with self.lock:

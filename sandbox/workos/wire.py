@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -107,6 +107,13 @@ def json_response(request: Request | None, body: Any, status: int = 200) -> Resp
         media_type="application/json",
         headers={"X-Request-ID": _request_id(request)},
     )
+
+
+def redirect_to_app(redirect_uri: str, state: str | None, query: dict[str, str]) -> Response:
+    """The end of a sign-in: back to the app's callback with `code` or `error`, and its `state`."""
+    if state:
+        query = {**query, "state": state}
+    return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
 
 def no_content(request: Request) -> Response:

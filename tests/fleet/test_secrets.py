@@ -294,6 +294,25 @@ def test_an_unfinished_certificate_rollover_is_due_whatever_the_date(how: dict[s
     assert "rollover unfinished" in (status.due_reason or "")
 
 
+@pytest.mark.parametrize(
+    ("broker", "output"),
+    [
+        ("keycloak:SamlIdentityProvider", "signing_certificates"),
+        ("workos:SamlConnection", "trusted_certificates"),
+    ],
+)
+def test_a_rollover_whose_broker_still_trusts_the_old_certificate_is_unfinished(
+    broker: str, output: str
+) -> None:
+    state = signing_keys(NOW + timedelta(days=3650))
+    trust = {"type": f"pulumi-python:dynamic/{broker}", "outputs": {output: ["MIIC-old", "MIIC-next"]}}
+    state["resources"].append(trust)
+    assert secret_status("acme", spec("okta", protocol="saml"), state, NOW).unfinished
+
+    trust["outputs"] = {output: ["MIIC-next"]}
+    assert not secret_status("acme", spec("okta", protocol="saml"), state, NOW).unfinished
+
+
 def test_a_saml_organization_without_signing_keys_in_state_is_incomplete_with_the_fix() -> None:
     status = secret_status("acme", spec("okta", protocol="saml"), {"resources": []}, NOW)
     assert secret_state(status) == "incomplete" and not status.due

@@ -6,13 +6,16 @@ from typing import Any
 
 from sandbox.environment import LocalSandbox
 from sandbox.graph.seed import CONTOSO
+from sandbox.workos.store import Connection
 
 
 def keycloak_broker(sandbox: LocalSandbox, realm: str) -> dict[str, Any]:
     return {"kind": "keycloak", "url": sandbox.keycloak_url, "realm": realm}
 
 
-def okta_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -> dict[str, Any]:
+def okta_organization(
+    sandbox: LocalSandbox, realm: str, name: str = "globex", broker: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "displayName": "Globex",
@@ -22,15 +25,17 @@ def okta_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -
             "groups": ["Engineering", "Admins", "Sales"],
             "groupsClaim": {"name": "groups", "filterType": "regex", "value": ".*"},
         },
-        "broker": keycloak_broker(sandbox, realm),
+        "broker": broker or keycloak_broker(sandbox, realm),
         "roleMappings": [{"group": "Engineering", "role": "developer"}, {"group": "Admins", "role": "admin"}],
         "defaultRole": "member",
     }
 
 
-def okta_saml_organization(sandbox: LocalSandbox, realm: str, name: str = "globex") -> dict[str, Any]:
+def okta_saml_organization(
+    sandbox: LocalSandbox, realm: str, name: str = "globex", broker: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The Okta organization above over SAML: the group attribute statement instead of the claim."""
-    organization = okta_organization(sandbox, realm, name)
+    organization = okta_organization(sandbox, realm, name, broker)
     idp = {key: value for key, value in organization["identityProvider"].items() if key != "groupsClaim"}
     organization["identityProvider"] = {
         **idp,
@@ -43,7 +48,9 @@ def okta_saml_organization(sandbox: LocalSandbox, realm: str, name: str = "globe
     return organization
 
 
-def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") -> dict[str, Any]:
+def entra_organization(
+    sandbox: LocalSandbox, realm: str, name: str = "acme", broker: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "displayName": "Acme Corporation",
@@ -54,18 +61,36 @@ def entra_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") ->
             "groupsClaim": "ApplicationGroup",
             "assignments": {"groups": ["Engineering", "Admins"], "users": ["frank@contoso.example"]},
         },
-        "broker": keycloak_broker(sandbox, realm),
+        "broker": broker or keycloak_broker(sandbox, realm),
         "roleMappings": [{"group": "Engineering", "role": "developer"}, {"group": "Admins", "role": "admin"}],
         "defaultRole": "member",
     }
 
 
-def entra_saml_organization(sandbox: LocalSandbox, realm: str, name: str = "acme") -> dict[str, Any]:
+def entra_saml_organization(
+    sandbox: LocalSandbox, realm: str, name: str = "acme", broker: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The Entra organization above over SAML: Entra's own claims, so no optional ID-token claims."""
-    organization = entra_organization(sandbox, realm, name)
+    organization = entra_organization(sandbox, realm, name, broker)
     idp = {key: value for key, value in organization["identityProvider"].items() if key != "optionalClaims"}
     organization["identityProvider"] = {**idp, "protocol": "saml"}
     return organization
+
+
+def workos_saml_broker(connection: Connection) -> dict[str, Any]:
+    """A WorkOS SAML connection made as in the dashboard (`WorkosStore.add_saml_connection`), its
+    role mappings acknowledged as dashboard steps."""
+    assert connection.saml is not None
+    return {
+        "kind": "workos",
+        "organizationId": connection.organization_id,
+        "manualStepsAcknowledged": True,
+        "saml": {
+            "connectionId": connection.id,
+            "acsUrl": connection.saml.acs_url,
+            "spEntityId": connection.saml.sp_entity_id,
+        },
+    }
 
 
 def generic_oidc_organization(

@@ -1,109 +1,191 @@
-"""The real program on the real Pulumi CLI: Okta SAML and Entra ID SAML organizations brokered by
-WorkOS, whose SAML connection was made in the WorkOS dashboard. The IdP's SAML app is made from the
-connection's ACS URL and SP entity ID, the outputs say what to enter back in WorkOS, nothing is
-asked of WorkOS's API, a second `up` changes nothing and `destroy` removes the app."""
+"""The real program on the real Pulumi CLI: an Okta SAML and an Entra ID SAML organization brokered
+by WorkOS SAML connections made as in its dashboard. `ssoprov up` makes each IdP's SAML app from
+the connection's ACS URL and SP entity ID and configures the connection through WorkOS's API
+(metadata URL, attribute map, trusted certificates); sign-ins through WorkOS get the profile's
+groups, an unassigned user is refused with Okta's reason; `ssoprov rotate` rolls Okta's signing
+certificate over while a user keeps signing in (none fails) and leaves WorkOS trusting the new
+certificate only, refusing the old key; a second `up` changes nothing; destroy removes the apps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
-from sandbox.common.server import ServedApp
+import pytest
+
 from sandbox.environment import LocalSandbox
-from sandbox.graph.saml_signin import GROUPS_ATTRIBUTE
 from sandbox.graph.seed import CONTOSO
-from sandbox.okta.app import build_okta_standin
 from sandbox.okta.store import SamlApp
-from sandbox.workos import INITECH
-from tests.support.projects import StackProject
-from tests.workos.conftest import WorkosSandbox
+from sandbox.workos import GLOBEX, INITECH
+from sandbox.workos.store import Connection
+from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.verify_login import LoginReport
+from tests.fleet.fleet import FleetProject, SealedSecret
+from tests.integration.organizations import (
+    entra_saml_organization,
+    okta_saml_organization,
+    workos_saml_broker,
+)
+from tests.integration.signin_loop import signing_in_with
+from tests.integration.workos_signin import APP_REDIRECT_URI, workos_sign_in
 
-CONNECTION = "conn_01J9SAMLINITECH0000000000"
-ACS = "https://auth.workos.com/sso/saml/acs/aW5pdGVjaC1zYW1s"
-ENTITY_ID = "https://auth.workos.com/01J9SAMLINITECH0000000000"
-
-
-def organization_config(identity_provider: dict) -> dict:
-    return {
-        "ssoprov:organization": {
-            "name": "initech-saml",
-            "displayName": "Initech",
-            "identityProvider": {**identity_provider, "protocol": "saml"},
-            "broker": {
-                "kind": "workos",
-                "organizationId": INITECH.id,
-                "manualStepsAcknowledged": True,
-                "saml": {"connectionId": CONNECTION, "acsUrl": ACS, "spEntityId": ENTITY_ID},
-            },
-            "roleMappings": [{"group": "Engineering", "role": "developer"}],
-        }
-    }
+OKTA_LOGIN = "alice@acme.example"
+ENTRA_LOGIN = "alice@contoso.example"
 
 
-def test_up_makes_the_okta_saml_app_for_the_dashboard_connection_twice_the_same_and_destroy_removes_it(
-    stack_project: Callable[..., StackProject], workos_sandbox: WorkosSandbox
-) -> None:
-    okta = build_okta_standin()
-    with ServedApp(okta.app) as okta_served:
-        env = {**workos_sandbox.env(), "OKTA_API_TOKEN": okta.auth.api_token}
-        okta_idp = {"kind": "okta", "orgUrl": okta_served.url, "groups": ["Engineering", "Admins"]}
-        project = stack_project("initech-saml", organization_config(okta_idp), env=env)
+@dataclass
+class World:
+    sandbox: LocalSandbox
+    project: FleetProject
+    okta_connection: Connection
+    entra_connection: Connection
 
-        project.stack.up(show_secrets=False)
-
-        [app] = [a for a in okta.store.apps() if isinstance(a, SamlApp)]
-        assert app.sign_on["ssoAcsUrl"] == ACS and app.sign_on["audience"] == ENTITY_ID
-        assert app.sign_on["recipient"] == ACS and app.sign_on["destination"] == ACS
-        outputs = {key: value.value for key, value in project.stack.outputs().items()}
-        assert outputs["connectionId"] == CONNECTION and outputs["protocol"] == "saml"
-        metadata_url = outputs["metadataUrl"]
-        assert metadata_url.startswith(f"{okta_served.url}/app/") and metadata_url.endswith(
-            "/sso/saml/metadata"
+    def sign_in(self, connection: Connection, login: str) -> LoginReport:
+        workos = self.sandbox.workos
+        return workos_sign_in(
+            self.sandbox.workos_url, self.sandbox.workos_api_key, workos.client_id, connection.id, login
         )
-        metadata, attributes, engineering = outputs["manualSteps"]
-        assert CONNECTION in metadata and metadata_url in metadata
-        assert "map groups from the attribute 'groups'" in attributes
-        assert "'Engineering'" in engineering and "'developer'" in engineering
-        assert workos_sandbox.calls() == []  # the connection is WorkOS's dashboard's, not ours
 
-        project.stack.preview(expect_no_changes=True)
-        assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+    def trusted(self, connection: Connection) -> list[str]:
+        """The certificates the WorkOS connection trusts, PEM."""
+        stored = self.sandbox.workos.store.connection(connection.id)
+        assert stored is not None and stored.saml is not None
+        return [certificate.value for certificate in stored.saml.certificates]
 
-        project.stack.destroy(show_secrets=False)
-
-        assert not [a for a in okta.store.apps() if isinstance(a, SamlApp)]
-        assert workos_sandbox.calls() == []
+    def okta_app(self) -> SamlApp:
+        [app] = [a for a in self.sandbox.okta.store.apps() if isinstance(a, SamlApp)]
+        return app
 
 
-def test_up_makes_the_entra_saml_app_for_the_dashboard_connection_twice_the_same_and_destroy_removes_it(
-    stack_project: Callable[..., StackProject],
-) -> None:
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with LocalSandbox(with_keycloak=False) as sandbox:
-        entra_idp = {
-            "kind": "entra",
-            "tenantId": CONTOSO.tenant_id,
-            "assignments": {"groups": ["Engineering", "Admins"]},
-        }
-        project = stack_project("initech-saml", organization_config(entra_idp), env=sandbox.engine_env())
+        store = sandbox.workos.store
+        store.redirect_uris.add(APP_REDIRECT_URI)
+        okta_connection = store.add_saml_connection(INITECH.id, sandbox.workos_url, "OktaSAML")
+        entra_connection = store.add_saml_connection(GLOBEX.id, sandbox.workos_url, "AzureSAML")
+        project = FleetProject.create(
+            tmp_path_factory.mktemp("workos-saml") / "fleet",
+            SealedSecret(secrets.token_urlsafe(18), "", ""),
+            sandbox.engine_env(),
+        )
+        okta = okta_saml_organization(sandbox, "", "initech", workos_saml_broker(okta_connection))
+        project.write_stack("initech", okta)
+        entra = entra_saml_organization(sandbox, "", "acme", workos_saml_broker(entra_connection))
+        project.write_stack("acme", entra)
+        first = project.ssoprov("up")
+        assert first.code == 0, first.stdout + first.stderr
+        yield World(sandbox, project, okta_connection, entra_connection)
 
-        project.stack.up(show_secrets=False)
 
-        store = sandbox.graph.store
-        application = store.find_application("Initech")
-        assert application is not None
-        assert application["identifierUris"] == [ENTITY_ID] and application["web"]["redirectUris"] == [ACS]
-        outputs = {key: value.value for key, value in project.stack.outputs().items()}
-        assert outputs["connectionId"] == CONNECTION and outputs["appId"] == application["appId"]
-        metadata, attributes, engineering = outputs["manualSteps"]
-        assert outputs["metadataUrl"] in metadata and f"?appid={application['appId']}" in metadata
-        assert f"map groups from the attribute '{GROUPS_ATTRIBUTE}'" in attributes
-        # Entra sends group object IDs: the mapping names the ID, the step the group's name too.
-        assert f"'{CONTOSO.group('Engineering').id}'" in engineering and "'Engineering'" in engineering
-        assert sandbox.workos.calls.all() == []
+def test_up_configures_the_dashboard_connections_and_sign_ins_through_workos_get_the_groups(
+    world: World,
+) -> None:
+    okta_store, graph = world.sandbox.okta.store, world.sandbox.graph.store
+    app = world.okta_app()
+    assert app.sign_on["ssoAcsUrl"] == world.okta_connection.saml.acs_url  # type: ignore[union-attr]
+    assert world.trusted(world.okta_connection) == [
+        okta_store.saml_key(app.id, app.signing_kid).credential.certificate_pem
+    ]
+    application = graph.find_application("Acme Corporation")
+    assert application is not None
+    entra_certificate = graph.token_signing_certificate(application["appId"])
+    assert entra_certificate is not None
+    assert world.trusted(world.entra_connection) == [entra_certificate.credential.certificate_pem]
 
-        project.stack.preview(expect_no_changes=True)
-        assert set(project.stack.up(show_secrets=False).summary.resource_changes) == {"same"}
+    okta = world.sign_in(world.okta_connection, OKTA_LOGIN)
+    entra = world.sign_in(world.entra_connection, ENTRA_LOGIN)
 
-        project.stack.destroy(show_secrets=False)
+    assert okta.signed_in, okta.detail
+    assert {"Engineering", "Admins"} <= set(okta.claims["groups"]) and okta.email == OKTA_LOGIN
+    assert entra.signed_in, entra.detail
+    assert CONTOSO.group("Engineering").id in entra.claims["groups"] and entra.email == ENTRA_LOGIN
+    # Only the role mappings and the default role are left to the dashboard.
+    outputs = {key: value.value for key, value in world.project.stack("initech").outputs().items()}
+    engineering, admins, default = outputs["manualSteps"]
+    assert "'developer'" in engineering and "'admin'" in admins and "'member' the default role" in default
 
-        assert store.find_application("Initech") is None
-        assert sandbox.workos.calls.all() == []
+
+def test_an_unassigned_user_is_refused_with_oktas_reason(world: World) -> None:
+    refused = world.sign_in(world.okta_connection, "dave@acme.example")
+
+    assert not refused.signed_in
+    assert "you are not assigned this app in Okta" in refused.detail, refused.detail
+
+
+def test_rotate_rolls_the_certificate_over_through_workos_with_no_failed_sign_in(
+    world: World, tmp_path: Path
+) -> None:
+    okta_store = world.sandbox.okta.store
+    app = world.okta_app()
+    [old] = okta_store.saml_keys(app.id)
+    due_day = (parse_timestamp(old.expires_at) - timedelta(days=29)).date().isoformat()
+
+    report_file = tmp_path / "rotate.json"
+    with signing_in_with(lambda: world.sign_in(world.okta_connection, OKTA_LOGIN)) as results:
+        rotated = world.project.ssoprov(
+            "rotate", "--stack", "initech", "--as-of", due_day, "--json-report", str(report_file)
+        )
+
+    assert rotated.code == 0, rotated.stdout + rotated.stderr
+    [entry] = json.loads(report_file.read_text())["stacks"]
+    assert entry["status"] == "rotated", entry
+    # (a) stage, (b) WorkOS trusts both, (c) switch; the second `up`: (d) WorkOS drops the old one.
+    keys, broker, switch = (
+        "initech-okta-saml-signing-keys",
+        "initech-workos-saml-connection",
+        "initech-okta-saml-signing-switch",
+    )
+    assert [(step["op"], step["name"]) for step in entry["steps"]] == [
+        ("update", keys),
+        ("update", broker),
+        ("update", switch),
+        ("update", keys),
+        ("update", broker),
+    ]
+    assert results, "no sign-in ran during the rollover"
+    assert all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
+    [_, new] = okta_store.saml_keys(app.id)
+    assert okta_store.get_saml_app(app.id).signing_kid == new.kid
+    assert world.trusted(world.okta_connection) == [new.credential.certificate_pem]
+    assert world.sign_in(world.okta_connection, OKTA_LOGIN).signed_in
+
+    # Okta signs with the old key again (as if switched back in its admin console): WorkOS refuses.
+    okta_store.replace_saml_app(app.id, label=app.label, sign_on=app.sign_on, signing_kid=old.kid)
+    refused = world.sign_in(world.okta_connection, OKTA_LOGIN)
+    okta_store.replace_saml_app(app.id, label=app.label, sign_on=app.sign_on, signing_kid=new.kid)
+    assert not refused.signed_in and "saml_signature_invalid" in refused.detail, refused.detail
+
+    listed = world.project.ssoprov("secrets", "--stack", "initech", "--json")
+    assert listed.code == 0, listed.stderr
+    [certificate] = json.loads(listed.stdout)["secrets"]
+    assert certificate["credential"] == "signingCertificate" and certificate["secretId"] == new.kid
+    assert certificate["secretExpiresAt"] == new.expires_at[:10] and certificate["dueNow"] is False
+    rotate_by = parse_timestamp(new.expires_at) - timedelta(days=30)
+    assert certificate["secretRotateBy"] == calendar_date(rotate_by)
+
+
+def test_a_second_up_changes_nothing(world: World, tmp_path: Path) -> None:
+    report_file = tmp_path / "again.json"
+    again = world.project.ssoprov("up", "--json-report", str(report_file))
+
+    assert again.code == 0, again.stdout + again.stderr
+    for entry in json.loads(report_file.read_text())["stacks"]:
+        changes = entry["changes"]
+        counts = (changes["created"], changes["updated"], changes["replaced"], changes["deleted"])
+        assert counts == (0, 0, 0, 0), entry
+
+
+def test_destroy_removes_the_idp_apps_and_leaves_the_dashboard_connections(world: World) -> None:
+    for stack in ("initech", "acme"):
+        world.project.stack(stack).destroy()
+
+    assert not [a for a in world.sandbox.okta.store.apps() if isinstance(a, SamlApp)]
+    assert world.sandbox.graph.store.find_application("Acme Corporation") is None
+    store = world.sandbox.workos.store
+    assert store.connection(world.okta_connection.id) is not None
+    assert store.connection(world.entra_connection.id) is not None

@@ -1,6 +1,7 @@
 """An Okta SAML organization brokered by WorkOS (Pulumi mocks, no Okta): the SAML app is made from the
-ACS URL and SP entity ID of the connection made in the WorkOS dashboard, no WorkOS resource is
-declared, and `manualSteps` says what to enter in that connection; unacknowledged, nothing is made."""
+ACS URL and SP entity ID of the connection made in the WorkOS dashboard, that connection is
+configured from the app (metadata URL, attribute map, the certificates to trust) before the app's
+signing switch, and `manualSteps` names only the role mappings; unacknowledged, nothing is made."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ def spec(*, acknowledged: bool = True) -> OrganizationSpec:
 def _created_by_okta(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if args.typ.endswith("okta:SamlApp"):
         return {"metadata_url": METADATA}
+    if args.typ.endswith("workos:SamlConnection"):
+        return {"trusted_certificates": args.inputs["signing_certificates"]}
     if args.typ.endswith("okta:SamlSigningKeys"):
         return {
             "signing_kid": "kid-1",
@@ -82,16 +85,22 @@ def test_the_okta_app_takes_the_dashboard_connections_sp_values_and_the_steps_na
 
     [app] = mocks.of_type("okta", "SamlApp").values()
     assert app["acs_url"] == ACS and app["audience"] == ENTITY_ID
-    assert not [r.name for r in mocks.resources if "workos" in r.typ.lower()]
-    # The IdP signs with its first key at once; WorkOS trusts it from the metadata, so no switch.
-    assert mocks.of_type("okta", "SamlSigningSwitch") == {}
+    [connection] = mocks.of_type("workos", "SamlConnection").values()
+    assert connection["connection_id"] == CONNECTION and connection["metadata_url"] == METADATA
+    assert connection["signing_certificates"] == [CERTIFICATE]
+    assert connection["attribute_map"] == {
+        "groups": "memberOf",
+        "email": "email",
+        "first_name": "firstName",
+        "last_name": "lastName",
+    }
+    # The IdP's signing switch waits for what WorkOS trusts (a rollover's step c after step b).
+    [switch] = mocks.of_type("okta", "SamlSigningSwitch").values()
+    assert switch["broker_trusted"] == [CERTIFICATE]
     assert outputs["connectionId"] == CONNECTION and outputs["redirectUri"] == ACS
     assert outputs["protocol"] == "saml" and outputs["metadataUrl"] == METADATA
-    metadata, attributes, engineering, default = outputs["manualSteps"]
+    engineering, default = outputs["manualSteps"]
     where = f"WorkOS dashboard > Organizations > {INITECH.id} > SSO connection {CONNECTION} > "
-    assert metadata.startswith(where + "Identity Provider Configuration") and METADATA in metadata
-    assert attributes.startswith(where + "Attribute mapping: map groups from the attribute 'memberOf'")
-    assert "email from 'email'" in attributes
     assert engineering.startswith(where) and "'Engineering'" in engineering and "'developer'" in engineering
     assert "'member' the default role" in default
 
@@ -102,4 +111,5 @@ def test_unacknowledged_the_broker_refuses_before_anything_is_made_and_names_the
 
     message = str(raised.value)
     assert message.startswith(f"stacks/Pulumi.initech-saml.yaml: {ACK_KEY}: ")
-    assert "identity provider metadata URL" in message and "Nothing was created" in message
+    assert "IdP-group-to-role mappings" in message and "metadata" not in message
+    assert "Nothing was created" in message

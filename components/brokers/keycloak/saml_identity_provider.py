@@ -39,7 +39,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from ssoprov.brokers.keycloak.client import from_environment
 from ssoprov.brokers.keycloak.identity_provider import OPTIONS
-from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
+from ssoprov.dynamic import declared_properties, exact_diff, gone, nonempty_strings, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
 
 REPLACE_KEYS = ("url", "realm", "alias")
@@ -172,12 +172,7 @@ def _representation(
 def _check(props: Mapping[str, Any]) -> None:
     required = ["url", "realm", "alias", "display_name", "metadata_url", "name_id_format", "sync_mode"]
     missing = [key for key in required if not isinstance(props.get(key), str) or not props[key]]
-    certificates = props.get("signing_certificates")
-    if (
-        not isinstance(certificates, list)
-        or not certificates
-        or not all(isinstance(c, str) and c for c in certificates)
-    ):
+    if not nonempty_strings(props.get("signing_certificates")):
         missing.append("signing_certificates")
     if missing:
         raise ValueError(f"Keycloak SAML identity provider: inputs {missing} must be given (non-empty)")

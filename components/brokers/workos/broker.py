@@ -11,12 +11,12 @@ Which claim the profile's groups come from is set through the API (the connectio
 `attribute_maps`): the IdP's groups claim, as `IdpConnectionInfo.groups_claim` names it, so the
 group-to-role mappings entered in the dashboard see the groups the IdP really sends.
 
-SAML organizations are connected by hand: WorkOS's API creates SAML connections (POST /connections
-with `saml_options.idp_metadata_url`), but the ACS URL and SP entity ID the IdP app must name are
-picked by WorkOS at creation and returned by no endpoint, so the connection is made in the
-dashboard and its values go into the spec (`broker.saml`). ssoprov makes the IdP's SAML app from
-them, and `manual_steps` says what to enter back: the app's metadata URL, the attribute mapping,
-the role mappings. No WorkOS object is created or read for a SAML organization.
+A SAML connection is made in the dashboard: WorkOS picks its ACS URL and SP entity ID, which the
+IdP app must name, at creation and returns them from no endpoint, so they come from the spec
+(`broker.saml`). ssoprov makes the IdP's SAML app from them, then configures that connection through
+the API (`WorkosSamlConnection`): the app's metadata URL, the attribute map (groups, email, names),
+and the IdP signing certificates it trusts, which carry a certificate rollover (ssoprov.saml_signing)
+through WorkOS. Only the role mappings (and default role) are left to the dashboard, as for OIDC.
 """
 
 from __future__ import annotations
@@ -25,14 +25,19 @@ import pulumi
 
 from ssoprov.brokers.base import BrokerConnection, BrokerKey, RoleRule
 from ssoprov.brokers.workos.connection import WorkosConnection, WorkosConnectionArgs
+from ssoprov.brokers.workos.saml_connection import WorkosSamlConnection, WorkosSamlConnectionArgs
 from ssoprov.errors import ProvisionerError
 from ssoprov.identity import ConnectionInfo, IdpConnectionInfo, SamlConnectionInfo
-from ssoprov.spec.models import OrganizationSpec, WorkosSamlConnection
+from ssoprov.spec.models import OrganizationSpec
 from ssoprov.spec.models import WorkosBroker as WorkosBrokerSpec
+from ssoprov.spec.models import WorkosSamlConnection as WorkosSamlConnectionSpec
 
 CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "GenericOIDC"}
 """IdP kind -> WorkOS connection type. Microsoft OAuth is not a connection the API can create."""
 
+PROFILE_FIELDS = {"email": "email", "firstName": "first_name", "lastName": "last_name"}
+"""A SAML IdP's profile attributes (as `SamlConnectionInfo.profile_attributes` names what they fill)
+-> the WorkOS profile field of the same meaning."""
 ACK_KEY = "ssoprov:organization.broker.manualStepsAcknowledged"
 DASHBOARD = "WorkOS dashboard"
 
@@ -75,11 +80,20 @@ class WorkosBroker:
     ) -> BrokerConnection:
         org_id = self._broker.organization_id
         if isinstance(idp, SamlConnectionInfo):
-            connection_id = pulumi.Output.from_input(self._saml_connection().connection_id)
+            connection = WorkosSamlConnection(
+                f"{self._spec.name}-workos-saml-connection",
+                WorkosSamlConnectionArgs(
+                    connection_id=self._saml_connection().connection_id,
+                    metadata_url=idp.metadata_url,
+                    attribute_map=saml_attribute_map(idp),
+                    signing_certificates=idp.signing_certificates,
+                ),
+                pulumi.ResourceOptions(parent=parent),
+            )
             return BrokerConnection(
-                connection_id=connection_id,
-                manual_steps=_saml_steps(org_id, connection_id, idp)
-                + _role_steps(org_id, connection_id, rules, default_role),
+                connection_id=connection.connection_id,
+                manual_steps=_role_steps(org_id, connection.connection_id, rules, default_role),
+                trusted_certificates=connection.trusted_certificates,
             )
         if idp.kind == "microsoft":
             steps = _microsoft_steps(idp, self.redirect_uri(), pulumi.get_stack()) + _role_steps(
@@ -113,7 +127,7 @@ class WorkosBroker:
             manual_steps=_role_steps(org_id, connection.id, rules, default_role),
         )
 
-    def _saml_connection(self) -> WorkosSamlConnection:
+    def _saml_connection(self) -> WorkosSamlConnectionSpec:
         """The SAML connection made in the dashboard; the spec refuses SAML without it before anything
         runs, so this raising is the backstop."""
         if self._broker.saml is None:
@@ -128,8 +142,6 @@ class WorkosBroker:
 def manual_needs(spec: OrganizationSpec) -> list[str]:
     """What in `spec` WorkOS's API cannot set up, in words for the error message."""
     needs = []
-    if spec.identity_provider.uses_saml:
-        needs.append("the SAML connection's identity provider metadata URL (protocol: saml)")
     if spec.role_mappings:
         mapped = ", ".join(f"{m.group} -> {m.role}" for m in spec.role_mappings)
         needs.append(f"the IdP-group-to-role mappings (roleMappings: {mapped})")
@@ -177,24 +189,14 @@ def _role_steps(
     return steps
 
 
-def _saml_steps(
-    org_id: str, connection_id: pulumi.Output[str], idp: SamlConnectionInfo
-) -> list[pulumi.Output[str]]:
-    where = pulumi.Output.concat(f"{DASHBOARD} > Organizations > {org_id} > SSO connection ", connection_id)
-    profile = ", ".join(f"{field} from '{attribute}'" for attribute, field in idp.profile_attributes.items())
-    return [
-        pulumi.Output.concat(
-            where,
-            " > Identity Provider Configuration: enter the metadata URL ",
-            idp.metadata_url,
-            " (WorkOS imports the IdP's entity ID, SSO URL and signing certificate from it)",
-        ),
-        pulumi.Output.concat(
-            where,
-            f" > Attribute mapping: map groups from the attribute '{idp.groups_attribute}'",
-            f", and {profile}" if profile else "",
-        ),
-    ]
+def saml_attribute_map(idp: SamlConnectionInfo) -> dict[str, str]:
+    """The connection's attribute_maps.standard_attributes: profile field -> assertion attribute."""
+    mapped = {
+        PROFILE_FIELDS[user_attribute]: attribute
+        for attribute, user_attribute in idp.profile_attributes.items()
+        if user_attribute in PROFILE_FIELDS
+    }
+    return {"groups": idp.groups_attribute, **mapped}
 
 
 def _microsoft_steps(idp: IdpConnectionInfo, redirect_uri: str, stack: str) -> list[pulumi.Output[str]]:

@@ -18,12 +18,17 @@ HTTP calls made (paths relative to the base URL):
     POST   /connections                 create_connection
     GET    /connections                 list_connections
     GET    /connections/{id}            get_connection
-    PATCH  /connections/{id}            update_connection
+    PATCH  /connections/{id}            update_connection, configure_saml_connection
     DELETE /connections/{id}            delete_connection
+    GET    /connections/{id}/saml_idp_signing_certs         list_idp_signing_certificates
+    POST   /connections/{id}/saml_idp_signing_certs         add_idp_signing_certificate
+    DELETE /connections/{id}/saml_idp_signing_certs/{cert}  delete_idp_signing_certificate
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,15 +36,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import workos
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from workos import AsyncWorkOSClient
 from workos._errors import APIError, WorkOSConnectionError, WorkOSTimeoutError
 from workos.common.models import (
     CreateConnectionOIDCOptionsTokenAuthenticationMethod as TokenAuthenticationMethod,
 )
-from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC
-from workos.sso.models import Connection, CreateConnectionOIDCOptions, PatchConnectionOIDCOptions
+from workos.sso._resource import CreateProtocolOptionsOIDC, PatchProtocolOptionsOIDC, PatchProtocolOptionsSAML
+from workos.sso.models import (
+    Connection,
+    CreateConnectionOIDCOptions,
+    PatchConnectionOIDCOptions,
+    SAMLIdpSigningCertificate,
+)
 
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.generic_oidc import certificate_pem
 from ssoprov.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
 from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
@@ -99,6 +112,19 @@ class ConnectionInfo:
             name=connection.name,
             state=_value(connection.state),
         )
+
+
+@dataclass(frozen=True)
+class IdpSigningCertificate:
+    """An IdP signing certificate a SAML connection trusts."""
+
+    id: str
+    certificate: str
+    """Base64 DER, as the IdP's API and metadata carry it (WorkOS's own form is PEM)."""
+
+    @classmethod
+    def from_sdk(cls, found: SAMLIdpSigningCertificate) -> IdpSigningCertificate:
+        return cls(id=found.id, certificate=base64_der(found.value))
 
 
 @dataclass(frozen=True)
@@ -233,6 +259,51 @@ class WorkosClient:
         )
         return ConnectionInfo.from_sdk(connection)
 
+    async def configure_saml_connection(
+        self, connection_id: str, metadata_url: str, attribute_map: Mapping[str, str]
+    ) -> ConnectionInfo:
+        """PATCH /connections/{id} with `saml_options.idp_metadata_url` (WorkOS re-imports the IdP's
+        entity ID, SSO URL and signing certificates from it, replacing the certificates it had) and
+        `attribute_maps.standard_attributes` (profile field -> assertion attribute). Nothing else is
+        sent: the ACS URL and SP entity ID, set in the dashboard, stay as they are."""
+        connection = await self._call(
+            f"configuring SAML connection {connection_id} from metadata {metadata_url}",
+            lambda sdk: sdk.sso.update_connection(
+                connection_id,
+                attribute_maps=_StandardAttributes(dict(attribute_map)),
+                protocol_options=PatchProtocolOptionsSAML(saml_options=_MetadataUrl(metadata_url)),
+            ),
+        )
+        return ConnectionInfo.from_sdk(connection)
+
+    async def list_idp_signing_certificates(self, connection_id: str) -> list[IdpSigningCertificate]:
+        """Every IdP signing certificate the connection trusts (expired ones too), oldest first."""
+        found = await self._call(
+            f"listing the IdP signing certificates of connection {connection_id}",
+            lambda sdk: sdk.sso.list_connection_saml_idp_signing_certs(connection_id),
+        )
+        return [IdpSigningCertificate.from_sdk(certificate) for certificate in found.data]
+
+    async def add_idp_signing_certificate(
+        self, connection_id: str, certificate: str
+    ) -> IdpSigningCertificate:
+        """Make the connection trust `certificate` (base64 DER) too; the others stay trusted."""
+        added = await self._call(
+            f"adding an IdP signing certificate to connection {connection_id}",
+            lambda sdk: sdk.sso.create_connection_saml_idp_signing_cert(
+                connection_id, value=certificate_pem(certificate)
+            ),
+        )
+        return IdpSigningCertificate.from_sdk(added)
+
+    async def delete_idp_signing_certificate(self, connection_id: str, certificate_id: str) -> None:
+        """Stop trusting a certificate; one already gone needs nothing more."""
+        with contextlib.suppress(NotFoundError):
+            await self._call(
+                f"deleting IdP signing certificate {certificate_id} of connection {connection_id}",
+                lambda sdk: sdk.sso.delete_connection_saml_idp_signing_cert(connection_id, certificate_id),
+            )
+
     async def delete_connection(self, connection_id: str) -> None:
         """DELETE /connections/{id}: returns once WorkOS has accepted the deletion, which it then
         finishes on its own; a connection already being deleted needs nothing more."""
@@ -292,6 +363,33 @@ class _GroupsAttributeMap:
 
     def to_dict(self) -> dict[str, Any]:
         return {"standard_attributes": {"groups": self.groups_claim}}
+
+
+@dataclass(frozen=True)
+class _StandardAttributes:
+    """`attribute_maps` naming the given standard attributes only (see `_GroupsAttributeMap`)."""
+
+    mapped: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"standard_attributes": self.mapped}
+
+
+@dataclass(frozen=True)
+class _MetadataUrl:
+    """`saml_options` with the metadata URL only. The SDK's PatchConnectionSAMLOptions always sends
+    `acs_url` and `sp_entity_id`, null when unset, which reverts a connection's overrides of them."""
+
+    idp_metadata_url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"idp_metadata_url": self.idp_metadata_url}
+
+
+def base64_der(pem: str) -> str:
+    """A PEM certificate as base64 DER."""
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    return base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()
 
 
 def _groups_attribute_map(spec: OidcConnectionSpec) -> Any:
