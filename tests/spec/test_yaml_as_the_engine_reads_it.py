@@ -62,6 +62,19 @@ def test_a_tab_in_the_indentation_is_named_with_its_line_and_the_fix(
     assert lines[0].endswith(f"(line 4). {fix}")
 
 
+def test_an_unterminated_quote_is_named_with_the_line_it_opens_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack_text(
+        tmp_path, "acme", entra_stack().replace("displayName: Acme Corporation", 'displayName: "Acme')
+    )
+
+    code, lines = validate(capsys, path)
+
+    assert code == 1
+    assert "while scanning a quoted scalar that starts on line 4" in lines[0], lines[0]
+
+
 def test_no_is_a_group_name_to_the_engine_and_so_to_validate(tmp_path: Path) -> None:
     text = entra_stack(group="NO").replace("groups: [Engineering, Admins]", "groups: [Engineering, NO]")
 
