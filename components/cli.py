@@ -148,6 +148,8 @@ def _new(args: argparse.Namespace) -> int:
         print(done.text, end="")
         return 0
     print(f"wrote {shown}")
+    for warning in done.warnings:
+        print(f"warning: {warning}")
     for step in done.next_steps:
         print(f"next: {step}")
     return 0
