@@ -151,6 +151,21 @@ def _secret_problems(
     return []
 
 
+def _unknown_keys(file: str, config: StackConfig) -> list[SpecProblem]:
+    """Keys of ssoprov's namespace that it does not read: a misspelt ssoprov:organisation would
+    otherwise show only as the organization missing."""
+    known = (SPEC_KEY, OIDC_SECRET_KEY)
+    found = []
+    for key in config.values:
+        if key.startswith(f"{CONFIG_NAMESPACE}:") and key not in known:
+            source = config.sources.get((key,))
+            fix = f"remove it or correct its spelling: ssoprov reads {' and '.join(known)}"
+            found.append(
+                SpecProblem(file, key, "is not a key ssoprov reads", fix, source.line if source else None)
+            )
+    return found
+
+
 def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
     """Read a Pulumi.<stack>.yaml: the spec (or None), its config as the program gets it, the problems."""
     file = str(path)
@@ -158,7 +173,8 @@ def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any]
     if config is None:
         return None, {}, problems
     spec, found = _check_spec(config, file, stack_name_of(path))
-    return spec, config.values, [*problems, *found, *_secret_problems(file, spec, config.values)]
+    unknown = [] if problems else _unknown_keys(file, config)  # a key the engine refuses is named already
+    return spec, config.values, [*problems, *unknown, *found, *_secret_problems(file, spec, config.values)]
 
 
 def stack_files(stack_dir: Path) -> list[Path]:

@@ -257,6 +257,19 @@ def test_a_value_where_a_mapping_belongs_is_named_with_the_mapping_it_takes(tmp_
     ]
 
 
+def test_a_misspelt_key_of_ssoprovs_namespace_is_named_not_only_the_missing_one(tmp_path: Path) -> None:
+    text = entra_stack().replace("  ssoprov:organization:", "  ssoprov:organisation:")
+    problems = load_stack_file(write_stack_text(tmp_path, "acme", text))[2]
+
+    assert [(p.key, p.message) for p in problems] == [
+        ("ssoprov:organisation", "is not a key ssoprov reads"),
+        (SPEC, "is missing or not a mapping"),
+    ]
+    assert problems[0].fix == (
+        "remove it or correct its spelling: ssoprov reads ssoprov:organization and ssoprov:oidcClientSecret"
+    )
+
+
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, entra_stack(name="acme-corp"), stack="acme")
 
