@@ -77,6 +77,7 @@ def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: valid
 def _changes(args: argparse.Namespace) -> int:
     from ssoprov.fleet import commands
 
+    commands.check_as_of(None)  # a bad SSOPROV_AS_OF stops here once, not in every stack's program
     return commands.changes(_fleet_run(args), args.command, refresh=args.refresh)
 
 

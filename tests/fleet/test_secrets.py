@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ssoprov.cli import main
 from ssoprov.clock import AS_OF_VARIABLE, AsOfError, calendar_date, later_of_now, parse_as_of, utc_now
 from ssoprov.fleet.commands import check_as_of, secret_state
 from ssoprov.fleet.project import ProjectError
@@ -422,3 +424,16 @@ def test_without_the_flag_the_fleet_plans_as_of_the_variable_its_pulumi_runs_inh
     monkeypatch.setenv(AS_OF_VARIABLE, "yesterday")
     with pytest.raises(ProjectError, match=r"^SSOPROV_AS_OF 'yesterday' is not a date"):
         check_as_of(None)
+
+
+def test_preview_and_up_refuse_a_bad_variable_once_before_any_stack_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv(AS_OF_VARIABLE, "2020-01-01")
+    monkeypatch.chdir(tmp_path)  # no project here: the variable is checked first
+
+    for command in ("preview", "up"):
+        assert main([command]) == 2
+        assert capsys.readouterr().err.startswith(
+            f"ssoprov {command}: SSOPROV_AS_OF '2020-01-01' is in the past"
+        )
