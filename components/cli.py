@@ -77,6 +77,7 @@ def _fleet_run(args: argparse.Namespace):  # -> FleetRun (imported lazily: valid
 def _changes(args: argparse.Namespace) -> int:
     from ssoprov.fleet import commands
 
+    commands.check_as_of(None)  # a bad SSOPROV_AS_OF stops here once, not in every stack's program
     return commands.changes(_fleet_run(args), args.command, refresh=args.refresh)
 
 
@@ -148,6 +149,8 @@ def _new(args: argparse.Namespace) -> int:
         print(done.text, end="")
         return 0
     print(f"wrote {shown}")
+    for warning in done.warnings:
+        print(f"warning: {warning}")
     for step in done.next_steps:
         print(f"next: {step}")
     return 0
@@ -490,9 +493,18 @@ def _verify_login(args: argparse.Namespace) -> int:
 
 
 def _password(user: str) -> str:
+    """SSOPROV_VERIFY_PASSWORD, else asked for on a terminal; UsageError when there is neither."""
     import getpass
 
-    return os.environ.get("SSOPROV_VERIFY_PASSWORD") or getpass.getpass(f"password for {user}: ")
+    from ssoprov.errors import UsageError
+
+    password = os.environ.get("SSOPROV_VERIFY_PASSWORD")
+    if not password and not sys.stdin.isatty():
+        raise UsageError(
+            "SSOPROV_VERIFY_PASSWORD is unset or empty, and there is no terminal to ask on. "
+            f"Fix: export SSOPROV_VERIFY_PASSWORD with {user}'s password at the identity provider"
+        )
+    return password or getpass.getpass(f"password for {user}: ")
 
 
 def _keycloak_sign_in(args: argparse.Namespace, spec: OrganizationSpec) -> tuple[list[str], bool]:
@@ -586,6 +598,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProvisionerError as exc:
         print(f"ssoprov {args.command}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`ssoprov validate | head`): stop quietly, as a shell tool does, and
+        # keep Python from reporting the unflushed rest at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         # The running `pulumi` processes got the same signal and stop cleanly, releasing their locks.
         print(

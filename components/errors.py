@@ -33,6 +33,18 @@ class ApiError(ProvisionerError):
         super().__init__(f"{service}: {action}: HTTP {status}" + (f" {detail}" if detail else ""))
 
 
+class NetworkError(ApiError):
+    """No HTTP answer (connection refused, timeout, dropped connection): status 0, code NetworkError.
+
+    The message says what to check (`check`, a clause after "Check") instead of an HTTP status
+    there was none of."""
+
+    def __init__(self, service: str, action: str, cause: str, check: str) -> None:
+        super().__init__(service, action, 0, "NetworkError", cause)
+        self.network = True
+        self.args = (f"{service}: {action}: no answer ({cause}). Check {check}",)
+
+
 class NotFoundError(ApiError):
     """The object does not exist (HTTP 404); providers treat it as deleted out of band."""
 

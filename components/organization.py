@@ -6,6 +6,7 @@ import pulumi
 
 from ssoprov.brokers.base import Broker, BrokerConnection, BrokerKey, RoleRule
 from ssoprov.identity import ConnectionInfo, SamlConnectionInfo
+from ssoprov.spec.advice import spec_warnings
 from ssoprov.spec.models import OrganizationSpec
 
 
@@ -39,6 +40,8 @@ class Organization(pulumi.ComponentResource):
     ) -> None:
         super().__init__("ssoprov:index:Organization", name, None, opts)
         self.spec = spec
+        for warning in spec_warnings(spec, stack_file):  # the lines `ssoprov validate` prints, every kind
+            pulumi.log.warn(str(warning), resource=self)
         broker = _broker_for(spec, stack_file)
         self.redirect_uri = broker.redirect_uri()
         broker_key = broker.assertion_key(self) if spec.client_authentication.secretless else None

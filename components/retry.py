@@ -92,9 +92,10 @@ async def retry_async(
             last_try = retry_number == policy.attempts - 1
             if last_try or spent + wait > policy.budget_seconds:
                 waited_by = "the service asked to wait" if asked_wait > 0 else "the next backoff was"
+                last = str(exc).removeprefix(f"{describe}: ")  # errors name the operation too
                 raise RetryBudgetExceeded(
                     f"{describe}: still failing after {_tries(retry_number + 1)} in {spent:.1f}s "
-                    f"(last error: {exc}; {waited_by} {wait:.1f}s more). "
+                    f"(last error: {last}; {waited_by} {wait:.1f}s more). "
                     "Run `pulumi up` again once the service recovers: it resumes where this run stopped."
                 ) from exc
             await asyncio.sleep(wait)

@@ -37,6 +37,7 @@ VERIFY_REDIRECT_URI = "http://127.0.0.1/ssoprov-verify-login/callback"
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
 _ATTR = re.compile(r'(\w[\w-]*)\s*=\s*("[^"]*"|\'[^\']*\')')
 _INPUT = re.compile(r"<input\b[^>]*>", re.I)
+_BUTTON = re.compile(r"<button\b[^>]*>", re.I)
 _USER_FIELDS = ("username", "login", "email", "loginfmt", "identifier")
 _MESSAGE = re.compile(
     r"<(?:span|div|p)[^>]*(?:kc-feedback-text|alert-error|instruction|id=['\"]error_description['\"]|"
@@ -142,6 +143,12 @@ def _missing_profile(page: str) -> list[str]:
     return []
 
 
+def _asks_to_link_accounts(page: str) -> bool:
+    """Keycloak's first-broker-login page for an email or username the realm already has."""
+    buttons = (_attributes(tag) for tag in _BUTTON.findall(page))
+    return any(b.get("name") == "submitAction" and b.get("value") == "linkAccount" for b in buttons)
+
+
 def _page_message(response: httpx.Response) -> str:
     """The error a page shows, or an API's error body (`error_description`, `message`, `error`)."""
     if response.headers.get("content-type", "").startswith("application/json"):
@@ -175,9 +182,11 @@ class Browser:
     """What a browser does in a sign-in, over one httpx client: redirects followed one by one, the
     IdP's login form filled once, SAML auto-posting forms submitted, cookies kept in our own jar."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, broker: str = "the broker") -> None:
         self._http = http
         self._jar = _CookieJar()
+        self._broker = broker
+        """How reports name the broker ("realm customers")."""
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response = self._http.request(method, url, headers=self._jar.header(url), **kwargs)
@@ -193,8 +202,13 @@ class Browser:
         try:
             return self._walk(start_url, callback_url, login, password)
         except httpx.TransportError as exc:  # raised by `send`, so it names its request
-            where = exc.request.url.copy_with(query=None)
-            return LoginReport(login, False, f"could not reach {where}: {exc.__class__.__name__}: {exc}")
+            where = exc.request.url.copy_with(query=None)  # no state, nonce or code challenge
+            return LoginReport(
+                login,
+                False,
+                f"no answer from {where} ({exc.__class__.__name__}: {exc}). Check that the broker and "
+                "the identity provider are running and reachable from here",
+            )
 
     def _walk(self, start_url: str, callback_url: str, login: str, password: str) -> Callback | LoginReport:
         response = self.send("GET", start_url)
@@ -231,6 +245,15 @@ class Browser:
                     f"lacks {', '.join(missing)} (check the app's optional claims)",
                 )
             shown = _page_message(response)
+            if response.status_code == 200 and _asks_to_link_accounts(response.text):
+                return LoginReport(
+                    login,
+                    False,
+                    f"the broker asks to link accounts ({shown}): {self._broker} already has this user, "
+                    "from another identity provider or made by hand. Fix: link them once in a browser, "
+                    "delete the broker's user if it is stale, or give organizations that share users a "
+                    "realm each",
+                )
             if idp_refusal:
                 shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
             return LoginReport(login, False, f"stopped at HTTP {response.status_code}: {shown}")
@@ -278,7 +301,7 @@ def verify_login(
         },
     )
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-        browser = Browser(http)
+        browser = Browser(http, broker=f"realm {realm}")
         ended = browser.sign_in(str(start), VERIFY_REDIRECT_URI, login=login, password=password)
         if isinstance(ended, LoginReport):
             return ended

@@ -41,7 +41,6 @@ def run_organizations(
     """`pulumi up` each organization's example stack on a started sandbox, sign its users in,
     print its table, destroy it; return how many sign-ins went against what was expected."""
     examples = set_up_examples(sandbox, workdir / "project")
-    realm = examples.realm
     engine = local_engine(
         workdir / "project",
         workdir / "state",
@@ -61,7 +60,7 @@ def run_organizations(
     for organization, stack in stacks.items():
         outputs = {key: value.value for key, value in stack.outputs().items() if not value.secret}
         results = [
-            (check, sign_in(sandbox, realm, outputs["connectionId"], check.login))
+            (check, sign_in(sandbox, examples.realms[organization], outputs["connectionId"], check.login))
             for check in SIGN_INS[organization]
         ]
         failures += print_organization(organization, outputs, results)

@@ -115,8 +115,8 @@ def copy_example_project(target: Path, sandbox: LocalSandbox) -> None:
 
 @dataclass(frozen=True)
 class Examples:
-    realm: str
-    """The Keycloak realm every example stack connects to."""
+    realms: dict[str, str]
+    """Each example organization's Keycloak realm."""
     oidc_client_secret: str
     """What the generic-OIDC customer's IT team hands over: the stack's `ssoprov:oidcClientSecret`."""
 
@@ -124,10 +124,16 @@ class Examples:
 def set_up_examples(sandbox: LocalSandbox, project: Path) -> Examples:
     """Everything the example stacks need before `pulumi up`: the project copied to `project`,
     the realm in Keycloak, and the generic-OIDC customer's own app at its IdP."""
-    spec, _, _ = load_stack_file(REPO / "stacks" / f"Pulumi.{GENERIC_OIDC_ORGANIZATION}.yaml")
-    assert spec is not None, "the shipped example stacks are valid"
-    realm = spec.broker.realm
-    asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
+    realms = {organization: realm_of(organization) for organization in ORGANIZATIONS}
+    for realm in sorted(set(realms.values())):
+        asyncio.run(prepare_realm(sandbox.keycloak_url, realm, sandbox.engine_env()))
     copy_example_project(project, sandbox)
+    realm = realms[GENERIC_OIDC_ORGANIZATION]
     redirect = f"{sandbox.keycloak_url}/realms/{realm}/broker/{GENERIC_OIDC_ORGANIZATION}/endpoint"
-    return Examples(realm=realm, oidc_client_secret=register_generic_oidc_client(sandbox, redirect))
+    return Examples(realms=realms, oidc_client_secret=register_generic_oidc_client(sandbox, redirect))
+
+
+def realm_of(organization: str) -> str:
+    spec, _, _ = load_stack_file(REPO / "stacks" / f"Pulumi.{organization}.yaml")
+    assert spec is not None and spec.broker.kind == "keycloak", "the shipped example stacks are valid"
+    return spec.broker.realm

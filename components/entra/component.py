@@ -72,7 +72,6 @@ from ssoprov.entra.directory_object import EntraDirectoryObject, EntraDirectoryO
 from ssoprov.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from ssoprov.entra.key_credential import EntraKeyCredential, EntraKeyCredentialArgs
 from ssoprov.identity import IdpConnectionInfo
-from ssoprov.spec.advice import spec_warnings
 from ssoprov.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
 from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, PRIVATE_KEY_JWT
 
@@ -220,9 +219,6 @@ class EntraApp(pulumi.ComponentResource):
         owned = pulumi.ResourceOptions(
             parent=self, protect=adoption is not None and not adoption.allow_destroy
         )
-        for warning in spec_warnings(spec, f"Pulumi.{org}.yaml"):
-            pulumi.log.warn(str(warning), resource=self)
-
         # -- directory lookups first: a name that matches nothing fails before the app exists ---
         self.groups, self.users = directory_lookups(spec, child)
         users = list(self.users)

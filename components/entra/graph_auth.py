@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.exceptions import ClientAuthenticationError
 
 from ssoprov.errors import ProvisionerError
 
@@ -96,7 +97,17 @@ class TenantCredential:
         self.tenant_id = tenant_id
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return self.credential.get_token(*scopes, **{**kwargs, "tenant_id": self.tenant_id})
+        try:
+            return self.credential.get_token(*scopes, **{**kwargs, "tenant_id": self.tenant_id})
+        except ClientAuthenticationError as exc:  # no identity configured, or one Entra refuses
+            reason = " ".join(str(exc.message or exc).split())
+            raise ProvisionerError(
+                f"Microsoft Graph: getting a token for tenant {self.tenant_id}: {reason}. Fix: give the "
+                "provisioner an identity in the environment that runs `pulumi`: AZURE_TENANT_ID, "
+                "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), workload "
+                "identity (AZURE_FEDERATED_TOKEN_FILE) or `az login`, consented to in that tenant "
+                "(README, Credentials)"
+            ) from None
 
     def __repr__(self) -> str:
         return f"TenantCredential({type(self.credential).__name__}, tenant {self.tenant_id})"

@@ -108,7 +108,7 @@ from ssoprov.entra.read_models import (
     USER,
     fetch,
 )
-from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.errors import ApiError, NetworkError, NotFoundError, ProvisionerError
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
 from ssoprov.saml_signing import SamlSigningKey
 
@@ -393,9 +393,9 @@ def _retry_after_seconds(headers: Any) -> float | None:
 def _api_error(action: str, exc: Exception) -> ApiError:
     """An SDK failure as our ApiError; `retry_after` carries the service's Retry-After, if any."""
     if isinstance(exc, httpx.TransportError):
-        error = ApiError(SERVICE, action, 0, "NetworkError", f"{type(exc).__name__}: {exc}")
+        check = "that Microsoft Graph is reachable from here (and SSOPROV_GRAPH_URL, when set, is right)"
+        error = NetworkError(SERVICE, action, f"{type(exc).__name__}: {exc}", check)
         error.retry_after = None  # type: ignore[attr-defined]
-        error.network = True  # type: ignore[attr-defined]
         return error
     status = 0
     code = ""

@@ -24,6 +24,7 @@ from ssoprov.clock import (
     AS_OF_FLAG,
     AS_OF_VARIABLE,
     AsOfError,
+    as_of_from_environment,
     calendar_date,
     later_of_now,
     parse_as_of,
@@ -496,11 +497,12 @@ def _rotate_realm_keys(
 
 
 def check_as_of(text: str | None) -> datetime | None:
-    """--as-of by the same rule as SSOPROV_AS_OF (ssoprov.clock.parse_as_of)."""
-    if not text:
-        return None
+    """--as-of, else SSOPROV_AS_OF, by one rule (ssoprov.clock.parse_as_of).
+
+    Every `pulumi` the run starts inherits SSOPROV_AS_OF, so a plan or report that ignored it
+    would disagree with what those runs rotate."""
     try:
-        return parse_as_of(text, AS_OF_FLAG)
+        return parse_as_of(text, AS_OF_FLAG) if text else as_of_from_environment()
     except AsOfError as exc:
         raise ProjectError(str(exc)) from None
 
@@ -529,6 +531,7 @@ def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: 
             )
         )
     as_of_day = found.moment.date()
+    page.parent.mkdir(parents=True, exist_ok=True)  # as for --json-report
     page.write_text(render_page(rows, as_of_day, drift_checked, display_url(run.engine.backend_url)))
     run.say(f"wrote {page}: {len(rows)} organizations as of {as_of_day}")
     return found.report.exit_code

@@ -21,6 +21,8 @@ from typing import Any
 from pulumi import automation as auto
 from pulumi.automation import events
 
+from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.engine import display_url
 from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
@@ -356,6 +358,13 @@ def upgrade_state(job: StackJob, progress: Progress) -> StackOutcome:
 
 def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
     """The names of this project's stacks in the backend (one `pulumi stack ls`)."""
-    result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
+    try:
+        result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
+    except auto.CommandError as exc:
+        raise ProvisionerError(
+            f"listing the stacks in backend {display_url(engine.backend_url)}: {_stderr_tail(exc, 2)}. "
+            "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the "
+            "backend's credentials"
+        ) from None
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
     return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}

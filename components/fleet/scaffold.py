@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ssoprov.spec.advice import spec_warnings
 from ssoprov.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
 from ssoprov.spec.problems import InvalidSpec, SpecProblem
 from ssoprov.spec.yaml_scalars import STR, resolve_plain
@@ -227,14 +228,18 @@ class Scaffolded:
     path: Path
     text: str
     next_steps: list[str]
+    warnings: list[SpecProblem]
+    """What `ssoprov validate` would warn about in the file, with the flags that change it."""
 
 
 def scaffold(new: NewOrganization, stack_dir: Path, display_file: str, *, write: bool = True) -> Scaffolded:
     """Validate the flags as a spec and write the stack file; raise InvalidSpec with every problem."""
     path = stack_dir / f"Pulumi.{new.name}.yaml"
     spec, problems = build_spec(new, display_file)
+    warnings: list[SpecProblem] = []
     try:
-        parse_organization(spec, display_file)
+        organization = parse_organization(spec, display_file)
+        warnings = [_with_flag(warning) for warning in spec_warnings(organization, display_file)]
     except InvalidSpec as exc:
         problems.extend(_with_flag(problem) for problem in exc.problems)
     if path.exists():
@@ -268,7 +273,7 @@ def scaffold(new: NewOrganization, stack_dir: Path, display_file: str, *, write:
             f"pulumi config set --secret {OIDC_SECRET_KEY} <secret> --stack {new.name}"
         )
     steps.append(f"ssoprov preview --stack {new.name}")
-    return Scaffolded(path=path, text=text, next_steps=steps)
+    return Scaffolded(path=path, text=text, next_steps=steps, warnings=warnings)
 
 
 def _unique(problems: Sequence[SpecProblem]) -> list[SpecProblem]:

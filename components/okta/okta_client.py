@@ -51,7 +51,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
-from ssoprov.errors import ApiError, NotFoundError, ProvisionerError, SpecError
+from ssoprov.errors import ApiError, NetworkError, NotFoundError, ProvisionerError, SpecError
 from ssoprov.okta.sdk import DPOP_APPS, TransportFailure, dpop_lock, sdk_client
 from ssoprov.retry import DEFAULT_POLICY, RetryPolicy, retry_async
 from ssoprov.saml_signing import SamlSigningKey
@@ -358,9 +358,12 @@ def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
 def _api_error(action: str, error: Any, response: Any = None) -> ApiError:
     """An SDK failure as our ApiError; `retry_after` and `network` feed the classifier."""
     if isinstance(error, TransportFailure):
-        failure = ApiError(SERVICE, action, 0, "NetworkError", str(error))
-        failure.network = True  # type: ignore[attr-defined]
-        return failure
+        return NetworkError(
+            SERVICE,
+            action,
+            str(error),
+            "that the org URL (identityProvider.orgUrl) is right and reachable from here",
+        )
     status = getattr(error, "status", None) or getattr(response, "status", None) or 0
     code = str(getattr(error, "error_code", "") or "")
     headers = getattr(error, "headers", None) or getattr(error, "response_headers", None)

@@ -318,6 +318,16 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _syntax_fix(text: str, line: int | None) -> str:
+    """The fix for a syntax error; a tab in the indentation (YAML allows only spaces there) is named."""
+    lines = text.splitlines()
+    if line is not None and 0 < line <= len(lines):
+        row = lines[line - 1]
+        if "\t" in row[: len(row) - len(row.lstrip())]:
+            return f"indent line {line} with spaces, not a tab (YAML allows no tabs in indentation)"
+    return "fix the YAML syntax"
+
+
 def read_engine_yaml(text: str) -> EngineDocument:
     """Decode a stack file's text as the engine does; raise EngineYamlError on what stops decoding.
 
@@ -331,9 +341,18 @@ def read_engine_yaml(text: str) -> EngineDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise EngineYamlError(
-            f"is not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax", line=line
-        ) from None
+        problem = exc.problem or exc.context
+        opened = exc.context_mark
+        if (
+            exc.problem
+            and exc.context
+            and opened is not None
+            and mark is not None
+            and opened.line != mark.line
+        ):
+            # e.g. an unterminated quote: where the scalar or block began is what needs the fix
+            problem += f" {exc.context} that starts on line {opened.line + 1}"
+        raise EngineYamlError(f"is not valid YAML: {problem}", _syntax_fix(text, line), line=line) from None
     except yaml.YAMLError as exc:
         raise EngineYamlError(f"is not valid YAML: {exc}", "fix the YAML syntax") from None
     document = EngineDocument(value=None)

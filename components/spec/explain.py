@@ -115,6 +115,8 @@ def _type_mismatch(
         if yaml_type == TEXT and _NUMBER_TEXT.fullmatch(text.strip()):
             return f"is the text {text!r}, not a number", f"write it without quotes: {name}: {text.strip()}"
         return f"is {text}, not a whole number", f"use {description}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"is {text}, not a mapping (its keys indented below it)", f"use {description}"
     if kind == "bool_type":
         fix = f"write {name}: true or {name}: false"
         if yaml_type != TEXT:

@@ -27,6 +27,11 @@ _LOWER_DIGITS_DASH = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 def _slug(value: str) -> str:
     if not 2 <= len(value) <= SLUG_MAX_LENGTH:
+        if len(value) < 2:
+            raise fixable(
+                f"is {len(value)} character long, fewer than 2",
+                f"lengthen it to 2 to {SLUG_MAX_LENGTH} characters",
+            )
         raise fixable(
             f"is {len(value)} characters long, {SLUG_MAX_LENGTH} characters at most",
             f"shorten it to 2 to {SLUG_MAX_LENGTH} characters",

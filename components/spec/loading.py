@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -150,6 +151,21 @@ def _secret_problems(
     return []
 
 
+def _unknown_keys(file: str, config: StackConfig) -> list[SpecProblem]:
+    """Keys of ssoprov's namespace that it does not read: a misspelt ssoprov:organisation would
+    otherwise show only as the organization missing."""
+    known = (SPEC_KEY, OIDC_SECRET_KEY)
+    found = []
+    for key in config.values:
+        if key.startswith(f"{CONFIG_NAMESPACE}:") and key not in known:
+            source = config.sources.get((key,))
+            fix = f"remove it or correct its spelling: ssoprov reads {' and '.join(known)}"
+            found.append(
+                SpecProblem(file, key, "is not a key ssoprov reads", fix, source.line if source else None)
+            )
+    return found
+
+
 def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any], list[SpecProblem]]:
     """Read a Pulumi.<stack>.yaml: the spec (or None), its config as the program gets it, the problems."""
     file = str(path)
@@ -157,7 +173,8 @@ def load_stack_file(path: Path) -> tuple[OrganizationSpec | None, dict[str, Any]
     if config is None:
         return None, {}, problems
     spec, found = _check_spec(config, file, stack_name_of(path))
-    return spec, config.values, [*problems, *found, *_secret_problems(file, spec, config.values)]
+    unknown = [] if problems else _unknown_keys(file, config)  # a key the engine refuses is named already
+    return spec, config.values, [*problems, *unknown, *found, *_secret_problems(file, spec, config.values)]
 
 
 def stack_files(stack_dir: Path) -> list[Path]:
@@ -205,19 +222,40 @@ def _organization_name(values: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _names_beside(paths: list[Path]) -> dict[str, str]:
-    """Organization names in the other stack files of the folders these files are in."""
+def _keycloak_connection(values: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(key, what) of the Keycloak identity provider a stack file makes, None for another broker.
+
+    Two stacks naming the same alias in the same realm of the same Keycloak would fight over one
+    identity provider: the second `up` fails only after creating its IdP app."""
+    spec = values.get(SPEC_KEY)
+    broker = spec.get("broker") if isinstance(spec, Mapping) else None
+    if not isinstance(broker, Mapping) or broker.get("kind") != "keycloak":
+        return None
+    alias, url, realm = broker.get("alias") or spec.get("name"), broker.get("url"), broker.get("realm")
+    if not all(isinstance(part, str) for part in (alias, url, realm)):
+        return None
+    key = f"{SPEC_KEY}.broker.alias" if broker.get("alias") else f"{SPEC_KEY}.name"
+    parts = urlsplit(url)
+    server = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    return key, f"Keycloak identity provider {alias!r} in realm {realm} at {server}"
+
+
+def _claims_beside(paths: list[Path]) -> dict[str, str]:
+    """Organization names and Keycloak connections in the other stack files of these files' folders."""
     given = {path.resolve() for path in paths}
-    names: dict[str, str] = {}
+    claims: dict[str, str] = {}
     for folder in dict.fromkeys(path.parent for path in paths):
         for other in stack_files(folder):
             if other.resolve() in given:
                 continue
             config, _ = read_stack_config(other)
-            name = _organization_name(config.values) if config else None
-            if name is not None:
-                names.setdefault(name, str(other))
-    return names
+            if config is None:
+                continue
+            name, connection = _organization_name(config.values), _keycloak_connection(config.values)
+            for claim in (name, connection and connection[1]):
+                if claim is not None:
+                    claims.setdefault(claim, str(other))
+    return claims
 
 
 def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
@@ -225,7 +263,7 @@ def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
     paths = list(paths)
     problems: list[SpecProblem] = []
     owners: dict[str, str] = {}
-    beside = _names_beside(paths)
+    beside = _claims_beside(paths)
     for path in paths:
         _, values, found = load_stack_file(path)
         problems.extend(found)
@@ -243,8 +281,24 @@ def validate_stack_files(paths: Iterable[Path]) -> list[SpecProblem]:
                     "give each organization a unique name",
                 )
             )
+            continue
+        owners[name] = str(path)
+        connection = _keycloak_connection(values)
+        if connection is None:
+            continue
+        key, what = connection
+        owner = owners.get(what) or beside.get(what)
+        if owner is not None:
+            problems.append(
+                SpecProblem(
+                    str(path),
+                    key,
+                    f"makes the {what}, which {owner} makes too",
+                    "give this organization an alias of its own: broker.alias (it defaults to the name)",
+                )
+            )
         else:
-            owners[name] = str(path)
+            owners[what] = str(path)
     return problems
 
 

@@ -170,7 +170,7 @@ class ProtocolChoice(SpecModel):
 
     protocol: Literal["oidc", "saml"] = Field("oidc", description="oidc (the default) or saml")
     saml: SamlSettings | None = Field(
-        None, description="with protocol saml: a mapping with nameIdFormat and groupsAttribute"
+        None, description="a mapping with nameIdFormat and groupsAttribute (with protocol saml)"
     )
 
     @property
@@ -351,12 +351,12 @@ class WorkosBroker(SpecModel):
     organization_id: WorkosOrganizationId = Field(description="the WorkOS organization ID (org_...)")
     redirect_uri: HttpsUrl | None = Field(
         None,
-        description="OIDC: the connection's redirect URI as shown in the WorkOS dashboard",
+        description="the OIDC connection's redirect URI as shown in the WorkOS dashboard",
     )
     saml: WorkosSamlConnection | None = Field(
         None,
-        description="SAML: a mapping with connectionId, acsUrl and spEntityId of the SAML connection made "
-        "in the WorkOS dashboard",
+        description="a mapping with connectionId, acsUrl and spEntityId of the SAML connection made in the "
+        "WorkOS dashboard",
     )
     manual_steps_acknowledged: bool = Field(
         False,
@@ -436,6 +436,7 @@ class OrganizationSpec(SpecModel):
     def _mappings_reach_the_token(self) -> OrganizationSpec:
         found = [
             *_groups_mapped_twice(self.role_mappings),
+            *_okta_groups_listed_twice(self.identity_provider),
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
@@ -467,6 +468,26 @@ def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
                 f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
             )
         )
+    return found
+
+
+def _okta_groups_listed_twice(idp: IdentityProvider) -> list[Violation]:
+    """Each Okta group is one assignment resource named after it: a second entry would stop `up`
+    with Pulumi's duplicate-URN error, after the app was made."""
+    if not isinstance(idp, OktaIdp):
+        return []
+    first: dict[str, int] = {}
+    found = []
+    for index, group in enumerate(idp.groups):
+        earlier = first.setdefault(group, index)
+        if earlier != index:
+            found.append(
+                Violation(
+                    ("identityProvider", "groups", index),
+                    f"lists group {group!r} again (groups[{earlier}])",
+                    f"list each group once: remove groups[{index}]",
+                )
+            )
     return found
 
 
@@ -646,6 +667,15 @@ def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
                 ("identityProvider", "saml", "groupsAttribute", "name"),
                 f"is {attribute!r}, which the app already sends as the user's {attribute}",
                 "name the group attribute something else, e.g. groups",
+            )
+        )
+    if isinstance(idp, OktaIdp) and "groups_claim" in idp.model_fields_set:
+        found.append(
+            Violation(
+                ("identityProvider", "groupsClaim"),
+                "is the OIDC app's groups claim; a SAML app sends the user's groups in the group "
+                "attribute statement, identityProvider.saml.groupsAttribute",
+                "move its name, filterType and value to identityProvider.saml.groupsAttribute",
             )
         )
     if isinstance(idp, OktaIdp) and idp.extra_redirect_uris:

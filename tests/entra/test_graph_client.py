@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 import pytest
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.identity import EnvironmentCredential
 
 from sandbox.graph.seed import CONTOSO, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
 from ssoprov.entra.graph_auth import GRAPH_URL, StaticTokenCredential, TenantCredential, sandbox_base_url
@@ -382,6 +383,32 @@ def test_tokens_are_asked_for_in_the_specs_tenant_not_the_environments() -> None
     ]
 
 
+def test_no_azure_identity_in_the_environment_names_the_tenant_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in (
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    credential = TenantCredential(EnvironmentCredential(), "fabrikam.example")
+
+    with pytest.raises(ProvisionerError) as refused:
+        credential.get_token("https://graph.microsoft.com/.default")
+
+    message = str(refused.value)
+    assert message.startswith(
+        "Microsoft Graph: getting a token for tenant fabrikam.example: EnvironmentCredential"
+    )
+    assert (
+        "Fix: give the provisioner an identity in the environment that runs `pulumi`: AZURE_TENANT_ID"
+        in message
+    )
+    assert "\n" not in message
+
+
 def test_network_errors_are_retried_for_reads_but_not_for_creates() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -394,6 +421,12 @@ def test_network_errors_are_retried_for_reads_but_not_for_creates() -> None:
     with pytest.raises(ApiError) as raised:
         run(client.create_application({"display_name": "Lost"}))
     assert (raised.value.status, raised.value.code) == (0, "NetworkError")
+    assert str(raised.value).startswith(
+        "Microsoft Graph: creating application 'Lost': no answer (ConnectError"
+    )
+    assert str(raised.value).endswith(
+        "Check that Microsoft Graph is reachable from here (and SSOPROV_GRAPH_URL, when set, is right)"
+    )
 
 
 def test_assignment_lists_follow_next_links(graph: ServedGraph, monkeypatch: pytest.MonkeyPatch) -> None:

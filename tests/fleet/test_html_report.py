@@ -116,7 +116,7 @@ def test_the_page_of_a_generated_fleet_renders_in_headless_chromium(
     connection.name = "Renamed in the dashboard"
     drift_report = tmp_path / "drift.json"
     assert project.ssoprov("drift", "--json-report", str(drift_report)).code == 1
-    page = tmp_path / "fleet.html"
+    page = tmp_path / "pages" / "fleet.html"  # a folder not made yet, as --json-report allows
 
     made = project.ssoprov("report", "--html", str(page), "--drift-report", str(drift_report))
 

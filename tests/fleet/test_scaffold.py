@@ -102,6 +102,17 @@ def test_okta_workos_and_oidc_files(project: Path, capsys: pytest.CaptureFixture
     assert [problem.key for problem in problems] == ["ssoprov:oidcClientSecret"]
 
 
+def test_the_file_is_written_with_the_warnings_validate_would_print(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keycloak = ["--broker", "keycloak", "--keycloak-url", "https://sso.example.com", "--realm", "customers"]
+    assert main(["new", "hooli", "--idp", "okta", "--org-url", "https://hooli.okta.com", *keycloak]) == 0
+
+    warnings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "identityProvider.groups: assigns no group or user" in warnings[0]
+    assert warnings[0].endswith("(flag --okta-group)")
+
+
 def test_names_the_engine_reads_as_numbers_are_written_quoted(project: Path) -> None:
     """PyYAML (YAML 1.1) leaves 0o17 and 1_000 plain; the engine (YAML 1.2) would read numbers."""
     flags = ["new", "initech", "--idp", "okta", "--org-url", "https://initech.okta.com"]

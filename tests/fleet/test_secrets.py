@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ssoprov.cli import main
 from ssoprov.clock import AS_OF_VARIABLE, AsOfError, calendar_date, later_of_now, parse_as_of, utc_now
 from ssoprov.fleet.commands import check_as_of, secret_state
 from ssoprov.fleet.project import ProjectError
@@ -393,7 +395,8 @@ def test_the_providers_clock_applies_the_same_rule(monkeypatch: pytest.MonkeyPat
     assert utc_now() == datetime(2999, 1, 1, tzinfo=UTC)
 
 
-def test_the_as_of_flag_uses_the_same_rule_and_names_the_flag() -> None:
+def test_the_as_of_flag_uses_the_same_rule_and_names_the_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(AS_OF_VARIABLE, raising=False)
     today = datetime.now(UTC).date()
     assert check_as_of(None) is None
     assert check_as_of(today.isoformat()) == datetime(today.year, today.month, today.day, tzinfo=UTC)
@@ -406,3 +409,31 @@ def test_the_as_of_flag_uses_the_same_rule_and_names_the_flag() -> None:
     )
     with pytest.raises(ProjectError, match=r"^--as-of 'next tuesday' is not a date: write it as YYYY-MM-DD"):
         check_as_of("next tuesday")
+
+
+def test_without_the_flag_the_fleet_plans_as_of_the_variable_its_pulumi_runs_inherit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`ssoprov rotate --dry-run` must not say "nothing due" while the `up`s it starts rotate as of
+    SSOPROV_AS_OF; a bad value is refused by the same rule, naming the variable."""
+    later = (datetime.now(UTC).date() + timedelta(days=200)).isoformat()
+    monkeypatch.setenv(AS_OF_VARIABLE, later)
+    assert calendar_date(check_as_of(None)) == later
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    assert calendar_date(check_as_of(tomorrow)) == tomorrow
+    monkeypatch.setenv(AS_OF_VARIABLE, "yesterday")
+    with pytest.raises(ProjectError, match=r"^SSOPROV_AS_OF 'yesterday' is not a date"):
+        check_as_of(None)
+
+
+def test_preview_and_up_refuse_a_bad_variable_once_before_any_stack_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv(AS_OF_VARIABLE, "2020-01-01")
+    monkeypatch.chdir(tmp_path)  # no project here: the variable is checked first
+
+    for command in ("preview", "up"):
+        assert main([command]) == 2
+        assert capsys.readouterr().err.startswith(
+            f"ssoprov {command}: SSOPROV_AS_OF '2020-01-01' is in the past"
+        )

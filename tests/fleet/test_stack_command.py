@@ -8,9 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from pulumi import automation as auto
 from pulumi.automation import events
 
+from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.operations import list_stacks
 from ssoprov.fleet.stack_command import _follow, run_stack_command
+from ssoprov.workspace import Engine
 from tests.support.projects import StackProject
 
 PROJECT = Path(__file__).parents[1] / "engine" / "dynamic_project"
@@ -64,3 +69,17 @@ def test_lines_written_in_pieces_are_handed_on_whole_and_in_order(tmp_path: Path
 
     assert not follower.is_alive()
     assert [e.stdout_event.message for e in seen if e.stdout_event] == [f"line {n}" for n in range(5)]
+
+
+def test_a_backend_that_cannot_be_opened_is_named_with_the_fix_not_a_traceback(tmp_path: Path) -> None:
+    missing = (tmp_path / "no-such-state").as_uri()
+    engine = Engine(project_dir=PROJECT, backend_url=missing)
+
+    with pytest.raises(ProvisionerError) as raised:
+        list_stacks(engine, auto.PulumiCommand())
+
+    assert str(raised.value).startswith(f"listing the stacks in backend {missing}: error: unable to open")
+    assert str(raised.value).endswith(
+        "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the backend's "
+        "credentials"
+    )

@@ -105,9 +105,16 @@ def test_a_refused_connection_is_a_network_error_retried_within_the_budget() -> 
         policy=RetryPolicy(attempts=2, budget_seconds=2.0, base_delay=0.01, max_delay=0.02),
     )
     with pytest.raises(
-        RetryBudgetExceeded, match=r"reading app 0oa1: still failing after 2 tries.*NetworkError"
+        RetryBudgetExceeded,
+        match=r"reading app 0oa1: still failing after 2 tries.*: no answer \(ClientConnectorError",
     ):
         asyncio.run(client.get_app("0oa1"))
+    with pytest.raises(ApiError) as refused:  # a create is not repeated: it may have reached Okta
+        asyncio.run(client.create_secret("0oa1"))
+    assert str(refused.value).startswith("Okta: creating a client secret for app 0oa1: no answer (")
+    assert str(refused.value).endswith(
+        "Check that the org URL (identityProvider.orgUrl) is right and reachable from here"
+    )
 
 
 def test_rate_limit_wait_uses_the_local_clock_unless_the_answer_date_disagrees() -> None:

@@ -135,3 +135,24 @@ def test_an_okta_saml_spec_builds_the_saml_app_and_broker_side_and_no_oidc_clien
     assert exported["signingCertificateRotateBy"] == "2036-10-03"  # 60 days before
     assert exported["connectionId"] == "vandelay" and exported["redirectUri"] == ACS
     assert not {"clientId", "discoveryUrl", "clientAuthentication", "secretExpiresAt"} & exported.keys()
+
+
+def test_the_specs_warnings_reach_preview_and_up_for_an_okta_organization(
+    mocks: RecordingMocks, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only Entra ID's: an Okta app with no group assigned warns as `ssoprov validate` does."""
+    spec = OrganizationSpec.model_validate(
+        {**SPEC, "identityProvider": {**SPEC["identityProvider"], "groups": []}}
+    )
+
+    @pulumi.runtime.test
+    def program() -> None:
+        Organization("vandelay", spec, stack_file="stacks/Pulumi.vandelay.yaml")
+
+    program()
+
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "stacks/Pulumi.vandelay.yaml: ssoprov:organization.identityProvider.groups: assigns no group or user "
+        "to an app that requires assignment: nobody can sign in until an admin assigns someone by hand. "
+        "Fix: list the Okta groups allowed to sign in in identityProvider.groups"
+    ]

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ssoprov.cli import main
 from ssoprov.spec import models
-from ssoprov.spec.loading import load_stack_file, validate_stack_files
+from ssoprov.spec.loading import load_stack_file, stack_file_warnings, validate_stack_files
 from ssoprov.spec.problems import SpecProblem
 from tests.spec.stack_text import entra_stack, okta_stack, write_stack_text
 
@@ -103,6 +103,7 @@ def test_a_group_mapped_twice_is_named_with_its_mapping(tmp_path: Path) -> None:
             "is 70 characters long, 63 characters at most",
             "shorten it to 2 to 63 characters",
         ),
+        ("realm", "r", "is 1 character long, fewer than 2", "lengthen it to 2 to 63 characters"),
         ("alias", "my_alias", "contains '_'", "use only lower-case letters a-z, digits and dashes"),
         ("claim", "1groups", "starts with a digit", "start it with a letter or an underscore"),
         ("claim", "g" * 65, "is 65 characters long", "use 1 to 64 characters"),
@@ -175,6 +176,98 @@ def test_validating_one_file_checks_its_name_against_the_other_stack_files(tmp_p
         (f"{SPEC}.name", "is 'acme', but this file configures the stack 'acme-eu'"),
         (f"{SPEC}.name", f"organization name 'acme' is already used by {tmp_path / 'Pulumi.acme.yaml'}"),
     ]
+
+
+def test_two_stacks_making_the_same_keycloak_identity_provider_are_refused_before_any_call(
+    tmp_path: Path,
+) -> None:
+    """An alias given by hand that is another stack's name (the default alias), in the same realm of
+    the same Keycloak written another way, would be one identity provider fought over by two stacks."""
+    write_stack_text(tmp_path, "acme", entra_stack())
+    text = entra_stack(name="acme-eu")
+    text = text.replace("realm: customers", "realm: customers\n      alias: acme")
+    text = text.replace("url: http://127.0.0.1:9", "url: HTTP://127.0.0.1:9/")
+    copy = write_stack_text(tmp_path, "acme-eu", text)
+
+    problems = validate_stack_files([copy])
+
+    assert [(p.key, p.message, p.fix) for p in problems] == [
+        (
+            f"{SPEC}.broker.alias",
+            "makes the Keycloak identity provider 'acme' in realm customers at http://127.0.0.1:9, "
+            f"which {tmp_path / 'Pulumi.acme.yaml'} makes too",
+            "give this organization an alias of its own: broker.alias (it defaults to the name)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "text", "key"),
+    [
+        (
+            "acme",
+            entra_stack().replace("      assignments:\n        groups: [Engineering, Admins]\n", ""),
+            "assignments",
+        ),
+        ("globex", okta_stack().replace("groups: [Engineering, Admins, App-Sales]", "groups: []"), "groups"),
+    ],
+    ids=["entra", "okta"],
+)
+def test_an_app_that_requires_assignment_with_nobody_assigned_is_a_warning(
+    tmp_path: Path, stack: str, text: str, key: str
+) -> None:
+    path = write_stack_text(tmp_path, stack, text)
+
+    assert validate_stack_files([path]) == []
+    [warning] = [w for w in stack_file_warnings([path]) if w.key == f"{SPEC}.identityProvider.{key}"]
+    assert warning.message.endswith("nobody can sign in until an admin assigns someone by hand")
+
+
+def test_a_workos_redirect_uri_over_plain_http_gets_a_fix_that_reads_as_a_sentence(tmp_path: Path) -> None:
+    text = okta_stack().replace(
+        "      kind: keycloak\n      url: http://127.0.0.1:9\n      realm: customers\n",
+        "      kind: workos\n      organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4\n"
+        "      redirectUri: http://api.workos.com/sso/oidc/callback\n      manualStepsAcknowledged: true\n",
+    )
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    [problem] = [p for p in problems if p.key == f"{SPEC}.broker.redirectUri"]
+    assert problem.fix == "use the OIDC connection's redirect URI as shown in the WorkOS dashboard"
+
+
+def test_a_value_where_a_mapping_belongs_is_named_with_the_mapping_it_takes(tmp_path: Path) -> None:
+    text = okta_stack().replace(
+        "      kind: okta\n", "      kind: okta\n      protocol: saml\n      saml: emailAddress\n"
+    )
+    text = text.replace("    clientSecret:\n      lifetimeDays: 365\n", "    clientSecret: [365]\n")
+    text = text.replace("      groupsClaim:\n        filterType: regex\n        value: .*\n", "")
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    assert [(p.key, p.message, p.fix) for p in problems] == [
+        (
+            f"{SPEC}.identityProvider.saml",
+            "is emailAddress, not a mapping (its keys indented below it)",
+            "use a mapping with nameIdFormat and groupsAttribute (with protocol saml)",
+        ),
+        (
+            f"{SPEC}.clientSecret",
+            "is [365], not a mapping (its keys indented below it)",
+            "use a mapping with lifetimeDays, rotateAfterDays and rotateBeforeExpiryDays",
+        ),
+    ]
+
+
+def test_a_misspelt_key_of_ssoprovs_namespace_is_named_not_only_the_missing_one(tmp_path: Path) -> None:
+    text = entra_stack().replace("  ssoprov:organization:", "  ssoprov:organisation:")
+    problems = load_stack_file(write_stack_text(tmp_path, "acme", text))[2]
+
+    assert [(p.key, p.message) for p in problems] == [
+        ("ssoprov:organisation", "is not a key ssoprov reads"),
+        (SPEC, "is missing or not a mapping"),
+    ]
+    assert problems[0].fix == (
+        "remove it or correct its spelling: ssoprov reads ssoprov:organization and ssoprov:oidcClientSecret"
+    )
 
 
 def test_the_organization_name_must_be_the_stack_files_name(tmp_path: Path) -> None:

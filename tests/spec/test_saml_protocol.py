@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssoprov.spec.loading import load_stack_file
+from ssoprov.spec.loading import load_stack_file, stack_file_warnings, validate_stack_files
 from ssoprov.spec.models import OktaIdp
 from tests.spec.stack_text import write_stack_text
 
@@ -165,6 +165,26 @@ def test_what_a_saml_connection_cannot_have_is_refused(
 
     [refusal] = [problem for problem in problems if problem.key == f"{SPEC}.{key}"]
     assert refusal.fix == fix
+
+
+def test_an_oidc_groups_claim_on_an_okta_saml_app_is_refused_not_ignored(tmp_path: Path) -> None:
+    claim = "\n      groupsClaim:\n        name: groups\n        filterType: regex\n        value: .*"
+    _, problems = _load(tmp_path, OKTA_SAML.format(prefix="eng") + claim)
+
+    [refusal] = problems
+    assert refusal.key == f"{SPEC}.identityProvider.groupsClaim"
+    assert refusal.fix == "move its name, filterType and value to identityProvider.saml.groupsAttribute"
+
+
+def test_a_secret_policy_on_a_saml_connection_is_a_warning_that_it_does_nothing(tmp_path: Path) -> None:
+    text = STACK.format(idp=OKTA_SAML.format(prefix="eng"), broker=KEYCLOAK)
+    path = write_stack_text(tmp_path, "globex", text + "    clientSecret:\n      rotateAfterDays: 90\n")
+
+    assert validate_stack_files([path]) == []
+    [warning] = stack_file_warnings([path])
+    assert warning.key == f"{SPEC}.clientSecret"
+    assert warning.message.startswith("has no effect while identityProvider.protocol is saml")
+    assert warning.fix == "remove clientSecret, or keep it only for switching back to protocol oidc"
 
 
 def test_a_group_attribute_named_like_a_profile_attribute_is_refused(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,3 +201,20 @@ def test_role_mapping_to_an_unassigned_entra_group_is_explained() -> None:
         parse_organization(spec, "stacks/Pulumi.acme.yaml")
     assert "only groups assigned to the app reach the token" in str(raised.value)
     assert "Fix: add 'Sales' to identityProvider.assignments.groups" in str(raised.value)
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`ssoprov validate | head`: no BrokenPipeError traceback once head has its lines."""
+    spec = valid_spec()
+    spec["roleMappings"] = ["not a mapping"] * 500  # 500 problem lines, more than a pipe buffers
+    path = write_stack(tmp_path, "acme-entra", spec)
+    command = [sys.executable, "-c", "import sys; from ssoprov.cli import main; sys.exit(main())"]
+    with subprocess.Popen(
+        [*command, "validate", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as validate:
+        assert validate.stdout is not None and validate.stderr is not None
+        assert validate.stdout.readline().startswith(str(path).encode())
+        validate.stdout.close()
+        errors = validate.stderr.read().decode()
+
+    assert validate.returncode == 141 and errors == ""

@@ -48,6 +48,33 @@ def test_an_unquoted_date_is_refused_with_the_advice_to_quote_it(
     )
 
 
+def test_a_tab_in_the_indentation_is_named_with_its_line_and_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = entra_stack().replace("\n    displayName:", "\n\tdisplayName:")
+    path = write_stack_text(tmp_path, "acme", text)
+
+    code, lines = validate(capsys, path)
+
+    assert code == 1
+    assert lines[0].startswith(f"{path}: (file): is not valid YAML: ")
+    fix = "Fix: indent line 4 with spaces, not a tab (YAML allows no tabs in indentation)"
+    assert lines[0].endswith(f"(line 4). {fix}")
+
+
+def test_an_unterminated_quote_is_named_with_the_line_it_opens_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack_text(
+        tmp_path, "acme", entra_stack().replace("displayName: Acme Corporation", 'displayName: "Acme')
+    )
+
+    code, lines = validate(capsys, path)
+
+    assert code == 1
+    assert "while scanning a quoted scalar that starts on line 4" in lines[0], lines[0]
+
+
 def test_no_is_a_group_name_to_the_engine_and_so_to_validate(tmp_path: Path) -> None:
     text = entra_stack(group="NO").replace("groups: [Engineering, Admins]", "groups: [Engineering, NO]")
 
