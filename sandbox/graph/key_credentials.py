@@ -10,6 +10,10 @@ sends the certificates it keeps back with the one it adds.
 
 The stand-in models what a confidential client authenticates with: `AsymmetricX509Cert` for
 `Verify`. Signing and encryption certificates (SAML, `X509CertAndPassword`) are refused.
+
+A service principal's collection is PATCHed the same way (Graph's "Update servicePrincipal" lists
+`keyCredentials` as updatable) with one difference, `service_principal_key_credentials`: it may
+also hold the `Sign` keys addTokenSigningCertificate made, whose private key no read returns.
 """
 
 from __future__ import annotations
@@ -40,22 +44,67 @@ _FIELDS = (
 
 
 def key_credentials(value: Any) -> list[dict[str, Any]]:
-    """The stored collection for a `keyCredentials` PATCH body, or Graph's 400."""
+    """The stored collection for an application's `keyCredentials` PATCH body, or Graph's 400."""
     if not isinstance(value, list):
         raise invalid_value("keyCredentials", "Application")
-    stored = [_key_credential(entry) for entry in value]
+    return _unique([_key_credential(entry, "Application") for entry in value])
+
+
+def service_principal_key_credentials(value: Any, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored collection for a service principal's `keyCredentials` PATCH (or POST) body.
+
+    An entry whose keyId names one the service principal has is kept, and must repeat it as a
+    `$select` read shows it: a field sent with another value is Graph's "Update to existing
+    credential with KeyId '...' is not allowed." (KeyNotUpdatable), and a `Verify` entry must carry
+    its certificate in `key`. A kept `Sign` entry carries no `key` (null or left out): reads never
+    return its private key. Graph's docs are silent on what a kept `Sign` entry must carry; this is
+    the strictest reading they allow. Any other entry is a new certificate, checked as for an
+    application: a new `Sign` key would need its private key and the PFX password in
+    passwordCredentials, which PATCH cannot set, so it is refused (use addTokenSigningCertificate).
+    """
+    if not isinstance(value, list):
+        raise invalid_value("keyCredentials", "ServicePrincipal")
+    by_id = {credential["keyId"]: credential for credential in current}
+    stored = []
+    for entry in value:
+        kept = by_id.get(str(entry.get("keyId")).lower()) if isinstance(entry, dict) else None
+        stored.append(_key_credential(entry, "ServicePrincipal") if kept is None else _kept(entry, kept))
+    return _unique(stored)
+
+
+def _kept(entry: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    if set(entry) - set(_FIELDS) - {"@odata.type"}:
+        raise invalid_value("keyCredentials", "ServicePrincipal")
+    sent = {name: value for name, value in entry.items() if name not in ("@odata.type", "keyId", "key")}
+    changed = any(_differs(name, value, stored[name]) for name, value in sent.items())
+    if changed or entry.get("key") != stored["key"]:
+        raise GraphError(
+            400,
+            "Request_BadRequest",
+            f"Update to existing credential with KeyId '{stored['keyId']}' is not allowed.",
+        )
+    return dict(stored)
+
+
+def _differs(name: str, sent: Any, stored: Any) -> bool:
+    if name in ("startDateTime", "endDateTime") and isinstance(sent, str):
+        return _moment(sent, name) != _moment(stored, name)
+    return sent != stored
+
+
+def _unique(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
     key_ids = [entry["keyId"] for entry in stored]
     if len(set(key_ids)) != len(key_ids):
         raise GraphError(400, "Request_BadRequest", "Key credentials must have unique keyId values.")
     return stored
 
 
-def _key_credential(entry: Any) -> dict[str, Any]:
+def _key_credential(entry: Any, resource: str) -> dict[str, Any]:
     if not isinstance(entry, dict) or set(entry) - set(_FIELDS) - {"@odata.type"}:
-        raise invalid_value("keyCredentials", "Application")
+        raise invalid_value("keyCredentials", resource)
     if entry.get("type") != CREDENTIAL_TYPE or entry.get("usage") != CREDENTIAL_USAGE:
-        raise invalid_value("keyCredentials", "Application")
-    der = _decoded(entry.get("key"))
+        raise invalid_value("keyCredentials", resource)
+    der = _decoded(entry.get("key"), resource)
     try:
         certificate = x509.load_der_x509_certificate(der)
     except ValueError:
@@ -70,7 +119,7 @@ def _key_credential(entry: Any) -> dict[str, Any]:
     try:
         key_id = str(uuid.UUID(str(key_id)))
     except ValueError:
-        raise invalid_value("keyCredentials", "Application") from None
+        raise invalid_value("keyCredentials", resource) from None
     identifier = entry.get("customKeyIdentifier")
     return {
         "customKeyIdentifier": identifier
@@ -86,13 +135,13 @@ def _key_credential(entry: Any) -> dict[str, Any]:
     }
 
 
-def _decoded(value: Any) -> bytes:
+def _decoded(value: Any, resource: str) -> bytes:
     if not isinstance(value, str) or not value:
-        raise invalid_value("keyCredentials", "Application")
+        raise invalid_value("keyCredentials", resource)
     try:
         return base64.b64decode(value, validate=True)
     except binascii.Error:
-        raise invalid_value("keyCredentials", "Application") from None
+        raise invalid_value("keyCredentials", resource) from None
 
 
 def _moment(value: Any, prop: str) -> datetime | None:

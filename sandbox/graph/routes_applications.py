@@ -18,7 +18,7 @@ from sandbox.graph.odata import (
     selected_entity_response,
 )
 from sandbox.graph.store import GraphTenant, apply_patch
-from sandbox.graph.validation import application_changes, check_access_token_version
+from sandbox.graph.validation import application_changes, check_access_token_version, password_key_id
 
 _FILTERABLE = ("id", "appId", "displayName", "uniqueName", "signInAudience", "publisherDomain")
 _PREFIX = "/v1.0/applications"
@@ -75,14 +75,7 @@ def application_routes(store: GraphTenant) -> list[Route]:
         return entity_response(request, credential, "microsoft.graph.passwordCredential")
 
     async def remove_password(request: Request) -> Response:
-        body = await read_json(request)
-        key_id = body.get("keyId")
-        if not isinstance(key_id, str) or not key_id:
-            raise GraphError(
-                400,
-                "Request_BadRequest",
-                "Invalid value specified for property 'keyId' of resource 'PasswordCredential'.",
-            )
+        key_id = password_key_id(await read_json(request))
         store.remove_password(request.path_params["object_id"], key_id)
         return no_content(request)
 

@@ -1,6 +1,8 @@
 """`/servicePrincipals`: enterprise applications, who is assigned to them (appRoleAssignedTo), their
-SAML token-signing certificates (addTokenSigningCertificate), and `/applicationTemplates/{id}/
-instantiate`, which makes an application with its service principal (the non-gallery template)."""
+SAML token-signing certificates (addTokenSigningCertificate, and `keyCredentials` by PATCH), their
+passwords (addPassword, removePassword; PATCH cannot set passwordCredentials), and
+`/applicationTemplates/{id}/instantiate`, which makes an application with its service principal
+(the non-gallery template)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sandbox.graph.odata import (
     selected_entity_response,
 )
 from sandbox.graph.store import GraphTenant
+from sandbox.graph.validation import password_key_id
 
 _FILTERABLE = ("id", "appId", "displayName", "servicePrincipalType", "accountEnabled")
 _ASSIGNMENT_FILTERABLE = ("principalId", "principalType", "appRoleId")
@@ -80,6 +83,15 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
         certificate = store.add_token_signing_certificate(_object_id(request), await read_json(request))
         return entity_response(request, certificate, "microsoft.graph.selfSignedCertificate")
 
+    async def add_password(request: Request) -> Response:
+        credential = store.add_service_principal_password(_object_id(request), await read_json(request))
+        return entity_response(request, credential, "microsoft.graph.passwordCredential")
+
+    async def remove_password(request: Request) -> Response:
+        key_id = password_key_id(await read_json(request))
+        store.remove_service_principal_password(_object_id(request), key_id)
+        return no_content(request)
+
     async def instantiate(request: Request) -> Response:
         made = store.instantiate_template(request.path_params["template_id"], await read_json(request))
         return entity_response(request, made, "microsoft.graph.applicationServicePrincipal", status=201)
@@ -98,6 +110,11 @@ def service_principal_routes(store: GraphTenant) -> list[Route]:
             _PREFIX + "/{object_id}/addTokenSigningCertificate",
             {"POST": add_token_signing_certificate},
             tokens,
+        ),
+        *(
+            graph_route(item_path + action, {"POST": handler}, tokens)
+            for item_path in (_PREFIX + "/{object_id}", _PREFIX + "(appId='{app_id}')")
+            for action, handler in (("/addPassword", add_password), ("/removePassword", remove_password))
         ),
         graph_route(_TEMPLATES + "/{template_id}/instantiate", {"POST": instantiate}, tokens),
         graph_route(

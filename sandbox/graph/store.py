@@ -37,7 +37,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.graph import resources
-from sandbox.graph.key_credentials import verifying_certificates, without_keys
+from sandbox.graph.key_credentials import (
+    service_principal_key_credentials,
+    verifying_certificates,
+    without_keys,
+)
 from sandbox.graph.odata import GraphError, graph_datetime, invalid_value, not_found, parse_datetime, utcnow
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES, TenantSeed, seeded_id
 from sandbox.graph.token_signing import TokenSigningCertificate, new_token_signing_certificate
@@ -290,33 +294,34 @@ class GraphTenant:
     def add_password(self, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Add a client secret; the only answer that ever carries `secretText`."""
         with self._lock:
-            application = self._addressed_application(object_id)
-            credential = password_credential(body)
-            secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
-            stored = {
-                "customKeyIdentifier": None,
-                "displayName": credential["displayName"],
-                "endDateTime": graph_datetime(credential["endDateTime"]),
-                "hint": secret[:3],
-                "keyId": str(uuid.uuid4()),
-                "secretText": None,
-                "startDateTime": graph_datetime(credential["startDateTime"]),
-            }
-            application["passwordCredentials"].append(stored)
-            self._secret_hashes[stored["keyId"]] = _sha256(secret)
-            self._created(stored["keyId"])
-            return {**stored, "secretText": secret}
+            return self._added_password(self._addressed_application(object_id), body)
+
+    def add_service_principal_password(self, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """addPassword on a service principal: as on an application."""
+        with self._lock:
+            return self._added_password(self._addressed_service_principal(object_id), body)
+
+    def _added_password(self, owner: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        credential = password_credential(body)
+        secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+        stored = {
+            "customKeyIdentifier": None,
+            "displayName": credential["displayName"],
+            "endDateTime": graph_datetime(credential["endDateTime"]),
+            "hint": secret[:3],
+            "keyId": str(uuid.uuid4()),
+            "secretText": None,
+            "startDateTime": graph_datetime(credential["startDateTime"]),
+        }
+        owner["passwordCredentials"].append(stored)
+        self._secret_hashes[stored["keyId"]] = _sha256(secret)
+        self._created(stored["keyId"])
+        return {**stored, "secretText": secret}
 
     def remove_password(self, object_id: str, key_id: str) -> None:
         with self._lock:
             application = self._addressed_application(object_id)
-            credentials = application["passwordCredentials"]
-            remaining = [c for c in credentials if c["keyId"] != str(key_id).lower()]
-            if len(remaining) == len(credentials):
-                raise GraphError(
-                    400, "Request_BadRequest", f"No password credential found with keyId '{key_id}'."
-                )
-            application["passwordCredentials"] = remaining
+            application["passwordCredentials"] = _without_password(application["passwordCredentials"], key_id)
             self._created_at.pop(str(key_id).lower(), None)
 
     # -- non-gallery applications (applicationTemplates/{id}/instantiate) --------------------
@@ -375,7 +380,7 @@ class GraphTenant:
             service_principal = resources.service_principal_resource(
                 object_id, application, self.tenant_id, required
             )
-            apply_patch(service_principal, _service_principal_changes(body, creating=True))
+            apply_patch(service_principal, _service_principal_changes(body, current=[], creating=True))
             self._service_principals[object_id] = service_principal
             self._created(object_id)
             return copy.deepcopy(service_principal)
@@ -409,7 +414,55 @@ class GraphTenant:
     def update_service_principal(self, object_id: str, body: dict[str, Any]) -> None:
         with self._lock:
             service_principal = self._addressed_service_principal(object_id)
-            apply_patch(service_principal, _service_principal_changes(body, creating=False))
+            changes = _service_principal_changes(body, current=service_principal["keyCredentials"])
+            if "keyCredentials" in changes:
+                self._drop_signing_keys(service_principal, changes)
+            apply_patch(service_principal, changes)
+
+    def _drop_signing_keys(self, service_principal: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Forget the token-signing certificates whose `Sign` key a keyCredentials PATCH leaves out,
+        with their PFX passwords. Dropping the key that preferredTokenSigningKeyThumbprint names
+        (after the PATCH) is refused: Graph's docs are silent, and a service principal left unable
+        to sign its SAML tokens is what the strictest reading forbids."""
+        kept = {credential["keyId"] for credential in changes["keyCredentials"]}
+        certificates = self._token_signing.get(service_principal["id"], [])
+        dropped = [c for c in certificates if _sign_key_id(c) not in kept]
+        preferred = changes.get(
+            "preferredTokenSigningKeyThumbprint", service_principal["preferredTokenSigningKeyThumbprint"]
+        )
+        if any(c.thumbprint == (preferred or "").upper() for c in dropped):
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                f"The signing key of certificate {preferred} is the preferred token signing key; "
+                "prefer another certificate before removing it.",
+            )
+        dropped_ids = {_sign_key_id(c) for c in dropped}
+        self._token_signing[service_principal["id"]] = [c for c in certificates if c not in dropped]
+        service_principal["passwordCredentials"] = [
+            p for p in service_principal["passwordCredentials"] if p["keyId"] not in dropped_ids
+        ]
+
+    def remove_service_principal_password(self, object_id: str, key_id: str) -> None:
+        """removePassword on a service principal. The password of a signing key it still has (the
+        PFX password addTokenSigningCertificate stored) is refused: Graph answers that with a 500
+        and points to removeKey; remove the key from keyCredentials instead."""
+        with self._lock:
+            service_principal = self._addressed_service_principal(object_id)
+            wanted = str(key_id).lower()
+            if any(
+                c["keyId"] == wanted and c["usage"] == "Sign" for c in service_principal["keyCredentials"]
+            ):
+                raise GraphError(
+                    400,
+                    "Request_BadRequest",
+                    f"Password credential '{key_id}' belongs to a signing key; remove the key from "
+                    "keyCredentials instead.",
+                )
+            service_principal["passwordCredentials"] = _without_password(
+                service_principal["passwordCredentials"], key_id
+            )
+            self._created_at.pop(wanted, None)
 
     def delete_service_principal(self, object_id: str) -> None:
         with self._lock:
@@ -749,14 +802,29 @@ _SERVICE_PRINCIPAL_PROPERTIES = {
 }
 
 
-def _service_principal_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+_SERVICE_PRINCIPAL_READ_ONLY = (
+    "id",
+    "appId",
+    "servicePrincipalNames",
+    "appOwnerOrganizationId",
+    "passwordCredentials",  # "Update servicePrincipal": use addPassword and removePassword
+)
+
+
+def _service_principal_changes(
+    body: dict[str, Any], *, current: list[dict[str, Any]], creating: bool = False
+) -> dict[str, Any]:
+    """The properties a POST or PATCH body sets; `current` is the keyCredentials it may keep."""
     changes = {}
     for name, value in body.items():
         if name == "@odata.type" or (creating and name == "appId"):
             continue
+        if name == "keyCredentials":
+            changes[name] = service_principal_key_credentials(value, current)
+            continue
         expected = _SERVICE_PRINCIPAL_PROPERTIES.get(name)
         if expected is None:
-            if name in ("id", "appId", "servicePrincipalNames", "appOwnerOrganizationId"):
+            if name in _SERVICE_PRINCIPAL_READ_ONLY:
                 raise GraphError(
                     400, "Request_BadRequest", f"Property '{name}' is read-only and cannot be set."
                 )
@@ -769,6 +837,18 @@ def _service_principal_changes(body: dict[str, Any], *, creating: bool) -> dict[
             )
         changes[name] = value
     return changes
+
+
+def _sign_key_id(certificate: TokenSigningCertificate) -> str:
+    return next(c["keyId"] for c in certificate.key_credentials if c["usage"] == "Sign")
+
+
+def _without_password(credentials: list[dict[str, Any]], key_id: str) -> list[dict[str, Any]]:
+    """`credentials` less the one removePassword names, or Graph's 400 when none has that keyId."""
+    remaining = [c for c in credentials if c["keyId"] != str(key_id).lower()]
+    if len(remaining) == len(credentials):
+        raise GraphError(400, "Request_BadRequest", f"No password credential found with keyId '{key_id}'.")
+    return remaining
 
 
 def _check_enabled_roles_kept(current: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:

@@ -404,6 +404,14 @@ def password_credential(body: dict[str, Any], now: datetime | None = None) -> di
     return {"displayName": display_name, "startDateTime": start, "endDateTime": end}
 
 
+def password_key_id(body: dict[str, Any]) -> str:
+    """The `keyId` of a removePassword body (application or service principal)."""
+    key_id = body.get("keyId")
+    if not isinstance(key_id, str) or not key_id:
+        raise invalid_value("keyId", "PasswordCredential")
+    return key_id
+
+
 CONSENT_TYPES = ("AllPrincipals", "Principal")
 
 
