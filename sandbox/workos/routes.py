@@ -3,9 +3,10 @@ and `sso` resources make (GET/POST /connections, GET/PATCH/DELETE /connections/{
 GET /organizations/{id}, GET/POST /connections/{id}/saml_idp_signing_certs and DELETE
 .../saml_idp_signing_certs/{certificate_id}).
 
-The API creates OIDC connections only here; a SAML connection is made as in the dashboard
-(`WorkosStore.add_saml_connection`), then configured through PATCH `saml_options` and the signing
-certificates endpoints (saml.py).
+POST /connections makes OIDC connections (`oidc_options`) and SAML ones (`saml_options`: the IdP's
+metadata URL, imported as a PATCH imports it, or the manual IdP fields). A SAML connection can also
+be made as in the dashboard (`WorkosStore.add_saml_connection`); either is then configured through
+PATCH `saml_options` and the signing certificates endpoints (saml.py).
 
 A deleted connection stays readable in state `deleting` until its deletion completes (see
 `store.py`); a PATCH or DELETE meanwhile answers 409 `connection_deletion_in_progress`, and a
@@ -22,14 +23,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.workos.saml import (
+    SAML_CONNECTION_TYPES,
     add_certificate,
     apply_saml_patch,
+    check_saml_create,
     check_saml_patch,
     read_metadata,
     remove_certificate,
     saml_options_of,
 )
-from sandbox.workos.store import Connection, OidcOptions, WorkosStore
+from sandbox.workos.store import Connection, OidcOptions, WorkosStore, generated_saml_options
 from sandbox.workos.wire import (
     IdempotencyKeys,
     check_url,
@@ -89,25 +92,39 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
         connection_type = _creatable_type(body)
         name = _optional_text(body, "name") or organization.name
         external_id = _optional_text(body, "external_id")
-        oidc = _new_oidc_options(body["oidc_options"])
         groups_attribute = _groups_attribute(body) or "groups"
+        attribute_map = _standard_attributes(body)
+        oidc, saml, metadata, certificates = None, None, None, []
+        if connection_type in SAML_CONNECTION_TYPES:
+            saml, certificates = check_saml_create(body["saml_options"])
+        else:
+            oidc = _new_oidc_options(body["oidc_options"])
+
+        def existing() -> Connection | None:
+            """Documented: a create whose external_id exists returns that connection unchanged."""
+            return None if external_id is None else store.by_external_id(org_id, external_id)
+
+        if saml is not None and saml.get("idp_metadata_url") is not None and existing() is None:
+            metadata = await read_metadata(saml["idp_metadata_url"])
         with store.lock:
-            if external_id is not None:
-                existing = store.by_external_id(org_id, external_id)
-                if existing is not None:
-                    # Documented: a create whose external_id exists returns that connection unchanged.
-                    return json_response(request, existing.to_json(), 200)
-            connection = store.insert(
-                Connection(
-                    id=new_id("conn"),
-                    organization_id=org_id,
-                    connection_type=connection_type,
-                    name=name,
-                    oidc=oidc,
-                    external_id=external_id,
-                    groups_attribute=groups_attribute,
-                )
+            found = existing()
+            if found is not None:
+                return json_response(request, found.to_json(), 200)
+            connection = Connection(
+                id=new_id("conn"),
+                organization_id=org_id,
+                connection_type=connection_type,
+                name=name,
+                oidc=oidc,
+                external_id=external_id,
+                groups_attribute=groups_attribute,
+                attribute_map=attribute_map,
             )
+            if saml is not None:
+                connection.saml = generated_saml_options(str(request.base_url))
+                apply_saml_patch(connection.saml, saml, metadata)
+                connection.saml.certificates.extend(certificates)
+            store.insert(connection)
         return json_response(request, connection.to_json(), 201)
 
     async def list_connections(request: Request) -> Response:
@@ -247,7 +264,8 @@ def _changeable_connection(store: WorkosStore, request: Request) -> Connection:
 
 
 def _creatable_type(body: dict[str, Any]) -> str:
-    """The connection type a create asks for; only OIDC types with oidc_options are emulated."""
+    """The connection type a create asks for, agreeing with the options it sends: a SAML type with
+    `saml_options` (GenericSAML when left out), an OIDC type with `oidc_options` (GenericOIDC)."""
     has_oidc, has_saml = body.get("oidc_options") is not None, body.get("saml_options") is not None
     if has_oidc and has_saml:
         raise rule_error(
@@ -256,26 +274,26 @@ def _creatable_type(body: dict[str, Any]) -> str:
     connection_type = body.get("connection_type")
     if connection_type is not None and not isinstance(connection_type, str):
         raise invalid_parameters(("invalid_connection_type", "connection_type must be a string"))
-    if has_saml or (connection_type and connection_type.endswith("SAML")):
-        raise rule_error(
-            "connection_type_not_supported", "This WorkOS stand-in emulates OIDC connections only, not SAML."
-        )
-    if connection_type is not None and connection_type not in OIDC_CONNECTION_TYPES:
+    if connection_type is not None and connection_type not in OIDC_CONNECTION_TYPES | SAML_CONNECTION_TYPES:
         raise rule_error(
             "connection_type_not_supported",
             f"Connections of type {connection_type} cannot be created through the API; only SAML and "
             "OIDC connection types can.",
         )
-    if not has_oidc:
-        if connection_type is None:
+    if connection_type is None:
+        if not (has_oidc or has_saml):
             raise rule_error(
                 "connection_type_or_options_required",
                 "Provide connection_type, saml_options or oidc_options.",
             )
-        raise rule_error("oidc_options_required", f"A {connection_type} connection needs oidc_options.")
-    if not isinstance(body["oidc_options"], dict):
+        connection_type = "GenericSAML" if has_saml else "GenericOIDC"
+    saml_type = connection_type in SAML_CONNECTION_TYPES
+    if not (has_saml if saml_type else has_oidc):
+        options = "saml_options" if saml_type else "oidc_options"
+        raise rule_error(f"{options}_required", f"A {connection_type} connection needs {options}.")
+    if has_oidc and not isinstance(body["oidc_options"], dict):
         raise invalid_parameters(("invalid_oidc_options", "oidc_options must be an object"))
-    return connection_type or "GenericOIDC"
+    return connection_type
 
 
 def _new_oidc_options(raw: dict[str, Any]) -> OidcOptions:

@@ -6,6 +6,10 @@ As the workos SDK 10.8.0 documents them (sso/_resource.py, sso/models/*saml*):
   from the metadata document, replacing the certificates the connection had; `acs_url` and
   `sp_entity_id` are overrides of WorkOS's generated values (null reverts to them); `idp_entity_id`
   and `idp_sso_url` are the manual alternative to the metadata URL (not both);
+- `POST /connections` takes the same `saml_options` (CreateConnectionSAMLOptions) to make a SAML
+  connection configured at once: the metadata URL, or the manual fields, where `idp_sso_url` and
+  `idp_signing_certs` (PEM) are then required; customer-owned SP key pairs (`sp_signing_key_pair`,
+  `sp_encryption_key_pairs`) are not emulated and are refused, so WorkOS's generated ones apply;
 - the certificate list holds every certificate, expired ones too, oldest first; a create takes one
   PEM certificate (`value`) and appends it, so a rotation overlaps old and new; the last certificate
   cannot be deleted. A metadata URL that cannot be read, or a value that is not a certificate, is
@@ -28,6 +32,18 @@ from sandbox.workos.store import Connection, IdpSigningCertificate, SamlOptions
 from sandbox.workos.wire import check_url, invalid_parameters, rule_error, timestamp
 
 SAML_OPTION_KEYS = frozenset({"idp_metadata_url", "acs_url", "sp_entity_id", "idp_entity_id", "idp_sso_url"})
+_CUSTOMER_KEY_PAIRS = ("sp_signing_key_pair", "sp_encryption_key_pairs")
+SAML_CREATE_KEYS = SAML_OPTION_KEYS | {"idp_signing_certs", *_CUSTOMER_KEY_PAIRS}
+SAML_CONNECTION_TYPES = frozenset(
+    {
+        "ADFSSAML", "Auth0SAML", "AzureSAML", "CasSAML", "ClassLinkSAML", "CloudflareSAML",
+        "CyberArkSAML", "DuoSAML", "GenericSAML", "GoogleSAML", "JumpCloudSAML", "KeycloakSAML",
+        "LastPassSAML", "MiniOrangeSAML", "NetIqSAML", "OktaSAML", "OneLoginSAML", "OracleSAML",
+        "PingFederateSAML", "PingOneSAML", "RipplingSAML", "SalesforceSAML", "ShibbolethGenericSAML",
+        "ShibbolethSAML", "SimpleSamlPhpSAML", "VMwareSAML",
+    }
+)  # fmt: skip
+"""The SAML values of the SDK's ConnectionsConnectionType."""
 METADATA_TIMEOUT_SECONDS = 10
 
 
@@ -57,10 +73,7 @@ def check_saml_patch(raw: Any) -> dict[str, Any]:
         )
     manual = [key for key in ("idp_entity_id", "idp_sso_url") if raw.get(key) is not None]
     if raw.get("idp_metadata_url") is not None and manual:
-        raise rule_error(
-            "idp_metadata_url_and_manual_fields_provided",
-            "Provide saml_options.idp_metadata_url or the manual IdP fields, not both.",
-        )
+        raise _metadata_and_manual_fields()
     for key in ("idp_metadata_url", "acs_url", "idp_sso_url"):
         if raw.get(key) is not None:
             check_url(raw[key], key)
@@ -68,6 +81,48 @@ def check_saml_patch(raw: Any) -> dict[str, Any]:
         if raw.get(key) is not None and (not isinstance(raw[key], str) or not raw[key]):
             raise invalid_parameters((f"invalid_{key}", f"saml_options.{key} must be a non-empty string"))
     return raw
+
+
+def check_saml_create(raw: Any) -> tuple[dict[str, Any], list[IdpSigningCertificate]]:
+    """The `saml_options` of a create, checked (nothing fetched yet): the options as a PATCH would
+    apply them, and the manual `idp_signing_certs`."""
+    if not isinstance(raw, dict):
+        raise invalid_parameters(("invalid_saml_options", "saml_options must be an object"))
+    unknown = sorted(set(raw) - SAML_CREATE_KEYS)
+    if unknown:
+        raise invalid_parameters(
+            *((f"unknown_{key}", f"saml_options.{key} is not a known option") for key in unknown)
+        )
+    if any(raw.get(key) is not None for key in _CUSTOMER_KEY_PAIRS):
+        raise rule_error(
+            "customer_key_pairs_not_supported",
+            "This WorkOS stand-in does not emulate customer-owned SP key pairs "
+            "(saml_options.sp_signing_key_pair, sp_encryption_key_pairs); leave them out to use "
+            "WorkOS's generated ones.",
+        )
+    pems = raw.get("idp_signing_certs")
+    options = check_saml_patch({k: v for k, v in raw.items() if k in SAML_OPTION_KEYS})
+    if options.get("idp_metadata_url") is not None:
+        if pems is not None:
+            raise _metadata_and_manual_fields()
+        return options, []
+    if options.get("idp_sso_url") is None:
+        raise invalid_parameters(
+            (
+                "idp_metadata_url_or_idp_sso_url_required",
+                "Provide saml_options.idp_metadata_url or idp_sso_url.",
+            )
+        )
+    if not isinstance(pems, list) or not pems or not all(isinstance(pem, str) for pem in pems):
+        raise invalid_parameters(
+            ("idp_signing_certs_required", "saml_options.idp_signing_certs must list PEM certificates")
+        )
+    try:
+        return options, [IdpSigningCertificate.from_pem(pem) for pem in pems]
+    except ValueError:
+        raise rule_error(
+            "invalid_certificate", "An idp_signing_certs entry is not a PEM X.509 certificate."
+        ) from None
 
 
 async def read_metadata(url: str) -> IdpMetadata:
@@ -156,6 +211,13 @@ def _pem(base64_der: str) -> str:
     x509.load_der_x509_certificate(base64.b64decode(base64_der, validate=True))
     body = "\n".join(textwrap.wrap(base64_der, 64))
     return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+
+
+def _metadata_and_manual_fields() -> Exception:
+    return rule_error(
+        "idp_metadata_url_and_manual_fields_provided",
+        "Provide saml_options.idp_metadata_url or the manual IdP fields, not both.",
+    )
 
 
 def _bad_metadata(url: str, why: str) -> Exception:

@@ -125,6 +125,19 @@ class SamlOptions:
     """Oldest first."""
 
 
+def generated_saml_options(base_url: str) -> SamlOptions:
+    """A new SAML connection's side as WorkOS generates it: its ACS URL (served at
+    `{base_url}/sso/saml/acs/{key}`) and SP entity ID, nothing yet of the IdP."""
+    key = new_id("conn").removeprefix("conn_")
+    base = base_url.rstrip("/")
+    return SamlOptions(
+        acs_url=f"{base}{ACS_PATH}/{key}",
+        sp_entity_id=f"{base}/{key}",
+        standard_acs_url=f"{base}{ACS_PATH}/{key}",
+        standard_sp_entity_id=f"{base}/{key}",
+    )
+
+
 @dataclass
 class Connection:
     id: str
@@ -250,20 +263,13 @@ class WorkosStore:
         generates its ACS URL (served at `{base_url}/sso/saml/acs/{key}`) and SP entity ID."""
         with self.lock:
             organization = self.organizations[org_id]
-            key = new_id("conn").removeprefix("conn_")
-            base = base_url.rstrip("/")
             return self.insert(
                 Connection(
                     id=new_id("conn"),
                     organization_id=org_id,
                     connection_type=connection_type,
                     name=name or organization.name,
-                    saml=SamlOptions(
-                        acs_url=f"{base}{ACS_PATH}/{key}",
-                        sp_entity_id=f"{base}/{key}",
-                        standard_acs_url=f"{base}{ACS_PATH}/{key}",
-                        standard_sp_entity_id=f"{base}/{key}",
-                    ),
+                    saml=generated_saml_options(base_url),
                     state="draft",
                 )
             )

@@ -1,5 +1,6 @@
 """The WorkOS stand-in's SAML side through the real workos SDK: a connection made as the dashboard
-makes it, configured from an Okta SAML app's metadata by PATCH, its IdP signing certificates
+makes it, configured from an Okta SAML app's metadata by PATCH (or made configured by a create with
+saml_options: the metadata URL or the manual IdP fields), its IdP signing certificates
 listed, added and deleted in the SDK's models, and sign-ins through it: the profile's groups from
 the mapped attribute, and refusals of an assertion signed by an untrusted key, for another
 audience, or expired."""
@@ -17,8 +18,13 @@ import pytest
 import workos
 from lxml import etree
 from workos import WorkOSClient
-from workos.sso._resource import PatchProtocolOptionsSAML
-from workos.sso.models import PatchConnectionSAMLOptions
+from workos.sso._resource import CreateProtocolOptionsSAML, PatchProtocolOptionsSAML
+from workos.sso.models import Connection as SdkConnection
+from workos.sso.models import (
+    CreateConnectionKeyPair,
+    CreateConnectionSAMLOptions,
+    PatchConnectionSAMLOptions,
+)
 
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.common.saml_idp import SigningCredential, Tampering
@@ -41,6 +47,7 @@ class Setup:
     workos: WorkosStandIn
     workos_url: str
     okta: OktaStandIn
+    okta_url: str
     app: SamlApp
     connection: Connection
     sdk: WorkOSClient
@@ -50,11 +57,9 @@ class Setup:
         return verify_workos_login(app, self.connection.id, login=login, password=SANDBOX_USER_PASSWORD)
 
 
-def _okta_app(okta: OktaStandIn, connection: Connection) -> SamlApp:
-    """An Okta SAML app for the connection, assigned the Engineering group, its groups attribute
-    `memberOf`."""
-    assert connection.saml is not None
-    acs, audience = connection.saml.acs_url, connection.saml.sp_entity_id
+def _okta_app(okta: OktaStandIn, acs: str, audience: str) -> SamlApp:
+    """An Okta SAML app for a connection's ACS URL and SP entity ID, assigned the Engineering group,
+    its groups attribute `memberOf`."""
     app = okta.store.create_saml_app(
         label="Initech",
         activate=True,
@@ -87,7 +92,8 @@ def setup() -> Iterator[Setup]:
     okta = build_okta_standin()
     with ServedApp(stand_in.app) as served, ServedApp(okta.app) as okta_served:
         connection = stand_in.store.add_saml_connection(INITECH.id, served.url)
-        app = _okta_app(okta, connection)
+        assert connection.saml is not None
+        app = _okta_app(okta, connection.saml.acs_url, connection.saml.sp_entity_id)
         sdk = WorkOSClient(api_key=API_KEY, client_id=stand_in.client_id, base_url=served.url, max_retries=0)
         patched = sdk.sso.update_connection(
             connection.id,
@@ -101,7 +107,7 @@ def setup() -> Iterator[Setup]:
             ),
         )
         assert patched.id == connection.id and patched.state == "active"
-        yield Setup(stand_in, served.url, okta, app, connection, sdk)
+        yield Setup(stand_in, served.url, okta, okta_served.url, app, connection, sdk)
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,84 @@ class _Groups:
 
     def to_dict(self) -> dict:
         return {"standard_attributes": {"groups": self.attribute}}
+
+
+def _create(setup: Setup, external_id: str, **options: object) -> SdkConnection:
+    return setup.sdk.sso.create_connection(
+        organization_id=INITECH.id,
+        external_id=external_id,
+        attribute_maps=_Groups("memberOf"),
+        protocol_options=CreateProtocolOptionsSAML(saml_options=CreateConnectionSAMLOptions(**options)),
+    )
+
+
+def test_a_saml_connection_created_from_the_idps_metadata_signs_users_in(setup: Setup) -> None:
+    acs = f"{setup.workos_url}/sso/saml/acs/initech-by-api"
+    audience = "https://initech.example/saml"
+    app = _okta_app(setup.okta, acs, audience)
+    metadata_url = f"{setup.okta_url}/app/{app.issuer_key}/sso/saml/metadata"
+
+    made = _create(setup, "initech-saml", idp_metadata_url=metadata_url, acs_url=acs, sp_entity_id=audience)
+    again = _create(setup, "initech-saml", idp_metadata_url=metadata_url)  # its external_id: the same one
+
+    assert (made.connection_type, made.state, again.id) == ("GenericSAML", "active", made.id)
+    [certificate] = setup.sdk.sso.list_connection_saml_idp_signing_certs(made.id).data
+    assert certificate.value == setup.okta.store.saml_key(app.id, app.signing_kid).credential.certificate_pem
+    login = workos_app(setup.workos_url, API_KEY, setup.workos.client_id)
+    report = verify_workos_login(login, made.id, login="alice@acme.example", password=SANDBOX_USER_PASSWORD)
+    assert report.signed_in, report.detail
+    assert "Engineering" in report.claims["groups"]
+
+
+def test_a_saml_connection_created_with_the_manual_fields_keeps_them(setup: Setup) -> None:
+    pem = SigningCredential.generate("manual idp").certificate_pem
+    made = setup.sdk.sso.create_connection(
+        organization_id=INITECH.id,
+        connection_type="AzureSAML",
+        protocol_options=CreateProtocolOptionsSAML(
+            saml_options=CreateConnectionSAMLOptions(
+                idp_entity_id="https://sts.windows.net/t/",
+                idp_sso_url="https://login.microsoftonline.com/t/saml2",
+                idp_signing_certs=[pem],
+            )
+        ),
+    )
+
+    assert (made.connection_type, made.state) == ("AzureSAML", "active")
+    assert [c.value for c in setup.sdk.sso.list_connection_saml_idp_signing_certs(made.id).data] == [pem]
+    options = setup.workos.store.connection(made.id).saml
+    assert options is not None and options.acs_url == options.standard_acs_url
+    assert options.acs_url.startswith(f"{setup.workos_url}/sso/saml/acs/")
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ({"idp_sso_url": "https://idp.example/sso"}, "invalid_request_parameters"),
+        (
+            {"idp_metadata_url": "https://idp.example/md", "idp_sso_url": "https://idp.example/sso"},
+            "idp_metadata_url_and_manual_fields_provided",
+        ),
+        (
+            {"idp_sso_url": "https://idp.example/sso", "idp_signing_certs": ["not a certificate"]},
+            "invalid_certificate",
+        ),
+        (
+            {
+                "idp_metadata_url": "https://idp.example/md",
+                "sp_signing_key_pair": CreateConnectionKeyPair(key="k", cert="c"),
+            },
+            "customer_key_pairs_not_supported",
+        ),
+    ],
+    ids=["manual-without-certificates", "metadata-and-manual", "bad-certificate", "customer-key-pair"],
+)
+def test_a_saml_create_the_stand_in_cannot_honour_is_refused(setup: Setup, options: dict, code: str) -> None:
+    before = len(setup.workos.store.connections)
+    with pytest.raises(workos.UnprocessableEntityError) as refused:
+        _create(setup, f"refused-{code}", **options)
+    assert refused.value.code == code
+    assert len(setup.workos.store.connections) == before
 
 
 def test_the_metadata_patch_imports_the_idps_signing_certificate_and_sso_url(setup: Setup) -> None:
