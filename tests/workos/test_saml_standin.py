@@ -113,9 +113,11 @@ def setup() -> Iterator[Setup]:
 @dataclass(frozen=True)
 class _Groups:
     attribute: str
+    email: str | None = None
 
     def to_dict(self) -> dict:
-        return {"standard_attributes": {"groups": self.attribute}}
+        email = {} if self.email is None else {"email": self.email}
+        return {"standard_attributes": {"groups": self.attribute, **email}}
 
 
 def _create(setup: Setup, external_id: str, **options: object) -> SdkConnection:
@@ -150,6 +152,7 @@ def test_a_saml_connection_created_with_the_manual_fields_keeps_them(setup: Setu
     made = setup.sdk.sso.create_connection(
         organization_id=INITECH.id,
         connection_type="AzureSAML",
+        attribute_maps=_Groups("groups", email="mail"),
         protocol_options=CreateProtocolOptionsSAML(
             saml_options=CreateConnectionSAMLOptions(
                 idp_entity_id="https://sts.windows.net/t/",
@@ -161,7 +164,9 @@ def test_a_saml_connection_created_with_the_manual_fields_keeps_them(setup: Setu
 
     assert (made.connection_type, made.state) == ("AzureSAML", "active")
     assert [c.value for c in setup.sdk.sso.list_connection_saml_idp_signing_certs(made.id).data] == [pem]
-    options = setup.workos.store.connection(made.id).saml
+    stored = setup.workos.store.connection(made.id)
+    assert stored is not None and stored.attribute_map == {"email": "mail"}
+    options = stored.saml
     assert options is not None and options.acs_url == options.standard_acs_url
     assert options.acs_url.startswith(f"{setup.workos_url}/sso/saml/acs/")
 
