@@ -71,12 +71,12 @@ def application_routes(store: GraphTenant) -> list[Route]:
         return no_content(request)
 
     async def add_password(request: Request) -> Response:
-        credential = store.add_password(request.path_params["object_id"], await read_json(request))
+        credential = store.add_password(_object_id(request), await read_json(request))
         return entity_response(request, credential, "microsoft.graph.passwordCredential")
 
     async def remove_password(request: Request) -> Response:
         key_id = password_key_id(await read_json(request))
-        store.remove_password(request.path_params["object_id"], key_id)
+        store.remove_password(_object_id(request), key_id)
         return no_content(request)
 
     item = {"GET": get_application, "PATCH": update_application, "DELETE": delete_application}
@@ -85,6 +85,9 @@ def application_routes(store: GraphTenant) -> list[Route]:
         graph_route(_PREFIX, {"GET": list_applications, "POST": create_application}, tokens),
         graph_route(_PREFIX + "(appId='{app_id}')", item, tokens),
         graph_route(_PREFIX + "/{object_id}", item, tokens),
-        graph_route(_PREFIX + "/{object_id}/addPassword", {"POST": add_password}, tokens),
-        graph_route(_PREFIX + "/{object_id}/removePassword", {"POST": remove_password}, tokens),
+        *(
+            graph_route(item_path + action, {"POST": handler}, tokens)
+            for item_path in (_PREFIX + "/{object_id}", _PREFIX + "(appId='{app_id}')")
+            for action, handler in (("/addPassword", add_password), ("/removePassword", remove_password))
+        ),
     ]

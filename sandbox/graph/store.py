@@ -793,6 +793,11 @@ def apply_patch(target: dict[str, Any], changes: dict[str, Any]) -> None:
 _SERVICE_PRINCIPAL_PROPERTIES = {
     "appRoleAssignmentRequired": bool,
     "accountEnabled": bool,
+    "alternativeNames": list,
+    "displayName": str,
+    "homepage": (str, type(None)),
+    "logoutUrl": (str, type(None)),
+    "replyUrls": list,
     "tags": list,
     "notes": (str, type(None)),
     "description": (str, type(None)),
@@ -829,14 +834,17 @@ def _service_principal_changes(
                     400, "Request_BadRequest", f"Property '{name}' is read-only and cannot be set."
                 )
             raise GraphError(400, "Request_BadRequest", f"Invalid property '{name}'.")
-        if not isinstance(value, expected):
-            raise GraphError(
-                400,
-                "Request_BadRequest",
-                f"Invalid value specified for property '{name}' of resource 'ServicePrincipal'.",
-            )
+        if not isinstance(value, expected) or not _well_formed(name, value):
+            raise invalid_value(name, "ServicePrincipal")
         changes[name] = value
     return changes
+
+
+def _well_formed(name: str, value: Any) -> bool:
+    """Collections are of strings (every collection PATCHable here is); a display name is not blank."""
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return name != "displayName" or bool(value.strip())
 
 
 def _sign_key_id(certificate: TokenSigningCertificate) -> str:

@@ -1,6 +1,7 @@
-"""A service principal's own credentials through msgraph-sdk, as Graph documents them: certificates
-PATCHed in `keyCredentials` (beside the SAML signing keys addTokenSigningCertificate made) and
-passwords added and removed by addPassword / removePassword, never by PATCH."""
+"""A service principal through msgraph-sdk as Graph's "Update servicePrincipal" documents it: the
+properties a PATCH may set, its own credentials (certificates PATCHed in `keyCredentials` beside the
+SAML signing keys addTokenSigningCertificate made; passwords added and removed by addPassword /
+removePassword, never by PATCH), and both password actions addressed by appId as well."""
 
 from __future__ import annotations
 
@@ -187,3 +188,38 @@ async def _patch(sdk: GraphServiceClient, object_id: str, keys: list[KeyCredenti
     await sdk.service_principals.by_service_principal_id(object_id).patch(
         ServicePrincipal(key_credentials=keys)
     )
+
+
+def test_the_documented_properties_are_patchable(graph: ServedGraph) -> None:
+    object_id, app_id, _ = saml_principal(graph)
+    body = ServicePrincipal(
+        display_name="Acme SAML (prod)",
+        homepage="https://acme.example/home",
+        logout_url="https://acme.example/logout",
+        reply_urls=["https://acme.example/acs"],
+        alternative_names=["acme-prod"],
+    )
+    with_sdk(graph, lambda sdk: sdk.service_principals.by_service_principal_id(object_id).patch(body))
+    read_back = asyncio.run(graph.client().get_service_principal(object_id))
+    stored = graph.standin.store.get_service_principal(object_id)
+    assert read_back["display_name"] == stored["displayName"] == "Acme SAML (prod)"
+    assert (stored["homepage"], stored["logoutUrl"]) == (
+        "https://acme.example/home",
+        "https://acme.example/logout",
+    )
+    assert (stored["replyUrls"], stored["alternativeNames"]) == (["https://acme.example/acs"], ["acme-prod"])
+
+    blank = ServicePrincipal(display_name=" ")
+    assert refused(
+        graph, lambda sdk: sdk.service_principals.by_service_principal_id(object_id).patch(blank)
+    ) == ("Invalid value specified for property 'displayName' of resource 'ServicePrincipal'.")
+    with graph.http() as http:  # by appId: the SDK builds these paths by object id only
+        patched = http.patch(f"/servicePrincipals(appId='{app_id}')", json={"replyUrls": [1]})
+        application = http.get(f"/applications(appId='{app_id}')").json()
+        added = http.post(f"/applications(appId='{app_id}')/addPassword", json={"passwordCredential": {}})
+        removed = http.post(
+            f"/applications(appId='{app_id}')/removePassword", json={"keyId": added.json()["keyId"]}
+        )
+    assert patched.status_code == 400 and added.status_code == 200 and removed.status_code == 204
+    assert graph.standin.store.stored_application(application["id"])["passwordCredentials"] == []
+    assert contract_violations(graph.recorder.responses) == []
