@@ -133,7 +133,7 @@ def _redirect_uri_ok(uri: Any, *, public_client: bool) -> bool:
 
 
 def _platform(prop: str, keys: dict[str, Callable[[Any], Any]]) -> Callable[[Any], dict[str, Any]]:
-    """A platform object (web, spa, publicClient): known sub-properties only, URIs checked."""
+    """A complex property (web, spa, api, info, ...): known sub-properties only, each checked."""
 
     def check(value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -338,6 +338,36 @@ def is_guid(value: object) -> bool:
     return True
 
 
+LEGAL_AGE_GROUP_RULES = (
+    "Allow",
+    "RequireConsentForPrivacyServices",
+    "RequireConsentForMinors",
+    "RequireConsentForKids",
+    "BlockMinors",
+)
+
+
+def _optional_bool_of(prop: str) -> Callable[[Any], bool | None]:
+    def check(value: Any) -> bool | None:
+        if value is not None and not isinstance(value, bool):
+            raise invalid_value(prop, "Application")
+        return value
+
+    return check
+
+
+def _read_only_null(value: Any) -> None:
+    """`info.logoUrl`: Graph sets it (from the logo stream); a PATCH may only send it back null."""
+    if value is not None:
+        raise invalid_value("logoUrl", "InformationalUrl")
+
+
+def _legal_age_group_rule(value: Any) -> str:
+    if value not in LEGAL_AGE_GROUP_RULES:
+        raise invalid_value("legalAgeGroupRule", "ParentalControlSettings")
+    return value
+
+
 _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
     "displayName": _display_name,
     "appRoles": _app_roles,
@@ -351,7 +381,27 @@ _APPLICATION_PROPERTIES: dict[str, Callable[[Any], Any]] = {
     "tags": _string_list("tags"),
     "optionalClaims": _optional_claims,
     "requiredResourceAccess": lambda value: value,  # checked against the tenant, see above
-    "isFallbackPublicClient": lambda value: value,
+    "isFallbackPublicClient": _optional_bool_of("isFallbackPublicClient"),
+    "isDeviceOnlyAuthSupported": _optional_bool_of("isDeviceOnlyAuthSupported"),
+    "samlMetadataUrl": _absolute_url,
+    "defaultRedirectUri": _optional_text("defaultRedirectUri", MAX_URI_LENGTH),
+    "info": _platform(
+        "info",
+        {
+            "logoUrl": _read_only_null,
+            "marketingUrl": _absolute_url,
+            "privacyStatementUrl": _absolute_url,
+            "supportUrl": _absolute_url,
+            "termsOfServiceUrl": _absolute_url,
+        },
+    ),
+    "parentalControlSettings": _platform(
+        "parentalControlSettings",
+        {
+            "countriesBlockedForMinors": _string_list("countriesBlockedForMinors"),
+            "legalAgeGroupRule": _legal_age_group_rule,
+        },
+    ),
     "keyCredentials": key_credentials,
     "web": _platform(
         "web",

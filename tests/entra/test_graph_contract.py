@@ -7,6 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from msgraph.generated.models.application import Application
+from msgraph.generated.models.informational_url import InformationalUrl
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.parental_control_settings import ParentalControlSettings
+
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID
 from tests.entra.conftest import ServedGraph
 from tests.support.graph_contract import ServedBody, contract_violations
@@ -103,3 +109,45 @@ def test_everything_the_stand_in_serves_to_the_client_holds_to_the_contract(grap
     served = graph.recorder.responses
     assert len(served) >= 17 and {body.status for body in served} >= {200, 201, 400, 404}
     assert contract_violations(served) == []
+
+
+def test_application_properties_graph_documents_as_updatable_are_taken_from_the_sdk(
+    graph: ServedGraph,
+) -> None:
+    client = graph.client()
+    app = asyncio.run(client.create_application({"display_name": "Documented"}))
+    body = Application(
+        info=InformationalUrl(marketing_url="https://acme.example", support_url="https://acme.example/help"),
+        is_device_only_auth_supported=False,
+        saml_metadata_url="https://acme.example/saml/metadata",
+        default_redirect_uri="https://acme.example/acs",
+        parental_control_settings=ParentalControlSettings(
+            countries_blocked_for_minors=["DE"], legal_age_group_rule="BlockMinors"
+        ),
+    )
+
+    async def patch(sent: Application) -> None:
+        async with client._graph() as sdk:
+            await sdk.applications.by_application_id(app["object_id"]).patch(sent)
+
+    asyncio.run(patch(body))
+    stored = graph.standin.store.stored_application(app["object_id"])
+    assert stored["info"]["marketingUrl"] == "https://acme.example" and stored["info"]["logoUrl"] is None
+    assert (stored["samlMetadataUrl"], stored["defaultRedirectUri"], stored["isDeviceOnlyAuthSupported"]) == (
+        "https://acme.example/saml/metadata",
+        "https://acme.example/acs",
+        False,
+    )
+    assert stored["parentalControlSettings"] == {
+        "countriesBlockedForMinors": ["DE"],
+        "legalAgeGroupRule": "BlockMinors",
+    }
+    for refused in (
+        Application(info=InformationalUrl(logo_url="https://cdn.example/logo.png")),  # read-only
+        Application(parental_control_settings=ParentalControlSettings(legal_age_group_rule="Sometimes")),
+    ):
+        with pytest.raises(ODataError) as caught:
+            asyncio.run(patch(refused))
+        assert caught.value.response_status_code == 400
+    assert graph.standin.store.stored_application(app["object_id"]) == stored
+    assert contract_violations(graph.recorder.responses) == []
