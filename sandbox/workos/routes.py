@@ -94,6 +94,7 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
         external_id = _optional_text(body, "external_id")
         groups_attribute = _groups_attribute(body) or "groups"
         attribute_map = _standard_attributes(body)
+        custom_attribute_map = _custom_attributes(body, {}, creating=True)
         oidc, saml, metadata, certificates = None, None, None, []
         if connection_type in SAML_CONNECTION_TYPES:
             saml, certificates = check_saml_create(body["saml_options"])
@@ -119,6 +120,7 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
                 external_id=external_id,
                 groups_attribute=groups_attribute,
                 attribute_map=attribute_map,
+                custom_attribute_map=custom_attribute_map,
             )
             if saml is not None:
                 connection.saml = generated_saml_options(str(request.base_url))
@@ -199,10 +201,12 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
                 oidc = _patched_oidc_options(connection.oidc, body["oidc_options"])
             groups_attribute = _groups_attribute(body) or connection.groups_attribute
             attribute_map = {**connection.attribute_map, **_standard_attributes(body)}
+            custom_attribute_map = _custom_attributes(body, connection.custom_attribute_map, creating=False)
             # Validated in full above: apply all or nothing.
             connection.name = name or connection.name
             connection.groups_attribute = groups_attribute
             connection.attribute_map = attribute_map
+            connection.custom_attribute_map = custom_attribute_map
             connection.external_id = external_id
             connection.oidc = oidc
             if saml is not None and connection.saml is not None:
@@ -367,14 +371,37 @@ def _refuse_unknown_keys(raw: dict[str, Any]) -> None:
         )
 
 
-def _groups_attribute(body: dict[str, Any]) -> str | None:
-    """The claim `attribute_maps.standard_attributes.groups` names, if the request maps it."""
+def _attribute_maps(body: dict[str, Any], part: str) -> dict[str, Any]:
+    """`attribute_maps.<part>` (standard_attributes or custom_attributes); {} when not sent."""
     maps = body.get("attribute_maps")
     if maps is None:
-        return None
-    standard = maps.get("standard_attributes") if isinstance(maps, dict) else None
-    if not isinstance(standard, dict):
-        raise invalid_parameters(("invalid_attribute_maps", "standard_attributes must be an object"))
+        return {}
+    if not isinstance(maps, dict) or set(maps) - {"standard_attributes", "custom_attributes"}:
+        raise invalid_parameters(
+            ("invalid_attribute_maps", "attribute_maps takes standard_attributes and custom_attributes")
+        )
+    value = maps.get(part)
+    if value is not None and not isinstance(value, dict):
+        raise invalid_parameters(("invalid_attribute_maps", f"{part} must be an object"))
+    return value or {}
+
+
+def _custom_attributes(body: dict[str, Any], current: dict[str, str], *, creating: bool) -> dict[str, str]:
+    """The custom attribute map after `attribute_maps.custom_attributes`: each key to the claim or
+    attribute named; on a PATCH, null removes a key (the SDK's PatchConnectionAttributeMaps)."""
+    custom = _attribute_maps(body, "custom_attributes")
+    if not all(
+        isinstance(key, str) and key and ((isinstance(name, str) and name) or (name is None and not creating))
+        for key, name in custom.items()
+    ):
+        raise invalid_parameters(("invalid_attribute_maps", "custom_attributes must map keys to claim names"))
+    merged = {**current, **custom}
+    return {key: name for key, name in merged.items() if name is not None}
+
+
+def _groups_attribute(body: dict[str, Any]) -> str | None:
+    """The claim `attribute_maps.standard_attributes.groups` names, if the request maps it."""
+    standard = _attribute_maps(body, "standard_attributes")
     groups = standard.get("groups")
     if groups is not None and (not isinstance(groups, str) or not groups):
         raise invalid_parameters(("invalid_attribute_maps", "groups must name a claim"))
@@ -383,7 +410,7 @@ def _groups_attribute(body: dict[str, Any]) -> str | None:
 
 def _standard_attributes(body: dict[str, Any]) -> dict[str, str]:
     """The standard attributes other than groups that `attribute_maps` maps, to the claim named."""
-    standard = (body.get("attribute_maps") or {}).get("standard_attributes") or {}
+    standard = _attribute_maps(body, "standard_attributes")
     mapped = {key: value for key, value in standard.items() if key != "groups" and value is not None}
     unknown = sorted(set(mapped) - STANDARD_ATTRIBUTES)
     if unknown or not all(isinstance(value, str) and value for value in mapped.values()):

@@ -214,9 +214,12 @@ def _profile(connection: Connection, assertion: etree._Element) -> dict[str, Any
         attributes.setdefault(attribute.get("Name", ""), []).extend(values)
     name_id = assertion.findtext(f"{{{ASSERTION_NS}}}Subject/{{{ASSERTION_NS}}}NameID") or ""
 
-    def mapped(field: str) -> str | None:
-        values = attributes.get(connection.attribute_map.get(field, field)) or []
+    def first(name: str) -> str | None:
+        values = attributes.get(name) or []
         return values[0] if values else None
+
+    def mapped(field: str) -> str | None:
+        return first(connection.attribute_map.get(field, field))
 
     return connection.profile(
         idp_id=mapped("idp_id") or name_id,
@@ -226,4 +229,5 @@ def _profile(connection: Connection, assertion: etree._Element) -> dict[str, Any
         name=mapped("name"),
         raw_attributes={k: v[0] if len(v) == 1 else v for k, v in attributes.items()},
         groups=attributes.get(connection.groups_attribute, []),
+        source=first,
     )

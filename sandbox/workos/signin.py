@@ -251,6 +251,7 @@ def _profile(connection: Connection, claims: dict[str, Any]) -> dict[str, Any]:
         name=claims.get("name"),
         raw_attributes=claims,
         groups=list(groups) if isinstance(groups, list) else [],
+        source=claims.get,
     )
 
 

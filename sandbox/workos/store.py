@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +156,9 @@ class Connection:
     attribute_map: dict[str, str] = field(default_factory=dict)
     """Other standard attributes (email, first_name, last_name, ...) -> the claim or attribute they
     come from, as attribute_maps.standard_attributes set them."""
+    custom_attribute_map: dict[str, str] = field(default_factory=dict)
+    """Profile custom_attributes key -> the claim or attribute it comes from
+    (attribute_maps.custom_attributes)."""
     state: str = "active"
     created_at: str = field(default_factory=timestamp)
     updated_at: str = ""
@@ -184,10 +188,12 @@ class Connection:
             "updated_at": self.updated_at or self.created_at,
         }
 
-    def profile(self, *, groups: list[str], **standard: Any) -> dict[str, Any]:
+    def profile(self, *, groups: list[str], source: Callable[[str], Any], **standard: Any) -> dict[str, Any]:
         """The Profile object of a sign-in through this connection: `standard` holds idp_id, email,
-        first_name, last_name, name and raw_attributes, as the protocol read them; the role is the
+        first_name, last_name, name and raw_attributes, as the protocol read them; `source` gives
+        the value of a claim or attribute by name, for the custom attributes; the role is the
         environment's default (no dashboard role mapping here)."""
+        custom = {key: source(name) for key, name in self.custom_attribute_map.items()}
         return {
             "object": "profile",
             "id": new_id("prof"),
@@ -198,6 +204,7 @@ class Connection:
             "role": {"slug": DEFAULT_ROLE},
             "roles": [{"slug": DEFAULT_ROLE}],
             "groups": groups,
+            "custom_attributes": {key: value for key, value in custom.items() if value is not None},
         }
 
 

@@ -114,22 +114,26 @@ def setup() -> Iterator[Setup]:
 class _Groups:
     attribute: str
     email: str | None = None
+    custom: dict | None = None
 
     def to_dict(self) -> dict:
         email = {} if self.email is None else {"email": self.email}
-        return {"standard_attributes": {"groups": self.attribute, **email}}
+        custom = {} if self.custom is None else {"custom_attributes": self.custom}
+        return {"standard_attributes": {"groups": self.attribute, **email}, **custom}
 
 
 def _create(setup: Setup, external_id: str, **options: object) -> SdkConnection:
     return setup.sdk.sso.create_connection(
         organization_id=INITECH.id,
         external_id=external_id,
-        attribute_maps=_Groups("memberOf"),
+        attribute_maps=_Groups("memberOf", custom={"mail": "email"}),
         protocol_options=CreateProtocolOptionsSAML(saml_options=CreateConnectionSAMLOptions(**options)),
     )
 
 
-def test_a_saml_connection_created_from_the_idps_metadata_signs_users_in(setup: Setup) -> None:
+def test_a_saml_connection_created_from_the_idps_metadata_signs_users_in_with_custom_attributes(
+    setup: Setup,
+) -> None:
     acs = f"{setup.workos_url}/sso/saml/acs/initech-by-api"
     audience = "https://initech.example/saml"
     app = _okta_app(setup.okta, acs, audience)
@@ -145,6 +149,10 @@ def test_a_saml_connection_created_from_the_idps_metadata_signs_users_in(setup: 
     report = verify_workos_login(login, made.id, login="alice@acme.example", password=SANDBOX_USER_PASSWORD)
     assert report.signed_in, report.detail
     assert "Engineering" in report.claims["groups"]
+    assert report.claims["custom_attributes"] == {"mail": "alice@acme.example"}
+    setup.sdk.sso.update_connection(made.id, attribute_maps=_Groups("memberOf", custom={"mail": None}))
+    stored = setup.workos.store.connection(made.id)
+    assert stored is not None and stored.custom_attribute_map == {}
 
 
 def test_a_saml_connection_created_with_the_manual_fields_keeps_them(setup: Setup) -> None:
