@@ -241,14 +241,20 @@ async def _redeem(connection: Connection, pending: _PendingSignIn, code: str) ->
 
 
 def _profile(connection: Connection, claims: dict[str, Any]) -> dict[str, Any]:
-    """The Profile object: standard fields from the ID token, groups from the mapped claim."""
+    """The Profile object: standard fields from the ID token (the claim attribute_maps names for a
+    field, else the usual ones), groups from the mapped claim."""
     groups = claims.get(connection.groups_attribute)
+
+    def claim(field: str, *usual: str) -> Any:
+        mapped = connection.attribute_map.get(field)
+        return next((claims[name] for name in ((mapped,) if mapped else usual) if claims.get(name)), None)
+
     return connection.profile(
-        idp_id=str(claims.get("oid") or claims.get("sub", "")),
-        email=claims.get("email") or claims.get("preferred_username", ""),
-        first_name=claims.get("given_name"),
-        last_name=claims.get("family_name"),
-        name=claims.get("name"),
+        idp_id=str(claim("idp_id", "oid", "sub") or ""),
+        email=claim("email", "email", "preferred_username") or "",
+        first_name=claim("first_name", "given_name"),
+        last_name=claim("last_name", "family_name"),
+        name=claim("name", "name"),
         raw_attributes=claims,
         groups=list(groups) if isinstance(groups, list) else [],
         source=claims.get,

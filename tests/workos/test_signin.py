@@ -1,6 +1,7 @@
 """WorkOS's SSO sign-in in the stand-in, driven as an app (the workos SDK) and a browser would,
 through an Entra app in the Graph stand-in: the profile as the SDK reads it, and a connection
-whose client secret the IdP refuses signs nobody in."""
+whose client secret the IdP refuses signs nobody in; attribute_maps' standard and custom attributes
+name the claims the profile's fields come from."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ async def entra_app(redirect_uri: str) -> tuple[str, str]:
     return app["app_id"], secret["secret_text"]
 
 
-def connection(sandbox: LocalSandbox, client_id: str, secret: str, *, redirect_uri: str | None) -> str:
+def connection(
+    sandbox: LocalSandbox, client_id: str, secret: str, *, redirect_uri: str | None, maps: dict | None = None
+) -> str:
     """An EntraIdOIDC connection; without `redirect_uri`, WorkOS's own generated one is used."""
     options = {
         "discovery_endpoint": discovery_url(CONTOSO.tenant_id),
@@ -66,6 +69,7 @@ def connection(sandbox: LocalSandbox, client_id: str, secret: str, *, redirect_u
                 "organization_id": INITECH.id,
                 "connection_type": "EntraIdOIDC",
                 "oidc_options": options,
+                **({} if maps is None else {"attribute_maps": maps}),
             },
         )
     created.raise_for_status()
@@ -76,7 +80,8 @@ def test_a_sign_in_ends_with_the_profile_and_a_wrong_secret_ends_it_at_the_callb
     sandbox: LocalSandbox,
 ) -> None:
     client_id, secret = asyncio.run(entra_app(sandbox.workos_url + CALLBACK_PATH))
-    good = connection(sandbox, client_id, secret, redirect_uri=None)
+    maps = {"standard_attributes": {"idp_id": "preferred_username"}, "custom_attributes": {"tenant": "tid"}}
+    good = connection(sandbox, client_id, secret, redirect_uri=None, maps=maps)
     bad = connection(sandbox, client_id, secret + "-typo", redirect_uri=sandbox.workos_url + CALLBACK_PATH)
 
     def sign_in(connection_id: str):
@@ -88,6 +93,8 @@ def test_a_sign_in_ends_with_the_profile_and_a_wrong_secret_ends_it_at_the_callb
     signed_in = sign_in(good)
     assert signed_in.signed_in, signed_in.detail
     assert signed_in.claims["email"] == "bob@contoso.example" and signed_in.roles == ["member"]
+    assert signed_in.claims["idp_id"] == "bob@contoso.example"  # attribute_maps: idp_id from the UPN
+    assert signed_in.claims["custom_attributes"] == {"tenant": CONTOSO.tenant_id}
     engineering = asyncio.run(graph_client_from_env(CONTOSO.tenant_id).resolve_group("Engineering"))
     assert engineering in signed_in.claims["groups"]
 
