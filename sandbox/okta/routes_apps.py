@@ -19,6 +19,7 @@ from starlette.routing import Route
 from sandbox.okta import errors
 from sandbox.okta.render import app_json, json_answer, org_base, paginate, read_json, saml_app_json
 from sandbox.okta.saml_apps import parse_saml_app
+from sandbox.okta.search import parse_search
 from sandbox.okta.store import App, OktaStore, SamlApp
 
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic", "client_secret_jwt", "private_key_jwt")
@@ -30,6 +31,7 @@ GRANTS_BY_TYPE = {
 }
 RESPONSE_TYPES = {"code", "token", "id_token"}
 ISSUER_MODES = {"ORG_URL", "CUSTOM_URL", "DYNAMIC"}
+FILTERABLE = frozenset({"id", "status", "name", "credentials.signing.kid"})
 
 
 def app_routes(store: OktaStore) -> list[Route]:
@@ -47,12 +49,18 @@ def app_routes(store: OktaStore) -> list[Route]:
         return json_answer(app_json(app, org_base(request), secret.value if secret else None))
 
     async def list_apps(request: Request) -> Response:
-        """`q` matches the start of the name or label, as Okta documents; 20 a page by default."""
+        """`q` matches the start of the name or label, as Okta documents; `filter` takes `eq`
+        comparisons of the properties it documents (but settings.slo.enabled: no app here has
+        single logout), joined by and/or; 20 a page by default."""
         found = store.apps()
         q = request.query_params.get("q")
         if q is not None:
             prefix = q.lower()
             found = [a for a in found if a.label.lower().startswith(prefix) or _name(a).startswith(prefix)]
+        expression = request.query_params.get("filter")
+        if expression is not None:
+            matches = parse_search(expression, FILTERABLE, operators=frozenset({"eq"}))
+            found = [a for a in found if matches(_filterable(a))]
         page, links = paginate(request, found, default_limit=20, max_limit=200)
         base = org_base(request)
         return json_answer([_json(a, base) for a in page], links=links)
@@ -98,6 +106,11 @@ def app_routes(store: OktaStore) -> list[Route]:
         Route("/api/v1/apps/{app_id}/lifecycle/activate", activate, methods=["POST"]),
         Route("/api/v1/apps/{app_id}/lifecycle/deactivate", deactivate, methods=["POST"]),
     ]
+
+
+def _filterable(app: App | SamlApp) -> dict[str, str]:
+    kid = app.signing_kid
+    return {"id": app.id, "status": app.status, "name": _name(app), "credentials.signing.kid": kid}
 
 
 def _name(app: App | SamlApp) -> str:

@@ -25,10 +25,16 @@ _TOKEN = re.compile(r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<paren>[()])|(?P<wo
 _OPERATORS = ("eq", "sw", "co")
 
 
-def parse_search(expression: str, attributes: frozenset[str]) -> Predicate:
-    """A predicate for `expression` over records with these `attributes`, or E0000031."""
+ALL_OPERATORS = frozenset({*_OPERATORS, "pr"})
+
+
+def parse_search(
+    expression: str, attributes: frozenset[str], operators: frozenset[str] = ALL_OPERATORS
+) -> Predicate:
+    """A predicate for `expression` over records with these `attributes`, comparing with these
+    `operators` only (a list's `filter` takes fewer than a group `search`), or E0000031."""
     tokens = _tokens(expression)
-    predicate, rest = _alternatives(tokens, attributes)
+    predicate, rest = _alternatives(tokens, (attributes, operators))
     if rest:
         raise errors.invalid_search()
     return predicate
@@ -49,36 +55,43 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
     return tokens
 
 
-def _alternatives(tokens: list[tuple[str, str]], attributes: frozenset[str]) -> tuple[Predicate, list]:
-    first, rest = _conjunction(tokens, attributes)
+_Grammar = tuple[frozenset[str], frozenset[str]]
+"""The attributes and operators an expression may use."""
+
+
+def _alternatives(tokens: list[tuple[str, str]], grammar: _Grammar) -> tuple[Predicate, list]:
+    first, rest = _conjunction(tokens, grammar)
     options = [first]
     while rest and rest[0] == ("word", "or"):
-        option, rest = _conjunction(rest[1:], attributes)
+        option, rest = _conjunction(rest[1:], grammar)
         options.append(option)
     return (lambda record: any(option(record) for option in options)), rest
 
 
-def _conjunction(tokens: list[tuple[str, str]], attributes: frozenset[str]) -> tuple[Predicate, list]:
-    first, rest = _clause(tokens, attributes)
+def _conjunction(tokens: list[tuple[str, str]], grammar: _Grammar) -> tuple[Predicate, list]:
+    first, rest = _clause(tokens, grammar)
     parts = [first]
     while rest and rest[0] == ("word", "and"):
-        part, rest = _clause(rest[1:], attributes)
+        part, rest = _clause(rest[1:], grammar)
         parts.append(part)
     return (lambda record: all(part(record) for part in parts)), rest
 
 
-def _clause(tokens: list[tuple[str, str]], attributes: frozenset[str]) -> tuple[Predicate, list]:
+def _clause(tokens: list[tuple[str, str]], grammar: _Grammar) -> tuple[Predicate, list]:
+    attributes, operators = grammar
     if tokens[:1] == [("paren", "(")]:
-        inner, rest = _alternatives(tokens[1:], attributes)
+        inner, rest = _alternatives(tokens[1:], grammar)
         if rest[:1] != [("paren", ")")]:
             raise errors.invalid_search()
         return inner, rest[1:]
     if len(tokens) < 2 or tokens[0][0] != "word" or tokens[0][1] not in attributes:
         raise errors.invalid_search()
     attribute, operator = tokens[0][1], tokens[1]
+    if operator[0] != "word" or operator[1] not in operators:
+        raise errors.invalid_search()
     if operator == ("word", "pr"):
         return (lambda record: bool(record.get(attribute))), tokens[2:]
-    if operator[0] != "word" or operator[1] not in _OPERATORS or len(tokens) < 3 or tokens[2][0] != "string":
+    if len(tokens) < 3 or tokens[2][0] != "string":
         raise errors.invalid_search()
     try:
         expected = json.loads(tokens[2][1]).lower()

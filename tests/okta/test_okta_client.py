@@ -218,3 +218,32 @@ def test_an_org_at_its_app_quota_is_named_with_what_to_do(
     assert "Delete apps the org no longer uses" in message and "raise the org's app limit" in message
     assert store.snapshot() == seeded  # refused, not half made
     assert [c.status for c in okta_sandbox.stand_in.calls.all() if c.method == "POST"][-1] == 400
+
+
+def test_the_sdk_lists_apps_by_the_filter_okta_documents(
+    okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from okta.client import Client
+
+    monkeypatch.setenv(HTTPS_CHECK_ENV, "true")
+    with okta_sandbox.http() as http:
+        active = http.post("/api/v1/apps", json=WEB_APP).json()["id"]
+        inactive = http.post("/api/v1/apps?activate=false", json={**WEB_APP, "label": "Acme Old"}).json()[
+            "id"
+        ]
+
+    async def listed(expression: str) -> tuple[list[str], object]:
+        sdk = Client(
+            {"orgUrl": okta_sandbox.url, "token": okta_sandbox.token, "rateLimit": {"maxRetries": 0}}
+        )
+        apps, _, error = await sdk.list_applications(filter=expression)
+        return sorted(a.id for a in apps or []), error
+
+    assert asyncio.run(listed('status eq "ACTIVE"')) == ([active], None)
+    assert asyncio.run(listed(f'id eq "{inactive}" or id eq "{active}"')) == (
+        sorted([active, inactive]),
+        None,
+    )
+    assert asyncio.run(listed('name eq "oidc_client" and status eq "INACTIVE"')) == ([inactive], None)
+    _, error = asyncio.run(listed('status sw "ACT"'))  # the filter takes eq only
+    assert error is not None and "E0000031" in str(error)
