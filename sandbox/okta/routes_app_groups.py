@@ -1,7 +1,8 @@
 """Group assignments of an app: `/api/v1/apps/{appId}/groups[/{groupId}]`.
 
 PUT assigns (and re-PUT updates the priority or profile), GET reads one or lists them by priority
-(paginated, default 20 a page, at most 200), DELETE removes one with 204.
+(paginated, default 20 a page, at most 200; `q` a prefix of the group's name), DELETE removes one
+with 204.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from sandbox.okta.store import OktaStore
 
 def app_group_routes(store: OktaStore) -> list[Route]:
     async def list_assignments(request: Request) -> Response:
+        """`q` keeps the groups whose name starts with it (case-insensitive), as Okta documents."""
         found = store.app_assignments(request.path_params["app_id"])
+        q = request.query_params.get("q")
+        if q is not None:
+            names = {g.id: g.name.lower() for g in store.groups()}
+            found = [a for a in found if names.get(a.group_id, "").startswith(q.lower())]
         page, links = paginate(
             request, found, default_limit=20, max_limit=200, cursor_of=lambda a: a.group_id
         )

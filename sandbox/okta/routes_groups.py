@@ -1,11 +1,11 @@
-"""Groups: `/api/v1/groups` listing with `q` and `search`, one group, and its members.
+"""Groups: `/api/v1/groups` listing with `q`, `search` and `filter`, one group, and its members.
 
 `q` is what Okta documents it to be, a prefix match on the group name (case-insensitive), so
 `q=Engineering` finds "Engineering-Contractors" too; and a query "can't be paged": it answers at
 most 300 groups (its default limit, which the stand-in also keeps as its ceiling) with no next
 link. `search` takes Okta's filter expressions (`sandbox.okta.search`) on `profile.name`,
 `profile.description`, `type` and `id`, and pages like every other list, one `Link` header each
-for self and next.
+for self and next. `filter` narrows any of these by id or type (`eq` only).
 """
 
 from __future__ import annotations
@@ -21,11 +21,18 @@ from sandbox.okta.store import Group, OktaStore
 QUERY_LIMIT = 300
 """A `q` answer holds at most this many groups and cannot be paged (Okta Groups API)."""
 SEARCHABLE = frozenset({"profile.name", "profile.description", "type", "id"})
+FILTERABLE = frozenset({"type", "id"})
+"""What `filter` compares here (with `eq`): Okta also documents lastUpdated and
+lastMembershipUpdated with gt/lt, which the stand-in does not emulate and refuses (E0000031)."""
 
 
 def group_routes(store: OktaStore) -> list[Route]:
     async def list_groups(request: Request) -> Response:
         found = store.groups()
+        expression = request.query_params.get("filter")
+        if expression is not None:
+            matches_filter = parse_search(expression, FILTERABLE, operators=frozenset({"eq"}))
+            found = [g for g in found if matches_filter(_searchable(g))]
         base = org_base(request)
         search = request.query_params.get("search")
         q = request.query_params.get("q")

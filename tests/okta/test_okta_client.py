@@ -220,7 +220,7 @@ def test_an_org_at_its_app_quota_is_named_with_what_to_do(
     assert [c.status for c in okta_sandbox.stand_in.calls.all() if c.method == "POST"][-1] == 400
 
 
-def test_the_sdk_lists_apps_by_the_filter_okta_documents(
+def test_the_sdk_narrows_lists_by_the_filter_and_q_okta_documents(
     okta_sandbox: OktaSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from okta.client import Client
@@ -231,19 +231,36 @@ def test_the_sdk_lists_apps_by_the_filter_okta_documents(
         inactive = http.post("/api/v1/apps?activate=false", json={**WEB_APP, "label": "Acme Old"}).json()[
             "id"
         ]
+    groups = {g.name: g.id for g in okta_sandbox.stand_in.store.groups()}
+    for name in ("Engineering", "Engineering-Contractors", "Sales"):
+        okta_sandbox.stand_in.store.assign_group(active, groups[name], None, None)
 
-    async def listed(expression: str) -> tuple[list[str], object]:
+    async def scenario() -> dict[str, object]:
         sdk = Client(
             {"orgUrl": okta_sandbox.url, "token": okta_sandbox.token, "rateLimit": {"maxRetries": 0}}
         )
-        apps, _, error = await sdk.list_applications(filter=expression)
-        return sorted(a.id for a in apps or []), error
 
-    assert asyncio.run(listed('status eq "ACTIVE"')) == ([active], None)
-    assert asyncio.run(listed(f'id eq "{inactive}" or id eq "{active}"')) == (
+        async def apps(expression: str) -> object:
+            found, _, error = await sdk.list_applications(filter=expression)
+            return error if error is not None else sorted(a.id for a in found)
+
+        built_in, _, _ = await sdk.list_groups(filter='type eq "BUILT_IN"')
+        assigned, _, _ = await sdk.list_application_group_assignments(active, q="engineering")
+        return {
+            "active": await apps('status eq "ACTIVE"'),
+            "either": await apps(f'id eq "{inactive}" or id eq "{active}"'),
+            "inactive web": await apps('name eq "oidc_client" and status eq "INACTIVE"'),
+            "sw": await apps('status sw "ACT"'),  # the filter takes eq only
+            "built-in": [g.profile.actual_instance.name for g in built_in],
+            "assigned": sorted(a.id for a in assigned),
+        }
+
+    found = asyncio.run(scenario())
+    assert (found["active"], found["either"], found["inactive web"]) == (
+        [active],
         sorted([active, inactive]),
-        None,
+        [inactive],
     )
-    assert asyncio.run(listed('name eq "oidc_client" and status eq "INACTIVE"')) == ([inactive], None)
-    _, error = asyncio.run(listed('status sw "ACT"'))  # the filter takes eq only
-    assert error is not None and "E0000031" in str(error)
+    assert "E0000031" in str(found["sw"])
+    assert found["built-in"] == ["Everyone"]
+    assert found["assigned"] == sorted([groups["Engineering"], groups["Engineering-Contractors"]])
