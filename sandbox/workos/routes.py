@@ -130,10 +130,16 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
         return json_response(request, connection.to_json(), 201)
 
     async def list_connections(request: Request) -> Response:
+        """Filtered by organization_id, connection_type and search (a name substring), ordered by
+        creation (`order`, desc by default), paged by the `after` or `before` cursor (a connection
+        id): a page's list_metadata names the cursors of the pages on either side, null at an end.
+        `domain` is refused: the stand-in's connections have no domains."""
         query = request.query_params
         limit = _limit(query.get("limit"))
-        if query.get("before"):
-            raise rule_error("invalid_request", "The stand-in pages forward only: use `after`.")
+        if query.get("domain"):
+            raise rule_error("invalid_request", "The stand-in's connections have no domains to filter by.")
+        if query.get("before") and query.get("after"):
+            raise invalid_parameters(("invalid_cursor", "Provide before or after, not both."))
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):
             raise invalid_parameters(("invalid_order", "order must be asc or desc"))
@@ -147,17 +153,26 @@ def api_routes(store: WorkosStore, api_keys: Collection[str], idempotency: Idemp
             ]
         if order == "desc":
             items.reverse()
-        after = query.get("after")
-        if after:
-            ids = [c.id for c in items]
-            items = items[ids.index(after) + 1 :] if after in ids else []
-        page, rest = items[:limit], items[limit:]
+        ids = [c.id for c in items]
+        if query.get("after"):
+            start = ids.index(query["after"]) + 1 if query["after"] in ids else len(items)
+            page = items[start : start + limit]
+        elif query.get("before"):
+            end = ids.index(query["before"]) if query["before"] in ids else 0
+            start = max(0, end - limit)
+            page = items[start:end]
+        else:
+            start, page = 0, items[:limit]
+        first = ids.index(page[0].id) if page else start
         return json_response(
             request,
             {
                 "object": "list",
                 "data": [c.to_json() for c in page],
-                "list_metadata": {"before": None, "after": page[-1].id if rest and page else None},
+                "list_metadata": {
+                    "before": page[0].id if page and first > 0 else None,
+                    "after": page[-1].id if page and first + len(page) < len(items) else None,
+                },
             },
         )
 

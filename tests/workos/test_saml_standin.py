@@ -31,7 +31,7 @@ from sandbox.common.saml_idp import SigningCredential, Tampering
 from sandbox.common.server import ServedApp
 from sandbox.okta.app import OktaStandIn, build_okta_standin
 from sandbox.okta.store import SamlApp
-from sandbox.workos import INITECH, build_workos_standin
+from sandbox.workos import GLOBEX, INITECH, build_workos_standin
 from sandbox.workos.app import WorkosStandIn
 from sandbox.workos.store import Connection
 from ssoprov.brokers.workos.verify_login import verify_workos_login
@@ -284,3 +284,29 @@ def test_workos_refuses_a_bad_assertion_and_tells_the_app_why(
 
     assert not report.signed_in
     assert f"WorkOS refused: {error}: " in report.detail, report.detail
+
+
+def test_connections_page_forward_and_back_by_their_cursors(setup: Setup) -> None:
+    pem = SigningCredential.generate("paging idp").certificate_pem
+    made = [
+        setup.sdk.sso.create_connection(
+            organization_id=GLOBEX.id,
+            name=f"Globex {n}",
+            protocol_options=CreateProtocolOptionsSAML(
+                saml_options=CreateConnectionSAMLOptions(
+                    idp_sso_url="https://idp.example/sso", idp_signing_certs=[pem]
+                )
+            ),
+        ).id
+        for n in range(3)
+    ]
+
+    def page(**cursor: str) -> tuple[list[str], str | None, str | None]:
+        found = setup.sdk.sso.list_connections(organization_id=GLOBEX.id, limit=2, order="asc", **cursor)
+        return [c.id for c in found.data], found.before, found.after
+
+    assert page() == (made[:2], None, made[1])
+    assert page(after=made[1]) == (made[2:], made[2], None)
+    assert page(before=made[2]) == (made[:2], None, made[1])
+    with pytest.raises(workos.UnprocessableEntityError):
+        setup.sdk.sso.list_connections(domain="globex.example")  # no domains here: refused, not ignored
