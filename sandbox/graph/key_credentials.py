@@ -73,8 +73,8 @@ def service_principal_key_credentials(value: Any, current: list[dict[str, Any]])
 
 
 def _kept(entry: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
-    if set(entry) - set(_FIELDS) - {"@odata.type"}:
-        raise invalid_value("keyCredentials", "ServicePrincipal")
+    if set(entry) - set(_FIELDS) - {"@odata.type"} or (stored["key"] and not entry.get("key")):
+        raise invalid_value("keyCredentials", "ServicePrincipal")  # as for a new one without its key
     sent = {name: value for name, value in entry.items() if name not in ("@odata.type", "keyId", "key")}
     changed = any(_differs(name, value, stored[name]) for name, value in sent.items())
     if changed or entry.get("key") != stored["key"]:
