@@ -119,6 +119,19 @@ def test_not_found_is_final_and_named() -> None:
     assert len(script.calls) == 1
 
 
+def test_a_realm_that_does_not_exist_is_named_with_the_fix() -> None:
+    script = Script(
+        {("POST", "/admin/realms/custmers/roles"): [httpx.Response(404, json={"error": "Realm not found."})]}
+    )
+    with pytest.raises(NotFoundError) as missing:
+        run(script, lambda client: client.create_realm_role("custmers", "member"))
+    assert str(missing.value) == (
+        "Keycloak: creating realm role member in realm custmers: HTTP 404 realm custmers does not exist on "
+        f"{BASE}. Fix: create the realm in Keycloak, or set ssoprov:organization.broker.realm (and "
+        "broker.url) to a realm that exists"
+    )
+
+
 def test_update_sends_the_mask_unless_a_new_secret_is_given() -> None:
     script = Script({("PUT", f"{IDP}/acme"): [httpx.Response(204)]})
     provider = {"alias": "acme", "providerId": "oidc", "config": {"clientId": "c", "clientSecret": ""}}
