@@ -23,6 +23,7 @@ from pulumi.automation import events
 
 from ssoprov.errors import ProvisionerError
 from ssoprov.fleet.engine import display_url
+from ssoprov.fleet.file_backend import damage_note
 from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
@@ -361,10 +362,11 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
     try:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
-        raise ProvisionerError(
-            f"listing the stacks in backend {display_url(engine.backend_url)}: {_stderr_tail(exc, 2)}. "
+        failed = f"listing the stacks in backend {display_url(engine.backend_url)}: {_stderr_tail(exc, 2)}."
+        fix = damage_note(engine.backend_url) or (
             "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the "
             "backend's credentials"
-        ) from None
+        )
+        raise ProvisionerError(f"{failed} {fix}") from None
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
     return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}
