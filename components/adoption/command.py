@@ -86,7 +86,7 @@ class IdpSide:
 
     identity_provider: dict[str, Any]
     adoption: dict[str, Any]
-    """adoption keys: clientId, secretId, appName."""
+    """adoption keys: clientId, secretId, appName, issuerMode."""
     secret_id: str
     display_name: str | None = None
     """The organization's display name as the IdP app shows it; None: the broker's."""
@@ -136,6 +136,8 @@ class OktaSource:
         adoption = {"clientId": self.client_id, "secretId": okta.secret_id}
         if okta.app.label != f"{broker.display_name} SSO":
             adoption["appName"] = okta.app.label
+        if okta.issuer_mode:
+            adoption["issuerMode"] = okta.issuer_mode
         return IdpSide(okta.identity_provider, adoption, okta.secret_id or "", extras=okta.extras)
 
 

@@ -400,6 +400,11 @@ class Adoption(SpecModel):
     app_name: DisplayText | None = Field(
         None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
     )
+    issuer_mode: Literal["DYNAMIC", "CUSTOM_URL"] | None = Field(
+        None,
+        description="Okta: the app's issuer mode as made by hand, when it is not ORG_URL (kept; remove the "
+        "key to let `up` set ORG_URL)",
+    )
     connection_id: WorkosConnectionId | None = Field(
         None, description="WorkOS: the adopted connection's ID (conn_...)"
     )
