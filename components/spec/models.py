@@ -40,6 +40,9 @@ class SpecModel(BaseModel):
 
 
 IdTokenClaim = Literal["email", "given_name", "family_name"]
+GraphScope = Literal["openid", "profile", "email", "User.Read"]
+"""The Microsoft Graph delegated permissions an app of ours may request (entra.application knows their
+ids): the three the broker's sign-in asks for, and User.Read, which the portal gives every new app."""
 
 EXTRA_REDIRECT_URIS = Field(
     default_factory=list,
@@ -399,6 +402,11 @@ class Adoption(SpecModel):
     )
     app_name: DisplayText | None = Field(
         None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
+    )
+    graph_scopes: list[GraphScope] | None = Field(
+        None,
+        description="Entra ID, Microsoft OAuth: the app's Microsoft Graph permissions as made by hand, when "
+        "they are not the ones the spec requests (kept; remove the key to let `up` set them)",
     )
     issuer_mode: Literal["DYNAMIC", "CUSTOM_URL"] | None = Field(
         None,
