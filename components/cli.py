@@ -125,9 +125,11 @@ def _client_secret(args: argparse.Namespace) -> int:
     from ssoprov.fleet.client_secret import current_client_secret
     from ssoprov.fleet.engine import fleet_engine
     from ssoprov.fleet.project import Project
+    from ssoprov.spec.loading import load_stack_file
 
     project = Project.at(Path(args.project_dir)) if args.project_dir else Project.find(Path.cwd())
-    print(current_client_secret(fleet_engine(project, args.backend), args.stack))
+    spec = load_stack_file(project.stack_file(args.stack))[0]
+    print(current_client_secret(fleet_engine(project, args.backend), args.stack, spec))
     return 0
 
 

@@ -10,14 +10,14 @@ from ssoprov.spec.advice import spec_warnings
 from ssoprov.spec.models import OrganizationSpec
 
 
-def _broker_for(spec: OrganizationSpec, stack_file: str) -> Broker:
+def _broker_for(spec: OrganizationSpec) -> Broker:
     if spec.broker.kind == "keycloak":
         from ssoprov.brokers.keycloak.broker import KeycloakBroker
 
         return KeycloakBroker(spec)
     from ssoprov.brokers.workos.broker import WorkosBroker
 
-    return WorkosBroker(spec, stack_file=stack_file)
+    return WorkosBroker(spec)
 
 
 class Organization(pulumi.ComponentResource):
@@ -42,7 +42,7 @@ class Organization(pulumi.ComponentResource):
         self.spec = spec
         for warning in spec_warnings(spec, stack_file):  # the lines `ssoprov validate` prints, every kind
             pulumi.log.warn(str(warning), resource=self)
-        broker = _broker_for(spec, stack_file)
+        broker = _broker_for(spec)
         self.redirect_uri = broker.redirect_uri()
         broker_key = broker.assertion_key(self) if spec.client_authentication.secretless else None
         self.idp = self._identity_provider(spec, broker, stack_file, oidc_client_secret, broker_key)

@@ -25,8 +25,13 @@ from pathlib import Path
 from demo.customers import GENERIC_OIDC_ORGANIZATION, set_up_examples
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import DEMO_PORTS, LocalSandbox
+from sandbox.graph.seed import CONTOSO
+from sandbox.workos import INITECH
 
 ENV_FILE = "sandbox.env"
+WORKOS_APP_REDIRECT_URI = "http://127.0.0.1:9/sso/callback"
+"""The redirect URI of the user's app, registered with the WorkOS stand-in (the dashboard's
+Redirects page), for `ssoprov verify-login` on a WorkOS stack: it is never requested."""
 OIDC_SECRET_FILE = f"{GENERIC_OIDC_ORGANIZATION}-client-secret"
 FORWARDED = (
     "PATH",
@@ -46,7 +51,7 @@ def shell_exports(variables: Mapping[str, str]) -> str:
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
 
 
-def instructions(scratch: Path) -> str:
+def instructions(scratch: Path, workos_url: str) -> str:
     project = scratch / "project"
     return f"""
 sandbox: ready. In another shell:
@@ -62,6 +67,12 @@ sandbox: ready. In another shell:
 
 {GENERIC_OIDC_ORGANIZATION} needs the client secret its IT team hands over, before `pulumi up`:
   pulumi config set --secret ssoprov:oidcClientSecret < {scratch / OIDC_SECRET_FILE}
+
+WorkOS brokers an organization of its stand-in ({INITECH.name}, {INITECH.id}):
+  ssoprov new initech-workos --idp entra --tenant-id {CONTOSO.tenant_id} --assign-group Engineering \\
+    --broker workos --workos-organization-id {INITECH.id} --workos-redirect-uri {workos_url}/sso/oidc/callback
+  pulumi stack init initech-workos && pulumi up
+  ssoprov verify-login stacks/Pulumi.initech-workos.yaml --user alice@contoso.example
 
 Ctrl-C here stops the sandbox and removes {scratch}.
 """
@@ -85,13 +96,16 @@ def main() -> int:
             write_private(scratch / OIDC_SECRET_FILE, examples.oidc_client_secret)
             variables = {name: os.environ[name] for name in FORWARDED if name in os.environ}
             variables |= sandbox.engine_env()
+            sandbox.workos.store.redirect_uris.add(WORKOS_APP_REDIRECT_URI)
             variables |= {
                 "PULUMI_BACKEND_URL": (scratch / "state").as_uri(),
                 "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
                 "SSOPROV_VERIFY_PASSWORD": SANDBOX_USER_PASSWORD,
+                "WORKOS_CLIENT_ID": sandbox.workos.client_id,
+                "WORKOS_REDIRECT_URI": WORKOS_APP_REDIRECT_URI,
             }
             write_private(scratch / ENV_FILE, shell_exports(variables))
-            print(instructions(scratch), flush=True)
+            print(instructions(scratch, sandbox.workos_url), flush=True)
             wait_for_stop()
             print("sandbox: stopping", flush=True)
     finally:

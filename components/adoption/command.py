@@ -86,7 +86,7 @@ class IdpSide:
 
     identity_provider: dict[str, Any]
     adoption: dict[str, Any]
-    """adoption keys: clientId, secretId, appName."""
+    """adoption keys: clientId, secretId, appName, issuerMode, graphScopes."""
     secret_id: str
     display_name: str | None = None
     """The organization's display name as the IdP app shows it; None: the broker's."""
@@ -111,9 +111,12 @@ class EntraSource:
         for mapping in broker.role_mappings:
             mapping["group"] = names[mapping["group"]]
         broker.mapper_names = {names[group]: title for group, title in broker.mapper_names.items()}
+        adoption: dict[str, Any] = {"clientId": self.client_id, "secretId": entra.secret_id}
+        if entra.graph_scopes is not None:
+            adoption["graphScopes"] = entra.graph_scopes
         return IdpSide(
             entra.identity_provider,
-            {"clientId": self.client_id, "secretId": entra.secret_id},
+            adoption,
             entra.secret_id or "",
             display_name=entra.display_name,
             extras=entra.extras,
@@ -136,6 +139,8 @@ class OktaSource:
         adoption = {"clientId": self.client_id, "secretId": okta.secret_id}
         if okta.app.label != f"{broker.display_name} SSO":
             adoption["appName"] = okta.app.label
+        if okta.issuer_mode:
+            adoption["issuerMode"] = okta.issuer_mode
         return IdpSide(okta.identity_provider, adoption, okta.secret_id or "", extras=okta.extras)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from ssoprov.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
 from ssoprov.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
@@ -22,6 +22,7 @@ from ssoprov.entra.graph_client import (
     graph_client_from_env,
 )
 from ssoprov.errors import ProvisionerError
+from ssoprov.spec.models import GraphScope
 
 OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
 AUDIENCES = {"AzureADMyOrg": False, "AzureADMultipleOrgs": True}
@@ -41,6 +42,9 @@ class EntraReading:
     identity_provider: dict[str, Any] = field(default_factory=dict)
     display_name: str = ""
     secret_id: str | None = None
+    graph_scopes: list[str] | None = None
+    """The app's Graph permissions when they are not what the spec requests (a portal-made app has
+    User.Read): kept as made (`adoption.graphScopes`), so adopting rewrites nothing."""
     extras: list[str] = field(default_factory=list)
 
     @property
@@ -90,14 +94,16 @@ async def _registration(client: GraphClient, reading: EntraReading) -> None:
     ]
 
 
-def _scopes(app: ApplicationInfo) -> set[str]:
-    """The app's permissions: Microsoft Graph's delegated scopes by name, anything else by id."""
+def _scopes(app: ApplicationInfo) -> list[str]:
+    """The app's permissions in its order (as its `graph_scopes` reads back): Microsoft Graph's
+    delegated scopes by name, anything else by id."""
     names = {scope_id: name for name, scope_id in GRAPH_DELEGATED_SCOPES.items()}
-    return {
+    found = (
         names.get(access["id"].lower(), access["id"])
         for resource in app["required_resource_access"]
         for access in resource["resource_access"]
-    }
+    )
+    return list(dict.fromkeys(found))
 
 
 async def _enterprise_app(client: GraphClient, reading: EntraReading) -> None:
@@ -138,10 +144,13 @@ async def _admin_consent(client: GraphClient, reading: EntraReading) -> None:
     consented = grant is not None
     app = reading.application
     wanted = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] or consented else []
-    if len(app["required_resource_access"]) > 1 or _scopes(app) != set(wanted):
+    scopes = _scopes(app)
+    if len(app["required_resource_access"]) > 1 or not set(scopes) <= set(get_args(GraphScope)):
         reading.extras.append(
-            f"Entra API permissions {sorted(_scopes(app))}: the spec requests {wanted}; see the preview"
+            f"Entra API permissions {sorted(scopes)}: the spec requests {wanted}; see the preview"
         )
+    elif set(scopes) != set(wanted):
+        reading.graph_scopes = scopes  # in the app's order: the resource compares lists
     if grant is not None and grant["scopes"] != sorted(wanted):
         reading.extras.append(
             f"Entra admin consent for {grant['scopes']}: the spec consents to {sorted(wanted)}; "

@@ -238,7 +238,9 @@ class EntraApp(pulumi.ComponentResource):
                 ),
                 id_token_claims=claims,
                 group_membership_claims=None if groups_claim == "None" else groups_claim,
-                graph_scopes=graph_scopes(idp),
+                graph_scopes=graph_scopes(idp)
+                if adoption is None or adoption.graph_scopes is None
+                else list(adoption.graph_scopes),
                 adopt_app_id=adoption.client_id if adoption else None,
             ),
             opts=pulumi.ResourceOptions.merge(owned, pulumi.ResourceOptions(depends_on=lookups)),

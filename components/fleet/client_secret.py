@@ -15,8 +15,10 @@ from typing import Any
 from pulumi import automation as auto
 
 from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.operations import stderr_tail
 from ssoprov.fleet.secrets import secret_resources
 from ssoprov.fleet.stack_command import cli_env
+from ssoprov.spec.models import OrganizationSpec
 from ssoprov.workspace import Engine
 
 
@@ -32,7 +34,33 @@ def client_secret_in(deployment: Mapping[str, Any]) -> str | None:
     return None
 
 
-def current_client_secret(engine: Engine, stack: str) -> str:
+def _none_by_design(spec: OrganizationSpec | None) -> str:
+    """Why a stack of this spec never holds a client secret of ours, with where to look instead; ""
+    when it should hold one."""
+    if spec is None:
+        return ""
+    if spec.identity_provider.uses_saml:
+        return (
+            "it is a SAML connection (identityProvider.protocol: saml), which has no client secret: "
+            "its credential is the IdP signing certificate (`ssoprov secrets` shows it)"
+        )
+    if spec.client_authentication.secretless:
+        return (
+            "clientAuthentication.method is privateKeyJwt: no client secret exists, the broker signs "
+            "with its realm key (`ssoprov secrets` shows it)"
+        )
+    if spec.identity_provider.kind == "oidc":
+        return (
+            "the secret of a generic OIDC organization is the customer's, in the stack's config: "
+            f"`pulumi config get ssoprov:oidcClientSecret --stack {spec.name}`"
+        )
+    return ""
+
+
+def current_client_secret(engine: Engine, stack: str, spec: OrganizationSpec | None = None) -> str:
+    """The stack's current client secret; `spec`, the stack file's, says why there is none."""
+    if why := _none_by_design(spec):
+        raise ProvisionerError(f"stack {stack} holds no client secret of ours: {why}")
     command = auto.PulumiCommand()
     try:
         result = command.run(
@@ -40,14 +68,12 @@ def current_client_secret(engine: Engine, stack: str) -> str:
         )
     except auto.CommandError as exc:
         raise ProvisionerError(
-            f"reading the state of stack {stack}: {str(exc).strip().splitlines()[-1]}. "
+            f"reading the state of stack {stack}: {stderr_tail(exc, 1)}. "
             "Fix: check the stack name, --backend and the passphrase (PULUMI_CONFIG_PASSPHRASE)"
         ) from None
     value = client_secret_in(json.loads(result.stdout).get("deployment") or {})
     if value is None:
         raise ProvisionerError(
-            f"stack {stack} holds no client secret of ours. Fix: run `ssoprov up --stack {stack}` first; "
-            "for a generic OIDC organization the secret is the customer's, in the stack's config "
-            "(`pulumi config get ssoprov:oidcClientSecret`)"
+            f"stack {stack} holds no client secret of ours. Fix: run `ssoprov up --stack {stack}` first"
         )
     return value

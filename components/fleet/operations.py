@@ -23,6 +23,7 @@ from pulumi.automation import events
 
 from ssoprov.errors import ProvisionerError
 from ssoprov.fleet.engine import display_url
+from ssoprov.fleet.file_backend import damage_note
 from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
@@ -203,7 +204,7 @@ def readable_error(text: str) -> str:
     return _GRPC_WRAPPER.sub("", _ANSI.sub("", text)).strip()
 
 
-def _stderr_tail(exc: Exception, lines: int = 6) -> str:
+def stderr_tail(exc: Exception, lines: int = 6) -> str:
     """The last lines of a failed CLI command's stderr (CommandError keeps only its text)."""
     text = str(exc)
     stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
@@ -223,7 +224,7 @@ def _run(
     try:
         outcome = body(tracker)
     except Exception as exc:
-        errors = tracker.problems() or [_stderr_tail(exc)]
+        errors = tracker.problems() or [stderr_tail(exc)]
         unfinished = failure_message(job.stack, exc)
         if unfinished:
             errors = [unfinished, *tracker.problems()]
@@ -361,10 +362,11 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
     try:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
-        raise ProvisionerError(
-            f"listing the stacks in backend {display_url(engine.backend_url)}: {_stderr_tail(exc, 2)}. "
+        failed = f"listing the stacks in backend {display_url(engine.backend_url)}: {stderr_tail(exc, 2)}."
+        fix = damage_note(engine.backend_url) or (
             "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the "
             "backend's credentials"
-        ) from None
+        )
+        raise ProvisionerError(f"{failed} {fix}") from None
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
     return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}

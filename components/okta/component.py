@@ -20,10 +20,10 @@ read the claim Okta is told to send), the token-endpoint auth method the app is 
 (YYYY-MM-DD, UTC); no expiry date, since Okta client secrets do not expire.
 
 Adopted (`spec.adoption`, written by `ssoprov adopt`): the app `adoption.clientId` (label
-`adoption.appName` when set), its group assignments, its groups claim and the secret
-`adoption.secretId` are recorded as Okta has them, with no write, and protected against destroy
-until `adoption.allowDestroy`; the secret's value is unknown, so the broker keeps the one it holds
-until the first rotation makes ours.
+`adoption.appName` and issuer mode `adoption.issuerMode` when set), its group assignments, its
+groups claim and the secret `adoption.secretId` are recorded as Okta has them, with no write, and
+protected against destroy until `adoption.allowDestroy`; the secret's value is unknown, so the
+broker keeps the one it holds until the first rotation makes ours.
 
 The component calls no API itself and imports no Okta SDK: the providers do, in their own process.
 """
@@ -40,7 +40,7 @@ from ssoprov.okta.app_jwk import OktaAppJwk, OktaAppJwkArgs
 from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
 from ssoprov.okta.group_assignment import assign_groups
 from ssoprov.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
-from ssoprov.okta.okta_client import WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
+from ssoprov.okta.okta_client import ISSUER_MODE, WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
 from ssoprov.spec.models import OktaIdp, OrganizationSpec
 from ssoprov.token_endpoint_auth import PRIVATE_KEY_JWT
 
@@ -83,6 +83,7 @@ class OktaApp(pulumi.ComponentResource):
             OktaOidcAppArgs(
                 org_url=org_url,
                 label=(adoption and adoption.app_name) or app_label(spec),
+                issuer_mode=(adoption and adoption.issuer_mode) or ISSUER_MODE,
                 redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
                     lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
                 ),

@@ -40,6 +40,9 @@ class SpecModel(BaseModel):
 
 
 IdTokenClaim = Literal["email", "given_name", "family_name"]
+GraphScope = Literal["openid", "profile", "email", "User.Read"]
+"""The Microsoft Graph delegated permissions an app of ours may request (entra.application knows their
+ids): the three the broker's sign-in asks for, and User.Read, which the portal gives every new app."""
 
 EXTRA_REDIRECT_URIS = Field(
     default_factory=list,
@@ -400,6 +403,16 @@ class Adoption(SpecModel):
     app_name: DisplayText | None = Field(
         None, description="Okta: the app's label as made by hand, when it is not '<displayName> SSO'"
     )
+    graph_scopes: list[GraphScope] | None = Field(
+        None,
+        description="Entra ID, Microsoft OAuth: the app's Microsoft Graph permissions as made by hand, when "
+        "they are not the ones the spec requests (kept; remove the key to let `up` set them)",
+    )
+    issuer_mode: Literal["DYNAMIC", "CUSTOM_URL"] | None = Field(
+        None,
+        description="Okta: the app's issuer mode as made by hand, when it is not ORG_URL (kept; remove the "
+        "key to let `up` set ORG_URL)",
+    )
     connection_id: WorkosConnectionId | None = Field(
         None, description="WorkOS: the adopted connection's ID (conn_...)"
     )
@@ -441,6 +454,7 @@ class OrganizationSpec(SpecModel):
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
             *_workos_connection_keys(self),
+            *_workos_manual_steps_unacknowledged(self),
             *_key_authentication_unsupported(self),
         ]
         if found:
@@ -627,6 +641,34 @@ def _workos_connection_keys(spec: OrganizationSpec) -> list[Violation]:
             )
         )
     return found
+
+
+def _workos_manual_steps_unacknowledged(spec: OrganizationSpec) -> list[Violation]:
+    """WorkOS has no API for role mappings, the default role or Microsoft OAuth's credentials: a
+    spec that needs any of them is refused until someone accepts entering them in the dashboard.
+    Refused here, with the other spec rules, so `validate` and `new` catch it, not the first preview."""
+    broker = spec.broker
+    if not isinstance(broker, WorkosBroker) or broker.manual_steps_acknowledged:
+        return []
+    needs = []
+    if spec.role_mappings:
+        mapped = ", ".join(f"{m.group} -> {m.role}" for m in spec.role_mappings)
+        needs.append(f"the IdP-group-to-role mappings (roleMappings: {mapped})")
+    if spec.default_role:
+        needs.append(f"the default role (defaultRole: {spec.default_role})")
+    if spec.identity_provider.kind == "microsoft":
+        needs.append("the Microsoft OAuth client ID and secret (identityProvider.kind: microsoft)")
+    if not needs:
+        return []
+    return [
+        Violation(
+            ("broker", "manualStepsAcknowledged"),
+            f"WorkOS offers no API for {' or '.join(needs)}, so someone must enter them in the WorkOS "
+            "dashboard by hand",
+            "set broker.manualStepsAcknowledged: true; after `pulumi up`, the stack output manualSteps "
+            "lists exactly what to enter",
+        )
+    ]
 
 
 WORKOS_SAML_CONNECTION_TYPES = {"okta": "Okta SAML", "entra": "Entra ID SAML"}

@@ -50,7 +50,7 @@ class Script:
         return answer
 
 
-def run(script: Script, body: Callable[[KeycloakAdminClient], Any]) -> Any:
+def run(script: Callable[[httpx.Request], httpx.Response], body: Callable[[KeycloakAdminClient], Any]) -> Any:
     async def main() -> Any:
         async with KeycloakAdminClient(
             BASE, username="admin", password="admin-pw", policy=FAST, transport=httpx.MockTransport(script)
@@ -117,6 +117,32 @@ def test_not_found_is_final_and_named() -> None:
         "Keycloak: deleting identity provider acme in realm sso: HTTP 404 HTTP 404 Not Found"
     )
     assert len(script.calls) == 1
+
+
+def test_a_realm_that_does_not_exist_is_named_with_the_fix() -> None:
+    script = Script(
+        {("POST", "/admin/realms/custmers/roles"): [httpx.Response(404, json={"error": "Realm not found."})]}
+    )
+    with pytest.raises(NotFoundError) as missing:
+        run(script, lambda client: client.create_realm_role("custmers", "member"))
+    assert str(missing.value) == (
+        "Keycloak: creating realm role member in realm custmers: HTTP 404 realm custmers does not exist on "
+        f"{BASE}. Fix: create the realm in Keycloak, or name one that exists "
+        "(ssoprov:organization.broker.realm and broker.url in a stack file; --realm and --keycloak-url for "
+        "ssoprov adopt)"
+    )
+
+
+def test_an_admin_realm_that_does_not_exist_names_keycloak_auth_realm() -> None:
+    def no_such_realm(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"error": "Realm does not exist"})
+
+    with pytest.raises(NotFoundError) as missing:
+        run(no_such_realm, lambda client: client.list_realm_roles("sso"))
+    assert str(missing.value).endswith(
+        f"HTTP 404 realm master does not exist on {BASE}. Fix: set KEYCLOAK_AUTH_REALM to the realm the "
+        "admin credentials belong to (unset: master)"
+    )
 
 
 def test_update_sends_the_mask_unless_a_new_secret_is_given() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from sandbox.graph.seed import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_SCOPES
-from ssoprov.entra.application import _EntraApplicationProvider
+from ssoprov.entra.application import GRAPH_DELEGATED_SCOPES, _EntraApplicationProvider
+from ssoprov.spec.models import GraphScope
 from tests.entra.conftest import ServedGraph
 
 provider = _EntraApplicationProvider()
@@ -208,3 +209,7 @@ def test_inputs_are_checked_before_any_call(graph_env: ServedGraph) -> None:
     with pytest.raises(ValueError, match="sign_in_audience"):
         provider.create(inputs(sign_in_audience="Everyone"))
     assert graph_env.standin.calls.all() == []
+
+
+def test_the_spec_takes_exactly_the_graph_scopes_the_application_knows_by_id() -> None:
+    assert set(get_args(GraphScope)) == set(GRAPH_DELEGATED_SCOPES)

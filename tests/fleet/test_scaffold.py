@@ -86,6 +86,9 @@ def test_okta_workos_and_oidc_files(project: Path, capsys: pytest.CaptureFixture
         "--org-url",
         "https://hooli.okta.com",
     ]
+    assert main([*okta, *workos, "--map", "Eng=dev"]) == 1  # refused here, not at the first preview
+    assert capsys.readouterr().err.rstrip().endswith("(flag --manual-steps-acknowledged)")
+    assert not (project / "stacks" / "Pulumi.hooli.yaml").exists()
     assert main([*okta, *workos, "--map", "Eng=dev", "--manual-steps-acknowledged"]) == 0
     spec, _, problems = load_stack_file(project / "stacks" / "Pulumi.hooli.yaml")
     assert problems == [] and spec is not None

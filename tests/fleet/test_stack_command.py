@@ -83,3 +83,22 @@ def test_a_backend_that_cannot_be_opened_is_named_with_the_fix_not_a_traceback(t
         "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the backend's "
         "credentials"
     )
+
+
+def test_a_checkpoint_metadata_file_a_kill_left_empty_is_named_with_the_fix(
+    stack_project: Callable[..., StackProject],
+) -> None:
+    project = stack_project("dev", {"engine-check:path": "unused"}, program_dir=PROJECT)
+    [metadata] = (project.state_dir / ".pulumi" / "stacks").rglob("dev.json.attrs")
+    metadata.write_bytes(b"")  # what a pulumi killed while writing the checkpoint leaves
+
+    with pytest.raises(ProvisionerError) as raised:
+        list_stacks(project.engine, auto.PulumiCommand())
+
+    assert str(raised.value).endswith(
+        f"error: EOF. A `pulumi` killed while writing left 1 checkpoint metadata file(s) empty: {metadata}. "
+        "Fix: delete them (the checkpoints beside them keep the last state written), then run "
+        "`ssoprov recover --stack dev`"
+    )
+    metadata.unlink()
+    assert list_stacks(project.engine, auto.PulumiCommand()) == {"dev"}

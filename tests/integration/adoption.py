@@ -94,6 +94,10 @@ async def make_app_by_hand(redirect_uri: str) -> tuple[str, str, dict[str, str]]
                         {"id": "37f7f235-527c-4136-accd-4a02d197296e", "type": "Scope"},
                         {"id": "14dad69e-099b-42c9-810b-d002981feec1", "type": "Scope"},
                         {"id": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "type": "Scope"},
+                        {
+                            "id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+                            "type": "Scope",
+                        },  # User.Read: the portal's
                     ],
                 }
             ],

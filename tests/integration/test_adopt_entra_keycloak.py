@@ -111,6 +111,8 @@ def test_adopt_entra_in_keycloak_then_rotate_and_remap_with_no_sign_in_interrupt
             {"group": "Engineering", "role": "developer"},
         ]
         assert organization["adoption"]["secretId"] == hand_made[0]["key_id"]
+        # The portal's User.Read beside the sign-in scopes: kept as made, nothing rewritten.
+        assert organization["adoption"]["graphScopes"] == ["openid", "profile", "email", "User.Read"]
 
         # `ssoprov secrets` shows the adopted secret with its real expiry.
         stack = engine.stack("contoso")

@@ -29,7 +29,8 @@ async def make_connection_by_hand(sandbox: LocalSandbox, realm: str) -> str:
     """The Okta OIDC guide's steps through the management API, then the Keycloak console's."""
     okta = okta_client_from_env(org_url=sandbox.okta_url)
     callback = f"{sandbox.keycloak_url}/realms/{realm}/broker/{ALIAS}/endpoint"
-    app = await okta.create_oidc_web_app("Globex login (by IT)", [callback])
+    # Okta's admin console makes new apps with issuer mode DYNAMIC (ssoprov's own are ORG_URL).
+    app = await okta.create_oidc_web_app("Globex login (by IT)", [callback], issuer_mode="DYNAMIC")
     for name in ("Sales", "Engineering", "Admins"):
         group = await okta.find_group_by_name(name)
         await okta.assign_group(app.id, group.id, group_name=name)
@@ -95,6 +96,7 @@ def test_adopt_okta_in_keycloak_then_rotate_and_remap_with_no_sign_in_interrupte
         assert sorted(idp["groups"]) == ["Admins", "Engineering", "Sales"]
         assert idp["groupsClaim"] == {"name": "groups", "filterType": "regex", "value": ".*"}
         assert organization["adoption"]["appName"] == "Globex login (by IT)"
+        assert organization["adoption"]["issuerMode"] == "DYNAMIC"  # kept as made: nothing rewritten
         assert organization["adoption"]["secretId"] == hand_made[0].id
 
         # The first rotation, forced: ours is made, the broker gets it, then the hand-made one goes.

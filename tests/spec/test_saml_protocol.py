@@ -52,6 +52,7 @@ KEYCLOAK = """\
 WORKOS = """\
       kind: workos
       organizationId: org_01HZX5Y3V4W6Q8R9S0T1U2V3W4
+      manualStepsAcknowledged: true
       redirectUri: https://api.workos.com/sso/oidc/callback"""
 WORKOS_SAML = """\
       kind: workos

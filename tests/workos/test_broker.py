@@ -1,4 +1,5 @@
-"""The WorkOS broker: refusal of unacknowledged manual steps, and the steps it lists (Pulumi mocks)."""
+"""The WorkOS broker: the spec refuses unacknowledged manual steps, and the broker lists the steps
+(Pulumi mocks)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 
 from sandbox.workos import INITECH
 from ssoprov.brokers.base import RoleRule
-from ssoprov.brokers.workos.broker import ACK_KEY, WorkosBroker, manual_needs
+from ssoprov.brokers.workos.broker import WorkosBroker
 from ssoprov.identity import IdpConnectionInfo
+from ssoprov.spec.loading import parse_organization
 from ssoprov.spec.models import OrganizationSpec
+from ssoprov.spec.problems import InvalidSpec
 
 SECRET = "idp-secret-never-in-steps"
 REDIRECT = "https://auth.example.com/sso/callback"
@@ -50,7 +53,7 @@ def pulumi_mocks() -> Iterator[_Mocks]:
 
 
 def organization(idp: dict[str, Any], *, ack: bool = False, **extra: Any) -> OrganizationSpec:
-    return OrganizationSpec.model_validate(
+    return parse_organization(
         {
             "name": "initech-oidc",
             "displayName": "Initech",
@@ -62,7 +65,8 @@ def organization(idp: dict[str, Any], *, ack: bool = False, **extra: Any) -> Org
                 "manualStepsAcknowledged": ack,
             },
             **extra,
-        }
+        },
+        STACK_FILE,
     )
 
 
@@ -95,20 +99,17 @@ def connection_info(kind: str) -> IdpConnectionInfo:
         (MICROSOFT, {}, "Microsoft OAuth client ID and secret"),
     ],
 )
-def test_manual_work_must_be_acknowledged_before_anything_is_created(
-    idp: dict, extra: dict, named: str
-) -> None:
-    with pytest.raises(pulumi.RunError) as raised:
-        WorkosBroker(organization(idp, **extra), stack_file=STACK_FILE)
-    message = str(raised.value)
-    assert ACK_KEY in message and message.startswith(f"{STACK_FILE}: ")
-    assert "WorkOS offers no API for" in message and named in message
-    assert "set broker.manualStepsAcknowledged: true" in message
+def test_manual_work_must_be_acknowledged_in_the_spec(idp: dict, extra: dict, named: str) -> None:
+    with pytest.raises(InvalidSpec) as raised:
+        organization(idp, **extra)
+    [problem] = raised.value.problems
+    assert problem.file == STACK_FILE and problem.key == "ssoprov:organization.broker.manualStepsAcknowledged"
+    assert "WorkOS offers no API for" in problem.message and named in problem.message
+    assert problem.fix.startswith("set broker.manualStepsAcknowledged: true")
 
 
 def test_nothing_to_acknowledge_without_mappings() -> None:
-    assert manual_needs(organization(OIDC)) == []
-    assert WorkosBroker(organization(OIDC), stack_file=STACK_FILE).redirect_uri() == REDIRECT
+    assert WorkosBroker(organization(OIDC)).redirect_uri() == REDIRECT
 
 
 @pulumi.runtime.test
@@ -116,9 +117,7 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
     spec = organization(OIDC, ack=True, **MAPPINGS)
     rules = [RoleRule("Engineering", pulumi.Output.from_input("grp-engineering"), "developer")]
     parent = pulumi.ComponentResource("test:index:Parent", "parent")
-    connection = WorkosBroker(spec, stack_file=STACK_FILE).connect(
-        connection_info("oidc"), rules, "member", parent
-    )
+    connection = WorkosBroker(spec).connect(connection_info("oidc"), rules, "member", parent)
 
     def check(steps: list[str]) -> None:
         assert len(steps) == 2
@@ -139,9 +138,7 @@ def test_acknowledged_mappings_become_dashboard_steps(pulumi_mocks: _Mocks) -> p
 def test_microsoft_oauth_steps_name_the_client_id_but_not_the_secret(pulumi_mocks: _Mocks) -> pulumi.Output:
     spec = organization(MICROSOFT, ack=True, defaultRole="member")
     parent = pulumi.ComponentResource("test:index:Parent", "parent-ms")
-    connection = WorkosBroker(spec, stack_file=STACK_FILE).connect(
-        connection_info("microsoft"), [], "member", parent
-    )
+    connection = WorkosBroker(spec).connect(connection_info("microsoft"), [], "member", parent)
 
     def check(values: list[str]) -> None:
         connection_id, *steps = values

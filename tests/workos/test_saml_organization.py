@@ -1,7 +1,7 @@
 """An Okta SAML organization brokered by WorkOS (Pulumi mocks, no Okta): the SAML app is made from the
 ACS URL and SP entity ID of the connection made in the WorkOS dashboard, that connection is
 configured from the app (metadata URL, attribute map, the certificates to trust) before the app's
-signing switch, and `manualSteps` names only the role mappings; unacknowledged, nothing is made."""
+signing switch, and `manualSteps` names only the role mappings."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pulumi
 import pytest
 
 from sandbox.workos import INITECH
-from ssoprov.brokers.workos.broker import ACK_KEY, WorkosBroker
 from ssoprov.organization import Organization
 from ssoprov.spec.models import OrganizationSpec
 from tests.support.pulumi_mocks import RecordingMocks, mocked_runtime
@@ -24,7 +23,7 @@ METADATA = "https://initech.okta.com/app/exk1initech/sso/saml/metadata"
 CERTIFICATE = "MIIDqDCCApCgAwIBAgIGAZNsamlTest"
 
 
-def spec(*, acknowledged: bool = True) -> OrganizationSpec:
+def spec() -> OrganizationSpec:
     return OrganizationSpec.model_validate(
         {
             "name": "initech-saml",
@@ -39,7 +38,7 @@ def spec(*, acknowledged: bool = True) -> OrganizationSpec:
             "broker": {
                 "kind": "workos",
                 "organizationId": INITECH.id,
-                "manualStepsAcknowledged": acknowledged,
+                "manualStepsAcknowledged": True,
                 "saml": {"connectionId": CONNECTION, "acsUrl": ACS, "spEntityId": ENTITY_ID},
             },
             "roleMappings": [{"group": "Engineering", "role": "developer"}],
@@ -103,13 +102,3 @@ def test_the_okta_app_takes_the_dashboard_connections_sp_values_and_the_steps_na
     where = f"WorkOS dashboard > Organizations > {INITECH.id} > SSO connection {CONNECTION} > "
     assert engineering.startswith(where) and "'Engineering'" in engineering and "'developer'" in engineering
     assert "'member' the default role" in default
-
-
-def test_unacknowledged_the_broker_refuses_before_anything_is_made_and_names_the_metadata_step() -> None:
-    with pytest.raises(pulumi.RunError) as raised:
-        WorkosBroker(spec(acknowledged=False), stack_file="stacks/Pulumi.initech-saml.yaml")
-
-    message = str(raised.value)
-    assert message.startswith(f"stacks/Pulumi.initech-saml.yaml: {ACK_KEY}: ")
-    assert "IdP-group-to-role mappings" in message and "metadata" not in message
-    assert "Nothing was created" in message

@@ -59,7 +59,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -523,7 +523,7 @@ class KeycloakAdminClient:
                 raise _Reauthenticate()
             if response.is_success:
                 return response
-            raise _error(response, action, secrets)
+            raise _error(response, action, secrets, missing_realm=self._missing_realm(path))
 
         if idempotent is None:
             idempotent = method != "POST"
@@ -532,6 +532,15 @@ class KeycloakAdminClient:
             describe=f"{SERVICE}: {action}",
             is_transient=_classifier(idempotent),
             policy=self._policy,
+        )
+
+    def _missing_realm(self, path: str) -> str:
+        """What Keycloak's bare 'Realm not found.' means for an admin call on `path`, with the fix."""
+        realm = unquote(path.removeprefix("/admin/realms/").split("/", 1)[0])
+        return (
+            f"realm {realm} does not exist on {self.base_url}. Fix: create the realm in Keycloak, or name "
+            "one that exists (ssoprov:organization.broker.realm and broker.url in a stack file; --realm and "
+            "--keycloak-url for ssoprov adopt)"
         )
 
     async def _send(self, action: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -583,11 +592,16 @@ class KeycloakAdminClient:
             value for key, value in form.items() if key in ("password", "client_secret", "refresh_token")
         ]
 
+        no_realm = (
+            f"realm {self._auth_realm} does not exist on {self.base_url}. Fix: set KEYCLOAK_AUTH_REALM to "
+            "the realm the admin credentials belong to (unset: master)"
+        )
+
         async def attempt() -> httpx.Response:
             response = await self._send(action, "POST", path, data=form)
             if response.is_success:
                 return response
-            raise _error(response, action, secrets)
+            raise _error(response, action, secrets, missing_realm=no_realm)
 
         response = await retry_async(
             attempt, describe=f"{SERVICE}: {action}", is_transient=_classifier(True), policy=self._policy
@@ -786,8 +800,18 @@ def _classifier(idempotent: bool) -> Classifier:
     return is_transient
 
 
-def _error(response: httpx.Response, action: str, secrets: Collection[str]) -> ApiError:
+KEYCLOAK_NO_REALM = ("Realm not found.", "Realm does not exist")
+"""Keycloak's whole answer (HTTP 404) on a realm that does not exist: to an admin call, to a token
+request."""
+
+
+def _error(
+    response: httpx.Response, action: str, secrets: Collection[str], *, missing_realm: str = ""
+) -> ApiError:
+    """The ApiError for a failed answer; `missing_realm` replaces Keycloak's bare 'Realm not found.'."""
     code, message = _error_detail(response)
+    if missing_realm and response.status_code == 404 and {code, message} & set(KEYCLOAK_NO_REALM):
+        code, message = "", missing_realm
     for secret in secrets:
         if secret:
             message = message.replace(secret, "***")

@@ -3,7 +3,7 @@
 WorkOS's API creates and updates SSO connections, but offers none for the two things the
 dashboard asks for afterwards: mapping IdP groups to roles (and the default role members get
 when no mapping matches), and the credentials of Microsoft OAuth ("Sign in with Microsoft").
-A spec that needs either fails at once, before anything is created, unless
+The spec refuses one that needs either (ssoprov.spec.models), before anything runs, unless
 `broker.manualStepsAcknowledged` is true; then `BrokerConnection.manual_steps` (the stack
 output `manualSteps`) says exactly what to enter in the dashboard. Steps never carry a secret.
 
@@ -38,21 +38,17 @@ CONNECTION_TYPES = {"entra": "EntraIdOIDC", "okta": "OktaOIDC", "oidc": "Generic
 PROFILE_FIELDS = {"email": "email", "firstName": "first_name", "lastName": "last_name"}
 """A SAML IdP's profile attributes (as `SamlConnectionInfo.profile_attributes` names what they fill)
 -> the WorkOS profile field of the same meaning."""
-ACK_KEY = "ssoprov:organization.broker.manualStepsAcknowledged"
 DASHBOARD = "WorkOS dashboard"
 
 
 class WorkosBroker:
     """Implements `ssoprov.brokers.base.Broker` for WorkOS."""
 
-    def __init__(self, spec: OrganizationSpec, *, stack_file: str) -> None:
+    def __init__(self, spec: OrganizationSpec) -> None:
         if not isinstance(spec.broker, WorkosBrokerSpec):
             raise TypeError(f"WorkosBroker needs a broker of kind workos, not {spec.broker.kind}")
         self._spec = spec
         self._broker: WorkosBrokerSpec = spec.broker
-        needs = manual_needs(spec)
-        if needs and not self._broker.manual_steps_acknowledged:
-            raise pulumi.RunError(_unacknowledged_message(needs, stack_file))
 
     def redirect_uri(self) -> str:
         # The spec requires redirectUri for OIDC and broker.saml for SAML (_workos_connection_keys).
@@ -137,29 +133,6 @@ class WorkosBroker:
                 "into broker.saml"
             )
         return self._broker.saml
-
-
-def manual_needs(spec: OrganizationSpec) -> list[str]:
-    """What in `spec` WorkOS's API cannot set up, in words for the error message."""
-    needs = []
-    if spec.role_mappings:
-        mapped = ", ".join(f"{m.group} -> {m.role}" for m in spec.role_mappings)
-        needs.append(f"the IdP-group-to-role mappings (roleMappings: {mapped})")
-    if spec.default_role:
-        needs.append(f"the default role (defaultRole: {spec.default_role})")
-    if spec.identity_provider.kind == "microsoft":
-        needs.append("the Microsoft OAuth client ID and secret (identityProvider.kind: microsoft)")
-    return needs
-
-
-def _unacknowledged_message(needs: list[str], stack_file: str) -> str:
-    return (
-        f"{stack_file}: {ACK_KEY}: WorkOS offers no API for {' or '.join(needs)}, so they cannot be "
-        "provisioned; someone must enter them in the WorkOS dashboard by hand. Nothing was created at "
-        "WorkOS or at the identity provider. "
-        f"Fix: set broker.manualStepsAcknowledged: true under ssoprov:organization in {stack_file}; "
-        "after `pulumi up`, the stack output manualSteps lists exactly what to enter"
-    )
 
 
 def _role_steps(
