@@ -79,7 +79,7 @@ BEYOND_MINIMUM: dict[tuple[str, str], str] = {
     ("okta", "create"): (
         "Okta +5: the app's answer carries a secret no state could track safely, so the client-secret "
         "resource mints its own (list, POST) and retires the first (deactivate, DELETE); the app "
-        "provider lists secrets once to learn the first one's id; Keycloak +3: as for Entra"
+        "provider lists secrets once to learn the first one's id"
     ),
     ("okta", "rotation"): (
         "Okta +2: create lists the secrets (room under Okta's two, leftovers of killed runs), delete "
