@@ -84,7 +84,10 @@ BEYOND_MINIMUM: dict[tuple[str, str], str] = {
         "Okta +2: create lists the secrets (room under Okta's two, leftovers of killed runs), delete "
         "lists them (Okta refuses to deactivate the only active one); Keycloak +1: as for Entra"
     ),
-    ("okta", "destroy"): "3 group unassignments and 3 mapper DELETEs: as for Entra",
+    ("okta", "destroy"): (
+        "3 group unassignments and 3 mapper DELETEs: as for Entra; the client secret lists the app's "
+        "secrets (Okta refuses to deactivate the only active one, which then goes with the app)"
+    ),
 }
 _ID = re.compile(r"/(?:[0-9a-f-]{32,36}|0oa\w+|00g\w+|ocs\w+|[\w-]{40,})(?=/|$)", re.IGNORECASE)
 
