@@ -60,13 +60,12 @@ MINIMUM: dict[tuple[str, str], tuple[dict[str, int], str]] = {
 # Why the count exceeds the minimum, per (identity provider, operation); missing = at the minimum.
 BEYOND_MINIMUM: dict[tuple[str, str], str] = {
     ("entra", "create"): (
-        "Graph +2: GET application (its passwords) before addPassword, to remove any secret a killed "
-        "run left untracked, and after it until Graph lists the new secret (replication), so a "
-        "refresh never drops it; Keycloak +3: each realm role is read before it is created, so a "
-        "role that already exists is adopted, never overwritten"
+        "Graph +1: GET application (its passwords) after addPassword until Graph lists the new "
+        "secret (replication), so a refresh never drops it; the same read shows any secret a "
+        "killed run left untracked, removed then"
     ),
     ("entra", "rotation"): (
-        "Graph +2: the same GETs, for leftovers and for the new secret to show; Keycloak +1: GET "
+        "Graph +1: the same GET, for the new secret to show and leftovers; Keycloak +1: GET "
         "identity provider before the PUT "
         "(Keycloak's PUT replaces the whole representation: fields we do not manage are kept)"
     ),
@@ -79,13 +78,16 @@ BEYOND_MINIMUM: dict[tuple[str, str], str] = {
     ("okta", "create"): (
         "Okta +5: the app's answer carries a secret no state could track safely, so the client-secret "
         "resource mints its own (list, POST) and retires the first (deactivate, DELETE); the app "
-        "provider lists secrets once to learn the first one's id; Keycloak +3: as for Entra"
+        "provider lists secrets once to learn the first one's id"
     ),
     ("okta", "rotation"): (
         "Okta +2: create lists the secrets (room under Okta's two, leftovers of killed runs), delete "
         "lists them (Okta refuses to deactivate the only active one); Keycloak +1: as for Entra"
     ),
-    ("okta", "destroy"): "3 group unassignments and 3 mapper DELETEs: as for Entra",
+    ("okta", "destroy"): (
+        "3 group unassignments and 3 mapper DELETEs: as for Entra; the client secret lists the app's "
+        "secrets (Okta refuses to deactivate the only active one, which then goes with the app)"
+    ),
 }
 _ID = re.compile(r"/(?:[0-9a-f-]{32,36}|0oa\w+|00g\w+|ocs\w+|[\w-]{40,})(?=/|$)", re.IGNORECASE)
 

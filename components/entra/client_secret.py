@@ -33,9 +33,10 @@ dependents (the broker connection), and only then removes the old one. Entra all
 passwords per app, so nothing needs to make room first. A change of policy alone updates
 `rotate_by` in place and calls nothing.
 
-Create first lists the app's passwords carrying this secret's `display_name` and removes those
-no state tracks, left by a run killed between addPassword and the engine's record of it
-(`ssoprov.untracked_secrets`); that list is the one call beyond the minimum. Read (refresh,
+Create adds the password, then removes the app's passwords carrying this secret's `display_name`
+that no state tracks, left by a run killed between addPassword and the engine's record of it
+(`ssoprov.untracked_secrets`). It finds them in the read that waits for Graph to list the new
+password (replication), the one call beyond the minimum. Read (refresh,
 drift check) notices such passwords too and records them as `untracked_secret_ids`; the next
 `pulumi up` then updates the resource, and the update removes them (nothing else changes).
 
@@ -174,14 +175,21 @@ def _ours(passwords: list[PasswordInfo], display_name: str) -> list[PasswordInfo
 
 
 async def _create(client: GraphClient, props: Mapping[str, Any], end: datetime) -> PasswordSecret:
+    """Add the password, then remove the untracked ones of ours that the read confirming the new
+    one lists (Entra needs no room first). Should a removal fail, the create fails, and its new
+    password is one more leftover for the next create to remove."""
     application, name = props["application_object_id"], props["display_name"]
-    ours = _ours(await client.list_passwords(application), name)
+    secret, listed = await client.add_password_and_list(application, name, end)
+    others = [p for p in _ours(listed, name) if p["key_id"].lower() != secret["key_id"].lower()]
     untracked = leftovers(
-        _leftover_key(props), ours, secret_id=lambda p: p["key_id"], created_at=lambda p: p["start_date_time"]
+        _leftover_key(props),
+        others,
+        secret_id=lambda p: p["key_id"],
+        created_at=lambda p: p["start_date_time"],
     )
     for password in untracked:
         await _remove_untracked(client, application, password)
-    return await client.add_password(application, name, end)
+    return secret
 
 
 async def _remove_recorded_untracked(client: GraphClient, key_id: str, olds: Mapping[str, Any]) -> None:

@@ -617,6 +617,14 @@ class GraphClient:
         Returns once Graph lists the new secret: reads right after addPassword may not show its
         keyId yet (replication), and a refresh that ran into that would drop the secret from state.
         """
+        secret, _listed = await self.add_password_and_list(object_id, display_name, end_date_time)
+        return secret
+
+    async def add_password_and_list(
+        self, object_id: str, display_name: str, end_date_time: datetime.datetime
+    ) -> tuple[PasswordSecret, list[PasswordInfo]]:
+        """`add_password`, and the application's passwords as listed by the read that showed the
+        new one (so a caller needs no read of its own)."""
         if end_date_time.tzinfo is None:
             raise ValueError("end_date_time must be timezone-aware")
         body = AddPasswordPostRequestBody(
@@ -632,19 +640,20 @@ class GraphClient:
             raise ApiError(SERVICE, action, 200, "", "the response carried no secretText")
         secret = PasswordSecret(**_password_info(credential), secret_text=credential.secret_text)
         _recently_created.add(secret["key_id"], related_to=object_id)
-        await self._wait_for_password(object_id, secret["key_id"])
-        return secret
+        return secret, await self._wait_for_password(object_id, secret["key_id"])
 
-    async def _wait_for_password(self, object_id: str, key_id: str) -> None:
-        """Read the application's passwords until `key_id` is among them (retried as replication lag)."""
+    async def _wait_for_password(self, object_id: str, key_id: str) -> list[PasswordInfo]:
+        """Read the application's passwords until `key_id` is among them (retried as replication
+        lag); the passwords of that read."""
         action = f"waiting for password {key_id} of application {object_id} to show in reads"
 
-        async def listed(graph: GraphServiceClient) -> None:
+        async def listed(graph: GraphServiceClient) -> list[PasswordInfo]:
             passwords = await self._passwords(graph, object_id, action)
             if not any(p["key_id"].lower() == key_id.lower() for p in passwords):
                 raise NotFoundError(SERVICE, action, 404, "", "Graph does not list the new password yet")
+            return passwords
 
-        await self._call(action, listed, idempotent=True, settling=(key_id,))
+        return await self._call(action, listed, idempotent=True, settling=(key_id,))
 
     async def remove_password(self, object_id: str, key_id: str) -> None:
         """Remove a client secret; a secret that is already gone counts as removed."""

@@ -31,13 +31,19 @@ def inputs(keycloak: KeycloakServer, realm: str, name: str, *, create_missing: b
     return {"url": keycloak.url, "realm": realm, "name": name, "create_missing": create_missing}
 
 
-def test_an_existing_role_is_only_read_and_outlives_the_resource(
+def test_an_existing_role_is_left_as_it_is_and_outlives_the_resource(
     keycloak: KeycloakServer, admin_http: AdminHttp, realm: str, http_calls: list[str]
 ) -> None:
     provider = _KeycloakRealmRoleProvider()
     created = provider.create(inputs(keycloak, realm, "existing"))
-    assert http_calls == [TOKEN, f"GET /admin/realms/{realm}/roles/existing"]
+    assert http_calls == [TOKEN, f"POST /admin/realms/{realm}/roles"]  # answered 409: it exists
     assert (created.id, created.outs["created"]) == (f"{realm}/existing", False)
+    assert "description" not in admin_http.get(f"/{realm}/roles/existing")  # not overwritten
+
+    http_calls.clear()
+    checked = provider.create(inputs(keycloak, realm, "existing", create_missing=False))
+    assert [call for call in http_calls if call != TOKEN] == [f"GET /admin/realms/{realm}/roles/existing"]
+    assert checked.outs["created"] is False
 
     http_calls.clear()
     provider.delete(created.id, created.outs)
@@ -51,7 +57,7 @@ def test_a_missing_role_is_created_and_still_not_deleted(
     provider = _KeycloakRealmRoleProvider()
     name = "Compañía Admin"  # any text: the path segment is encoded
     created = provider.create(inputs(keycloak, realm, name))
-    assert http_calls[0] == TOKEN and [call.split()[0] for call in http_calls[1:]] == ["GET", "POST"]
+    assert http_calls[0] == TOKEN and [call.split()[0] for call in http_calls[1:]] == ["POST"]
     assert created.outs["created"] is True
     assert provider.read(created.id, created.outs).outs == created.outs
     provider.delete(created.id, created.outs)

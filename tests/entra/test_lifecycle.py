@@ -278,8 +278,8 @@ def test_entra_app_lifecycle(
             *["POST /servicePrincipals/<id>/appRoleAssignedTo"] * 3,
         ]
     )
-    # The app's passwords, before addPassword (any a killed run left are removed) and after it
-    # (until Graph lists the new one); Microsoft Graph's service principal, to grant consent on.
+    # The app's passwords after addPassword (until Graph lists the new one; any a killed run left
+    # are removed then); Microsoft Graph's service principal, to grant consent on.
     assert {call for call in create_calls[4:] if call.startswith("GET")} == {
         "GET /applications/<id>",
         "GET /servicePrincipals(appId='<id>')",
@@ -360,9 +360,8 @@ def test_entra_app_lifecycle(
         del stack.workspace.env_vars["SSOPROV_AS_OF"]  # type: ignore[attr-defined]
     assert rotated.summary.resource_changes == {"replace": 1, "same": 11}
     assert once(watch.calls["rotation"]) == [
-        "GET /applications/<id>",
         "POST /applications/<id>/addPassword",
-        "GET /applications/<id>",  # until Graph lists the new password
+        "GET /applications/<id>",  # until Graph lists the new password; it shows any leftovers too
         "POST /applications/<id>/removePassword",
     ]
     (new_password,) = store.get_application(app["id"])["passwordCredentials"]
@@ -443,7 +442,6 @@ def test_microsoft_oauth_registers_a_personal_accounts_app_with_a_secret_and_not
     assert up.summary.resource_changes == {"create": 4}  # stack, component, app, secret
     assert once(watch.calls["create"]) == [
         "POST /applications",
-        "GET /applications/<id>",
         "POST /applications/<id>/addPassword",
         "GET /applications/<id>",
     ]

@@ -4,8 +4,9 @@ Realm roles are shared: every organization brokered by a realm maps its groups o
 roles (`developer`, `member`, ...), and users hold them whichever organization they came from.
 So this resource makes sure a role exists and never removes it:
 
-- create: reads the role; if it is missing, creates it when `create_missing` is true
-  (`broker.createRoles`), else fails saying which role is missing and how to fix it. The output
+- create: with `create_missing` (`broker.createRoles`) creates the role, an existing one
+  (Keycloak's 409) being left as it is; without it, reads the role and fails, if it is missing,
+  saying which role is missing and how to fix it. The output
   `created` records whether this resource created the role, for the reader of the state;
 - read: a role deleted out of band is dropped from state, so the next `pulumi up` checks
   (and, with `create_missing`, creates) it again;
@@ -84,20 +85,23 @@ class _KeycloakRealmRoleProvider(ResourceProvider):
 
 
 async def _ensure(props: Mapping[str, Any]) -> bool:
-    """Make sure the role exists; True if this call created it."""
+    """Make sure the role exists; True if this call created it.
+
+    With `create_missing`, one POST both checks and creates: Keycloak answers 409 for a role that
+    exists and leaves it as it is. Without it, one GET checks."""
     realm, name = props["realm"], props["name"]
     async with from_environment(props["url"]) as keycloak:
+        if props["create_missing"]:
+            return await keycloak.create_realm_role(realm, name, description=DESCRIPTION)
         try:
             await keycloak.get_realm_role(realm, name)
-            return False
         except NotFoundError:
-            if not props["create_missing"]:
-                raise ProvisionerError(
-                    f"Keycloak: realm role {name!r} does not exist in realm {realm} at {props['url']}, "
-                    "and role mappings would grant it. Fix: create the role in Keycloak, or set "
-                    f"{STACK_KEY}: true to let ssoprov create missing roles"
-                ) from None
-        return await keycloak.create_realm_role(realm, name, description=DESCRIPTION)
+            raise ProvisionerError(
+                f"Keycloak: realm role {name!r} does not exist in realm {realm} at {props['url']}, "
+                "and role mappings would grant it. Fix: create the role in Keycloak, or set "
+                f"{STACK_KEY}: true to let ssoprov create missing roles"
+            ) from None
+        return False
 
 
 def _check(props: Mapping[str, Any]) -> None:
