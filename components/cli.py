@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssoprov.spec.loading import stack_file_warnings, stack_files, validate_stack_files
+from ssoprov.wording import counted
 
 if TYPE_CHECKING:
     from ssoprov.spec.models import OrganizationSpec
@@ -42,7 +43,8 @@ def _validate(args: argparse.Namespace) -> int:
     for warning in stack_file_warnings(paths):
         print(f"warning: {warning}")
     bad_files = len({problem.file for problem in problems})
-    print(f"{len(paths) - bad_files} of {len(paths)} stack files valid, {len(problems)} problems")
+    valid = f"{len(paths) - bad_files} of {counted(len(paths), 'stack file')} valid"
+    print(f"{valid}, {counted(len(problems), 'problem')}")
     return 1 if problems else 0
 
 
@@ -185,7 +187,7 @@ def _adopt(args: argparse.Namespace) -> int:
             rows, where = unmanaged_connections(project, args.keycloak_url, args.realm), f"realm {args.realm}"
         for row in rows:
             print(f"{row.alias:<30} {row.provider_id:<10} {row.points_at}")
-        print(f"{len(rows)} connections in {where} that no stack manages")
+        print(f"{counted(len(rows), 'connection')} in {where} that no stack manages")
         return 0
     keycloak = bool(args.keycloak_url and args.realm and args.alias)
     workos = bool(args.workos_connection and args.redirect_uri)

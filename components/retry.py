@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ssoprov.errors import RetryBudgetExceeded
+from ssoprov.wording import counted
 
 T = TypeVar("T")
 
@@ -93,14 +94,11 @@ async def retry_async(
             if last_try or spent + wait > policy.budget_seconds:
                 waited_by = "the service asked to wait" if asked_wait > 0 else "the next backoff was"
                 last = str(exc).removeprefix(f"{describe}: ")  # errors name the operation too
+                tries = counted(retry_number + 1, "try", "tries")
                 raise RetryBudgetExceeded(
-                    f"{describe}: still failing after {_tries(retry_number + 1)} in {spent:.1f}s "
+                    f"{describe}: still failing after {tries} in {spent:.1f}s "
                     f"(last error: {last}; {waited_by} {wait:.1f}s more). "
                     "Run `pulumi up` again once the service recovers: it resumes where this run stopped."
                 ) from exc
             await asyncio.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")
-
-
-def _tries(count: int) -> str:
-    return "1 try" if count == 1 else f"{count} tries"

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ssoprov.clock import calendar_date, parse_timestamp
+from ssoprov.wording import counted
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,9 @@ class RotationPolicy:
                 if expires_at
                 else f"clientSecret.lifetimeDays ({self.lifetime_days}) runs out {end:%Y-%m-%d}"
             )
-            return f"{ends}, within {self.rotate_before_expiry_days} days"
+            return f"{ends}, within {counted(self.rotate_before_expiry_days, 'day')}"
         if now >= created_at + timedelta(days=self.rotate_after_days):
-            return f"created {created_at:%Y-%m-%d}, older than {self.rotate_after_days} days"
+            return f"created {created_at:%Y-%m-%d}, older than {counted(self.rotate_after_days, 'day')}"
         return None
 
 
@@ -89,4 +90,4 @@ class CertificatePolicy:
         if now < self.rotate_by(expires_at):
             return None
         lead = self.rotate_before_expiry_days
-        return f"signing certificate expires {expires_at:%Y-%m-%d}, within {lead} days"
+        return f"signing certificate expires {expires_at:%Y-%m-%d}, within {counted(lead, 'day')}"

@@ -31,6 +31,7 @@ from ssoprov.errors import ProvisionerError
 from ssoprov.fleet.project import Project
 from ssoprov.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
 from ssoprov.spec.models import KeycloakBroker
+from ssoprov.wording import counted
 from ssoprov.workspace import Engine
 
 
@@ -157,7 +158,7 @@ class AdoptionReport:
     def lines(self) -> list[str]:
         lines = [
             f"wrote {self.stack_file}",
-            f"adopted {self.adopted} objects; preview --expect-no-changes: clean",
+            f"adopted {counted(self.adopted, 'object')}; preview --expect-no-changes: clean",
         ]
         lines += [f"extra (kept, not managed): {extra}" for extra in self.extras] or ["extras: none"]
         lines += [f"next: {step}" for step in self.next_steps]

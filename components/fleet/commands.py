@@ -58,6 +58,7 @@ from ssoprov.fleet.secrets import REALM_KEY, SIGNING_CERTIFICATE, SecretStatus, 
 from ssoprov.fleet.selection import Selection
 from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
+from ssoprov.wording import counted
 from ssoprov.workspace import Engine
 
 NOT_MANAGED = "not-managed"
@@ -533,7 +534,7 @@ def fleet_page(run: FleetRun, as_of: datetime | None, page: Path, drift_report: 
     as_of_day = found.moment.date()
     page.parent.mkdir(parents=True, exist_ok=True)  # as for --json-report
     page.write_text(render_page(rows, as_of_day, drift_checked, display_url(run.engine.backend_url)))
-    run.say(f"wrote {page}: {len(rows)} organizations as of {as_of_day}")
+    run.say(f"wrote {page}: {counted(len(rows), 'organization')} as of {as_of_day}")
     return found.report.exit_code
 
 

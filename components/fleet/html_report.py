@@ -13,6 +13,8 @@ import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ssoprov.wording import counted
+
 TIMELINE_WIDTH = 520
 ROW_HEIGHT = 22
 MIN_HORIZON_DAYS = 365
@@ -158,7 +160,7 @@ def render_page(rows: list[FleetRow], as_of: date, drift_checked: str | None, ba
 <html lang="en"><head><meta charset="utf-8"><title>SSO fleet as of {as_of}</title>
 <style>{STYLE}</style></head>
 <body>
-<h1>SSO fleet: {len(rows)} organizations</h1>
+<h1>SSO fleet: {counted(len(rows), "organization")}</h1>
 <p class="meta">as of {as_of}; {_text(summary)}; {_text(drift_text)}; backend {_text(backend)}</p>
 <p class="legend"><span>&#9670; rotate-by date (colour: status)</span>
 <span style="color:#c62828">&#9646; expiry</span><span>timeline {timeline.start} to {timeline.end}</span></p>

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ssoprov.wording import counted
+
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 INVALID = "invalid"
@@ -206,8 +208,7 @@ def summary_line(report: RunReport) -> str:
     totals = report.totals()
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(report.counts().items()))
     seconds = (report.finished - report.started).total_seconds()
-    count = totals["stacks"]
-    line = f"{report.command}: {count} stack{'' if count == 1 else 's'} ({statuses or 'none'})"
+    line = f"{report.command}: {counted(totals['stacks'], 'stack')} ({statuses or 'none'})"
     if any(outcome.changes is not None for outcome in report.outcomes):
         line += "; resources " + ", ".join(f"{totals[key]} {key}" for key in CHANGE_COUNTS)
     line += f"; {seconds:.1f}s"

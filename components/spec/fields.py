@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, StringConstraints
 
 from ssoprov.spec.problems import fixable
+from ssoprov.wording import counted
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -29,7 +30,7 @@ def _slug(value: str) -> str:
     if not 2 <= len(value) <= SLUG_MAX_LENGTH:
         if len(value) < 2:
             raise fixable(
-                f"is {len(value)} character long, fewer than 2",
+                f"is {counted(len(value), 'character')} long, fewer than 2",
                 f"lengthen it to 2 to {SLUG_MAX_LENGTH} characters",
             )
         raise fixable(
@@ -52,7 +53,8 @@ _LETTERS_DIGITS_UNDERSCORE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 
 def _claim_name(value: str) -> str:
     if not 1 <= len(value) <= _CLAIM_NAME_MAX_LENGTH:
-        raise fixable(f"is {len(value)} characters long", f"use 1 to {_CLAIM_NAME_MAX_LENGTH} characters")
+        length = counted(len(value), "character")
+        raise fixable(f"is {length} long", f"use 1 to {_CLAIM_NAME_MAX_LENGTH} characters")
     if outside := _characters_outside(value, _LETTERS_DIGITS_UNDERSCORE):
         raise fixable(f"contains {outside}", "use only letters, digits and underscores, e.g. groups")
     if value[0].isdigit():

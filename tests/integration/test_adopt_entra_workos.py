@@ -27,6 +27,7 @@ from ssoprov.brokers.workos.verify_login import verify_workos_login
 from ssoprov.entra.component import discovery_url
 from ssoprov.entra.graph_client import graph_client_from_env
 from ssoprov.spec.loading import validate_stack_files
+from ssoprov.wording import counted
 from tests.integration.adoption import adoption_project, make_app_by_hand, run_adopt
 from tests.integration.signin_loop import signing_in_with
 from tests.support.workos_app import APP_REDIRECT_URI, workos_app
@@ -99,7 +100,7 @@ def test_adopt_entra_in_workos_then_remap_rename_rotate_with_no_sign_in_interrup
         listed = run_adopt(project.root, tmp_path / "state", engine.env, "--list", "--workos")
         assert listed.returncode == 0, listed.stderr
         *rows, total = listed.stdout.splitlines()
-        assert total == f"{len(rows)} connections in WorkOS that no stack manages"
+        assert total == f"{counted(len(rows), 'connection')} in WorkOS that no stack manages"
         return [row.split()[0] for row in rows]
 
     assert unmanaged() == [connection_id]

@@ -112,6 +112,18 @@ def test_broken_spec_names_file_key_and_fix(
     assert fix in problem.split("Fix:", 1)[1]
 
 
+def test_the_summary_counts_one_file_and_one_problem_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = valid_spec()
+    _unknown_kind(spec)
+
+    code, lines = run_validate(capsys, str(write_stack(tmp_path, "one", spec)))
+
+    assert code == 1
+    assert lines[-1] == "0 of 1 stack file valid, 1 problem"
+
+
 def test_duplicate_organization_name_is_reported_on_the_second_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
