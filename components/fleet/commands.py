@@ -369,6 +369,13 @@ def secrets(run: FleetRun, as_of: datetime | None, as_json: bool) -> int:
     return run.finish(report, f"as of {calendar_date(moment)}\n{table}\n{summary_line(report)}")
 
 
+def due_summary(statuses: list[tuple[StackJob, SecretStatus]]) -> str:
+    """How many of the deployed stacks have a credential due, whatever its kind: a client secret, a
+    SAML signing certificate or a secretless stack's realm key."""
+    due = sum(secret_state(status) == DUE for _, status in statuses)
+    return f"{due} of {len(statuses)} deployed stack(s) have a secret due"
+
+
 def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool, generic_registered: bool = False) -> int:
     """Find the secrets due (as of --as-of) and rotate exactly those stacks with `up`; rotate the
     realm keys of secretless stacks realm by realm (components/fleet/realm_keys.py)."""
@@ -376,13 +383,11 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool, generic_registe
     moment = later_of_now(as_of)
     prepared, invalid = run.prepare()
     statuses, others = _statuses(run, prepared, moment)
+    described = run.selection.described
+    run.say(f"ssoprov rotate: {due_summary(statuses)} as of {calendar_date(moment)} ({described})")
     key_rows = [(job, status) for job, status in statuses if status.credential == REALM_KEY]
     statuses = [(job, status) for job, status in statuses if status.credential != REALM_KEY]
     due = [(job, status) for job, status in statuses if secret_state(status) == DUE]
-    run.say(
-        f"ssoprov rotate: {len(due)} of {len(statuses)} deployed stack(s) have a secret due as of "
-        f"{calendar_date(moment)} ({run.selection.described})"
-    )
     for job, status in due:
         run.say(f"  {job.stack}: {status.due_reason}")
     outcomes = invalid + others

@@ -4,12 +4,14 @@ fails that realm's stacks with the error instead of stopping the command."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ssoprov.fleet.commands import due_summary
 from ssoprov.fleet.operations import StackJob
 from ssoprov.fleet.realm_keys import KeyRotationRun, Realm, realm_rotations, rotate_realm
 from ssoprov.fleet.secrets import REALM_KEY, SecretStatus
@@ -74,3 +76,10 @@ def test_a_keycloak_error_fails_the_realm_s_stacks_with_it(monkeypatch: pytest.M
     assert outcome.status == "failed"
     assert "no admin credentials" in outcome.errors[0] and "KEYCLOAK_ADMIN_USERNAME" in outcome.errors[0]
     assert any("realm key not rotated" in line for line in said)
+
+
+def test_rotate_counts_a_secretless_stack_whose_realm_key_is_due() -> None:
+    job, status, _ = row("acme", "customers")
+    recorded = dataclasses.replace(status, resource="acme-realm-key")
+
+    assert due_summary([(job, recorded)]) == "1 of 1 deployed stack(s) have a secret due"
