@@ -87,7 +87,7 @@ class IdpSide:
 
     identity_provider: dict[str, Any]
     adoption: dict[str, Any]
-    """adoption keys: clientId, secretId, appName, issuerMode, graphScopes."""
+    """adoption keys: clientId, secretId, appName, and the IdP reading's values kept as made."""
     secret_id: str
     display_name: str | None = None
     """The organization's display name as the IdP app shows it; None: the broker's."""
@@ -112,12 +112,9 @@ class EntraSource:
         for mapping in broker.role_mappings:
             mapping["group"] = names[mapping["group"]]
         broker.mapper_names = {names[group]: title for group, title in broker.mapper_names.items()}
-        adoption: dict[str, Any] = {"clientId": self.client_id, "secretId": entra.secret_id}
-        if entra.graph_scopes is not None:
-            adoption["graphScopes"] = entra.graph_scopes
         return IdpSide(
             entra.identity_provider,
-            adoption,
+            {"clientId": self.client_id, "secretId": entra.secret_id, **entra.kept},
             entra.secret_id or "",
             display_name=entra.display_name,
             extras=entra.extras,
@@ -140,8 +137,7 @@ class OktaSource:
         adoption = {"clientId": self.client_id, "secretId": okta.secret_id}
         if okta.app.label != f"{broker.display_name} SSO":
             adoption["appName"] = okta.app.label
-        if okta.issuer_mode:
-            adoption["issuerMode"] = okta.issuer_mode
+        adoption.update(okta.kept)
         return IdpSide(okta.identity_provider, adoption, okta.secret_id or "", extras=okta.extras)
 
 

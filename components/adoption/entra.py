@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from ssoprov.entra.application import GRAPH_DELEGATED_SCOPES, MICROSOFT_GRAPH_APP_ID
-from ssoprov.entra.component import GRAPH_SCOPES_FOR_CLAIMS, GROUPS_CLAIM
+from ssoprov.entra.component import GRAPH_SCOPES_FOR_CLAIMS, claims_for
 from ssoprov.entra.graph_client import (
     DEFAULT_APP_ROLE_ID,
     ApplicationInfo,
@@ -22,7 +22,7 @@ from ssoprov.entra.graph_client import (
     graph_client_from_env,
 )
 from ssoprov.errors import ProvisionerError
-from ssoprov.spec.models import GraphScope
+from ssoprov.spec.models import GraphScope, KeptIdTokenClaim
 
 OPTIONAL_CLAIMS = ("email", "given_name", "family_name")
 AUDIENCES = {"AzureADMyOrg": False, "AzureADMultipleOrgs": True}
@@ -42,9 +42,9 @@ class EntraReading:
     identity_provider: dict[str, Any] = field(default_factory=dict)
     display_name: str = ""
     secret_id: str | None = None
-    graph_scopes: list[str] | None = None
-    """The app's Graph permissions when they are not what the spec requests (a portal-made app has
-    User.Read): kept as made (`adoption.graphScopes`), so adopting rewrites nothing."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """`adoption` keys holding what the spec cannot express, kept as made so adopting rewrites
+    nothing: graphScopes (a portal-made app has User.Read), idTokenClaims, adminConsentScopes."""
     extras: list[str] = field(default_factory=list)
 
     @property
@@ -73,25 +73,35 @@ async def _registration(client: GraphClient, reading: EntraReading) -> None:
             f"callback {reading.broker_redirect_uri}, so it is not this connection's app. Fix: check the "
             "client ID in the broker connection"
         )
-    claims = [claim["name"] for claim in app["id_token_claims"]]
     groups_claim = app["group_membership_claims"] or "None"
     reading.display_name = app["display_name"] or reading.client_id
     reading.identity_provider.update(
         kind="entra",
         tenantId=reading.tenant_id,
         extraRedirectUris=[uri for uri in uris if uri != reading.broker_redirect_uri],
-        optionalClaims=[name for name in claims if name in OPTIONAL_CLAIMS],
+        optionalClaims=[c["name"] for c in app["id_token_claims"] if c["name"] in OPTIONAL_CLAIMS],
     )
-    expressible = list(OPTIONAL_CLAIMS)
-    if audience == PERSONAL_ACCOUNTS:
+    personal = audience == PERSONAL_ACCOUNTS
+    if personal:
         reading.identity_provider["kind"] = "microsoft"  # no directory: no groups, no assignments
     else:
         reading.identity_provider.update(multiTenant=AUDIENCES[audience], groupsClaim=groups_claim)
-        expressible.append(GROUPS_CLAIM)
-    unmanaged = [name for name in claims if name not in expressible]
-    reading.extras += [
-        f"Entra ID-token claim {name!r}: not expressible, see the preview" for name in unmanaged
+    as_made = [
+        {
+            "name": claim["name"],
+            "essential": bool(claim.get("essential")),
+            "additional_properties": list(claim.get("additional_properties") or []),
+        }
+        for claim in app["id_token_claims"]
     ]
+    ours = claims_for(reading.identity_provider["optionalClaims"], "None" if personal else groups_claim)
+    if as_made != ours:  # e.g. upn, or groups as sAMAccountName: beyond optionalClaims and groupsClaim
+        reading.kept["idTokenClaims"] = [
+            KeptIdTokenClaim.model_validate(claim).model_dump(by_alias=True) for claim in as_made
+        ]
+        reading.extras.append(
+            f"Entra ID-token claims {[c['name'] for c in as_made]}: kept as made (adoption.idTokenClaims)"
+        )
 
 
 def _scopes(app: ApplicationInfo) -> list[str]:
@@ -145,16 +155,27 @@ async def _admin_consent(client: GraphClient, reading: EntraReading) -> None:
     app = reading.application
     wanted = list(GRAPH_SCOPES_FOR_CLAIMS) if reading.identity_provider["optionalClaims"] or consented else []
     scopes = _scopes(app)
-    if len(app["required_resource_access"]) > 1 or not set(scopes) <= set(get_args(GraphScope)):
-        reading.extras.append(
-            f"Entra API permissions {sorted(scopes)}: the spec requests {wanted}; see the preview"
+    foreign = [
+        f"{resource['resource_app_id']}/{access['id']}"
+        for resource in app["required_resource_access"]
+        for access in resource["resource_access"]
+        if resource["resource_app_id"] != MICROSOFT_GRAPH_APP_ID or access["type"] != "Scope"
+    ]
+    unknown = [scope for scope in scopes if scope not in get_args(GraphScope)]
+    if foreign or unknown:
+        # The app resource manages Graph's delegated sign-in scopes only: it could not keep these.
+        raise ProvisionerError(
+            f"Entra: adopting application {reading.client_id}: it requests API permissions "
+            f"{foreign or unknown} that ssoprov cannot manage (it keeps Microsoft Graph's delegated "
+            f"{list(get_args(GraphScope))}). Fix: remove them under API permissions if the sign-in does not "
+            "need them, then adopt again; or leave this app unmanaged"
         )
-    elif set(scopes) != set(wanted):
-        reading.graph_scopes = scopes  # in the app's order: the resource compares lists
+    if scopes != wanted:
+        reading.kept["graphScopes"] = scopes  # in the app's order: the resource compares lists
     if grant is not None and grant["scopes"] != sorted(wanted):
+        reading.kept["adminConsentScopes"] = grant["scopes"]
         reading.extras.append(
-            f"Entra admin consent for {grant['scopes']}: the spec consents to {sorted(wanted)}; "
-            "see the preview"
+            f"Entra admin consent for {grant['scopes']}: kept as granted (adoption.adminConsentScopes)"
         )
 
 

@@ -21,9 +21,9 @@ class OktaReading:
     app: OktaApp
     identity_provider: dict[str, Any] = field(default_factory=dict)
     secret_id: str | None = None
-    issuer_mode: str | None = None
-    """The app's issuer mode when it is not ours (ORG_URL): Okta's console makes apps DYNAMIC. Kept
-    as made (`adoption.issuerMode`), so adopting rewrites nothing and the preview after it is clean."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """`adoption` keys holding what differs from ssoprov's defaults, kept as made so adopting rewrites
+    nothing: issuerMode, when it is not ORG_URL (Okta's console makes apps DYNAMIC)."""
     extras: list[str] = field(default_factory=list)
 
 
@@ -39,7 +39,7 @@ async def _app(_client: OktaClient, reading: OktaReading) -> None:
             "in the broker connection"
         )
     if reading.app.issuer_mode != ISSUER_MODE:
-        reading.issuer_mode = reading.app.issuer_mode
+        reading.kept["issuerMode"] = reading.app.issuer_mode
     reading.identity_provider.update(
         kind="okta",
         orgUrl=reading.org_url,

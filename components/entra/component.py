@@ -48,7 +48,10 @@ Entra accepts the form too), and the secret's expiry and rotate-by dates (YYYY-M
 Adopted (`spec.adoption`, written by `ssoprov adopt`): the app registration of
 `adoption.clientId`, its service principal, its assignments and the password `adoption.secretId`
 are recorded as Graph has them instead of created (each provider's adopt input; no write), and
-protected against destroy until `adoption.allowDestroy`. The adopted password's value is unknown:
+protected against destroy until `adoption.allowDestroy`. What the spec cannot express is kept as
+made: the app's Graph permissions (`adoption.graphScopes`), its ID-token claims
+(`adoption.idTokenClaims`) and the admin consent's scopes (`adoption.adminConsentScopes`) replace
+ours until the key is removed. The adopted password's value is unknown:
 the broker keeps the secret it holds until the first rotation mints ours.
 
 The component calls no API and imports no msgraph: the providers do, in their own process.
@@ -57,6 +60,8 @@ The component calls no API and imports no msgraph: the providers do, in their ow
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 
@@ -72,7 +77,7 @@ from ssoprov.entra.directory_object import EntraDirectoryObject, EntraDirectoryO
 from ssoprov.entra.enterprise_app import EntraEnterpriseApp, EntraEnterpriseAppArgs
 from ssoprov.entra.key_credential import EntraKeyCredential, EntraKeyCredentialArgs
 from ssoprov.identity import IdpConnectionInfo
-from ssoprov.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec
+from ssoprov.spec.models import EntraIdp, MicrosoftIdp, OrganizationSpec, as_made
 from ssoprov.token_endpoint_auth import CLIENT_SECRET_BASIC, PRIVATE_KEY_JWT
 
 LOGIN_URL_ENV = "SSOPROV_ENTRA_LOGIN_URL"
@@ -116,9 +121,15 @@ def graph_scopes(idp: EntraIdp | MicrosoftIdp) -> list[str]:
     return list(GRAPH_SCOPES_FOR_CLAIMS) if idp.optional_claims or consented else []
 
 
-def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, object]]:
-    names = list(dict.fromkeys(idp.optional_claims))
-    if isinstance(idp, EntraIdp) and idp.groups_claim != "None":
+def id_token_claims(idp: EntraIdp | MicrosoftIdp) -> list[dict[str, Any]]:
+    return claims_for(idp.optional_claims, idp.groups_claim if isinstance(idp, EntraIdp) else "None")
+
+
+def claims_for(optional_claims: Sequence[str], groups_claim: str) -> list[dict[str, Any]]:
+    """The optional ID-token claims ssoprov sets for the spec's `optionalClaims` and `groupsClaim`
+    (adoption compares an app made by hand with them)."""
+    names = list(dict.fromkeys(optional_claims))
+    if groups_claim != "None":
         names.append(GROUPS_CLAIM)  # Group ID format: the portal's default, no additional properties
     return [{"name": name, "essential": False, "additional_properties": []} for name in names]
 
@@ -225,7 +236,6 @@ class EntraApp(pulumi.ComponentResource):
         lookups: list[pulumi.Resource] = [*self.groups.values(), *self.users.values()]
 
         # -- the app registration -------------------------------------------------------------
-        claims = id_token_claims(idp)
         groups_claim = idp.groups_claim if isinstance(idp, EntraIdp) else "None"
         self.application = EntraApplication(
             naming.application_name(org),
@@ -236,11 +246,9 @@ class EntraApp(pulumi.ComponentResource):
                 redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
                     lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
                 ),
-                id_token_claims=claims,
+                id_token_claims=as_made(adoption, "id_token_claims", id_token_claims(idp)),
                 group_membership_claims=None if groups_claim == "None" else groups_claim,
-                graph_scopes=graph_scopes(idp)
-                if adoption is None or adoption.graph_scopes is None
-                else list(adoption.graph_scopes),
+                graph_scopes=as_made(adoption, "graph_scopes", graph_scopes(idp)),
                 adopt_app_id=adoption.client_id if adoption else None,
             ),
             opts=pulumi.ResourceOptions.merge(owned, pulumi.ResourceOptions(depends_on=lookups)),
@@ -317,7 +325,7 @@ class EntraApp(pulumi.ComponentResource):
                     EntraAdminConsentArgs(
                         tenant_id=tenant,
                         client_service_principal_id=self.enterprise_app.id,
-                        scopes=sorted(graph_scopes(idp)),
+                        scopes=as_made(adoption, "admin_consent_scopes", sorted(graph_scopes(idp))),
                     ),
                     opts=child,
                 )

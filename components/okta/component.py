@@ -41,7 +41,7 @@ from ssoprov.okta.client_secret import OktaClientSecret, OktaClientSecretArgs
 from ssoprov.okta.group_assignment import assign_groups
 from ssoprov.okta.groups_claim import OktaGroupsClaim, OktaGroupsClaimArgs
 from ssoprov.okta.okta_client import ISSUER_MODE, WEB_APP_TOKEN_ENDPOINT_AUTH_METHOD
-from ssoprov.spec.models import OktaIdp, OrganizationSpec
+from ssoprov.spec.models import OktaIdp, OrganizationSpec, as_made
 from ssoprov.token_endpoint_auth import PRIVATE_KEY_JWT
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -82,8 +82,8 @@ class OktaApp(pulumi.ComponentResource):
             naming.app_name(spec.name),
             OktaOidcAppArgs(
                 org_url=org_url,
-                label=(adoption and adoption.app_name) or app_label(spec),
-                issuer_mode=(adoption and adoption.issuer_mode) or ISSUER_MODE,
+                label=as_made(adoption, "app_name", app_label(spec)),
+                issuer_mode=as_made(adoption, "issuer_mode", ISSUER_MODE),
                 redirect_uris=pulumi.Output.from_input(redirect_uri).apply(
                     lambda uri: list(dict.fromkeys([uri, *idp.extra_redirect_uris]))
                 ),

@@ -7,7 +7,7 @@ field's description says what is allowed; validation errors quote it as the fix.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -375,6 +375,20 @@ class RoleMapping(SpecModel):
     role: DisplayText = Field(description="the broker role its members receive")
 
 
+class KeptIdTokenClaim(SpecModel):
+    """One optional ID-token claim of an Entra app as made by hand (`adoption.idTokenClaims`)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=256)] = Field(description="the claim's name")
+    essential: bool = Field(False, description="the claim's essential flag")
+    additional_properties: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=20, description="its additional properties (sam_account_name, ...)"
+    )
+
+
+ConsentScope = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^\S+$")]
+"""One delegated permission name in an admin consent grant (a grant lists them space-separated)."""
+
+
 class Adoption(SpecModel):
     """A connection made by hand and adopted (`ssoprov adopt`): what the spec keeps of it."""
 
@@ -408,6 +422,19 @@ class Adoption(SpecModel):
         description="Entra ID, Microsoft OAuth: the app's Microsoft Graph permissions as made by hand, when "
         "they are not the ones the spec requests (kept; remove the key to let `up` set them)",
     )
+    id_token_claims: list[KeptIdTokenClaim] | None = Field(
+        None,
+        max_length=MAX_LIST_LENGTH,
+        description="Entra ID, Microsoft OAuth: the app's optional ID-token claims as made by hand, when the "
+        "spec cannot express them (kept; remove the key to let `up` set optionalClaims and groupsClaim's)",
+    )
+    admin_consent_scopes: list[ConsentScope] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LIST_LENGTH,
+        description="Entra ID: the admin consent's scopes as granted by hand, when they are not the ones "
+        "ssoprov grants (kept; remove the key to let `up` consent to the permissions the app requests)",
+    )
     issuer_mode: Literal["DYNAMIC", "CUSTOM_URL"] | None = Field(
         None,
         description="Okta: the app's issuer mode as made by hand, when it is not ORG_URL (kept; remove the "
@@ -416,6 +443,21 @@ class Adoption(SpecModel):
     connection_id: WorkosConnectionId | None = Field(
         None, description="WorkOS: the adopted connection's ID (conn_...)"
     )
+
+
+Ours = TypeVar("Ours")
+
+
+def as_made(adoption: Adoption | None, key: str, ours: Ours) -> Ours:
+    """What a component sets for one property: the value adoption kept as made by hand
+    (`adoption.<key>`, see `ssoprov adopt`), else ours. Kept models come back as plain mappings,
+    as resource inputs want them."""
+    kept: Any = getattr(adoption, key) if adoption is not None else None
+    if kept is None:
+        return ours
+    if isinstance(kept, list):
+        return [item.model_dump() if isinstance(item, BaseModel) else item for item in kept]  # type: ignore[return-value]
+    return kept
 
 
 class OrganizationSpec(SpecModel):

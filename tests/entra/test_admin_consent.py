@@ -90,3 +90,21 @@ def test_an_existing_tenant_wide_grant_is_adopted_and_set_as_the_spec_says(graph
     created = provider.create(inputs(client, ["openid", "profile"]))
     assert created.id == existing["id"]
     assert store.get_grant(existing["id"])["scope"].split() == ["openid", "profile"]
+
+
+def test_a_grant_adopted_with_its_scopes_as_made_is_not_rewritten(graph_env: ServedGraph) -> None:
+    """adoption.adminConsentScopes: the grant made by hand, recorded as it is."""
+    store = graph_env.standin.store
+    graph_sp = store.get_service_principal_by_app_id(MICROSOFT_GRAPH_APP_ID)["id"]
+    client = client_principal(graph_env)
+    as_made = "openid profile email User.Read offline_access"
+    existing = store.create_grant(
+        {"clientId": client, "consentType": "AllPrincipals", "resourceId": graph_sp, "scope": as_made}
+    )
+    kept = ["User.Read", "email", "offline_access", "openid", "profile"]
+    created = provider.create(inputs(client, kept))
+    assert created.id == existing["id"] and store.get_grant(existing["id"])["scope"] == as_made
+    assert (
+        created.outs is not None
+        and provider.diff(created.id, created.outs, inputs(client, kept)).changes is False
+    )

@@ -213,3 +213,26 @@ def test_inputs_are_checked_before_any_call(graph_env: ServedGraph) -> None:
 
 def test_the_spec_takes_exactly_the_graph_scopes_the_application_knows_by_id() -> None:
     assert set(get_args(GraphScope)) == set(GRAPH_DELEGATED_SCOPES)
+
+
+def test_claims_kept_as_made_adopt_with_no_write_and_ours_replace_them_once_the_key_goes(
+    graph_env: ServedGraph,
+) -> None:
+    """adoption.idTokenClaims: upn, and groups as sAMAccountName, which the spec cannot express."""
+    as_made = [
+        claim("email"),
+        {"name": "upn", "essential": True, "additional_properties": []},
+        {"name": "groups", "essential": False, "additional_properties": ["sam_account_name"]},
+    ]
+    by_hand = provider.create(inputs(id_token_claims=as_made))
+    assert by_hand.outs is not None
+    graph_env.standin.calls.clear()
+    adopted = provider.create(inputs(id_token_claims=as_made, adopt_app_id=by_hand.outs["app_id"]))
+    assert adopted.id == by_hand.id and adopted.outs is not None
+    assert [call.label().split(" ")[0] for call in graph_env.standin.calls.all()] == ["GET"]
+    assert provider.diff(adopted.id, adopted.outs, inputs(id_token_claims=as_made)).changes is False
+
+    assert provider.diff(adopted.id, adopted.outs, inputs()).changes is True  # the key removed
+    provider.update(adopted.id, adopted.outs, inputs())
+    idtoken = graph_env.standin.store.get_application(adopted.id)["optionalClaims"]["idToken"]
+    assert [(c["name"], c["additionalProperties"]) for c in idtoken] == [("email", []), ("groups", [])]

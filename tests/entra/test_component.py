@@ -232,3 +232,30 @@ def test_app_roles_wiring(mocks: _Mocks) -> pulumi.Output:
         assert claim_values == {"Engineering": "developer", "Leadership": "developer", "Admins": "admin"}
 
     return pulumi.Output.all(info.group_claim_values, *(a.id for a in app.assignments)).apply(check)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_adoption_keys_kept_as_made_replace_ours_until_removed(mocks: _Mocks, kept: bool) -> None:
+    upn = {"name": "upn", "essential": True, "additionalProperties": []}
+    adoption: dict[str, Any] = {"clientId": "hand-made", "secretId": "secret-by-hand"}
+    if kept:
+        adoption |= {"idTokenClaims": [upn], "adminConsentScopes": ["User.Read", "openid"]}
+    idp = {"kind": "entra", "tenantId": TENANT, "optionalClaims": ["email"], "groupsClaim": "None"}
+    app = EntraApp("acme", spec(idp, adoption=adoption), REDIRECT)
+
+    @pulumi.runtime.test
+    def check() -> pulumi.Output:
+        def inputs(_: list[Any]) -> None:
+            claims = mocks.resources[naming.application_name("acme")].inputs["id_token_claims"]
+            scopes = mocks.resources[naming.admin_consent_name("acme")].inputs["scopes"]
+            if kept:
+                assert claims == [{"name": "upn", "essential": True, "additional_properties": []}]
+                assert scopes == ["User.Read", "openid"]
+            else:
+                assert claims == [{"name": "email", "essential": False, "additional_properties": []}]
+                assert scopes == ["email", "openid", "profile"]
+
+        assert app.admin_consent is not None
+        return pulumi.Output.all(app.admin_consent.id, app.application.id).apply(inputs)
+
+    check()

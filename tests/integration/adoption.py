@@ -72,6 +72,7 @@ async def endpoints_from(sandbox: LocalSandbox, realm: str, discovery_url: str) 
 
 
 HAND_MADE_SECRET = "broker secret (added by Jo)"
+SIGN_IN_AND_USER_READ = ["openid", "profile", "email", "User.Read"]
 
 
 async def make_app_by_hand(redirect_uri: str) -> tuple[str, str, dict[str, str]]:
@@ -84,8 +85,8 @@ async def make_app_by_hand(redirect_uri: str) -> tuple[str, str, dict[str, str]]
             "redirect_uris": [redirect_uri, "https://sso.example.com/legacy/callback"],
             "id_token_claims": [
                 {"name": name, "essential": False, "additional_properties": []}
-                for name in ("email", "family_name", "given_name", "groups")
-            ],
+                for name in ("email", "family_name", "given_name", "groups", "upn")
+            ],  # upn: a claim the spec cannot express
             "group_membership_claims": "ApplicationGroup",
             "required_resource_access": [
                 {
@@ -107,6 +108,9 @@ async def make_app_by_hand(redirect_uri: str) -> tuple[str, str, dict[str, str]]
         app["object_id"], HAND_MADE_SECRET, datetime.now(UTC) + timedelta(days=300)
     )
     service_principal = await graph.create_service_principal(app["app_id"], True)
+    # "Grant admin consent": the portal consents to every permission the app requests, User.Read too.
+    api = await graph.get_service_principal_by_app_id("00000003-0000-0000-c000-000000000000")
+    await graph.grant_admin_consent(service_principal["object_id"], api["object_id"], SIGN_IN_AND_USER_READ)
     groups = {name: await graph.resolve_group(name) for name in ("Engineering", "Admins")}
     for principal in [*groups.values(), await graph.resolve_user("frank@contoso.example")]:
         await graph.assign(service_principal["object_id"], principal)

@@ -95,7 +95,10 @@ def test_adopt_entra_in_keycloak_then_rotate_and_remap_with_no_sign_in_interrupt
         )
         assert asyncio.run(keycloak_view(sandbox, realm, ALIAS)) == before
         assert asyncio.run(graph.list_passwords(app["object_id"])) == hand_made
-        assert report.extras == [], report.extras
+        assert [extra.split(": ")[-1] for extra in report.extras] == [
+            "kept as made (adoption.idTokenClaims)",
+            "kept as granted (adoption.adminConsentScopes)",
+        ], report.extras
         stack_file = project.stack_file("contoso")
         assert validate_stack_files([stack_file]) == []
         organization = yaml.safe_load(stack_file.read_text())["config"]["ssoprov:organization"]
@@ -113,6 +116,10 @@ def test_adopt_entra_in_keycloak_then_rotate_and_remap_with_no_sign_in_interrupt
         assert organization["adoption"]["secretId"] == hand_made[0]["key_id"]
         # The portal's User.Read beside the sign-in scopes: kept as made, nothing rewritten.
         assert organization["adoption"]["graphScopes"] == ["openid", "profile", "email", "User.Read"]
+        # So are the upn claim and the portal's admin consent, User.Read included.
+        assert organization["identityProvider"]["adminConsent"] is True
+        assert [claim["name"] for claim in organization["adoption"]["idTokenClaims"]][-1] == "upn"
+        assert organization["adoption"]["adminConsentScopes"] == ["User.Read", "email", "openid", "profile"]
 
         # `ssoprov secrets` shows the adopted secret with its real expiry.
         stack = engine.stack("contoso")
