@@ -80,7 +80,7 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
     listing = ("--list", "--keycloak-url", sandbox.keycloak_url, "--realm", realm)
     listed = run_adopt(project.root, tmp_path / "state", engine.env, *listing)
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.split()[0] == ALIAS and f"1 connections in realm {realm}" in listed.stdout
+    assert listed.stdout.split()[0] == ALIAS and f"1 connection in realm {realm}" in listed.stdout
     source = KeycloakSource(sandbox.keycloak_url, realm, ALIAS)
 
     with signing_in(sandbox.keycloak_url, realm, ALIAS, "bob@acme.example") as sign_ins:
