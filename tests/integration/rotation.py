@@ -1,9 +1,14 @@
-"""Rotate an organization's client secret while a user keeps signing in through the broker."""
+"""Rotate an organization's credential while a user keeps signing in through the broker: a client
+secret (`rotate_while_signing_in`), or a SAML signing certificate (`assert_certificate_rolled_over`)."""
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sandbox.common.oidc_issuer import SANDBOX_USER_PASSWORD
 from sandbox.environment import LocalSandbox
@@ -47,3 +52,29 @@ def rotate_while_signing_in(
     assert verify_login(
         sandbox.keycloak_url, realm, alias, login=login, password=SANDBOX_USER_PASSWORD
     ).signed_in
+
+
+def assert_certificate_rolled_over(
+    rotated: Any, report_file: Path, results: Sequence[LoginReport], *, stack: str, idp: str, broker: str
+) -> None:
+    """`ssoprov rotate` (its run `rotated`, its JSON report) rolled `stack`'s SAML signing certificate
+    over in the safe order with no failed sign-in among `results`: (a) `idp` stages, (b) the broker
+    resource (`broker`, e.g. keycloak-saml-identity-provider) trusts both, (c) the switch; then the
+    second `up`: (d) the broker drops the old certificate."""
+    assert rotated.code == 0, rotated.stdout + rotated.stderr
+    [entry] = json.loads(report_file.read_text())["stacks"]
+    assert entry["status"] == "rotated", entry
+    keys, trust, switch = (
+        f"{stack}-{idp}-saml-signing-keys",
+        f"{stack}-{broker}",
+        f"{stack}-{idp}-saml-signing-switch",
+    )
+    assert [(step["op"], step["name"]) for step in entry["steps"]] == [
+        ("update", keys),
+        ("update", trust),
+        ("update", switch),
+        ("update", keys),
+        ("update", trust),
+    ]
+    assert results, "no sign-in ran during the rollover"
+    assert all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]

@@ -34,6 +34,7 @@ from tests.integration.organizations import (
     okta_saml_organization,
     workos_saml_broker,
 )
+from tests.integration.rotation import assert_certificate_rolled_over
 from tests.integration.signin_loop import signing_in_with
 from tests.support.workos_app import APP_REDIRECT_URI, workos_app
 
@@ -163,24 +164,9 @@ def test_rotate_rolls_the_certificate_over_through_workos_with_no_failed_sign_in
             "rotate", "--stack", "initech", "--as-of", due_day, "--json-report", str(report_file)
         )
 
-    assert rotated.code == 0, rotated.stdout + rotated.stderr
-    [entry] = json.loads(report_file.read_text())["stacks"]
-    assert entry["status"] == "rotated", entry
-    # (a) stage, (b) WorkOS trusts both, (c) switch; the second `up`: (d) WorkOS drops the old one.
-    keys, broker, switch = (
-        "initech-okta-saml-signing-keys",
-        "initech-workos-saml-connection",
-        "initech-okta-saml-signing-switch",
+    assert_certificate_rolled_over(
+        rotated, report_file, results, stack="initech", idp="okta", broker="workos-saml-connection"
     )
-    assert [(step["op"], step["name"]) for step in entry["steps"]] == [
-        ("update", keys),
-        ("update", broker),
-        ("update", switch),
-        ("update", keys),
-        ("update", broker),
-    ]
-    assert results, "no sign-in ran during the rollover"
-    assert all(r.signed_in for r in results), [r.detail for r in results if not r.signed_in]
     [_, new] = okta_store.saml_keys(app.id)
     assert okta_store.get_saml_app(app.id).signing_kid == new.kid
     assert world.trusted(world.okta_connection) == [new.credential.certificate_pem]
