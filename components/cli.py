@@ -80,7 +80,7 @@ def _changes(args: argparse.Namespace) -> int:
     from ssoprov.fleet import commands
 
     commands.check_as_of(None)  # a bad SSOPROV_AS_OF stops here once, not in every stack's program
-    return commands.changes(_fleet_run(args), args.command, refresh=args.refresh)
+    return commands.changes(_fleet_run(args), args.command, refresh=args.refresh, full=args.full)
 
 
 def _rotate(args: argparse.Namespace) -> int:
@@ -367,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
             "--refresh",
             action="store_true",
             help="read every resource from its service first, so out-of-band changes are put back",
+        )
+        command.add_argument(
+            "--full",
+            action="store_true",
+            help=(
+                "run pulumi for every stack, also those settled since their last run (spec, program "
+                "and state unchanged, nothing due), which are otherwise reported unchanged unrun"
+            ),
         )
         command.set_defaults(run=_changes)
     rotate = commands.add_parser(

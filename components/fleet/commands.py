@@ -45,6 +45,7 @@ from ssoprov.fleet.report import (
     NOT_DUE,
     ROTATED,
     SUCCEEDED,
+    Changes,
     RunReport,
     StackOutcome,
     Step,
@@ -56,6 +57,15 @@ from ssoprov.fleet.report import (
 from ssoprov.fleet.runner import run_each
 from ssoprov.fleet.secrets import REALM_KEY, SIGNING_CERTIFICATE, SecretStatus, secret_status
 from ssoprov.fleet.selection import Selection
+from ssoprov.fleet.settled import (
+    Checkpoint,
+    FileBackendStacks,
+    Record,
+    Settled,
+    inputs_digest,
+    program_digest,
+    settled,
+)
 from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.wording import counted
@@ -172,20 +182,78 @@ class FleetRun:
         return jobs, absent
 
 
-def changes(run: FleetRun, command: str, refresh: bool = False) -> int:
-    """preview / up over the selection; `refresh` reads the services first (repairs drift)."""
+def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = False) -> int:
+    """preview / up over the selection; `refresh` reads the services first (repairs drift).
+
+    A stack settled since its last run (components/fleet/settled.py) is reported unchanged without
+    a `pulumi` run, unless `full` or `refresh` is asked for."""
     started = now()
     prepared, invalid = run.prepare()
     jobs = [job for job, _ in prepared]
     run.header(command, len(jobs) + len(invalid))
     operation = operations.up if command == "up" else operations.preview
+    stacks = FileBackendStacks.of(run.engine.backend_url, run.project)
+    if stacks is None:
 
-    def work(job: StackJob, progress: Progress) -> StackOutcome:
-        return operation(job, progress, refresh=refresh)
+        def work(job: StackJob, progress: Progress) -> StackOutcome:
+            return operation(job, progress, refresh=refresh)
+
+    else:
+        specs = {job.stack: spec for job, spec in prepared}
+        program = program_digest(run.project)
+        moment = later_of_now(as_of_from_environment())
+
+        def work(job: StackJob, progress: Progress) -> StackOutcome:
+            spec = specs[job.stack]
+            inputs = inputs_digest(program, run.project.stack_file(job.stack), spec)
+            before = stacks.checkpoint(job.stack)
+            if spec is not None and not (full or refresh):
+                found = settled(stacks, job.stack, spec, inputs, before, moment)
+                if found is not None:
+                    return _settled_outcome(job, found, command, progress)
+            outcome = operation(job, progress, refresh=refresh)
+            _remember(stacks, job.stack, command, outcome, inputs, before)
+            return outcome
 
     outcomes = run.run_jobs(jobs, work) + invalid
     report = run.report(command, outcomes, started)
     return run.finish(report, change_table(report))
+
+
+def _settled_outcome(job: StackJob, found: Settled, command: str, progress: Progress) -> StackOutcome:
+    progress.begin(job.stack, command)
+    outcome = StackOutcome(
+        job.stack,
+        job.file,
+        SUCCEEDED,
+        job.organization,
+        Changes(unchanged=found.resources),
+        details={"settled": {"since": found.record.recorded_at, "by": found.record.recorded_by}},
+        remark=found.remark(),
+    )
+    progress.end(outcome)
+    return outcome
+
+
+def _remember(
+    stacks: FileBackendStacks,
+    stack: str,
+    command: str,
+    outcome: StackOutcome,
+    inputs: str | None,
+    before: Checkpoint | None,
+) -> None:
+    """Record a stack as settled after a preview whose plan was empty (the state unchanged during it)
+    or a successful up; forget any record after anything else."""
+    after = stacks.checkpoint(stack)
+    succeeded = outcome.status == SUCCEEDED and inputs is not None and after is not None
+    if command == "preview":
+        empty = outcome.changes is not None and not outcome.changes.changed
+        succeeded = succeeded and empty and before is not None and before.digest == after.digest
+    if not succeeded:
+        stacks.forget(stack)
+        return
+    stacks.write_record(stack, Record(after.digest, inputs, command, now().isoformat()))
 
 
 def recover(run: FleetRun) -> int:

@@ -49,7 +49,8 @@ def summary_of(outcome: StackOutcome) -> str:
         )
         if count
     ]
-    return ", ".join(parts) or "no changes"
+    said = ", ".join(parts) or "no changes"
+    return f"{said} ({outcome.remark})" if outcome.remark else said
 
 
 class PlainProgress:

@@ -32,6 +32,8 @@ class Project:
     """The folder holding Pulumi.yaml."""
     stack_dir: Path
     """Where the stack files live (Pulumi.yaml `stackConfigDir`, else the root)."""
+    name: str = ""
+    """Pulumi.yaml `name`: a file backend keeps the project's stacks under it."""
 
     @classmethod
     def at(cls, root: Path) -> Project:
@@ -44,8 +46,14 @@ class Project:
                 f"reading the Pulumi project {settings_file}: {exc}. "
                 "Fix: run ssoprov in the repository, or pass --project-dir"
             ) from None
-        stack_dir = settings.get("stackConfigDir") if isinstance(settings, dict) else None
-        return cls(root=root, stack_dir=root / stack_dir if stack_dir else root)
+        settings = settings if isinstance(settings, dict) else {}
+        stack_dir = settings.get("stackConfigDir")
+        name = settings.get("name")
+        return cls(
+            root=root,
+            stack_dir=root / stack_dir if stack_dir else root,
+            name=name if isinstance(name, str) else "",
+        )
 
     @classmethod
     def find(cls, start: Path) -> Project:

@@ -81,15 +81,17 @@ class StackOutcome:
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     """Command-specific facts (rotation: the secrets replaced; secrets: expiry dates)."""
+    remark: str = ""
+    """Said in place of an error when there is none (a settled stack: why nothing ran)."""
 
     @property
     def problem(self) -> bool:
         return self.status in PROBLEM_STATUSES
 
     def note(self) -> str:
-        """The first error, on one line, for the table."""
+        """The first error, on one line, for the table; else the remark."""
         if not self.errors:
-            return ""
+            return self.remark
         first = " ".join(self.errors[0].split())
         return first if len(first) <= 120 else first[:117] + "..."
 

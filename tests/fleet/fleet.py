@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,13 +128,14 @@ class FleetProject:
             **self.env,
         }
 
-    def ssoprov(self, *args: str, timeout: float = 600) -> Run:
-        """`ssoprov ARGS` in the project folder, as a separate process (stdout is not a terminal)."""
+    def ssoprov(self, *args: str, timeout: float = 600, env: Mapping[str, str] | None = None) -> Run:
+        """`ssoprov ARGS` in the project folder, as a separate process (stdout is not a terminal),
+        with `env` added to its environment."""
         started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "ssoprov.cli", *args],
             cwd=self.root,
-            env=self.process_env(),
+            env={**self.process_env(), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -118,16 +118,53 @@ def test_up_over_ten_organizations_converges_and_a_second_run_changes_nothing(fl
     again = fleet.report("second-up.json")
     assert sorted(again) == stack_names()
     for name, entry in again.items():
-        changes = entry["changes"]
-        assert entry["status"] == "succeeded", name
-        assert (changes["created"], changes["updated"], changes["replaced"], changes["deleted"]) == (
-            0,
-            0,
-            0,
-            0,
-        ), name
-        assert changes["unchanged"] == first[name]["changes"]["created"], name
-        assert entry["steps"] == [], name
+        assert_unchanged(entry, first[name]["changes"]["created"], name)
+        # Answered from the record the first up left: spec, program and state unchanged, nothing due.
+        assert entry["settled"]["by"] == "up", name
+    assert "settled since the up of" in second.stdout
+
+    # What the records claim, Pulumi confirms: a full preview of every stack plans nothing.
+    full = fleet.project.ssoprov(
+        "preview", "--full", "--parallel", "4", "--json-report", str(fleet.reports / "full-preview.json")
+    )
+    assert full.code == 0, full.stdout + full.stderr
+    for name, entry in fleet.report("full-preview.json").items():
+        assert_unchanged(entry, first[name]["changes"]["created"], name)
+        assert "settled" not in entry, name
+
+
+def assert_unchanged(entry: dict[str, Any], resources: int, name: str) -> None:
+    changes = entry["changes"]
+    assert entry["status"] == "succeeded", name
+    assert [changes[key] for key in ("created", "updated", "replaced", "deleted")] == [0, 0, 0, 0], name
+    assert changes["unchanged"] == resources, name
+    assert entry["steps"] == [], name
+
+
+def test_a_settled_stack_runs_again_when_a_secret_falls_due_or_its_spec_changes(fleet: Fleet) -> None:
+    as_of = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    edited = "org05-okta"
+    spec = organization(fleet.sandbox, edited)
+    fleet.project.write_stack(edited, {**spec, "displayName": "Org05 Okta Renamed"})
+    try:
+        planned = fleet.project.ssoprov(
+            "preview",
+            "--stack",
+            DUE,
+            "--stack",
+            edited,
+            "--json-report",
+            str(fleet.reports / "due-preview.json"),
+            env={"SSOPROV_AS_OF": as_of},
+        )
+    finally:
+        fleet.project.write_stack(edited, spec)
+
+    assert planned.code == 0, planned.stdout + planned.stderr
+    report = fleet.report("due-preview.json")
+    assert "settled" not in report[DUE] and "settled" not in report[edited]
+    assert ("replace", "entra:ClientSecret") in {(step["op"], step["type"]) for step in report[DUE]["steps"]}
+    assert ("update", "okta:OidcApp") in {(step["op"], step["type"]) for step in report[edited]["steps"]}
 
 
 def test_secrets_json_lists_every_stack_with_its_expiry(fleet: Fleet) -> None:
