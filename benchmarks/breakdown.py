@@ -118,7 +118,7 @@ def top_imports(processes: list[PythonProcess]) -> str:
     return f"{sum(imports.values()):.2f} s ({shown})"
 
 
-def print_run(title: str, run: Run) -> None:
+def print_run(title: str, run: Run, timeline: bool = False) -> None:
     wall = run.ended - run.started
     programs, providers = run.of_role("program"), run.of_role("provider")
     python_cpu = sum(process.cpu for process in run.processes)
@@ -149,6 +149,19 @@ def print_run(title: str, run: Run) -> None:
     print(f"             CLI engine and language host (Go)        {run.cpu - python_cpu:6.2f} s")
     print(f"       imports, program   {top_imports(programs)}")
     print(f"       imports, provider  {top_imports(providers)}")
+    if timeline:
+        print_timeline(run)
+
+
+def print_timeline(run: Run) -> None:
+    """Each provider call but the checks, in order of start: when it began after the CLI's start and
+    how long it took. Calls that overlap ran side by side; a gap is time no call was running."""
+    made = [call for provider in run.of_role("provider") for call in provider.calls]
+    calls = sorted((call for call in made if call["method"] != "check"), key=lambda call: call["start"])
+    print("       provider calls   start   seconds")
+    for call in calls:
+        name = f"{call['resource'].strip('_').removesuffix('Provider')}.{call['method']}"
+        print(f"         {name:<34} {call['start'] - run.started:6.2f}  {call['end'] - call['start']:6.2f}")
 
 
 def measure(running: Bench, kind: str) -> None:
@@ -162,7 +175,7 @@ def measure(running: Bench, kind: str) -> None:
     project = running.project(kind, realm, f"breakdown{kind}", extra_env=probe_env)
     print(f"   {IDENTITY_PROVIDERS[kind].name}")
     up = traced(running, trace, lambda: run_pulumi(project, "up", "--yes", "--skip-preview"))
-    print_run("pulumi up", up)
+    print_run("pulumi up", up, timeline=True)
     print_run("no-op pulumi preview", traced(running, trace, lambda: run_pulumi(project, "preview")))
     project.stack.destroy()
 

@@ -4,8 +4,11 @@ Each size gets a fresh fleet in a throwaway git project: organizations generated
 generates them (Entra, Okta and generic OIDC in turn, each with a Keycloak connection), in a
 realm of their own on the sandbox's real Keycloak, state on a local file backend. `ssoprov` runs
 in it as a user runs it (its own process): the first `up` (everything created), a no-op
-`preview`, a no-op `up`. The stacks are then destroyed through the Automation API and the realm
-deleted. On the smallest fleet the no-op `preview` is repeated at each --parallel of a sweep.
+`preview`, a no-op `up` (both answered from the settled records the first `up` left, no Pulumi
+started: components/fleet/settled.py), then the same two with `--full` (a Pulumi CLI per stack, as
+when a record cannot answer). The stacks are then destroyed through the Automation API and the
+realm deleted. On the smallest fleet the no-op `preview --full` is repeated at each --parallel of
+a sweep.
 
 Printed per run: wall time and CPU time (of ssoprov and the processes it started and reaped),
 per organization too; peak RSS and PSS summed over ssoprov's process tree (benchmarks/
@@ -57,7 +60,16 @@ TOOL_PARALLEL: int = build_parser().parse_args(["up"]).parallel
 KINDS = ("entra", "okta", "oidc")
 CHANGE_KEYS = ("created", "updated", "replaced", "deleted", "unchanged")
 SERVICES = ("Graph", "Okta", "Keycloak")
-RUNS = (("up, first", "up"), ("preview, no-op", "preview"), ("up, no-op", "up"))
+RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("up, first", ("up",)),
+    ("preview, no-op", ("preview",)),
+    ("up, no-op", ("up",)),
+    ("preview --full, no-op", ("preview", "--full")),
+    ("up --full, no-op", ("up", "--full")),
+)
+"""The no-op runs as a user runs them (settled stacks answered without Pulumi), then with --full:
+Pulumi started for every stack, what each no-op costs when the shortcut cannot answer."""
+SWEEP_RUN = ("preview, no-op --full (sweep)", ("preview", "--full"))
 MIB = 1024 * 1024
 
 
@@ -68,7 +80,7 @@ class Settings:
     sizes: tuple[int, ...]
     parallel: int
     sweep: tuple[int, ...]
-    """--parallel values for the no-op preview of the smallest fleet; empty: no sweep."""
+    """--parallel values for the no-op preview --full of the smallest fleet; empty: no sweep."""
 
 
 @dataclass
@@ -137,14 +149,14 @@ def tail_of(error: str) -> str:
 
 
 def run_ssoprov(
-    running: Bench, project: FleetProject, label: str, command: str, size: int, parallel: int
+    running: Bench, project: FleetProject, label: str, command: Sequence[str], size: int, parallel: int
 ) -> Measured:
     """`ssoprov COMMAND --parallel N` in the fleet's project, its process tree sampled while it runs."""
     slug = re.sub(r"\W+", "-", label).strip("-") + f"-p{parallel}"
     logs = project.root.parent / f"{project.root.name}-runs"
     logs.mkdir(exist_ok=True)
     report = logs / f"{slug}.json"
-    argv = [sys.executable, "-m", "ssoprov.cli", command, "--parallel", str(parallel)]
+    argv = [sys.executable, "-m", "ssoprov.cli", *command, "--parallel", str(parallel)]
     argv += ["--progress", "plain", "--json-report", str(report)]
     print(f"fleet: {label} over {size} organizations, --parallel {parallel} ...", file=sys.stderr, flush=True)
     with (logs / f"{slug}.out").open("wb") as out, (logs / f"{slug}.err").open("wb") as err:
@@ -328,7 +340,7 @@ def growth_table(runs: Sequence[Measured]) -> str:
 
 
 def sweep_table(runs: Sequence[Measured]) -> str:
-    """The same no-op preview at each --parallel; memory added per extra stack in flight."""
+    """The same no-op preview --full at each --parallel; memory added per extra stack in flight."""
     headers = (
         "parallel",
         "wall",
@@ -404,8 +416,7 @@ def measure(settings: Settings) -> None:
             main_runs += runs
             if size == smallest:
                 sweep_runs = [
-                    run_ssoprov(running, project, "preview, no-op (sweep)", "preview", size, parallel)
-                    for parallel in settings.sweep
+                    run_ssoprov(running, project, *SWEEP_RUN, size, parallel) for parallel in settings.sweep
                 ]
             providers = identity_providers(running, realm, size)
             assert running.sandbox.keycloak is not None
@@ -423,7 +434,7 @@ def measure(settings: Settings) -> None:
         print(f"-- growth against {smallest} organizations (same run, same --parallel {settings.parallel})")
         print(indent(growth_table(main_runs)))
     if sweep_runs:
-        print(f"-- memory against --parallel: no-op preview of {smallest} organizations")
+        print(f"-- memory against --parallel: no-op preview --full of {smallest} organizations")
         print(indent(sweep_table(sweep_runs)))
         print_problems(sweep_runs)
 
