@@ -69,7 +69,7 @@ from ssoprov.fleet.settled import (
 from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.wording import counted
-from ssoprov.workspace import Engine
+from ssoprov.workspace import Engine, pulumi_command
 
 NOT_MANAGED = "not-managed"
 INCOMPLETE = "incomplete"
@@ -200,7 +200,7 @@ def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = Fal
 
     else:
         specs = {job.stack: spec for job, spec in prepared}
-        program = program_digest(run.project)
+        program = program_digest(run.project, str(pulumi_command().version))
         moment = later_of_now(as_of_from_environment())
 
         def work(job: StackJob, progress: Progress) -> StackOutcome:

@@ -13,9 +13,12 @@ about 2 s of CPU per organization and command.
 A stack is settled only when every one of these holds, else Pulumi runs as always:
 - the backend is a local `file://` folder (the checkpoint is read as a file, no CLI started), the
   stack holds no lock and no pending operation;
+- the project runs ssoprov's own program (a team's program of its own, examples/team-program,
+  may read anything: it always runs);
 - a record exists whose checkpoint digest is the checkpoint's now (any `pulumi` that changed the
   state since, ssoprov's or by hand: up, refresh, import, destroy, a state edit, clears it) and
-  whose inputs digest is the stack's now (stack file, Pulumi.yaml, program and package code,
+  whose inputs digest is the stack's now (the stack file's content, Pulumi.yaml, __main__.py, the
+  ssoprov package's code, the versions of the Pulumi CLI and of the packages that shape a plan,
   the discovery document);
 - nothing is due as of now (or SSOPROV_AS_OF): no client secret, signing certificate or realm key
   to rotate, no rollover half done, no secret that no state tracks;
@@ -28,6 +31,7 @@ from the spec or the state.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
@@ -60,7 +64,8 @@ LIVE_DIFF_TYPE_SUFFIXES = (ASSERTION_KEY_TYPE_SUFFIX,)
 nothing recorded changing."""
 PACKAGES = ("pulumi", "dill", "pydantic", "msgraph-sdk", "okta", "workos")
 """Distributions whose version can change what the program registers or the providers decide."""
-SKIPPED_FOLDERS = {"__pycache__", "node_modules", "stacks"}
+OWN_PROGRAM = [ast.dump(node) for node in ast.parse("from ssoprov.program import main\nmain()\n").body]
+"""The statements of ssoprov's own __main__.py."""
 SECRETS_SETTINGS = ("encryptionsalt", "secretsprovider", "encryptedkey")
 """Stack-file keys Pulumi writes itself, to decrypt the config."""
 
@@ -175,16 +180,19 @@ class FileBackendStacks:
         self.record_file(stack).unlink(missing_ok=True)
 
 
-def program_digest(project: Project) -> str:
-    """The program as the engine would run it: the project's Python files and Pulumi.yaml, the
-    ssoprov package's files, and the versions of the packages that shape a plan."""
-    digest = hashlib.sha256()
-    digest.update((project.root / "Pulumi.yaml").read_bytes())
+def program_digest(project: Project, cli_version: str) -> str | None:
+    """The program as the engine would run it: Pulumi.yaml and __main__.py, the ssoprov package's
+    files, the Pulumi CLI's version and the versions of the packages that shape a plan. None when
+    the project runs a program of its own (examples/team-program): what it reads is unknown here."""
+    entry = project.root / "__main__.py"
+    if not _runs_ssoprov_program(project, entry):
+        return None
+    digest = hashlib.sha256(f"pulumi {cli_version}\0".encode())
+    for path in (project.root / "Pulumi.yaml", entry):
+        digest.update(path.read_bytes() + b"\0")
     package = Path(ssoprov.__file__).resolve().parent
-    roots = [project.root] + ([] if package.is_relative_to(project.root) else [package])
-    for root in roots:
-        for path in _python_files(root):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
     for package_name in PACKAGES:
         try:
             digest.update(f"{package_name}=={importlib.metadata.version(package_name)}\0".encode())
@@ -193,22 +201,25 @@ def program_digest(project: Project) -> str:
     return digest.hexdigest()
 
 
-def _python_files(root: Path) -> list[Path]:
-    """Every .py file under `root`, in a fixed order, skipping hidden folders, virtualenvs and caches."""
-    found: list[Path] = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if not name.startswith(".")
-            and name not in SKIPPED_FOLDERS
-            and not (Path(folder) / name / "pyvenv.cfg").exists()
-        )
-        found.extend(Path(folder) / name for name in sorted(files) if name.endswith(".py"))
-    return found
+def _runs_ssoprov_program(project: Project, entry: Path) -> bool:
+    """Whether the project's program is ssoprov's own: Pulumi.yaml names no other `main`, and
+    __main__.py, docstring and comments aside, only imports `ssoprov.program.main` and calls it."""
+    try:
+        settings = yaml.load((project.root / "Pulumi.yaml").read_bytes(), Loader=SafeLoader)
+        tree = ast.parse(entry.read_bytes())
+    except (OSError, SyntaxError, ValueError, yaml.YAMLError):
+        return False
+    if not isinstance(settings, dict) or settings.get("main") not in (None, ".", "./"):
+        return False
+    body = [
+        node
+        for node in tree.body
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+    ]
+    return [ast.dump(node) for node in body] == OWN_PROGRAM
 
 
-def inputs_digest(program: str, stack_file: Path, spec: OrganizationSpec | None) -> str | None:
+def inputs_digest(program: str | None, stack_file: Path, spec: OrganizationSpec | None) -> str | None:
     """The digest of everything the stack's plan is a function of besides its state and the time;
     None when the plan depends on something that cannot be digested (an ESC environment, a
     discovery endpoint that does not answer: a real run reports it)."""
@@ -216,7 +227,7 @@ def inputs_digest(program: str, stack_file: Path, spec: OrganizationSpec | None)
         document = yaml.load(stack_file.read_bytes(), Loader=SafeLoader)
     except yaml.YAMLError:
         return None
-    if spec is None or not isinstance(document, dict) or "environment" in document:
+    if program is None or spec is None or not isinstance(document, dict) or "environment" in document:
         return None
     # What Pulumi writes into a stack file itself (the passphrase's salt on a stack's first run)
     # decrypts the config; it changes no plan.

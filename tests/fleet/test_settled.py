@@ -133,20 +133,20 @@ def test_only_a_local_file_backend_is_read(tmp_path: Path) -> None:
     assert home is not None and home.root == Path.home()
 
 
-def test_the_program_digest_follows_the_code_and_not_the_virtualenv(tmp_path: Path) -> None:
+def test_the_program_digest_covers_ssoprovs_own_program_and_no_other(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: ssoprov\nruntime: python\n")
-    (tmp_path / "__main__.py").write_text("from ssoprov.program import main\n\nmain()\n")
-    venv = tmp_path / "venv"
-    venv.mkdir()
-    (venv / "pyvenv.cfg").write_text("home = /usr\n")
+    entry = tmp_path / "__main__.py"
+    entry.write_text('"""Entry point."""\n\nfrom ssoprov.program import main\n\nmain()  # run it\n')
     project = Project.at(tmp_path)
-    first = program_digest(project)
-    (venv / "anything.py").write_text("x = 1\n")
-    (tmp_path / ".state").mkdir()
-    (tmp_path / ".state" / "other.py").write_text("x = 1\n")
-    assert program_digest(project) == first
-    (tmp_path / "helpers.py").write_text("TEAM_DEFAULT = 'x'\n")
-    assert program_digest(project) != first
+    first = program_digest(project, "3.259.0")
+    assert first is not None and first == program_digest(project, "3.259.0")
+    assert program_digest(project, "3.260.0") != first  # a new engine may plan differently
+    entry.write_text("from ssoprov.program import main\nimport team_defaults\n\nmain()\n")
+    assert program_digest(project, "3.259.0") is None  # a program of its own: it always runs
+    entry.write_text("from ssoprov.program import main\n\nmain()\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: ssoprov\nruntime: python\nmain: src/\n")
+    assert program_digest(Project.at(tmp_path), "3.259.0") is None
+    assert inputs_digest(None, entry, spec("entra")) is None
 
 
 def test_the_inputs_digest_follows_the_stack_file(tmp_path: Path) -> None:
