@@ -18,15 +18,30 @@ from urllib.parse import unquote, urlsplit
 METADATA_SUFFIX = ".json.attrs"
 
 
-def empty_metadata_files(backend_url: str) -> list[Path]:
-    """The empty checkpoint metadata files of a `file://` backend; none for other backends."""
+def backend_root(backend_url: str) -> Path | None:
+    """The folder of a `file://` backend (`file://~` is the home folder); None for other backends."""
     parts = urlsplit(backend_url)
     if parts.scheme != "file":
-        return []
+        return None
     path = unquote(parts.path)
-    root = Path.home() / path.lstrip("/") if parts.netloc == "~" else Path(path)
+    return Path.home() / path.lstrip("/") if parts.netloc == "~" else Path(path)
+
+
+def checkpoint_file(root: Path, project: str, stack: str) -> Path | None:
+    """A stack's checkpoint in a file backend: under its project (Pulumi's layout since projects
+    scope stacks) or, in a backend made before that, directly under `stacks/`; None if absent."""
     stacks = root / ".pulumi" / "stacks"
-    if not stacks.is_dir():
+    for candidate in (stacks / project / f"{stack}.json", stacks / f"{stack}.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def empty_metadata_files(backend_url: str) -> list[Path]:
+    """The empty checkpoint metadata files of a `file://` backend; none for other backends."""
+    root = backend_root(backend_url)
+    stacks = root / ".pulumi" / "stacks" if root else None
+    if stacks is None or not stacks.is_dir():
         return []
     return sorted(found for found in stacks.rglob(f"*{METADATA_SUFFIX}") if found.stat().st_size == 0)
 

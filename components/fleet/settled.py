@@ -42,12 +42,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import yaml
 
 import ssoprov
 from ssoprov.clock import parse_timestamp
+from ssoprov.fleet.file_backend import backend_root, checkpoint_file
 from ssoprov.fleet.project import Project
 from ssoprov.fleet.secrets import ASSERTION_KEY_TYPE_SUFFIX, secret_status
 from ssoprov.oidc import DiscoveryError, fetch_discovery_document
@@ -120,20 +120,11 @@ class FileBackendStacks:
     @classmethod
     def of(cls, backend_url: str, project: Project) -> FileBackendStacks | None:
         """The backend's stacks, or None when it is not a local folder or the project has no name."""
-        parts = urlsplit(backend_url)
-        name = project.name
-        if parts.scheme != "file" or not name:
-            return None
-        path = unquote(parts.path)
-        root = Path.home() / path.lstrip("/") if parts.netloc == "~" else Path(path)
-        return cls(root, name)
+        root = backend_root(backend_url)
+        return cls(root, project.name) if root and project.name else None
 
     def checkpoint_file(self, stack: str) -> Path | None:
-        stacks = self.root / ".pulumi" / "stacks"
-        for candidate in (stacks / self.project_name / f"{stack}.json", stacks / f"{stack}.json"):
-            if candidate.is_file():
-                return candidate
-        return None
+        return checkpoint_file(self.root, self.project_name, stack)
 
     def locked(self, stack: str) -> bool:
         locks = self.root / ".pulumi" / "locks"

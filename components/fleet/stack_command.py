@@ -23,6 +23,8 @@ from typing import TextIO
 from pulumi import automation as auto
 from pulumi.automation import events
 
+from ssoprov.fleet.file_backend import backend_root, checkpoint_file
+from ssoprov.fleet.project import Project
 from ssoprov.workspace import Engine, pulumi_command
 
 OnEvent = Callable[[events.EngineEvent], None]
@@ -41,16 +43,34 @@ def cli_env(engine: Engine) -> dict[str, str]:
 def run_stack_command(engine: Engine, stack: str, args: Sequence[str], on_event: OnEvent) -> None:
     """Run `pulumi <args> --stack <stack>`, handing each engine event to `on_event` as the CLI
     writes it (the last one a run reaches is its summary). A stack the backend does not hold yet
-    is made first, as the Automation API's `create_or_select_stack` does."""
+    is made first, as the Automation API's `create_or_select_stack` does. A `file://` backend is
+    asked by looking for the stack's checkpoint; others by the command's own "no stack" error (a
+    CLI start, about 0.15 s of CPU, spent on every new stack)."""
+    if _known_absent(engine, stack):
+        _init(engine, stack)
+        _run_with_events(engine, stack, args, on_event)
+        return
     try:
         _run_with_events(engine, stack, args, on_event)
         return
     except auto.CommandError as error:
         if NO_SUCH_STACK not in str(error):
             raise
+    _init(engine, stack)
+    _run_with_events(engine, stack, args, on_event)
+
+
+def _known_absent(engine: Engine, stack: str) -> bool:
+    """Whether a `file://` backend surely lacks the stack (a qualified name `org/project/stack` is
+    left to the CLI)."""
+    root = None if "/" in stack else backend_root(engine.backend_url)
+    name = Project.at(engine.project_dir).name if root else ""
+    return bool(root and name) and checkpoint_file(root, name, stack) is None
+
+
+def _init(engine: Engine, stack: str) -> None:
     init = ["stack", "init", stack, "--secrets-provider", engine.secrets_provider]
     pulumi_command().run(init, str(engine.project_dir), cli_env(engine))
-    _run_with_events(engine, stack, args, on_event)
 
 
 def _run_with_events(engine: Engine, stack: str, args: Sequence[str], on_event: OnEvent) -> None:

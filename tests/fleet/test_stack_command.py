@@ -7,12 +7,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi import automation as auto
 from pulumi.automation import events
 
 from ssoprov.errors import ProvisionerError
+from ssoprov.fleet import stack_command
 from ssoprov.fleet.operations import list_stacks
 from ssoprov.fleet.stack_command import _follow, run_stack_command
 from ssoprov.workspace import Engine
@@ -22,7 +24,7 @@ PROJECT = Path(__file__).parents[1] / "engine" / "dynamic_project"
 
 
 def test_the_first_up_of_a_stack_the_backend_lacks_makes_it_and_hands_on_every_event(
-    stack_project: Callable[..., StackProject], tmp_path: Path
+    stack_project: Callable[..., StackProject], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = stack_project("dev", {"engine-check:path": str(tmp_path / "dev.txt")}, program_dir=PROJECT)
     target = tmp_path / "fresh.txt"
@@ -30,9 +32,12 @@ def test_the_first_up_of_a_stack_the_backend_lacks_makes_it_and_hands_on_every_e
         f"config:\n  engine-check:path: {target}\n  engine-check:text: hello\n"
     )
     seen: list[events.EngineEvent] = []
+    commands = record_commands(monkeypatch)
 
     run_stack_command(project.engine, "fresh", ["up", "--yes", "--skip-preview"], seen.append)
 
+    # A file backend is asked by looking: the stack is made first, no `up` fails on the way.
+    assert [command[:2] for command in commands] == [["stack", "init"], ["up", "--yes"]]
     assert target.read_text() == "hello"
     summaries = [e.summary_event for e in seen if e.summary_event is not None]
     assert [s.resource_changes for s in summaries] == [{"create": 2}]
@@ -43,6 +48,20 @@ def test_the_first_up_of_a_stack_the_backend_lacks_makes_it_and_hands_on_every_e
     seen.clear()
     run_stack_command(project.engine, "fresh", ["preview"], seen.append)
     assert [e.summary_event.resource_changes for e in seen if e.summary_event] == [{"same": 2}]
+
+
+def record_commands(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The arguments of every CLI command run_stack_command runs from now on."""
+    real = stack_command.pulumi_command()
+    commands: list[list[str]] = []
+
+    class Recording:
+        def run(self, args: list[str], *rest: Any, **options: Any) -> auto.CommandResult:
+            commands.append(list(args))
+            return real.run(args, *rest, **options)
+
+    monkeypatch.setattr(stack_command, "pulumi_command", Recording)
+    return commands
 
 
 def test_lines_written_in_pieces_are_handed_on_whole_and_in_order(tmp_path: Path) -> None:
