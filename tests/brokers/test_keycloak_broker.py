@@ -110,10 +110,9 @@ def test_okta_gets_roles_an_oidc_provider_and_one_mapper_per_mapping(pulumi_mock
     rules = [RoleRule("Ingeniería", pulumi.Output.from_input("Ingeniería"), "engineer")]
 
     assert declare(spec, "okta", rules, "member") == ["acme"]
-    roles = pulumi_mocks.of_type("keycloak", "RealmRole")
-    assert {name: (r["name"], r["create_missing"]) for name, r in roles.items()} == {
-        "acme-keycloak-role-engineer": ("engineer", True),
-        "acme-keycloak-role-member": ("member", True),
+    roles = pulumi_mocks.of_type("keycloak", "RealmRoles")
+    assert {name: (r["realm"], r["names"], r["create_missing"]) for name, r in roles.items()} == {
+        "acme-keycloak-roles": ("customers", ["engineer", "member"], True)
     }
     provider = pulumi_mocks.of_type("keycloak", "IdentityProvider")["acme-keycloak-identity-provider"]
     assert provider["url"] == "https://sso.example.com" and provider["alias"] == "acme"
@@ -152,7 +151,8 @@ def test_microsoft_oauth_gets_the_default_role_only(pulumi_mocks: RecordingMocks
     assert provider["config_options"] == {}
     mappers = pulumi_mocks.of_type("keycloak", "IdpMapper").values()
     assert [m["mapper_type"] for m in mappers] == ["oidc-hardcoded-role-idp-mapper"]
-    assert [r["create_missing"] for r in pulumi_mocks.of_type("keycloak", "RealmRole").values()] == [False]
+    [roles] = pulumi_mocks.of_type("keycloak", "RealmRoles").values()
+    assert (roles["names"], roles["create_missing"]) == (["member"], False)
 
 
 def test_microsoft_oauth_refuses_group_mappings(pulumi_mocks: RecordingMocks) -> None:

@@ -7,10 +7,14 @@ claim about what Keycloak holds is checked through its admin API or, for what th
 Calls are counted from Keycloak's own records: the broker realm's admin events (every write)
 and the master realm's LOGIN events of the provisioning user (one per run that reached
 Keycloak: the run's provider process logs in once, and all its clients share the token).
+
+A stack made by the release that declared one KeycloakRealmRole per role is upgraded too: its
+state as that release recorded it, then an `up` with this code.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,6 +32,7 @@ from starlette.routing import Route
 from sandbox.common.server import ServedApp
 from sandbox.keycloak import KeycloakServer
 from ssoprov.brokers.keycloak import naming
+from ssoprov.naming import safe_part
 from tests.brokers.conftest import AdminHttp
 from tests.brokers.keycloak_realms import (
     CustomerIdp,
@@ -38,6 +43,7 @@ from tests.brokers.keycloak_realms import (
     now_ms,
     realm_roles,
 )
+from tests.brokers.test_keycloak_realm_role import RECORDED_PROVIDER
 from tests.support.projects import StackProject
 
 ORGANIZATION = "acme"
@@ -161,11 +167,11 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         printed.extend([result.stdout, result.stderr])
         return result
 
-    # 1. Create: roles, identity provider, one mapper per mapping plus the default role's.
+    # 1. Create: the roles, identity provider, one mapper per mapping plus the default role's.
     since = now_ms()
     created = run(project.stack.up)
-    # The stack, the organization, 2 roles, the identity provider, 2 mappers:
-    assert created.summary.resource_changes == {"create": 7}
+    # The stack, the organization, the roles (one resource), the identity provider, 2 mappers:
+    assert created.summary.resource_changes == {"create": 6}
     assert created.outputs["redirectUri"].value == redirect_uri
     assert created.outputs["connectionId"].value == ORGANIZATION
     provider = admin_http.get(f"/{realm}/identity-provider/instances/{ORGANIZATION}")
@@ -205,7 +211,12 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         ("CREATE", "IDENTITY_PROVIDER"): 1,
         ("CREATE", "IDENTITY_PROVIDER_MAPPER"): 2,
     }
-    assert provisioner_logins(admin_http, provisioner, since) == 1  # five resources, one login
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # four resources, one login
+    [roles] = resources_of(project, "RealmRoles")
+    assert roles["outputs"]["names"] == ["engineer", "member"]
+    assert roles["outputs"]["created"] == {"engineer": True, "member": True}
+    # Keycloak sees a mapper only once the role it grants exists.
+    assert all(roles["urn"] in mapper["dependencies"] for mapper in resources_of(project, "IdpMapper"))
     # The login redeems the customer's code with the stored secret: it is the right one.
     alice = login(keycloak, customer, realm, ORGANIZATION, "alice")
     assert alice.signed_in, alice.detail
@@ -214,18 +225,18 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     # 2. No change in the spec: nothing changes, and Keycloak is not even asked.
     since = now_ms()
     same = run(project.stack.up)
-    assert same.summary.resource_changes == {"same": 7}
+    assert same.summary.resource_changes == {"same": 6}
     assert admin_writes(admin_http, realm, since) == []
     assert provisioner_logins(admin_http, provisioner, since) == 0
 
-    # 3. One more mapping: its mapper and its (new) role, nothing else.
+    # 3. One more mapping: its mapper, and its (new) role added to the roles; nothing else.
     mappings[FINANCE] = "accountant"
     project.write_config(
         organization_config(keycloak, realm, customer.discovery_url, customer.client_id, mappings)
     )
     since = now_ms()
     added = run(project.stack.up)
-    assert added.summary.resource_changes == {"create": 2, "same": 7}
+    assert added.summary.resource_changes == {"create": 1, "update": 1, "same": 5}
     assert Counter(admin_writes(admin_http, realm, since)) == {
         ("CREATE", "REALM_ROLE"): 1,
         ("CREATE", "IDENTITY_PROVIDER_MAPPER"): 1,
@@ -246,31 +257,35 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     set_secret(project, second_secret)
     since = now_ms()
     rotated = run(project.stack.up)
-    assert rotated.summary.resource_changes == {"update": 1, "same": 8}
+    assert rotated.summary.resource_changes == {"update": 1, "same": 6}
     assert admin_writes(admin_http, realm, since) == [("UPDATE", "IDENTITY_PROVIDER")]
     assert provisioner_logins(admin_http, provisioner, since) == 1
     assert login(keycloak, customer, realm, ORGANIZATION, "alice").signed_in
 
-    # 5. Out of band: a mapper deleted, the provider's display name and token URL changed.
-    #    Refresh drops the mapper and records the drift; up restores both.
+    # 5. Out of band: a mapper and a role deleted, the provider's display name and token URL
+    #    changed. Refresh drops the mapper and the role and records the drift; up restores all.
     engineering_id = mappers_by_name(admin_http, realm)["engineering -> engineer"]["id"]
     admin_http.call("DELETE", f"/{realm}/identity-provider/instances/{ORGANIZATION}/mappers/{engineering_id}")
     changed = admin_http.get(f"/{realm}/identity-provider/instances/{ORGANIZATION}")
     changed["displayName"] = "Renamed by hand"
     changed["config"]["tokenUrl"] = "http://127.0.0.1:9/token"  # config keeps the masked secret
     admin_http.call("PUT", f"/{realm}/identity-provider/instances/{ORGANIZATION}", json=changed)
+    admin_http.call("DELETE", f"/{realm}/roles/accountant")
     since = now_ms()
     run(project.stack.refresh)
-    assert provisioner_logins(admin_http, provisioner, since) == 1  # seven reads, one login
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # five resources, one login
     names = [r["outputs"]["name"] for r in resources_of(project, "IdpMapper")]
     assert sorted(names) == sorted(["default role: member", f"{FINANCE} -> accountant"])
+    assert resources_of(project, "RealmRoles")[0]["outputs"]["names"] == ["engineer", "member"]
     since = now_ms()
     restored = run(project.stack.up)
-    assert restored.summary.resource_changes == {"create": 1, "update": 1, "same": 7}
+    assert restored.summary.resource_changes == {"create": 1, "update": 2, "same": 4}
     assert Counter(admin_writes(admin_http, realm, since)) == {
+        ("CREATE", "REALM_ROLE"): 1,
         ("CREATE", "IDENTITY_PROVIDER_MAPPER"): 1,
         ("UPDATE", "IDENTITY_PROVIDER"): 1,
     }
+    assert resources_of(project, "RealmRoles")[0]["outputs"]["names"] == ["accountant", "engineer", "member"]
     provider = admin_http.get(f"/{realm}/identity-provider/instances/{ORGANIZATION}")
     assert (provider["displayName"], provider["config"]["tokenUrl"]) == (
         "Acme Corp",
@@ -292,7 +307,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     project.write_config(config)
     since = now_ms()
     moved = run(project.stack.up)
-    assert moved.summary.resource_changes == {"replace": 4, "same": 5}
+    assert moved.summary.resource_changes == {"replace": 4, "same": 3}
     assert moved.outputs["redirectUri"].value == new_redirect_uri
     assert moved.outputs["connectionId"].value == "acme-eu"
     created_first = [("CREATE", "IDENTITY_PROVIDER")] + [("CREATE", "IDENTITY_PROVIDER_MAPPER")] * 3
@@ -316,7 +331,7 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
         ("DELETE", "IDENTITY_PROVIDER_MAPPER"): 3,
         ("DELETE", "IDENTITY_PROVIDER"): 1,
     }
-    assert provisioner_logins(admin_http, provisioner, since) == 1  # four deletes, one login
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # five deletes, one login
     assert {"engineer", "accountant", "member"} <= {
         role["name"] for role in admin_http.get(f"/{realm}/roles")
     }
@@ -325,6 +340,85 @@ def test_up_noop_add_mapping_rotate_refresh_destroy(
     for text in [*printed, project.state_text()]:
         for secret in (first_secret, second_secret, provisioner.password, keycloak.admin_password):
             assert secret not in text
+
+
+def as_recorded_with_one_resource_per_role(deployment: dict[str, Any]) -> dict[str, Any]:
+    """`deployment` as the release before KeycloakRealmRoles recorded it (2edc4ef; the shape checked
+    against a real run of that release): one `keycloak:RealmRole` per role in place of the roles
+    resource, its provider pickled by reference to realm_role.py, and each mapper depending on the
+    role it grants."""
+    resources = deployment["resources"]
+    index, roles = next((i, r) for i, r in enumerate(resources) if r["type"] == f"{TYPE}:RealmRoles")
+    inputs = roles["inputs"]
+    provider = {**inputs["__provider"], "plaintext": json.dumps(RECORDED_PROVIDER)}
+    old_roles: dict[str, dict[str, Any]] = {}
+    for name in inputs["names"]:
+        props = {
+            "url": inputs["url"],
+            "realm": inputs["realm"],
+            "name": name,
+            "create_missing": inputs["create_missing"],
+        }
+        old_roles[name] = {
+            **roles,
+            "urn": roles["urn"].replace(
+                f"keycloak:RealmRoles::{naming.realm_roles_name(ORGANIZATION)}",
+                f"keycloak:RealmRole::{ORGANIZATION}-keycloak-role-{safe_part(name)}",
+            ),
+            "type": f"{TYPE}:RealmRole",
+            "id": f"{inputs['realm']}/{name}",
+            "inputs": {**props, "__provider": provider},
+            "outputs": {**props, "created": roles["outputs"]["created"][name], "__provider": provider},
+            "propertyDependencies": {key: [] for key in [*props, "__provider"]},
+        }
+    for resource in resources:
+        if roles["urn"] in resource.get("dependencies", []):
+            granted = old_roles[resource["inputs"]["config"]["role"]]["urn"]
+            resource["dependencies"] = [granted if d == roles["urn"] else d for d in resource["dependencies"]]
+    resources[index : index + 1] = list(old_roles.values())
+    return deployment
+
+
+def test_the_first_up_after_upgrading_deletes_the_per_role_resources_and_no_role(
+    stack_project: Callable[..., StackProject],
+    keycloak: KeycloakServer,
+    admin_http: AdminHttp,
+    customer: CustomerIdp,
+    broker_realm: str,
+    provisioner: Provisioner,
+) -> None:
+    realm = broker_realm
+    customer.allow_redirect(f"{keycloak.url}/realms/{realm}/broker/{ORGANIZATION}/endpoint")
+    mappings = {"engineering": "engineer", FINANCE: "accountant"}
+    config = organization_config(keycloak, realm, customer.discovery_url, customer.client_id, mappings)
+    project = stack_project(ORGANIZATION, config, env=provisioner.env())
+    set_secret(project, customer.client_secret)
+    project.stack.up(show_secrets=False)
+    exported = project.stack.export_stack()
+    as_recorded_with_one_resource_per_role(exported.deployment)
+    project.stack.import_stack(exported)
+    assert len(resources_of(project, "RealmRole")) == 3 and resources_of(project, "RealmRoles") == []
+
+    refreshed = project.stack.refresh(show_secrets=False)  # the old resources: read as recorded
+    assert refreshed.summary.resource_changes == {"same": 9}
+    since = now_ms()
+    previewed = project.stack.preview()
+    upgraded = project.stack.up(show_secrets=False)
+
+    # The old resources go through their recorded provider, which deletes nothing in Keycloak.
+    assert previewed.change_summary == {"create": 1, "delete": 3, "same": 6}
+    assert upgraded.summary.resource_changes == {"create": 1, "delete": 3, "same": 6}
+    assert admin_writes(admin_http, realm, since) == []
+    assert provisioner_logins(admin_http, provisioner, since) == 1  # the roles' create: three 409s
+    assert {"engineer", "accountant", "member"} <= {
+        role["name"] for role in admin_http.get(f"/{realm}/roles")
+    }
+    [roles] = resources_of(project, "RealmRoles")
+    assert roles["outputs"]["created"] == {"accountant": False, "engineer": False, "member": False}
+    assert all(roles["urn"] in mapper["dependencies"] for mapper in resources_of(project, "IdpMapper"))
+    assert login(keycloak, customer, realm, ORGANIZATION, "bob").signed_in
+    assert {"accountant", "member"} <= realm_roles(admin_http, realm, "bob")
+    assert project.stack.up(show_secrets=False).summary.resource_changes == {"same": 7}
 
 
 def test_discovery_check_fails_the_preview_before_keycloak_is_called(

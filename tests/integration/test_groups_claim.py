@@ -49,7 +49,7 @@ def test_okta_claim_renamed_in_the_spec_updates_mappers_in_place_and_returning_u
     bob = sign_in(sandbox, realm, "globex", "bob@acme.example")
     assert {"developer", "member"} <= set(bob.roles) and "admin" not in bob.roles, bob.roles
     # In place: the Okta groups claim and the two group mappers; the identity provider untouched.
-    assert renamed.summary.resource_changes == {"update": 3, "same": 13}
+    assert renamed.summary.resource_changes == {"update": 3, "same": 11}
     view = connection_view(sandbox, realm, "globex")
     assert view.provider["internalId"] == provider_before["internalId"]
     claims = {

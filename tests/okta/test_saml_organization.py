@@ -122,8 +122,8 @@ def test_an_okta_saml_spec_builds_the_saml_app_and_broker_side_and_no_oidc_clien
     engineering = mappers["Engineering -> developer"][1]
     assert engineering["attribute.name"] == "memberOf" and engineering["attribute.value"] == "Engineering"
     assert engineering["role"] == "developer" and mappers["default role: member"][1]["role"] == "member"
-    roles = mocks.of_type("keycloak", "RealmRole").values()
-    assert sorted(r["name"] for r in roles) == ["admin", "developer", "member"]
+    [roles] = mocks.of_type("keycloak", "RealmRoles").values()
+    assert roles["names"] == ["admin", "developer", "member"]
 
     assert [r.name for r in mocks.resources if r.typ.rsplit("/", 1)[-1] in OIDC_TYPES] == []
     assert not [r.name for r in mocks.resources if "secret" in r.name.lower()]

@@ -9,9 +9,10 @@
 
 `connect` creates, as children of `parent`:
 
-- one `KeycloakRealmRole` per role the mappings and the default role name: created if missing
-  when `broker.createRoles` is true, else only checked (a missing role fails the run before any
-  mapper grants it). Roles are shared by the realm's organizations and are never deleted;
+- one `KeycloakRealmRoles` for the roles the mappings and the default role name (none if they
+  name none): created if missing when `broker.createRoles` is true, else only checked (a missing
+  role fails the run before any mapper grants it). Roles are shared by the realm's organizations
+  and are never deleted;
 - for an OpenID Connect IdP (`IdpConnectionInfo`), the `KeycloakIdentityProvider` (alias
   `spec.broker_alias`): providerId "oidc" for Entra ID, Okta and generic OIDC, with the endpoints
   Keycloak reads from the IdP's discovery document and the token-endpoint auth method the IdP
@@ -34,9 +35,10 @@ gave them; the settings we would fix on a new provider (trustEmail, defaultScope
 they are; the client secret stays the one Keycloak holds until the IdP side hands over a new one;
 and every adopted object is protected (`pulumi destroy` refuses) until `adoption.allowDestroy`.
 
-Mappers take the alias from the identity provider's output and depend on it and on their role,
-so Keycloak sees them after both exist, and a new identity provider gets new mappers. The
-connection id is the alias. No Keycloak API is called here: the resources' providers do that.
+Mappers take the alias from the identity provider's output and depend on it and, if they grant
+a role, on the roles resource, so Keycloak sees them after both exist, and a new identity provider
+gets new mappers. The connection id is the alias. No Keycloak API is called here: the resources'
+providers do that.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from ssoprov.brokers.keycloak.mapper import (
     saml_role_mapping_config,
     saml_user_attribute_config,
 )
-from ssoprov.brokers.keycloak.realm_role import KeycloakRealmRole, KeycloakRealmRoleArgs
+from ssoprov.brokers.keycloak.realm_roles import KeycloakRealmRoles, KeycloakRealmRolesArgs
 from ssoprov.brokers.keycloak.saml_identity_provider import (
     KeycloakSamlIdentityProvider,
     KeycloakSamlIdentityProviderArgs,
@@ -137,16 +139,18 @@ class KeycloakBroker:
         mapper_names = adoption.mapper_names if adoption else {}
         default_mapper_name = adoption.default_role_mapper_name if adoption else None
 
-        roles = {
-            role: KeycloakRealmRole(
-                naming.realm_role_name(organization, role),
-                KeycloakRealmRoleArgs(
-                    url=self._url, realm=realm, name=role, create_missing=self._broker.create_roles
+        role_names = {rule.role for rule in rules} | ({default_role} if default_role else set())
+        roles = (
+            KeycloakRealmRoles(
+                naming.realm_roles_name(organization),
+                KeycloakRealmRolesArgs(
+                    url=self._url, realm=realm, names=role_names, create_missing=self._broker.create_roles
                 ),
                 opts=child,
             )
-            for role in dict.fromkeys([*(rule.role for rule in rules), *filter(None, [default_role])])
-        }
+            if role_names
+            else None
+        )
 
         identity_provider: KeycloakIdentityProvider | KeycloakSamlIdentityProvider
         trusted: pulumi.Output[list[str]] | None = None
@@ -177,7 +181,9 @@ class KeycloakBroker:
                 ),
                 opts=pulumi.ResourceOptions.merge(
                     adopted if adopted_name else child,
-                    pulumi.ResourceOptions(depends_on=[identity_provider, *([roles[role]] if role else [])]),
+                    pulumi.ResourceOptions(
+                        depends_on=[identity_provider, *([roles] if role and roles else [])]
+                    ),
                 ),
             )
 

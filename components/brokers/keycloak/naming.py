@@ -30,8 +30,8 @@ def assertion_key_name(organization: str) -> str:
     return f"{organization}-keycloak-assertion-key"
 
 
-def realm_role_name(organization: str, role: str) -> str:
-    return f"{organization}-keycloak-role-{safe_part(role)}"
+def realm_roles_name(organization: str) -> str:
+    return f"{organization}-keycloak-roles"
 
 
 def group_mapper_name(organization: str, group: str) -> str:
