@@ -363,7 +363,7 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
         failed = f"listing the stacks in backend {display_url(engine.backend_url)}: {stderr_tail(exc, 2)}."
-        fix = damage_note(engine.backend_url) or (
+        fix = damage_note(engine.backend_url, engine.project_dir) or (
             "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the "
             "backend's credentials"
         )

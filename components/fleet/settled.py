@@ -11,8 +11,8 @@ all of them are unchanged, and report the stack as unchanged without starting a 
 about 2 s of CPU per organization and command.
 
 A stack is settled only when every one of these holds, else Pulumi runs as always:
-- the backend is a local `file://` folder (the checkpoint is read as a file, no CLI started), the
-  stack holds no lock and no pending operation;
+- the backend is a local `file://` folder (the checkpoint is read as a file, where the CLI would
+  read it: fleet/file_backend.py), the stack holds no lock and no pending operation;
 - the project runs ssoprov's own program (a team's program of its own, examples/team-program,
   may read anything: it always runs);
 - a record exists whose checkpoint digest is the checkpoint's now (any `pulumi` that changed the
@@ -32,6 +32,7 @@ from the spec or the state.
 from __future__ import annotations
 
 import ast
+import gzip
 import hashlib
 import importlib.metadata
 import json
@@ -120,7 +121,7 @@ class FileBackendStacks:
     @classmethod
     def of(cls, backend_url: str, project: Project) -> FileBackendStacks | None:
         """The backend's stacks, or None when it is not a local folder or the project has no name."""
-        root = backend_root(backend_url)
+        root = backend_root(backend_url, project.root)
         return cls(root, project.name) if root and project.name else None
 
     def checkpoint_file(self, stack: str) -> Path | None:
@@ -140,8 +141,9 @@ class FileBackendStacks:
             return None
         content = found.read_bytes()
         try:
-            deployment = json.loads(content).get("checkpoint", {}).get("latest") or {}
-        except (ValueError, AttributeError):
+            text = gzip.decompress(content) if found.name.endswith(".gz") else content
+            deployment = json.loads(text).get("checkpoint", {}).get("latest") or {}
+        except (ValueError, AttributeError, OSError, EOFError):
             return None
         if deployment.get("pending_operations"):
             return None

@@ -63,7 +63,7 @@ def run_stack_command(engine: Engine, stack: str, args: Sequence[str], on_event:
 def _known_absent(engine: Engine, stack: str) -> bool:
     """Whether a `file://` backend surely lacks the stack (a qualified name `org/project/stack` is
     left to the CLI)."""
-    root = None if "/" in stack else backend_root(engine.backend_url)
+    root = None if "/" in stack else backend_root(engine.backend_url, engine.project_dir)
     name = Project.at(engine.project_dir).name if root else ""
     return bool(root and name) and checkpoint_file(root, name, stack) is None
 

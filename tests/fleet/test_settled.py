@@ -129,8 +129,8 @@ def test_only_a_local_file_backend_is_read(tmp_path: Path) -> None:
     project = Project.at(tmp_path)
     assert FileBackendStacks.of("s3://bucket/state", project) is None
     assert FileBackendStacks.of("https://api.pulumi.com", project) is None
-    home = FileBackendStacks.of("file://~", project)
-    assert home is not None and home.root == Path.home()
+    relative = FileBackendStacks.of("file://./state", project)
+    assert relative is not None and relative.root == tmp_path.resolve() / "state"
 
 
 def test_the_program_digest_covers_ssoprovs_own_program_and_no_other(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -121,3 +122,20 @@ def test_a_checkpoint_metadata_file_a_kill_left_empty_is_named_with_the_fix(
     )
     metadata.unlink()
     assert list_stacks(project.engine, auto.PulumiCommand()) == {"dev"}
+
+
+def test_a_backend_url_relative_to_the_project_runs_its_stacks_again(
+    stack_project: Callable[..., StackProject], tmp_path: Path
+) -> None:
+    """`file://./state` is the project's state/ folder to the CLI: an existing stack there is run,
+    not made again (`stack init` of an existing stack fails the run)."""
+    config = {"engine-check:path": str(tmp_path / "note.txt"), "engine-check:text": "hi"}
+    project = stack_project("dev", config, program_dir=PROJECT)
+    folder = project.root / "project"
+    (folder / "state").mkdir()
+    engine = dataclasses.replace(project.engine, backend_url="file://./state")
+
+    for _ in range(2):
+        run_stack_command(engine, "dev", ["up", "--yes", "--skip-preview"], lambda _: None)
+
+    assert (folder / "state" / ".pulumi" / "stacks" / "engine-check" / "dev.json").is_file()
