@@ -14,6 +14,7 @@ raises the Automation API's errors, such as `ConcurrentUpdateError`), and makes 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -38,6 +39,17 @@ EVENT_LOG_ENV = {"PULUMI_DEBUG_COMMANDS": "true"}
 def cli_env(engine: Engine) -> dict[str, str]:
     home = {"PULUMI_HOME": str(engine.pulumi_home)} if engine.pulumi_home else {}
     return {**engine.environment(), **home}
+
+
+def process_env(engine: Engine) -> dict[str, str]:
+    """The whole environment every `pulumi` of a fleet run starts with, and so its language host and
+    providers: this process's, the engine's on top, and the CLI's folder first on PATH (what the
+    Automation API's PulumiCommand.run makes of them)."""
+    env = {**os.environ, **cli_env(engine)}
+    command = pulumi_command().command
+    if os.path.isabs(command):
+        env["PATH"] = os.pathsep.join([os.path.dirname(command), env.get("PATH", "")])
+    return env
 
 
 def run_stack_command(engine: Engine, stack: str, args: Sequence[str], on_event: OnEvent) -> None:

@@ -1,27 +1,42 @@
 """When a fleet preview/up may answer for a stack without Pulumi: the record matches the checkpoint
-and the inputs, nothing is due, no diff reads a service; anything else runs Pulumi."""
+and the inputs, nothing is due, no diff reads a service, the passphrase opens the stack's secrets;
+anything else runs Pulumi. And what a run records: only a plan that was empty against the
+checkpoint it leaves, with the inputs it started from."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import io
 import json
+import shutil
+import sys
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from ssoprov.fleet import operations
+from ssoprov.fleet.commands import FleetRun, changes
+from ssoprov.fleet.plan_inputs import StackInputs, program_digest, stack_inputs
 from ssoprov.fleet.project import Project
-from ssoprov.fleet.settled import (
-    FileBackendStacks,
-    Record,
-    inputs_digest,
-    program_digest,
-    settled,
-)
+from ssoprov.fleet.report import Changes, StackOutcome
+from ssoprov.fleet.selection import Selection
+from ssoprov.fleet.settled import FileBackendStacks, Record, settled
+from ssoprov.workspace import Engine
 from tests.fleet.test_secrets import NOW, deployment, spec
 
 STACK = "acme"
+REPO = Path(__file__).resolve().parents[2]
+PASSPHRASE = "correct horse battery staple"
+THIS_PYTHON = {"PATH": str(Path(sys.executable).parent)}
+"""An environment whose `python3` is the one running the tests, as the bootstrap's PATH has it."""
+
+
+def inputs(digest: str = "inputs-1", **secrets: str) -> StackInputs:
+    return StackInputs(digest, digest, secrets)
 
 
 def checkpoint_text(state: dict[str, Any]) -> str:
@@ -45,14 +60,20 @@ def write_checkpoint(backend: FileBackendStacks, state: dict[str, Any]) -> None:
     path.write_text(checkpoint_text(state))
 
 
-def record_now(backend: FileBackendStacks, inputs: str = "inputs-1") -> None:
+def record_now(backend: FileBackendStacks, digest: str = "inputs-1") -> None:
     found = backend.checkpoint(STACK)
     assert found is not None
-    backend.write_record(STACK, Record(found.digest, inputs, "up", NOW.isoformat()))
+    backend.write_record(STACK, Record(found.digest, digest, "up", NOW.isoformat()))
 
 
-def check(backend: FileBackendStacks, state_spec: Any, inputs: str = "inputs-1", moment: Any = NOW) -> Any:
-    return settled(backend, STACK, state_spec, inputs, backend.checkpoint(STACK), moment)
+def check(
+    backend: FileBackendStacks,
+    state_spec: Any,
+    now: StackInputs | None = None,
+    moment: Any = NOW,
+) -> Any:
+    found = now if now is not None else inputs()
+    return settled(backend, STACK, state_spec, found, backend.checkpoint(STACK), moment)
 
 
 def test_a_recorded_stack_is_settled_until_its_state_or_inputs_change(backend: FileBackendStacks) -> None:
@@ -64,8 +85,7 @@ def test_a_recorded_stack_is_settled_until_its_state_or_inputs_change(backend: F
     found = check(backend, spec("entra"))
     assert found is not None and found.resources == 2
     assert found.remark().startswith("settled since the up of 2027-01-10 12:00 UTC")
-    assert check(backend, spec("entra"), inputs="inputs-2") is None
-    assert check(backend, spec("entra"), inputs=None) is None
+    assert check(backend, spec("entra"), inputs("inputs-2")) is None
 
     state["resources"][1]["outputs"]["created_at"] = (NOW - timedelta(days=9)).isoformat()
     write_checkpoint(backend, state)  # any pulumi that wrote the state: refresh, up, import
@@ -133,32 +153,199 @@ def test_only_a_local_file_backend_is_read(tmp_path: Path) -> None:
     assert relative is not None and relative.root == tmp_path.resolve() / "state"
 
 
-def test_the_program_digest_covers_ssoprovs_own_program_and_no_other(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: ssoprov\nruntime: python\n")
-    entry = tmp_path / "__main__.py"
+def own_program(root: Path, pulumi_yaml: str = "name: ssoprov\nruntime: python\n") -> Path:
+    (root / "Pulumi.yaml").write_text(pulumi_yaml)
+    entry = root / "__main__.py"
     entry.write_text('"""Entry point."""\n\nfrom ssoprov.program import main\n\nmain()  # run it\n')
-    project = Project.at(tmp_path)
-    first = program_digest(project, "3.259.0")
-    assert first is not None and first == program_digest(project, "3.259.0")
-    assert program_digest(project, "3.260.0") != first  # a new engine may plan differently
+    return entry
+
+
+def test_the_program_digest_covers_ssoprovs_own_program_and_no_other(tmp_path: Path) -> None:
+    entry = own_program(tmp_path)
+    first = program_digest(tmp_path, "3.259.0", THIS_PYTHON)
+    assert first is not None and first == program_digest(tmp_path, "3.259.0", THIS_PYTHON)
+    assert program_digest(tmp_path, "3.260.0", THIS_PYTHON) != first  # a new engine may plan differently
     entry.write_text("from ssoprov.program import main\nimport team_defaults\n\nmain()\n")
-    assert program_digest(project, "3.259.0") is None  # a program of its own: it always runs
-    entry.write_text("from ssoprov.program import main\n\nmain()\n")
-    (tmp_path / "Pulumi.yaml").write_text("name: ssoprov\nruntime: python\nmain: src/\n")
-    assert program_digest(Project.at(tmp_path), "3.259.0") is None
-    assert inputs_digest(None, entry, spec("entra")) is None
+    assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) is None  # a program of its own: it always runs
+    own_program(tmp_path, "name: ssoprov\nruntime: python\nmain: src/\n")
+    assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) is None
+    assert stack_inputs(None, entry, spec("entra")) is None
 
 
-def test_the_inputs_digest_follows_the_stack_file(tmp_path: Path) -> None:
+def test_the_program_digest_follows_every_installed_package_and_the_python_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_program(tmp_path)
+    first = program_digest(tmp_path, "3.259.0", THIS_PYTHON)
+    real = importlib.metadata.distributions
+
+    def httpx_upgraded() -> list[Any]:
+        found = list(real())
+        [httpx] = [d for d in found if d.metadata["Name"] == "httpx"]
+        upgraded = SimpleNamespace(metadata={"Name": "httpx"}, version=httpx.version + ".post1")
+        return [d for d in found if d is not httpx] + [upgraded]
+
+    monkeypatch.setattr(importlib.metadata, "distributions", httpx_upgraded)
+    assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) != first  # the program fetches with httpx
+    monkeypatch.setattr(importlib.metadata, "distributions", real)
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) != first
+
+
+def test_only_a_program_pulumi_runs_on_this_python_is_digested(tmp_path: Path) -> None:
+    """Pulumi starts `python3` from PATH (or PULUMI_PYTHON_CMD, or the project's virtualenv): a
+    python without ssoprov's packages fails the real run, one with others may plan differently."""
+    own_program(tmp_path)
+    assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) is not None
+    elsewhere = tmp_path / "other-bin"
+    elsewhere.mkdir()
+    (elsewhere / "python3").symlink_to(sys.executable)  # the same interpreter, not its environment
+    assert program_digest(tmp_path, "3.259.0", {"PATH": str(elsewhere)}) is None
+    assert program_digest(tmp_path, "3.259.0", {"PATH": str(tmp_path / "empty")}) is None
+    command = {"PATH": str(Path(sys.executable).parent), "PULUMI_PYTHON_CMD": str(elsewhere / "python3")}
+    assert program_digest(tmp_path, "3.259.0", command) is None
+
+    this_venv = Path(sys.executable).parent.parent
+    for options, expected in [
+        (f"virtualenv: {this_venv}", True),
+        (f"virtualenv: {tmp_path / 'venv'}", False),
+        ("toolchain: uv", False),
+        ("toolchain: poetry", False),
+        ("typechecker: mypy", False),
+    ]:
+        own_program(tmp_path, f"name: ssoprov\nruntime:\n  name: python\n  options:\n    {options}\n")
+        assert (program_digest(tmp_path, "3.259.0", {"PATH": ""}) is not None) is expected, options
+
+
+def test_the_inputs_digest_follows_the_stack_file_as_the_engine_reads_it(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.acme.yaml"
     stack_file.write_text("config:\n  ssoprov:organization:\n    name: acme\n")
-    first = inputs_digest("program", stack_file, spec("entra"))
-    assert first is not None and first == inputs_digest("program", stack_file, spec("entra"))
-    assert inputs_digest("other program", stack_file, spec("entra")) != first
-    stack_file.write_text("encryptionsalt: v1:abc\nconfig:\n  ssoprov:organization: {name: acme}\n")
-    assert inputs_digest("program", stack_file, spec("entra")) == first  # Pulumi's salt, same config
+    first = stack_inputs("program", stack_file, spec("entra"))
+    assert first is not None and first == stack_inputs("program", stack_file, spec("entra"))
+    assert digest_of("other program", stack_file) != first.digest
+    stack_file.write_text("config:\n  ssoprov:organization: {name: acme}\n")
+    assert digest_of("program", stack_file) == first.digest  # the same config, written otherwise
     stack_file.write_text("config:\n  ssoprov:organization:\n    name: acme2\n")
-    assert inputs_digest("program", stack_file, spec("entra")) != first
+    assert digest_of("program", stack_file) != first.digest
     stack_file.write_text("environment:\n  - acme-esc\nconfig: {}\n")
-    assert inputs_digest("program", stack_file, spec("entra")) is None  # ESC values are not in the file
-    assert inputs_digest("program", stack_file, None) is None
+    assert stack_inputs("program", stack_file, spec("entra")) is None  # ESC values are not in the file
+    assert stack_inputs("program", stack_file, None) is None
+
+    # What PyYAML reads alike, the engine may not: a date is handed over as Go renders it.
+    stack_file.write_text('config:\n  ssoprov:organization:\n    displayName: "2024-01-01"\n')
+    quoted = digest_of("program", stack_file)
+    stack_file.write_text("config:\n  ssoprov:organization:\n    displayName: 2024-01-01\n")
+    assert digest_of("program", stack_file) != quoted
+    stack_file.write_text("config:\n  ssoprov:organization: {name: a}\n  ssoprov:organization: {name: b}\n")
+    assert stack_inputs("program", stack_file, spec("entra")) is None  # the engine refuses a duplicate key
+
+
+def digest_of(program: str, stack_file: Path) -> str:
+    found = stack_inputs(program, stack_file, spec("entra"))
+    assert found is not None
+    return found.digest
+
+
+def test_the_secrets_settings_count_but_pulumi_may_add_them_during_a_run(tmp_path: Path) -> None:
+    """A stack file without a salt gets one from `stack init` or the stack's first run; a salt or a
+    secrets provider edited by hand is a change (the run may fail to decrypt the config)."""
+    stack_file = tmp_path / "Pulumi.acme.yaml"
+    config = "config:\n  ssoprov:organization: {name: acme}\n"
+    stack_file.write_text(config)
+    bare = stack_inputs("program", stack_file, spec("entra"))
+    stack_file.write_text("encryptionsalt: v1:AAAA:v1:BBBB:CCCC\n" + config)
+    salted = stack_inputs("program", stack_file, spec("entra"))
+    stack_file.write_text("encryptionsalt: v1:DDDD:v1:BBBB:CCCC\n" + config)
+    edited = stack_inputs("program", stack_file, spec("entra"))
+    stack_file.write_text("secretsprovider: awskms://alias/x\nencryptedkey: ZZZZ\n" + config)
+    kms = stack_inputs("program", stack_file, spec("entra"))
+    assert bare and salted and edited and kms
+    assert len({bare.digest, salted.digest, edited.digest, kms.digest}) == 4
+    assert salted.unchanged_since(bare)  # Pulumi wrote the salt while the run read the config
+    assert not edited.unchanged_since(salted) and not kms.unchanged_since(salted)
+    assert not bare.unchanged_since(salted)
+
+
+ORGANIZATION = {
+    "name": STACK,
+    "displayName": "Acme",
+    "identityProvider": {"kind": "entra", "tenantId": "8f3c1a52-7e4b-4c0d-9a61-2b5d9e7f0c13"},
+    "broker": {"kind": "keycloak", "url": "https://sso.example.com", "realm": "customers"},
+}
+
+
+class Fleet:
+    """One stack of ssoprov's own program on a file backend, with `preview` and `up` stood in for by
+    functions that write the checkpoint a real run would (or not) and say what it planned."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch):
+        (root / "stacks").mkdir(parents=True)
+        for name in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(REPO / name, root / name)
+        self.root = root
+        self.stack_file = root / "stacks" / f"Pulumi.{STACK}.yaml"
+        self.write_spec("Acme")
+        project = Project.at(root)
+        found = FileBackendStacks.of((root / "state").as_uri(), project)
+        assert found is not None
+        self.backend = found
+        self.project = project
+        self.runs: list[str] = []
+        self.during: Any = None
+        self.state = deployment("entra", NOW - timedelta(days=10))
+        write_checkpoint(self.backend, self.state)
+        monkeypatch.setenv("SSOPROV_AS_OF", NOW.isoformat())
+        monkeypatch.setattr(operations, "up", lambda job, progress, refresh=False: self.run("up", refresh))
+        monkeypatch.setattr(
+            operations, "preview", lambda job, progress, refresh=False: self.run("preview", refresh)
+        )
+
+    def write_spec(self, display_name: str) -> None:
+        document = {"config": {"ssoprov:organization": {**ORGANIZATION, "displayName": display_name}}}
+        self.stack_file.write_text(json.dumps(document))
+
+    def run(self, command: str, refresh: bool) -> StackOutcome:
+        self.runs.append(command + (" --refresh" if refresh else ""))
+        if self.during:
+            self.during()
+        if command == "up":
+            self.state["resources"][0]["outputs"] = {"updated": len(self.runs)}
+            write_checkpoint(self.backend, self.state)
+        return StackOutcome(STACK, "stacks/Pulumi.acme.yaml", "succeeded", STACK, Changes(unchanged=2))
+
+    def ssoprov(self, command: str, *, refresh: bool = False) -> dict[str, Any]:
+        engine = Engine(
+            self.root, (self.root / "state").as_uri(), env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
+        )
+        run = FleetRun(
+            self.project, Selection(self.project.stacks()), engine, out=io.StringIO(), err=io.StringIO()
+        )
+        report = self.root / "report.json"
+        run.json_report = report
+        assert changes(run, command, refresh=refresh) == 0, run.err.getvalue()
+        [entry] = json.loads(report.read_text())["stacks"]
+        return entry
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pulumi_cli: str) -> Fleet:
+    return Fleet(tmp_path / "fleet", monkeypatch)
+
+
+def test_an_up_is_recorded_and_the_next_run_is_answered_without_pulumi(fleet: Fleet) -> None:
+    fleet.ssoprov("up")
+    entry = fleet.ssoprov("preview")
+    assert fleet.runs == ["up"] and entry["settled"]["by"] == "up"
+
+
+@pytest.mark.parametrize("undone", [False, True])
+def test_a_spec_edited_while_up_ran_is_not_recorded(fleet: Fleet, undone: bool) -> None:
+    """Whether the run read the file before or after the edit is not known: its state may be that
+    of either spec, so neither may be answered for, whether the edit stays or is undone later."""
+    fleet.during = lambda: fleet.write_spec("Acme Renamed")
+    fleet.ssoprov("up")
+    fleet.during = None
+    if undone:
+        fleet.write_spec("Acme")
+    entry = fleet.ssoprov("preview")
+    assert fleet.runs == ["up", "preview"] and "settled" not in entry
