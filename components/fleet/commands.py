@@ -33,6 +33,7 @@ from ssoprov.fleet import operations
 from ssoprov.fleet.engine import display_url, with_env
 from ssoprov.fleet.html_report import FleetRow, render_page
 from ssoprov.fleet.operations import StackJob
+from ssoprov.fleet.passphrase import PassphraseCheck
 from ssoprov.fleet.plan_inputs import StackInputs, program_digest, stack_inputs
 from ssoprov.fleet.progress import Progress, progress_for
 from ssoprov.fleet.project import Project, ProjectError
@@ -197,6 +198,7 @@ def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = Fal
         env = process_env(run.engine)
         version = str(pulumi_command().version)
         moment = later_of_now(as_of_from_environment())
+        passphrase = PassphraseCheck(env, run.project.root)
         program = program_digest(run.project.root, version, env)
 
         def inputs_now(stack: str) -> StackInputs | None:
@@ -208,7 +210,7 @@ def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = Fal
             inputs = stack_inputs(program, run.project.stack_file(job.stack), spec)
             before = stacks.checkpoint(job.stack)
             if spec is not None and not (full or refresh):
-                found = settled(stacks, job.stack, spec, inputs, before, moment)
+                found = settled(stacks, job.stack, spec, inputs, before, moment, passphrase)
                 if found is not None:
                     return _settled_outcome(job, found, command, progress)
             outcome = operation(job, progress, refresh=refresh)

@@ -29,7 +29,9 @@ A stack is settled only when every one of these holds, else Pulumi runs as alway
 - nothing is due as of now (or SSOPROV_AS_OF): no client secret, signing certificate or realm key
   to rotate, no rollover half done, no secret that no state tracks;
 - no resource's diff reads a service (the realm client-assertion key of a secretless stack does:
-  such stacks always run).
+  such stacks always run);
+- the run would get past the stack's secrets: with the passphrase provider, the passphrase is
+  given and opens the stack's salts (fleet/passphrase.py), as Pulumi checks before any plan.
 
 `--full` runs Pulumi for every stack anyway. The records hold digests and dates, never a value
 from the spec or the state.
@@ -50,6 +52,7 @@ from typing import Any
 
 from ssoprov.clock import parse_timestamp
 from ssoprov.fleet.file_backend import backend_root, checkpoint_file
+from ssoprov.fleet.passphrase import PassphraseCheck
 from ssoprov.fleet.plan_inputs import StackInputs
 from ssoprov.fleet.project import Project
 from ssoprov.fleet.secrets import ASSERTION_KEY_TYPE_SUFFIX, secret_status
@@ -62,6 +65,7 @@ RECORD_VERSION = 2
 LIVE_DIFF_TYPE_SUFFIXES = (ASSERTION_KEY_TYPE_SUFFIX,)
 """Resources whose `diff` reads the service (the realm's current keys): their plan can change with
 nothing recorded changing."""
+PASSPHRASE_PROVIDER = "passphrase"
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,25 @@ def nothing_pending(
     return has_dates and status.due_reason is None and not status.unfinished
 
 
+def secrets_open(
+    secrets: Mapping[str, Any], deployment: Mapping[str, Any], passphrase: PassphraseCheck
+) -> bool:
+    """Whether a real run would get past the stack's secrets: with the passphrase provider (a stack
+    file without a cloud key names no other), the run's passphrase must be given and open every
+    passphrase salt the stack keeps, the stack file's and the checkpoint's. A cloud key
+    (`secretsprovider: awskms://...`) needs credentials that are not checked here, like every
+    service's."""
+    salts = [secrets["encryptionsalt"]] if secrets.get("encryptionsalt") else []
+    provider = deployment.get("secrets_providers") or {}
+    if provider.get("type") == PASSPHRASE_PROVIDER:
+        salts.append(str((provider.get("state") or {}).get("salt") or ""))
+    named = secrets.get("secretsprovider") not in (None, "", PASSPHRASE_PROVIDER)
+    cloud = named or bool(secrets.get("encryptedkey"))
+    if cloud and not salts:
+        return True
+    return passphrase.given and all(passphrase.opens(salt) for salt in dict.fromkeys(salts))
+
+
 def settled(
     stacks: FileBackendStacks,
     stack: str,
@@ -191,14 +214,18 @@ def settled(
     inputs: StackInputs | None,
     checkpoint: Checkpoint | None,
     moment: datetime,
+    passphrase: PassphraseCheck,
 ) -> Settled | None:
-    """The stack's settled record, when its plan is known to be empty as of `moment`."""
+    """The stack's settled record, when its plan is known to be empty as of `moment` and a real run
+    would not fail for want of the passphrase."""
     if inputs is None or checkpoint is None:
         return None
     record = stacks.read_record(stack)
     if record is None or record.checkpoint != checkpoint.digest or record.inputs != inputs.digest:
         return None
     if not nothing_pending(stack, spec, checkpoint.deployment, moment):
+        return None
+    if not secrets_open(inputs.secrets, checkpoint.deployment, passphrase):
         return None
     counted = [
         resource

@@ -10,6 +10,7 @@ import importlib.metadata
 import io
 import json
 import shutil
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 
 from ssoprov.fleet import operations
 from ssoprov.fleet.commands import FleetRun, changes
+from ssoprov.fleet.passphrase import PassphraseCheck
 from ssoprov.fleet.plan_inputs import StackInputs, program_digest, stack_inputs
 from ssoprov.fleet.project import Project
 from ssoprov.fleet.report import Changes, StackOutcome
@@ -31,6 +33,7 @@ from tests.fleet.test_secrets import NOW, deployment, spec
 STACK = "acme"
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "correct horse battery staple"
+GIVEN = PassphraseCheck({"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}, Path("."))
 THIS_PYTHON = {"PATH": str(Path(sys.executable).parent)}
 """An environment whose `python3` is the one running the tests, as the bootstrap's PATH has it."""
 
@@ -71,9 +74,10 @@ def check(
     state_spec: Any,
     now: StackInputs | None = None,
     moment: Any = NOW,
+    passphrase: PassphraseCheck = GIVEN,
 ) -> Any:
     found = now if now is not None else inputs()
-    return settled(backend, STACK, state_spec, found, backend.checkpoint(STACK), moment)
+    return settled(backend, STACK, state_spec, found, backend.checkpoint(STACK), moment, passphrase)
 
 
 def test_a_recorded_stack_is_settled_until_its_state_or_inputs_change(backend: FileBackendStacks) -> None:
@@ -264,6 +268,59 @@ def test_the_secrets_settings_count_but_pulumi_may_add_them_during_a_run(tmp_pat
     assert salted.unchanged_since(bare)  # Pulumi wrote the salt while the run read the config
     assert not edited.unchanged_since(salted) and not kms.unchanged_since(salted)
     assert not bare.unchanged_since(salted)
+
+
+@pytest.fixture(scope="module")
+def salt(pulumi_cli: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The `encryptionsalt` the real CLI writes for a new stack under PASSPHRASE."""
+    root = tmp_path_factory.mktemp("salt")
+    (root / "state").mkdir()
+    (root / "Pulumi.yaml").write_text("name: salt\nruntime: python\n")
+    env = {
+        "PATH": str(Path(pulumi_cli).parent),
+        "PULUMI_BACKEND_URL": (root / "state").as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_HOME": str(root / "home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    init = [pulumi_cli, "--non-interactive", "stack", "init", "dev", "--secrets-provider", "passphrase"]
+    subprocess.run(init, cwd=root, env=env, check=True, capture_output=True)
+    document = (root / "Pulumi.dev.yaml").read_text()
+    return document.split("encryptionsalt:", 1)[1].split()[0]
+
+
+def test_the_passphrase_must_be_given_and_open_the_stacks_salts(
+    backend: FileBackendStacks, salt: str, tmp_path: Path
+) -> None:
+    """Pulumi checks the passphrase before any plan: without it, or with a wrong one, the real run
+    fails, so the stack is not answered for."""
+    state = deployment("entra", NOW - timedelta(days=10))
+    write_checkpoint(backend, state)
+    record_now(backend)
+    salted = inputs(encryptionsalt=salt)
+    assert check(backend, spec("entra"), salted) is not None
+    assert check(backend, spec("entra"), salted, passphrase=PassphraseCheck({}, tmp_path)) is None
+    wrong = PassphraseCheck({"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE + "!"}, tmp_path)
+    assert check(backend, spec("entra"), salted, passphrase=wrong) is None
+    (tmp_path / "passphrase.txt").write_text(PASSPHRASE + "\n")  # the CLI trims the file's text
+    from_file = PassphraseCheck({"PULUMI_CONFIG_PASSPHRASE_FILE": "passphrase.txt"}, tmp_path)
+    assert check(backend, spec("entra"), salted, passphrase=from_file) is not None
+    missing = PassphraseCheck({"PULUMI_CONFIG_PASSPHRASE_FILE": "no-such-file"}, tmp_path)
+    assert check(backend, spec("entra"), salted, passphrase=missing) is None
+    assert check(backend, spec("entra"), inputs(), passphrase=PassphraseCheck({}, tmp_path)) is None
+
+    # The state's secrets are the checkpoint's salt's: the passphrase must open it too.
+    state["secrets_providers"] = {"type": "passphrase", "state": {"salt": salt}}
+    write_checkpoint(backend, state)
+    record_now(backend)
+    assert check(backend, spec("entra"), inputs()) is not None
+    assert check(backend, spec("entra"), inputs(), passphrase=wrong) is None
+    # A cloud key's credentials are not checked here (as no service's are).
+    kms = inputs(secretsprovider="awskms://alias/ssoprov", encryptedkey="c2VjcmV0")
+    state.pop("secrets_providers")
+    write_checkpoint(backend, state)
+    record_now(backend)
+    assert check(backend, spec("entra"), kms, passphrase=PassphraseCheck({}, tmp_path)) is not None
 
 
 ORGANIZATION = {
