@@ -214,7 +214,7 @@ def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = Fal
                 if found is not None:
                     return _settled_outcome(job, found, command, progress)
             outcome = operation(job, progress, refresh=refresh)
-            ran = Ran(command, outcome, inputs, before)
+            ran = Ran(command, refresh, outcome, inputs, before)
             _remember(stacks, job.stack, ran, lambda: inputs_now(job.stack))
             return outcome
 
@@ -244,6 +244,7 @@ class Ran:
     inputs and checkpoint it started from."""
 
     command: str
+    refresh: bool
     outcome: StackOutcome
     inputs: StackInputs | None
     before: Checkpoint | None
@@ -255,15 +256,15 @@ def _remember(
     """Record a stack as settled after a run whose plan came out empty against the checkpoint as it
     now is, and forget any record after anything else.
 
-    That is a successful up, or a preview that planned no change, the state the same before and
-    after it. And the inputs, digested again after the run, must be those it
+    That is a successful up, or a preview that planned no change to a resource or an output,
+    without --refresh (that plan was against what the services hold, not the checkpoint), the state
+    the same before and after it. And the inputs, digested again after the run, must be those it
     started with: an edit while it ran may be what it read, even if undone before the next run."""
     after = stacks.checkpoint(stack)
     empty = ran.outcome.status == SUCCEEDED and ran.inputs is not None and after is not None
     if ran.command == "preview":
         unchanged_state = ran.before is not None and after is not None and ran.before.digest == after.digest
-        nothing = ran.outcome.changes is not None and not ran.outcome.changes.changed
-        empty = empty and nothing and unchanged_state
+        empty = empty and not ran.refresh and ran.outcome.planned_nothing and unchanged_state
     current = inputs_now() if empty else None
     if after is None or ran.inputs is None or current is None or not current.unchanged_since(ran.inputs):
         stacks.forget(stack)

@@ -11,8 +11,8 @@ all of them are unchanged, and report the stack as unchanged without starting a 
 about 2 s of CPU per organization and command.
 
 A record is written only after a run whose plan was empty against the checkpoint it leaves: a
-successful `up`, or a `preview` that planned no change, the state the same before and after it;
-and only when the inputs digested again after the
+successful `up`, or a `preview` without `--refresh` that planned no change to any resource or
+output, the state the same before and after it; and only when the inputs digested again after the
 run are those it started with (fleet/commands.py, `_remember`).
 
 A stack is settled only when every one of these holds, else Pulumi runs as always:

@@ -349,6 +349,7 @@ class Fleet:
         self.project = project
         self.runs: list[str] = []
         self.during: Any = None
+        self.outputs_changed: list[str] = []
         self.state = deployment("entra", NOW - timedelta(days=10))
         write_checkpoint(self.backend, self.state)
         monkeypatch.setenv("SSOPROV_AS_OF", NOW.isoformat())
@@ -368,7 +369,10 @@ class Fleet:
         if command == "up":
             self.state["resources"][0]["outputs"] = {"updated": len(self.runs)}
             write_checkpoint(self.backend, self.state)
-        return StackOutcome(STACK, "stacks/Pulumi.acme.yaml", "succeeded", STACK, Changes(unchanged=2))
+        details = {"outputsChanged": self.outputs_changed} if self.outputs_changed else {}
+        return StackOutcome(
+            STACK, "stacks/Pulumi.acme.yaml", "succeeded", STACK, Changes(unchanged=2), details=details
+        )
 
     def ssoprov(self, command: str, *, refresh: bool = False) -> dict[str, Any]:
         engine = Engine(
@@ -406,3 +410,21 @@ def test_a_spec_edited_while_up_ran_is_not_recorded(fleet: Fleet, undone: bool) 
         fleet.write_spec("Acme")
     entry = fleet.ssoprov("preview")
     assert fleet.runs == ["up", "preview"] and "settled" not in entry
+
+
+def test_a_preview_that_changes_only_outputs_is_not_an_empty_plan(fleet: Fleet) -> None:
+    """Its `up` writes the outputs to the state: answering that up unchanged would never write them."""
+    fleet.outputs_changed = ["secretRotateBy"]
+    fleet.ssoprov("preview")
+    entry = fleet.ssoprov("up")
+    assert fleet.runs == ["preview", "up"] and "settled" not in entry
+    fleet.outputs_changed = []
+    fleet.ssoprov("preview")
+    assert "settled" in fleet.ssoprov("up")
+
+
+def test_a_preview_with_refresh_records_nothing(fleet: Fleet) -> None:
+    """Its plan was against what the services hold, not against the checkpoint the next run diffs."""
+    fleet.ssoprov("preview", refresh=True)
+    entry = fleet.ssoprov("up")
+    assert fleet.runs == ["preview --refresh", "up"] and "settled" not in entry
