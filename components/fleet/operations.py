@@ -263,8 +263,11 @@ def preview(
 
 
 def _succeeded(job: StackJob, tracker: EventTracker) -> StackOutcome:
-    outcome = StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, tracker.changes(), tracker.steps)
-    if tracker.outputs_changed:
+    """The outcome of a command that ended well; outputs that change with no resource changed are
+    named, since the resource counts alone would read as nothing to do."""
+    changes = tracker.changes()
+    outcome = StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+    if tracker.outputs_changed and not changes.changed:
         names = sorted(tracker.outputs_changed)
         outcome.details[OUTPUTS_CHANGED] = names
         said = "would change (an up writes them)" if tracker.planning else "changed"
