@@ -1,12 +1,13 @@
 """What a stack's plan is a function of besides its state and the date, as digests.
 
 The program's part is the same for every stack of a run: Pulumi.yaml, __main__.py, the ssoprov
-package's files, the Pulumi CLI's version, and the python environment the program and its dynamic
-providers run in (the interpreter's version, every installed distribution's version). It exists
-only when that environment is the one this process runs in, so that what is digested is what
-Pulumi would run. The stack's part: its stack file as the engine reads it and, for a generic OIDC
-organization, the discovery document the program fetches. components/fleet/settled.py keeps these
-digests beside the state after a run whose plan was empty.
+package's files, the Pulumi CLI's version, the variables the program reads into inputs, and the
+python environment the program and its dynamic providers run in (the interpreter's version,
+every installed distribution's version). It exists only when that environment is the one this
+process runs in, so that what is digested is what Pulumi would run. The stack's part: its stack
+file as the engine reads it and, for a generic OIDC organization, the discovery document the
+program fetches. components/fleet/settled.py keeps these digests beside the state after a run
+whose plan was empty.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import yaml
 
 import ssoprov
+from ssoprov.entra.component import LOGIN_URL_ENV
 from ssoprov.oidc import DiscoveryError, fetch_discovery_document
 from ssoprov.spec.engine_yaml import EngineYamlError, read_engine_yaml
 from ssoprov.spec.models import OrganizationSpec
@@ -35,6 +37,10 @@ OWN_PROGRAM = [ast.dump(node) for node in ast.parse("from ssoprov.program import
 SECRETS_SETTINGS = ("encryptionsalt", "secretsprovider", "encryptedkey")
 """Stack-file keys that say how the config's secrets are encrypted (Pulumi writes them itself)."""
 PYTHON_COMMAND = "PULUMI_PYTHON_CMD"
+PROGRAM_ENV = (LOGIN_URL_ENV,)
+"""Variables the program reads into resource inputs (the Entra sign-in host, a stand-in's in the
+sandbox, makes the discovery URL the broker is given). Credentials are read by the providers only,
+never into an input, and are not digested."""
 
 
 def program_digest(project_root: Path, cli_version: str, env: Mapping[str, str]) -> str | None:
@@ -54,6 +60,7 @@ def program_digest(project_root: Path, cli_version: str, env: Mapping[str, str])
     if not _starts_this_python(settings, project_root, env):
         return None
     digest = hashlib.sha256(f"pulumi {cli_version}\0python {sys.version}\0".encode())
+    digest.update(_canonical({name: env.get(name) for name in PROGRAM_ENV}))
     for path in (project_root / "Pulumi.yaml", entry):
         digest.update(path.read_bytes() + b"\0")
     package = Path(ssoprov.__file__).resolve().parent

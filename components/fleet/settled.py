@@ -25,7 +25,8 @@ A stack is settled only when every one of these holds, else Pulumi runs as alway
   state since, ssoprov's or by hand: up, refresh, import, destroy, a state edit, clears it) and
   whose inputs digest is the stack's now (fleet/plan_inputs.py: the stack file as the engine reads
   it, secrets settings included, Pulumi.yaml, __main__.py, the ssoprov package's code, the Pulumi
-  CLI's version, the python version and every installed distribution's, the discovery document);
+  CLI's version, the python version and every installed distribution's, the variables the program
+  reads into inputs, the discovery document);
 - nothing is due as of now (or SSOPROV_AS_OF): no client secret, signing certificate or realm key
   to rotate, no rollover half done, no secret that no state tracks;
 - no resource's diff reads a service (the realm client-assertion key of a secretless stack does:

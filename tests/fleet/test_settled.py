@@ -169,6 +169,8 @@ def test_the_program_digest_covers_ssoprovs_own_program_and_no_other(tmp_path: P
     first = program_digest(tmp_path, "3.259.0", THIS_PYTHON)
     assert first is not None and first == program_digest(tmp_path, "3.259.0", THIS_PYTHON)
     assert program_digest(tmp_path, "3.260.0", THIS_PYTHON) != first  # a new engine may plan differently
+    sandbox = {**THIS_PYTHON, "SSOPROV_ENTRA_LOGIN_URL": "http://127.0.0.1:8443"}
+    assert program_digest(tmp_path, "3.259.0", sandbox) != first  # Entra apps' discovery URL changes
     entry.write_text("from ssoprov.program import main\nimport team_defaults\n\nmain()\n")
     assert program_digest(tmp_path, "3.259.0", THIS_PYTHON) is None  # a program of its own: it always runs
     own_program(tmp_path, "name: ssoprov\nruntime: python\nmain: src/\n")
