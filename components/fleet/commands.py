@@ -33,6 +33,8 @@ from ssoprov.fleet import operations
 from ssoprov.fleet.engine import display_url, with_env
 from ssoprov.fleet.html_report import FleetRow, render_page
 from ssoprov.fleet.operations import StackJob
+from ssoprov.fleet.passphrase import PassphraseCheck
+from ssoprov.fleet.plan_inputs import StackInputs, program_digest, stack_inputs
 from ssoprov.fleet.progress import Progress, progress_for
 from ssoprov.fleet.project import Project, ProjectError
 from ssoprov.fleet.realm_keys import KeyRotationRun, realm_rotations, rotate_realm
@@ -57,15 +59,8 @@ from ssoprov.fleet.report import (
 from ssoprov.fleet.runner import run_each
 from ssoprov.fleet.secrets import REALM_KEY, SIGNING_CERTIFICATE, SecretStatus, secret_status
 from ssoprov.fleet.selection import Selection
-from ssoprov.fleet.settled import (
-    Checkpoint,
-    FileBackendStacks,
-    Record,
-    Settled,
-    inputs_digest,
-    program_digest,
-    settled,
-)
+from ssoprov.fleet.settled import Checkpoint, FileBackendStacks, Record, Settled, settled
+from ssoprov.fleet.stack_command import process_env
 from ssoprov.spec.loading import load_stack_file, validate_stack_files
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.wording import counted
@@ -200,19 +195,27 @@ def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = Fal
 
     else:
         specs = {job.stack: spec for job, spec in prepared}
-        program = program_digest(run.project, str(pulumi_command().version))
+        env = process_env(run.engine)
+        version = str(pulumi_command().version)
         moment = later_of_now(as_of_from_environment())
+        passphrase = PassphraseCheck(env, run.project.root)
+        program = program_digest(run.project.root, version, env)
+
+        def inputs_now(stack: str) -> StackInputs | None:
+            now_program = program_digest(run.project.root, version, env)
+            return stack_inputs(now_program, run.project.stack_file(stack), specs[stack])
 
         def work(job: StackJob, progress: Progress) -> StackOutcome:
             spec = specs[job.stack]
-            inputs = inputs_digest(program, run.project.stack_file(job.stack), spec)
+            inputs = stack_inputs(program, run.project.stack_file(job.stack), spec)
             before = stacks.checkpoint(job.stack)
             if spec is not None and not (full or refresh):
-                found = settled(stacks, job.stack, spec, inputs, before, moment)
+                found = settled(stacks, job.stack, spec, inputs, before, moment, passphrase)
                 if found is not None:
                     return _settled_outcome(job, found, command, progress)
             outcome = operation(job, progress, refresh=refresh)
-            _remember(stacks, job.stack, command, outcome, inputs, before)
+            ran = Ran(command, refresh, outcome, inputs, before)
+            _remember(stacks, job.stack, ran, lambda: inputs_now(job.stack))
             return outcome
 
     outcomes = run.run_jobs(jobs, work) + invalid
@@ -235,25 +238,38 @@ def _settled_outcome(job: StackJob, found: Settled, command: str, progress: Prog
     return outcome
 
 
+@dataclass(frozen=True)
+class Ran:
+    """One stack's preview or up as `_remember` judges it: what was asked, what came of it, and the
+    inputs and checkpoint it started from."""
+
+    command: str
+    refresh: bool
+    outcome: StackOutcome
+    inputs: StackInputs | None
+    before: Checkpoint | None
+
+
 def _remember(
-    stacks: FileBackendStacks,
-    stack: str,
-    command: str,
-    outcome: StackOutcome,
-    inputs: str | None,
-    before: Checkpoint | None,
+    stacks: FileBackendStacks, stack: str, ran: Ran, inputs_now: Callable[[], StackInputs | None]
 ) -> None:
-    """Record a stack as settled after a preview whose plan was empty (the state unchanged during it)
-    or a successful up; forget any record after anything else."""
+    """Record a stack as settled after a run whose plan came out empty against the checkpoint as it
+    now is, and forget any record after anything else.
+
+    That is a successful up, or a preview that planned no change to a resource or an output,
+    without --refresh (that plan was against what the services hold, not the checkpoint), the state
+    the same before and after it. And the inputs, digested again after the run, must be those it
+    started with: an edit while it ran may be what it read, even if undone before the next run."""
     after = stacks.checkpoint(stack)
-    succeeded = outcome.status == SUCCEEDED and inputs is not None and after is not None
-    if command == "preview":
-        empty = outcome.changes is not None and not outcome.changes.changed
-        succeeded = succeeded and empty and before is not None and before.digest == after.digest
-    if not succeeded:
+    empty = ran.outcome.status == SUCCEEDED and ran.inputs is not None and after is not None
+    if ran.command == "preview":
+        unchanged_state = ran.before is not None and after is not None and ran.before.digest == after.digest
+        empty = empty and not ran.refresh and ran.outcome.planned_nothing and unchanged_state
+    current = inputs_now() if empty else None
+    if after is None or ran.inputs is None or current is None or not current.unchanged_since(ran.inputs):
         stacks.forget(stack)
         return
-    stacks.write_record(stack, Record(after.digest, inputs, command, now().isoformat()))
+    stacks.write_record(stack, Record(after.digest, current.digest, ran.command, now().isoformat()))
 
 
 def recover(run: FleetRun) -> int:

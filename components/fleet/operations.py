@@ -27,7 +27,7 @@ from ssoprov.fleet.file_backend import damage_note
 from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
-from ssoprov.fleet.report import DRIFTED, FAILED, SUCCEEDED, Changes, StackOutcome, Step
+from ssoprov.fleet.report import DRIFTED, FAILED, OUTPUTS_CHANGED, SUCCEEDED, Changes, StackOutcome, Step
 from ssoprov.fleet.stack_command import cli_env, run_stack_command
 from ssoprov.untracked_secrets import UNTRACKED_KEY
 from ssoprov.workspace import Engine
@@ -116,12 +116,15 @@ class EventTracker:
         self.summary: dict[str, int] | None = None
         self.finished_ops: Counter[str] = Counter()
         """Each finished step's operation, counted as the engine's summary counts them."""
+        self.outputs_changed: set[str] = set()
+        """Outputs of unchanged resources that change (the engine's "Outputs:" section)."""
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             self._pre(event.resource_pre_event.metadata)
         elif event.res_outputs_event is not None:
             self._count(event.res_outputs_event.metadata)
+            self._outputs(event.res_outputs_event.metadata)
             self._done(event.res_outputs_event.metadata)
         elif event.res_op_failed_event is not None:
             metadata = event.res_op_failed_event.metadata
@@ -135,6 +138,15 @@ class EventTracker:
         # The summary counts the stack and components too, not the provider instances.
         if not metadata.type.startswith("pulumi:providers:"):
             self.finished_ops[op_name(metadata)] += 1
+
+    def _outputs(self, metadata: events.StepEventMetadata) -> None:
+        """The outputs an unchanged resource registers anew: the stack's exports, a component's
+        `register_outputs`. Resource counts leave them out, yet an `up` writes them to the state."""
+        if op_name(metadata) != "same" or metadata.type.startswith("pulumi:providers:"):
+            return
+        old = (metadata.old.outputs if metadata.old else None) or {}
+        new = (metadata.new.outputs if metadata.new else None) or {}
+        self.outputs_changed.update(key for key in set(old) | set(new) if old.get(key) != new.get(key))
 
     def changes(self) -> Changes:
         """What the engine did (or, planning, would do): its summary event, or when it sent none
@@ -251,7 +263,16 @@ def preview(
 
 
 def _succeeded(job: StackJob, tracker: EventTracker) -> StackOutcome:
-    return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, tracker.changes(), tracker.steps)
+    """The outcome of a command that ended well; outputs that change with no resource changed are
+    named, since the resource counts alone would read as nothing to do."""
+    changes = tracker.changes()
+    outcome = StackOutcome(job.stack, job.file, SUCCEEDED, job.organization, changes, tracker.steps)
+    if tracker.outputs_changed and not changes.changed:
+        names = sorted(tracker.outputs_changed)
+        outcome.details[OUTPUTS_CHANGED] = names
+        said = "would change (an up writes them)" if tracker.planning else "changed"
+        outcome.remark = f"outputs {said}: {', '.join(names)}"
+    return outcome
 
 
 def _refresh(refresh: bool) -> tuple[str, ...]:
@@ -363,7 +384,7 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
         failed = f"listing the stacks in backend {display_url(engine.backend_url)}: {stderr_tail(exc, 2)}."
-        fix = damage_note(engine.backend_url) or (
+        fix = damage_note(engine.backend_url, engine.project_dir) or (
             "Fix: check --backend (default: $PULUMI_BACKEND_URL, else .pulumi-state/) and the "
             "backend's credentials"
         )

@@ -28,6 +28,9 @@ DUE = "due"
 NOT_DUE = "not-due"
 PROBLEM_STATUSES = frozenset({FAILED, INVALID, DRIFTED})
 
+OUTPUTS_CHANGED = "outputsChanged"
+"""The details key listing the outputs a preview would change, or an up changed, with every
+resource the same (the stack's outputs, a component's)."""
 REPLACE_OPS = ("replace", "create-replacement")
 """Pulumi counts a replacement once as `replace`; `create-replacement` is seen in step events."""
 
@@ -87,6 +90,12 @@ class StackOutcome:
     @property
     def problem(self) -> bool:
         return self.status in PROBLEM_STATUSES
+
+    @property
+    def planned_nothing(self) -> bool:
+        """Whether the engine changed, or previewing would change, nothing: no resource and no
+        output (a plan that changes only outputs still has an `up` write them)."""
+        return self.changes is not None and not self.changes.changed and not self.details.get(OUTPUTS_CHANGED)
 
     def note(self) -> str:
         """The first error, on one line, for the table; else the remark."""

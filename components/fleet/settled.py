@@ -10,20 +10,29 @@ the file backend's state) lets the next fleet `preview`/`up` know the plan is st
 all of them are unchanged, and report the stack as unchanged without starting a `pulumi` for it:
 about 2 s of CPU per organization and command.
 
+A record is written only after a run whose plan was empty against the checkpoint it leaves: a
+successful `up`, or a `preview` without `--refresh` that planned no change to any resource or
+output, the state the same before and after it; and only when the inputs digested again after the
+run are those it started with (fleet/commands.py, `_remember`).
+
 A stack is settled only when every one of these holds, else Pulumi runs as always:
-- the backend is a local `file://` folder (the checkpoint is read as a file, no CLI started), the
-  stack holds no lock and no pending operation;
-- the project runs ssoprov's own program (a team's program of its own, examples/team-program,
-  may read anything: it always runs);
+- the backend is a local `file://` folder (the checkpoint is read as a file, where the CLI would
+  read it: fleet/file_backend.py), the stack holds no lock and no pending operation;
+- the project runs ssoprov's own program on the python this process runs on (a team's program of
+  its own, examples/team-program, may read anything; another python's packages are not the ones
+  digested: both always run);
 - a record exists whose checkpoint digest is the checkpoint's now (any `pulumi` that changed the
   state since, ssoprov's or by hand: up, refresh, import, destroy, a state edit, clears it) and
-  whose inputs digest is the stack's now (the stack file's content, Pulumi.yaml, __main__.py, the
-  ssoprov package's code, the versions of the Pulumi CLI and of the packages that shape a plan,
-  the discovery document);
+  whose inputs digest is the stack's now (fleet/plan_inputs.py: the stack file as the engine reads
+  it, secrets settings included, Pulumi.yaml, __main__.py, the ssoprov package's code, the Pulumi
+  CLI's version, the python version and every installed distribution's, the variables the program
+  reads into inputs, the discovery document);
 - nothing is due as of now (or SSOPROV_AS_OF): no client secret, signing certificate or realm key
   to rotate, no rollover half done, no secret that no state tracks;
 - no resource's diff reads a service (the realm client-assertion key of a secretless stack does:
-  such stacks always run).
+  such stacks always run);
+- the run would get past the stack's secrets: with the passphrase provider, the passphrase is
+  given and opens the stack's salts (fleet/passphrase.py), as Pulumi checks before any plan.
 
 `--full` runs Pulumi for every stack anyway. The records hold digests and dates, never a value
 from the spec or the state.
@@ -31,9 +40,8 @@ from the spec or the state.
 
 from __future__ import annotations
 
-import ast
+import gzip
 import hashlib
-import importlib.metadata
 import json
 import os
 import tempfile
@@ -43,31 +51,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-import ssoprov
 from ssoprov.clock import parse_timestamp
 from ssoprov.fleet.file_backend import backend_root, checkpoint_file
+from ssoprov.fleet.passphrase import PassphraseCheck
+from ssoprov.fleet.plan_inputs import StackInputs
 from ssoprov.fleet.project import Project
 from ssoprov.fleet.secrets import ASSERTION_KEY_TYPE_SUFFIX, secret_status
-from ssoprov.oidc import DiscoveryError, fetch_discovery_document
 from ssoprov.spec.models import OrganizationSpec
 from ssoprov.untracked_secrets import untracked_in
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 RECORD_FOLDER = ".ssoprov-settled"
 """Beside the file backend's `.pulumi` folder: one record per project and stack."""
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 LIVE_DIFF_TYPE_SUFFIXES = (ASSERTION_KEY_TYPE_SUFFIX,)
 """Resources whose `diff` reads the service (the realm's current keys): their plan can change with
 nothing recorded changing."""
-PACKAGES = ("pulumi", "dill", "pydantic", "msgraph-sdk", "okta", "workos")
-"""Distributions whose version can change what the program registers or the providers decide."""
-OWN_PROGRAM = [ast.dump(node) for node in ast.parse("from ssoprov.program import main\nmain()\n").body]
-"""The statements of ssoprov's own __main__.py."""
-SECRETS_SETTINGS = ("encryptionsalt", "secretsprovider", "encryptedkey")
-"""Stack-file keys Pulumi writes itself, to decrypt the config."""
+PASSPHRASE_PROVIDER = "passphrase"
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class FileBackendStacks:
     @classmethod
     def of(cls, backend_url: str, project: Project) -> FileBackendStacks | None:
         """The backend's stacks, or None when it is not a local folder or the project has no name."""
-        root = backend_root(backend_url)
+        root = backend_root(backend_url, project.root)
         return cls(root, project.name) if root and project.name else None
 
     def checkpoint_file(self, stack: str) -> Path | None:
@@ -140,8 +139,9 @@ class FileBackendStacks:
             return None
         content = found.read_bytes()
         try:
-            deployment = json.loads(content).get("checkpoint", {}).get("latest") or {}
-        except (ValueError, AttributeError):
+            text = gzip.decompress(content) if found.name.endswith(".gz") else content
+            deployment = json.loads(text).get("checkpoint", {}).get("latest") or {}
+        except (ValueError, AttributeError, OSError, EOFError):
             return None
         if deployment.get("pending_operations"):
             return None
@@ -171,71 +171,6 @@ class FileBackendStacks:
         self.record_file(stack).unlink(missing_ok=True)
 
 
-def program_digest(project: Project, cli_version: str) -> str | None:
-    """The program as the engine would run it: Pulumi.yaml and __main__.py, the ssoprov package's
-    files, the Pulumi CLI's version and the versions of the packages that shape a plan. None when
-    the project runs a program of its own (examples/team-program): what it reads is unknown here."""
-    entry = project.root / "__main__.py"
-    if not _runs_ssoprov_program(project, entry):
-        return None
-    digest = hashlib.sha256(f"pulumi {cli_version}\0".encode())
-    for path in (project.root / "Pulumi.yaml", entry):
-        digest.update(path.read_bytes() + b"\0")
-    package = Path(ssoprov.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    for package_name in PACKAGES:
-        try:
-            digest.update(f"{package_name}=={importlib.metadata.version(package_name)}\0".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{package_name} absent\0".encode())
-    return digest.hexdigest()
-
-
-def _runs_ssoprov_program(project: Project, entry: Path) -> bool:
-    """Whether the project's program is ssoprov's own: Pulumi.yaml names no other `main`, and
-    __main__.py, docstring and comments aside, only imports `ssoprov.program.main` and calls it."""
-    try:
-        settings = yaml.load((project.root / "Pulumi.yaml").read_bytes(), Loader=SafeLoader)
-        tree = ast.parse(entry.read_bytes())
-    except (OSError, SyntaxError, ValueError, yaml.YAMLError):
-        return False
-    if not isinstance(settings, dict) or settings.get("main") not in (None, ".", "./"):
-        return False
-    body = [
-        node
-        for node in tree.body
-        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
-    ]
-    return [ast.dump(node) for node in body] == OWN_PROGRAM
-
-
-def inputs_digest(program: str | None, stack_file: Path, spec: OrganizationSpec | None) -> str | None:
-    """The digest of everything the stack's plan is a function of besides its state and the time;
-    None when the plan depends on something that cannot be digested (an ESC environment, a
-    discovery endpoint that does not answer: a real run reports it)."""
-    try:
-        document = yaml.load(stack_file.read_bytes(), Loader=SafeLoader)
-    except yaml.YAMLError:
-        return None
-    if program is None or spec is None or not isinstance(document, dict) or "environment" in document:
-        return None
-    # What Pulumi writes into a stack file itself (the passphrase's salt on a stack's first run)
-    # decrypts the config; it changes no plan.
-    config = {key: value for key, value in document.items() if key not in SECRETS_SETTINGS}
-    digest = hashlib.sha256(
-        f"{program}\0".encode() + json.dumps(config, sort_keys=True, default=str).encode()
-    )
-    idp = spec.identity_provider
-    if idp.kind == "oidc":
-        try:
-            document = fetch_discovery_document(idp.discovery_url)
-        except DiscoveryError:
-            return None
-        digest.update(json.dumps(document, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
 def nothing_pending(
     stack: str, spec: OrganizationSpec, deployment: Mapping[str, Any], moment: datetime
 ) -> bool:
@@ -254,21 +189,44 @@ def nothing_pending(
     return has_dates and status.due_reason is None and not status.unfinished
 
 
+def secrets_open(
+    secrets: Mapping[str, Any], deployment: Mapping[str, Any], passphrase: PassphraseCheck
+) -> bool:
+    """Whether a real run would get past the stack's secrets: with the passphrase provider (a stack
+    file without a cloud key names no other), the run's passphrase must be given and open every
+    passphrase salt the stack keeps, the stack file's and the checkpoint's. A cloud key
+    (`secretsprovider: awskms://...`) needs credentials that are not checked here, like every
+    service's."""
+    salts = [secrets["encryptionsalt"]] if secrets.get("encryptionsalt") else []
+    provider = deployment.get("secrets_providers") or {}
+    if provider.get("type") == PASSPHRASE_PROVIDER:
+        salts.append(str((provider.get("state") or {}).get("salt") or ""))
+    named = secrets.get("secretsprovider") not in (None, "", PASSPHRASE_PROVIDER)
+    cloud = named or bool(secrets.get("encryptedkey"))
+    if cloud and not salts:
+        return True
+    return passphrase.given and all(passphrase.opens(salt) for salt in dict.fromkeys(salts))
+
+
 def settled(
     stacks: FileBackendStacks,
     stack: str,
     spec: OrganizationSpec,
-    inputs: str | None,
+    inputs: StackInputs | None,
     checkpoint: Checkpoint | None,
     moment: datetime,
+    passphrase: PassphraseCheck,
 ) -> Settled | None:
-    """The stack's settled record, when its plan is known to be empty as of `moment`."""
+    """The stack's settled record, when its plan is known to be empty as of `moment` and a real run
+    would not fail for want of the passphrase."""
     if inputs is None or checkpoint is None:
         return None
     record = stacks.read_record(stack)
-    if record is None or record.checkpoint != checkpoint.digest or record.inputs != inputs:
+    if record is None or record.checkpoint != checkpoint.digest or record.inputs != inputs.digest:
         return None
     if not nothing_pending(stack, spec, checkpoint.deployment, moment):
+        return None
+    if not secrets_open(inputs.secrets, checkpoint.deployment, passphrase):
         return None
     counted = [
         resource

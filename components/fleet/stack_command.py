@@ -14,6 +14,7 @@ raises the Automation API's errors, such as `ConcurrentUpdateError`), and makes 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -40,6 +41,17 @@ def cli_env(engine: Engine) -> dict[str, str]:
     return {**engine.environment(), **home}
 
 
+def process_env(engine: Engine) -> dict[str, str]:
+    """The whole environment every `pulumi` of a fleet run starts with, and so its language host and
+    providers: this process's, the engine's on top, and the CLI's folder first on PATH (what the
+    Automation API's PulumiCommand.run makes of them)."""
+    env = {**os.environ, **cli_env(engine)}
+    command = pulumi_command().command
+    if os.path.isabs(command):
+        env["PATH"] = os.pathsep.join([os.path.dirname(command), env.get("PATH", "")])
+    return env
+
+
 def run_stack_command(engine: Engine, stack: str, args: Sequence[str], on_event: OnEvent) -> None:
     """Run `pulumi <args> --stack <stack>`, handing each engine event to `on_event` as the CLI
     writes it (the last one a run reaches is its summary). A stack the backend does not hold yet
@@ -63,7 +75,7 @@ def run_stack_command(engine: Engine, stack: str, args: Sequence[str], on_event:
 def _known_absent(engine: Engine, stack: str) -> bool:
     """Whether a `file://` backend surely lacks the stack (a qualified name `org/project/stack` is
     left to the CLI)."""
-    root = None if "/" in stack else backend_root(engine.backend_url)
+    root = None if "/" in stack else backend_root(engine.backend_url, engine.project_dir)
     name = Project.at(engine.project_dir).name if root else ""
     return bool(root and name) and checkpoint_file(root, name, stack) is None
 

@@ -130,7 +130,12 @@ def test_up_over_ten_organizations_converges_and_a_second_run_changes_nothing(fl
     assert full.code == 0, full.stdout + full.stderr
     for name, entry in fleet.report("full-preview.json").items():
         assert_unchanged(entry, first[name]["changes"]["created"], name)
-        assert "settled" not in entry, name
+        assert "settled" not in entry and "outputsChanged" not in entry, name
+
+    # That preview planned nothing, outputs included, and left its inputs as it found them.
+    again = fleet.project.ssoprov("preview", "--json-report", str(fleet.reports / "settled-preview.json"))
+    assert again.code == 0, again.stdout + again.stderr
+    assert {entry["settled"]["by"] for entry in fleet.report("settled-preview.json").values()} == {"preview"}
 
 
 def assert_unchanged(entry: dict[str, Any], resources: int, name: str) -> None:
@@ -144,6 +149,12 @@ def assert_unchanged(entry: dict[str, Any], resources: int, name: str) -> None:
 def test_a_settled_stack_runs_again_when_a_secret_falls_due_or_its_spec_changes(fleet: Fleet) -> None:
     as_of = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
     edited = "org05-okta"
+    # A wrong passphrase fails the real run before any plan: a settled stack is not answered for.
+    wrong = fleet.project.ssoprov(
+        "preview", "--stack", DUE, "--stack", edited, env={"PULUMI_CONFIG_PASSPHRASE": "not the passphrase"}
+    )
+    assert wrong.code == 1, wrong.stdout + wrong.stderr
+    assert "incorrect passphrase" in wrong.stdout and "settled" not in wrong.stdout
     spec = organization(fleet.sandbox, edited)
     fleet.project.write_stack(edited, {**spec, "displayName": "Org05 Okta Renamed"})
     try:

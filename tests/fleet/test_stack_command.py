@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import threading
 import time
@@ -14,8 +16,10 @@ from pulumi import automation as auto
 from pulumi.automation import events
 
 from ssoprov.errors import ProvisionerError
-from ssoprov.fleet import stack_command
-from ssoprov.fleet.operations import list_stacks
+from ssoprov.fleet import operations, stack_command
+from ssoprov.fleet.operations import StackJob, list_stacks
+from ssoprov.fleet.progress import progress_for
+from ssoprov.fleet.report import SUCCEEDED
 from ssoprov.fleet.stack_command import _follow, run_stack_command
 from ssoprov.workspace import Engine
 from tests.support.projects import StackProject
@@ -121,3 +125,46 @@ def test_a_checkpoint_metadata_file_a_kill_left_empty_is_named_with_the_fix(
     )
     metadata.unlink()
     assert list_stacks(project.engine, auto.PulumiCommand()) == {"dev"}
+
+
+def test_a_backend_url_relative_to_the_project_runs_its_stacks_again(
+    stack_project: Callable[..., StackProject], tmp_path: Path
+) -> None:
+    """`file://./state` is the project's state/ folder to the CLI: an existing stack there is run,
+    not made again (`stack init` of an existing stack fails the run)."""
+    config = {"engine-check:path": str(tmp_path / "note.txt"), "engine-check:text": "hi"}
+    project = stack_project("dev", config, program_dir=PROJECT)
+    folder = project.root / "project"
+    (folder / "state").mkdir()
+    engine = dataclasses.replace(project.engine, backend_url="file://./state")
+
+    for _ in range(2):
+        run_stack_command(engine, "dev", ["up", "--yes", "--skip-preview"], lambda _: None)
+
+    assert (folder / "state" / ".pulumi" / "stacks" / "engine-check" / "dev.json").is_file()
+
+
+OUTPUTS_PROGRAM = 'import pulumi\n\npulumi.export("greeting", pulumi.Config().require("greeting"))\n'
+
+
+def test_a_preview_that_changes_only_outputs_says_so(
+    stack_project: Callable[..., StackProject], tmp_path: Path
+) -> None:
+    """Pulumi shows such a plan under "Outputs:" with every resource the same; an `up` writes it."""
+    program = tmp_path / "outputs-program"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: outputs-check\nruntime: python\nstackConfigDir: stacks\n")
+    (program / "__main__.py").write_text(OUTPUTS_PROGRAM)
+    project = stack_project("dev", {"outputs-check:greeting": "hello"}, program_dir=program)
+    job = StackJob("dev", "stacks/Pulumi.dev.yaml", None, project.engine)
+    progress = progress_for(["dev"], "plain", io.StringIO())
+    assert operations.up(job, progress).status == SUCCEEDED
+    assert operations.preview(job, progress).planned_nothing
+
+    project.write_config({"outputs-check:greeting": "hi"})
+    outcome = operations.preview(job, progress)
+
+    assert outcome.status == SUCCEEDED and outcome.changes is not None and outcome.changes.changed == 0
+    assert not outcome.planned_nothing
+    assert outcome.details["outputsChanged"] == ["greeting"]
+    assert outcome.note() == "outputs would change (an up writes them): greeting"
