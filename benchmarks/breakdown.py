@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.overhead import IDENTITY_PROVIDERS, LATENCY_SECONDS
+from benchmarks.overhead import IDENTITY_PROVIDERS, LATENCIES_SECONDS
 from benchmarks.report import REPO, children_cpu
 from benchmarks.wiring import Bench, bench, new_realm, run_pulumi
 
@@ -29,6 +29,8 @@ PROBE = Path(__file__).parent / "probe"
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
 PROGRAM_MARK = "pulumi-language-python-exec"
 TOP_PACKAGES = 6
+LATENCY_SECONDS = LATENCIES_SECONDS[0]
+"""The overhead benchmark's smallest latency, where the engine's own cost weighs most."""
 
 
 @dataclass
