@@ -111,9 +111,11 @@ def test_a_second_writer_gets_the_lock_error_and_nothing_is_lost(
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(project.ssoprov, "up", "--stack", "locked-oidc")
         deadline = time.monotonic() + 120
-        while not locks(azurite) and time.monotonic() < deadline and not first.done():
+        held = locks(azurite)
+        while not held and time.monotonic() < deadline and not first.done():
             time.sleep(0.2)
-        if not locks(azurite):
+            held = locks(azurite)
+        if not held:
             ended = first.result() if first.done() else None
             output = f"; it ended first (exit {ended.code}):\n{ended.stdout}{ended.stderr}" if ended else ""
             pytest.fail(f"the first up never showed its lock{output}")
