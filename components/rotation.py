@@ -10,6 +10,9 @@ from typing import Any
 from ssoprov.clock import calendar_date, parse_timestamp
 from ssoprov.wording import counted
 
+MAX_SECRET_LIFETIME_DAYS = 730
+"""Two years: Entra's default and safe maximum for a client secret."""
+
 
 @dataclass(frozen=True)
 class RotationPolicy:

@@ -66,8 +66,7 @@ from ssoprov.clock import utc_now
 from ssoprov.dynamic import declared_properties, gone, run_async, with_secret_outputs
 from ssoprov.entra.provider_support import delete_existing, graph_client, read_existing, require_strings
 from ssoprov.errors import ProvisionerError
-from ssoprov.rotation import policy_from, recorded_reason_due, rotate_by
-from ssoprov.spec.models import MAX_SECRET_LIFETIME_DAYS
+from ssoprov.rotation import MAX_SECRET_LIFETIME_DAYS, policy_from, recorded_reason_due, rotate_by
 from ssoprov.untracked_secrets import (
     ADOPTED_SECRET_KEY,
     UNKNOWN_SECRET_VALUE,

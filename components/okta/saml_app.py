@@ -42,7 +42,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
 from ssoprov.okta.okta_client import OktaClient, SamlApp, okta_client_from_env
-from ssoprov.spec.models import SAML_PROFILE_ATTRIBUTES
+from ssoprov.okta.saml_profile import PROFILE_ATTRIBUTES
 
 REPLACE_KEYS = ("org_url",)
 UPDATE_KEYS = ("label", "acs_url", "audience", "name_id_format", "groups_attribute")
@@ -64,7 +64,6 @@ NAME_ID_FORMATS = {
 }
 """The spec's `saml.nameIdFormat` -> the URN both sides name it by."""
 EMAIL_FORMAT = NAME_ID_FORMATS["emailAddress"]
-PROFILE_ATTRIBUTES = {name: f"user.{name}" for name in SAML_PROFILE_ATTRIBUTES}
 """Attribute statements every app sends: attribute name -> Okta expression (the user's profile
 attribute of the same name)."""
 FIXED_SIGN_ON = {

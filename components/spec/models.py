@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from ssoprov.okta.saml_profile import PROFILE_ATTRIBUTES as OKTA_SAML_PROFILE_ATTRIBUTES
+from ssoprov.rotation import MAX_SECRET_LIFETIME_DAYS
 from ssoprov.spec.fields import (
     MAX_LIST_LENGTH,
     ClaimName,
@@ -27,9 +29,6 @@ from ssoprov.spec.fields import (
 )
 from ssoprov.spec.problems import Violation, broken_rules
 from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
-
-MAX_SECRET_LIFETIME_DAYS = 730
-"""Two years: Entra's default and safe maximum for a client secret."""
 
 
 class SpecModel(BaseModel):
@@ -717,10 +716,6 @@ WORKOS_SAML_CONNECTION_TYPES = {"okta": "Okta SAML", "entra": "Entra ID SAML"}
 """The identity provider of a SAML connection as the WorkOS dashboard names it."""
 
 
-SAML_PROFILE_ATTRIBUTES = ("email", "firstName", "lastName")
-"""The attribute statements every Okta SAML app sends beside the group one (`okta.saml_app`)."""
-
-
 def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
     """What a SAML organization brokered by Keycloak cannot have."""
     idp = spec.identity_provider
@@ -745,7 +740,7 @@ def _saml_limits(spec: OrganizationSpec) -> list[Violation]:
     if isinstance(idp, EntraIdp):
         return found + _entra_saml_limits(idp)
     attribute = (idp.saml or SamlSettings()).groups_attribute.name
-    if attribute in SAML_PROFILE_ATTRIBUTES:
+    if attribute in OKTA_SAML_PROFILE_ATTRIBUTES:
         found.append(
             Violation(
                 ("identityProvider", "saml", "groupsAttribute", "name"),

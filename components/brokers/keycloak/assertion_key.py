@@ -38,15 +38,17 @@ import base64
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-from cryptography import x509
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import KeycloakAdminClient, from_environment
+from ssoprov.brokers.keycloak.admin import admin_client
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
+
+if TYPE_CHECKING:
+    from ssoprov.brokers.keycloak.client import KeycloakAdminClient
 
 ASSERTION_KEY_NAME = "ssoprov-client-assertion"
 ASSERTION_KEY_PRIORITY = "10000"
@@ -104,14 +106,14 @@ class _AssertionKeyProvider(ResourceProvider):
 
 
 async def _read_keys(props: Mapping[str, Any]) -> list[AssertionKey]:
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         return await assertion_keys(keycloak, props["realm"])
 
 
 async def _ensure(props: Mapping[str, Any]) -> dict[str, Any]:
     """Make the signer if the realm has none, fold duplicate signers; the state."""
     realm = props["realm"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         if not await _named_providers(keycloak, realm):
             await keycloak.create_key_provider(
                 realm,
@@ -185,6 +187,8 @@ def _state(props: Mapping[str, Any], keys: list[AssertionKey]) -> dict[str, Any]
 
 def public_jwk(certificate: str, kid: str) -> dict[str, str]:
     """The RSA public key of a base64 DER certificate as a signing JWK named `kid`."""
+    from cryptography import x509  # here, not at the top: the Pulumi program never reads a key
+
     numbers = x509.load_der_x509_certificate(base64.b64decode(certificate)).public_key().public_numbers()  # type: ignore[union-attr]
 
     def b64url(value: int) -> str:

@@ -65,10 +65,9 @@ import httpx
 
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 from ssoprov.retry import DEFAULT_POLICY, Classifier, RetryPolicy, retry_async
+from ssoprov.token_endpoint_auth import PRIVATE_KEY_JWT
 
 SERVICE = "Keycloak"
-PRIVATE_KEY_JWT = "private_key_jwt"
-"""`clientAuthMethod` of an identity provider that signs client assertions with the realm's key."""
 KEY_PROVIDER_TYPE = "org.keycloak.keys.KeyProvider"
 MASKED_SECRET = "**********"
 """What Keycloak returns instead of a stored client secret, and accepts as "keep it" on update."""
@@ -758,11 +757,6 @@ def from_environment(
         "Fix: export KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD, or KEYCLOAK_CLIENT_ID and "
         "KEYCLOAK_CLIENT_SECRET of a service account allowed to manage the realm"
     )
-
-
-def is_duplicate_mapper(exc: ApiError) -> bool:
-    """Whether a failed `create_mapper` means the identity provider has a mapper of that name."""
-    return exc.status == 400 and "Failed to add mapper" in exc.message
 
 
 # ---------------------------------------------------------------------------------------------

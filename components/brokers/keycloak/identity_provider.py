@@ -61,14 +61,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import PRIVATE_KEY_JWT, KeycloakAdminClient, from_environment
+from ssoprov.brokers.keycloak.admin import admin_client
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async, with_secret_outputs
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
+from ssoprov.token_endpoint_auth import PRIVATE_KEY_JWT
+
+if TYPE_CHECKING:
+    from ssoprov.brokers.keycloak.client import KeycloakAdminClient
 
 PROVIDER_IDS = ("oidc", "microsoft")
 REPLACE_KEYS = ("url", "realm", "alias", "provider_id")
@@ -172,7 +176,7 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         async def delete() -> None:
-            async with from_environment(props["url"]) as keycloak:
+            async with admin_client(props["url"]) as keycloak:
                 await keycloak.delete_identity_provider(props["realm"], props["alias"])
 
         with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
@@ -180,7 +184,7 @@ class _KeycloakIdentityProviderProvider(ResourceProvider):
 
 
 async def _get(props: Mapping[str, Any]) -> dict[str, Any]:
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         return await keycloak.get_identity_provider(props["realm"], props["alias"])
 
 
@@ -190,7 +194,7 @@ async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
     The endpoints are the config keys a discovery import names (read-only), with the values the
     provider holds, so a later refresh compares against what was there."""
     realm, alias = props["realm"], props["alias"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         try:
             actual = await keycloak.get_identity_provider(realm, alias)
         except NotFoundError:
@@ -210,7 +214,7 @@ async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
 async def _create(props: Mapping[str, Any]) -> dict[str, str]:
     """Import the endpoints (for "oidc"), then create the provider; returns the endpoints."""
     realm = props["realm"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         try:
             endpoints = await _discover(keycloak, props)
             await keycloak.create_identity_provider(realm, _representation({}, props, endpoints))
@@ -238,7 +242,7 @@ async def _update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str,
     are applied (which also repairs endpoint drift). The client secret is always sent.
     """
     realm, alias = news["realm"], news["alias"]
-    async with from_environment(news["url"]) as keycloak:
+    async with admin_client(news["url"]) as keycloak:
         current = await keycloak.get_identity_provider(realm, alias)
         if news.get("discovery_url") != olds.get("discovery_url"):
             endpoints = await _discover(keycloak, news)

@@ -33,7 +33,7 @@ a mapper deleted out of band (or gone with its identity provider) from state and
 its name, type or config; the next `pulumi up` restores it. Delete of a mapper already gone (its
 identity provider was deleted first) succeeds.
 
-Admin credentials come from the provider process's environment (`client.from_environment`).
+Admin credentials come from the provider process's environment (`admin.admin_client`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import from_environment, is_duplicate_mapper
+from ssoprov.brokers.keycloak.admin import admin_client
 from ssoprov.dynamic import declared_properties, exact_diff, gone, run_async
 from ssoprov.errors import ApiError, NotFoundError, ProvisionerError
 
@@ -128,7 +128,7 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         async def get() -> dict[str, Any]:
-            async with from_environment(props["url"]) as keycloak:
+            async with admin_client(props["url"]) as keycloak:
                 return await keycloak.get_mapper(props["realm"], props["alias"], id_)
 
         try:
@@ -141,7 +141,7 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
         _check(news)
 
         async def put() -> None:
-            async with from_environment(news["url"]) as keycloak:
+            async with admin_client(news["url"]) as keycloak:
                 await keycloak.update_mapper(news["realm"], news["alias"], id_, _representation(news))
 
         run_async(put())
@@ -149,7 +149,7 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         async def delete() -> None:
-            async with from_environment(props["url"]) as keycloak:
+            async with admin_client(props["url"]) as keycloak:
                 await keycloak.delete_mapper(props["realm"], props["alias"], id_)
 
         with contextlib.suppress(NotFoundError):  # gone already, maybe with its identity provider
@@ -159,7 +159,7 @@ class _KeycloakIdpMapperProvider(ResourceProvider):
 async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
     """The identity provider's mapper named `props["name"]`, as Keycloak holds it."""
     realm, alias, name = props["realm"], props["alias"], props["name"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         existing = await keycloak.list_mappers(realm, alias)
     named = [mapper for mapper in existing if mapper.get("name") == name]
     if not named:
@@ -174,11 +174,11 @@ async def _adopt(props: Mapping[str, Any]) -> dict[str, Any]:
 async def _create(props: Mapping[str, Any]) -> str:
     """Create the mapper, or adopt the provider's mapper of the same name; returns its id."""
     realm, alias, body = props["realm"], props["alias"], _representation(props)
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         try:
             return await keycloak.create_mapper(realm, alias, body)
         except ApiError as exc:
-            if not is_duplicate_mapper(exc):
+            if not _is_duplicate(exc):
                 raise
             existing = await keycloak.list_mappers(realm, alias)
             same_name = [mapper["id"] for mapper in existing if mapper.get("name") == body["name"]]
@@ -235,3 +235,8 @@ class KeycloakIdpMapper(Resource, module="keycloak", name="IdpMapper"):
     ) -> None:
         props = {**declared_properties(args, INPUT_KEYS), ADOPT_KEY: args.adopt}
         super().__init__(_KeycloakIdpMapperProvider(), resource_name, props, opts)
+
+
+def _is_duplicate(exc: ApiError) -> bool:
+    """Whether a failed mapper create means the identity provider has a mapper of that name."""
+    return exc.status == 400 and "Failed to add mapper" in exc.message

@@ -35,7 +35,7 @@ Inputs; "update" is in place, "replace" ensures the roles elsewhere:
 Outputs: the inputs (`names` as found by the last read) plus `created`, {role name: bool}. The
 resource id is the realm's name.
 
-Admin credentials come from the provider process's environment (`client.from_environment`).
+Admin credentials come from the provider process's environment (`admin.admin_client`).
 """
 
 from __future__ import annotations
@@ -43,14 +43,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import KeycloakAdminClient, from_environment
+from ssoprov.brokers.keycloak.admin import admin_client
 from ssoprov.dynamic import declared_properties, exact_diff, nonempty_strings, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
+
+if TYPE_CHECKING:
+    from ssoprov.brokers.keycloak.client import KeycloakAdminClient
 
 REPLACE_KEYS = ("url", "realm")
 UPDATE_KEYS = ("names", "create_missing")
@@ -103,7 +106,7 @@ async def _ensure(props: Mapping[str, Any], names: Sequence[str]) -> dict[str, b
     if not names:
         return {}
     realm = props["realm"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         if props["create_missing"]:
             answers = await _each(
                 names, lambda name: keycloak.create_realm_role(realm, name, description=DESCRIPTION)
@@ -125,7 +128,7 @@ async def _existing(props: Mapping[str, Any]) -> list[str]:
     names = list(props.get("names") or [])
     if not names:
         return []
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         found = await _found(keycloak, props["realm"], names)
     return [name for name in names if found[name]]
 

@@ -37,7 +37,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ssoprov.brokers.keycloak.client import from_environment
+from ssoprov.brokers.keycloak.admin import admin_client
 from ssoprov.brokers.keycloak.identity_provider import OPTIONS
 from ssoprov.dynamic import declared_properties, exact_diff, gone, nonempty_strings, run_async
 from ssoprov.errors import NotFoundError, ProvisionerError
@@ -92,7 +92,7 @@ class _KeycloakSamlIdentityProviderProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         async def get() -> dict[str, Any]:
-            async with from_environment(props["url"]) as keycloak:
+            async with admin_client(props["url"]) as keycloak:
                 return await keycloak.get_identity_provider(props["realm"], props["alias"])
 
         try:
@@ -115,7 +115,7 @@ class _KeycloakSamlIdentityProviderProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         async def delete() -> None:
-            async with from_environment(props["url"]) as keycloak:
+            async with admin_client(props["url"]) as keycloak:
                 await keycloak.delete_identity_provider(props["realm"], props["alias"])
 
         with contextlib.suppress(NotFoundError):  # already gone: the goal of a delete
@@ -125,7 +125,7 @@ class _KeycloakSamlIdentityProviderProvider(ResourceProvider):
 async def _write(props: Mapping[str, Any], *, create: bool) -> dict[str, str]:
     """Read the metadata through Keycloak, then create or PUT the provider; returns what was read."""
     realm, alias = props["realm"], props["alias"]
-    async with from_environment(props["url"]) as keycloak:
+    async with admin_client(props["url"]) as keycloak:
         try:
             found = await keycloak.import_config(realm, props["metadata_url"], provider_id="saml")
         except NotFoundError:
