@@ -182,11 +182,24 @@ class Browser:
     """What a browser does in a sign-in, over one httpx client: redirects followed one by one, the
     IdP's login form filled once, SAML auto-posting forms submitted, cookies kept in our own jar."""
 
-    def __init__(self, http: httpx.Client, broker: str = "the broker") -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        broker: str = "the broker",
+        *,
+        idp: str = "the identity provider",
+        own_pages: str | None = None,
+    ) -> None:
         self._http = http
         self._jar = _CookieJar()
         self._broker = broker
         """How reports name the broker ("realm customers")."""
+        self._idp = idp
+        """How reports name the identity provider ("identity provider globex-okta")."""
+        self._own_pages = own_pages
+        """The URL prefix of the broker's own pages: a login form there is the broker's, not the
+        IdP's, and never gets the user's IdP password (Keycloak shows its own form when
+        `kc_idp_hint` names no identity provider of the realm)."""
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response = self._http.request(method, url, headers=self._jar.header(url), **kwargs)
@@ -225,6 +238,15 @@ class Browser:
                 response = self.send("GET", location)
                 continue
             form = _login_form(response.text) if response.status_code in (200, 401) else None
+            if form is not None and not submitted and self._serves(response):
+                return LoginReport(
+                    login,
+                    False,
+                    f"{self._broker} showed its own sign-in form instead of sending the user to "
+                    f"{self._idp}, so no password was entered: {self._broker} has no enabled "
+                    f"{self._idp}. Fix: deploy the stack (ssoprov up), or check broker.alias against "
+                    "the realm's identity providers",
+                )
             if form is not None and not submitted:
                 action, hidden, user_field = form
                 target = urljoin(str(response.url), action) if action else str(response.url)
@@ -258,6 +280,10 @@ class Browser:
                 shown = f"the identity provider refused: {idp_refusal} (the broker showed: {shown})"
             return LoginReport(login, False, f"stopped at HTTP {response.status_code}: {shown}")
         return LoginReport(login, False, "too many redirects")
+
+    def _serves(self, response: httpx.Response) -> bool:
+        """Whether `response` is one of the broker's own pages."""
+        return self._own_pages is not None and str(response.url).startswith(self._own_pages)
 
 
 @dataclass(frozen=True)
@@ -301,7 +327,9 @@ def verify_login(
         },
     )
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-        browser = Browser(http, broker=f"realm {realm}")
+        browser = Browser(
+            http, broker=f"realm {realm}", idp=f"identity provider {alias}", own_pages=f"{realm_url}/"
+        )
         ended = browser.sign_in(str(start), VERIFY_REDIRECT_URI, login=login, password=password)
         if isinstance(ended, LoginReport):
             return ended

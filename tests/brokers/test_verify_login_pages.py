@@ -1,9 +1,11 @@
 """`ssoprov verify-login` names why a sign-in did not happen, with the fix, and no traceback: the page
 it stopped at, served here as Keycloak serves it (its login-idp-link-confirm page, checked once
-against Keycloak 26 in `make demo`), a broker that does not answer, no password to sign in with."""
+against Keycloak 26 in `make demo`), a broker that does not answer, no password to sign in with, an
+alias the realm does not have (against the session's Keycloak)."""
 
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.keycloak import KeycloakServer
 from ssoprov.cli import main
 from ssoprov.verify_login import verify_login
+from tests.brokers.conftest import AdminHttp
+from tests.brokers.keycloak_realms import create_broker_realm
 from tests.spec.stack_text import entra_stack, write_stack_text
 
 LINK_CONFIRM_PAGE = b"""<!DOCTYPE html><html><body>
@@ -86,3 +91,38 @@ def test_no_password_and_no_terminal_is_a_usage_error_with_the_fix(
         "on. Fix: export SSOPROV_VERIFY_PASSWORD with alice@contoso.example's password at the identity "
         "provider"
     )
+
+
+def test_an_alias_the_realm_does_not_have_never_gets_the_password_typed_into_keycloaks_own_form(
+    keycloak: KeycloakServer, admin_http: AdminHttp
+) -> None:
+    """Keycloak ignores a kc_idp_hint that names no identity provider and shows the realm's own
+    login form. Filling it would report "Invalid username or password", or sign in a local user of
+    the same name and password and call the connection working."""
+    realm = create_broker_realm(admin_http)
+    password = secrets.token_urlsafe(12)
+    admin_http.call(
+        "POST",
+        f"/{realm}/users",
+        json={
+            "username": "alice",
+            "email": "alice@acme.example",
+            "firstName": "Alice",
+            "lastName": "Local",
+            "emailVerified": True,
+            "enabled": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        },
+    )
+    try:
+        report = verify_login(keycloak.url, realm, "globex-okta", login="alice", password=password)
+    finally:
+        admin_http.call("DELETE", f"/{realm}")
+
+    assert not report.signed_in
+    idp = "identity provider globex-okta"
+    assert report.detail.startswith(
+        f"realm {realm} showed its own sign-in form instead of sending the user to {idp}, so no "
+        f"password was entered: realm {realm} has no enabled {idp}."
+    )
+    assert report.detail.endswith("check broker.alias against the realm's identity providers")
