@@ -31,6 +31,13 @@ from ssoprov.spec.problems import Violation, broken_rules
 from ssoprov.token_endpoint_auth import TokenEndpointAuthMethod
 
 
+def _written(model: BaseModel, field: str) -> str:
+    """A field's value as a message shows it: a default the stack file does not write is named one,
+    or the user looks for a value they never wrote."""
+    value = getattr(model, field)
+    return str(value) if field in model.model_fields_set else f"{value} (the default)"
+
+
 class SpecModel(BaseModel):
     # strict: a number is never read from text ("365"), nor a boolean from a number (1).
     # defer_build: validating an OrganizationSpec builds the one validator it needs, holding every
@@ -76,11 +83,12 @@ class SecretPolicy(SpecModel):
     @model_validator(mode="after")
     def _rotation_before_expiry(self) -> SecretPolicy:
         found = []
+        lifetime = _written(self, "lifetime_days")
         if self.rotate_after_days >= self.lifetime_days:
             found.append(
                 Violation(
                     ("rotateAfterDays",),
-                    f"is {self.rotate_after_days}, not shorter than lifetimeDays ({self.lifetime_days}), "
+                    f"is {_written(self, 'rotate_after_days')}, not shorter than lifetimeDays ({lifetime}), "
                     "so the secret would expire before it is rotated",
                     "make rotateAfterDays smaller than lifetimeDays",
                 )
@@ -89,8 +97,8 @@ class SecretPolicy(SpecModel):
             found.append(
                 Violation(
                     ("rotateBeforeExpiryDays",),
-                    f"is {self.rotate_before_expiry_days}, "
-                    f"not shorter than lifetimeDays ({self.lifetime_days})",
+                    f"is {_written(self, 'rotate_before_expiry_days')}, "
+                    f"not shorter than lifetimeDays ({lifetime})",
                     "make rotateBeforeExpiryDays smaller than lifetimeDays",
                 )
             )

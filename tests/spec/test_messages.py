@@ -311,3 +311,22 @@ def test_a_generic_oidc_groups_claim_with_a_space_says_so_not_the_pattern(tmp_pa
         (f"{SPEC}.identityProvider.groupsClaim", "contains ' '")
     ]
     assert problems[0].fix.startswith("use the name of the ID-token claim that lists the user's groups")
+
+
+def test_a_default_that_breaks_a_rule_is_named_as_the_default_the_file_does_not_write(tmp_path: Path) -> None:
+    text = okta_stack().replace(
+        "    clientSecret:\n      lifetimeDays: 365\n", "    clientSecret:\n      lifetimeDays: 30\n"
+    )
+    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
+
+    assert [(p.key, p.message) for p in problems] == [
+        (
+            f"{SPEC}.clientSecret.rotateAfterDays",
+            "is 180 (the default), not shorter than lifetimeDays (30), so the secret would expire before "
+            "it is rotated",
+        ),
+        (
+            f"{SPEC}.clientSecret.rotateBeforeExpiryDays",
+            "is 30 (the default), not shorter than lifetimeDays (30)",
+        ),
+    ]
