@@ -151,7 +151,7 @@ def directory_lookups(
     if isinstance(idp, EntraIdp):
         for group in idp.assignments.groups:
             groups.setdefault(group, GROUPS_KEY)
-        users = list(dict.fromkeys(idp.assignments.users))
+        users = list(idp.assignments.users)  # the spec lists each once
     for mapping in spec.role_mappings:
         groups.setdefault(mapping.group, MAPPINGS_KEY)
     group_lookups = {

@@ -96,7 +96,7 @@ class EntraSamlIdp(pulumi.ComponentResource):
         )
         principals = [
             (naming.group_assignment_name(org, group), group, self.groups[group], DEFAULT_APP_ROLE_ID)
-            for group in dict.fromkeys(idp.assignments.groups)
+            for group in idp.assignments.groups  # the spec lists each once
         ] + [
             (naming.user_assignment_name(org, user), user, lookup, DEFAULT_APP_ROLE_ID)
             for user, lookup in self.users.items()

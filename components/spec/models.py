@@ -7,6 +7,8 @@ field's description says what is allowed; validation errors quote it as the fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -506,7 +508,7 @@ class OrganizationSpec(SpecModel):
     def _mappings_reach_the_token(self) -> OrganizationSpec:
         found = [
             *_groups_mapped_twice(self.role_mappings),
-            *_okta_groups_listed_twice(self.identity_provider),
+            *_principals_listed_twice(self.identity_provider),
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
             *_saml_not_built(self),
@@ -523,40 +525,87 @@ class OrganizationSpec(SpecModel):
         return getattr(self.broker, "alias", None) or self.name
 
 
-def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
+def _repeats(names: Sequence[str], key: Callable[[str], str]) -> Iterator[tuple[int, int]]:
+    """(index, index of the first entry it repeats) for each name equal, by `key`, to an earlier one."""
     first: dict[str, int] = {}
-    found = []
-    for index, mapping in enumerate(mappings):
-        if mapping.group not in first:
-            first[mapping.group] = index
-            continue
-        earlier = first[mapping.group]
-        found.append(
-            Violation(
-                ("roleMappings", index, "group"),
-                f"maps group {mapping.group!r} again (roleMappings[{earlier}] maps it to "
-                f"{mappings[earlier].role!r})",
-                f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
-            )
-        )
-    return found
-
-
-def _okta_groups_listed_twice(idp: IdentityProvider) -> list[Violation]:
-    """Each Okta group is one assignment resource named after it: a second entry would stop `up`
-    with Pulumi's duplicate-URN error, after the app was made."""
-    if not isinstance(idp, OktaIdp):
-        return []
-    first: dict[str, int] = {}
-    found = []
-    for index, group in enumerate(idp.groups):
-        earlier = first.setdefault(group, index)
+    for index, name in enumerate(names):
+        earlier = first.setdefault(key(name), index)
         if earlier != index:
+            yield index, earlier
+
+
+def _exact(name: str) -> str:
+    return name
+
+
+def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
+    # Exact: the broker matches claim values as they are (Okta sends group names verbatim).
+    return [
+        Violation(
+            ("roleMappings", index, "group"),
+            f"maps group {mappings[index].group!r} again (roleMappings[{earlier}] maps it to "
+            f"{mappings[earlier].role!r})",
+            f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
+        )
+        for index, earlier in _repeats([mapping.group for mapping in mappings], _exact)
+    ]
+
+
+@dataclass(frozen=True)
+class _Principals:
+    """One list of users or groups to assign, and how the directory tells two of its names apart."""
+
+    at: tuple[str, ...]
+    kind: str
+    names: Sequence[str]
+    case_blind: str | None
+    """Why two names differing only in case are one principal; None: the directory compares exactly."""
+
+
+def _principal_lists(idp: IdentityProvider) -> list[_Principals]:
+    """Entra ID finds a user by UPN or object ID, a group by `displayName eq` or object ID, and
+    ignores case in each; Okta's group names are case-sensitive, unique as written."""
+    if isinstance(idp, OktaIdp):
+        return [_Principals(("identityProvider", "groups"), "group", idp.groups, None)]
+    if not isinstance(idp, EntraIdp):
+        return []
+    at = ("identityProvider", "assignments")
+    return [
+        _Principals(
+            (*at, "groups"),
+            "group",
+            idp.assignments.groups,
+            "Entra ID ignores case in group display names and object IDs",
+        ),
+        _Principals(
+            (*at, "users"),
+            "user",
+            idp.assignments.users,
+            "Entra ID ignores case in user principal names and object IDs",
+        ),
+    ]
+
+
+def _principals_listed_twice(idp: IdentityProvider) -> list[Violation]:
+    """A user or group listed twice, compared as the directory compares names, is one assignment.
+    Spelled differently, two resources would hold it, and removing either entry later would unassign
+    the principal while the other resource still shows it assigned; spelled alike, a second Okta
+    assignment stops `up` with Pulumi's duplicate-URN error after the app was made."""
+    found = []
+    for listed in _principal_lists(idp):
+        field = listed.at[-1]
+        for index, earlier in _repeats(listed.names, _exact if listed.case_blind is None else str.casefold):
+            name, first = listed.names[index], listed.names[earlier]
+            duplicates = (
+                f"{field}[{earlier}]"
+                if name == first
+                else f"{field}[{earlier}] is {first!r}, the same {listed.kind}: {listed.case_blind}"
+            )
             found.append(
                 Violation(
-                    ("identityProvider", "groups", index),
-                    f"lists group {group!r} again (groups[{earlier}])",
-                    f"list each group once: remove groups[{index}]",
+                    (*listed.at, index),
+                    f"lists {listed.kind} {name!r} again ({duplicates})",
+                    f"list each {listed.kind} once: remove {field}[{index}]",
                 )
             )
     return found
@@ -929,11 +978,13 @@ def _groups_the_token_never_carries(spec: OrganizationSpec) -> list[Violation]:
                 "or identityProvider.roleSource to appRoles",
             )
         ]
+    # Entra finds a mapped group by display name as it finds an assigned one, ignoring case.
+    assigned = {group.casefold() for group in idp.assignments.groups} if isinstance(idp, EntraIdp) else set()
     found = []
     for index, mapping in enumerate(mappings):
         at = ("roleMappings", index, "group")
         if isinstance(idp, EntraIdp) and idp.groups_claim == "ApplicationGroup":
-            if mapping.group not in idp.assignments.groups:
+            if mapping.group.casefold() not in assigned:
                 found.append(
                     Violation(
                         at,

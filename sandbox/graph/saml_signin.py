@@ -17,7 +17,8 @@ What Microsoft documents for SAML single sign-on to an enterprise application:
   `surname`, `name`) and, per the app's `groupMembershipClaims`, the groups claim
   `http://schemas.microsoft.com/ws/2008/06/identity/claims/groups` with group object IDs; above 150
   groups Entra sends `http://schemas.microsoft.com/claims/groups.link` instead (SAML's overage);
-- a user not assigned to an app that requires assignment is refused with AADSTS50105.
+- a user not assigned to an app that requires assignment, directly or through a group the user
+  is a direct member of, is refused with AADSTS50105 (as for OpenID Connect, `signin.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.requests import Request
 from sandbox.common.oidc_issuer import SignInRefused
 from sandbox.common.saml_idp import EMAIL_NAME_ID, SamlIdp, ServiceProvider, SigningCredential, Subject
 from sandbox.graph.odata import GraphError
-from sandbox.graph.signin import EntraSignIn, check_assigned, groups_sent
+from sandbox.graph.signin import EntraSignIn, check_assigned, groups_sent, memberships
 from sandbox.graph.store import GraphTenant
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims"
@@ -129,7 +130,7 @@ class EntraSamlSignIn:
     def subject(self, app_id: str, user_id: str) -> Subject:
         application, principal, assignments = self._tenant.sign_in_view(app_id)
         user = self._tenant.get_user(user_id)
-        groups = self._tenant.transitive_group_ids(user["id"])
+        groups = memberships(self._tenant, user["id"])
         assigned = {assignment["principalId"] for assignment in assignments}
         check_assigned(application, principal, assigned, user, groups)
         attributes = {name: [user[prop]] for name, prop in PROFILE_ATTRIBUTES.items() if user.get(prop)}

@@ -2,11 +2,14 @@
 
 ID tokens carry what the provisioned app registration makes the real service send:
 - `email`, `given_name`, `family_name` only when configured as optional ID-token claims;
-- `groups` per `groupMembershipClaims`: SecurityGroup/All -> every group the user is in
-  (transitively), ApplicationGroup -> only those of them assigned to the app, None -> no claim;
-  more than 200 of them -> Entra's overage: no `groups`, `_claim_names` and `_claim_sources`;
+- `groups` per `groupMembershipClaims`: SecurityGroup/All -> every group the user is in, nested
+  groups included, ApplicationGroup -> the groups assigned to the app that the user is a direct
+  member of (Microsoft's group claims guide: with that option nested groups are not included),
+  None -> no claim; more than 200 of them -> Entra's overage: no `groups`, `_claim_names` and
+  `_claim_sources`;
 - sign-in refused (AADSTS50105) when the enterprise app requires assignment and neither the
-  user nor any of the user's groups is assigned;
+  user nor a group the user is a direct member of is assigned: group-based assignment does not
+  cascade to nested groups (Microsoft's guide to assigning users and groups);
 - `roles`: the value of each app role the user is assigned to, directly or through a group the
   user is a direct member of (Entra does not follow nested groups for app roles), left out when
   there is none; a disabled role still assigned is still sent, as Entra does;
@@ -30,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -109,7 +113,7 @@ class EntraSignIn:
     def id_token_claims(self, client_id: str, user_id: str, scopes: list[str]) -> dict[str, Any]:
         application, principal, assignments = self._tenant.sign_in_view(client_id)
         user = self._tenant.get_user(user_id)
-        groups = self._tenant.transitive_group_ids(user["id"])
+        groups = memberships(self._tenant, user["id"])
         assigned = {assignment["principalId"] for assignment in assignments}
         check_assigned(application, principal, assigned, user, groups)
         self._check_consent(client_id, application, principal, user["id"], scopes)
@@ -126,28 +130,13 @@ class EntraSignIn:
         for claim, prop in PROFILE_CLAIMS.items():
             if claim in optional and user.get(prop):
                 claims[claim] = user[prop]
-        roles = self._role_values(application, assignments, user["id"])
+        roles = _role_values(application, assignments, {user["id"], *groups.direct})
         if roles:
             claims["roles"] = roles
         sent = groups_sent(application, groups, assigned)
         if sent is not None:
             claims.update(_groups_claim(sent, self._tenant.tenant_id, user["id"]))
         return claims
-
-    def _role_values(
-        self, application: dict[str, Any], assignments: list[dict[str, Any]], user_id: str
-    ) -> list[str]:
-        direct = {user_id} | {group["id"] for group in self._tenant.member_of(user_id)}
-        values = {
-            role["id"]: role["value"] for role in application.get("appRoles") or [] if role.get("value")
-        }
-        return sorted(
-            {
-                values[a["appRoleId"]]
-                for a in assignments
-                if a["principalId"] in direct and a["appRoleId"] in values
-            }
-        )
 
     def _check_consent(
         self,
@@ -177,16 +166,51 @@ class EntraSignIn:
             )
 
 
+@dataclass(frozen=True)
+class Memberships:
+    """The groups (object ids) a user is a member of: directly, and directly or through nested groups."""
+
+    direct: frozenset[str]
+    transitive: frozenset[str]
+
+
+def memberships(tenant: GraphTenant, user_id: str) -> Memberships:
+    return Memberships(
+        direct=frozenset(group["id"] for group in tenant.member_of(user_id)),
+        transitive=frozenset(tenant.transitive_group_ids(user_id)),
+    )
+
+
+def _role_values(
+    application: dict[str, Any], assignments: list[dict[str, Any]], principals: set[str]
+) -> list[str]:
+    """The values of the app roles assigned to any of `principals` (the user and the user's direct
+    groups: Entra does not follow nested groups for app roles)."""
+    values = {role["id"]: role["value"] for role in application.get("appRoles") or [] if role.get("value")}
+    return sorted(
+        {
+            values[a["appRoleId"]]
+            for a in assignments
+            if a["principalId"] in principals and a["appRoleId"] in values
+        }
+    )
+
+
 def check_assigned(
     application: dict[str, Any],
     principal: dict[str, Any] | None,
     assigned: set[str],
     user: dict[str, Any],
-    groups: set[str],
+    groups: Memberships,
 ) -> None:
-    """Refuse (AADSTS50105) a user who is not assigned, directly or by a group, to an app whose
-    enterprise application requires assignment: OpenID Connect and SAML sign-ins alike."""
-    if principal and principal.get("appRoleAssignmentRequired") and not ({user["id"]} | groups) & assigned:
+    """Refuse (AADSTS50105) a user who is not assigned, directly or through a group the user is a
+    direct member of, to an app whose enterprise application requires assignment: OpenID Connect and
+    SAML sign-ins alike. A member of a nested group only is refused: assignment does not cascade."""
+    if (
+        principal
+        and principal.get("appRoleAssignmentRequired")
+        and not ({user["id"]} | groups.direct) & assigned
+    ):
         raise SignInRefused(
             "access_denied",
             f"AADSTS50105: The signed in user '{user['userPrincipalName']}' is not assigned to a role "
@@ -194,15 +218,16 @@ def check_assigned(
         )
 
 
-def groups_sent(application: dict[str, Any], groups: set[str], assigned: set[str]) -> list[str] | None:
-    """The object ids of the user's `groups` that the app's tokens carry, per its
-    groupMembershipClaims: ApplicationGroup -> those assigned to the app, SecurityGroup/All -> all
-    of them; None when it sends no groups."""
+def groups_sent(application: dict[str, Any], groups: Memberships, assigned: set[str]) -> list[str] | None:
+    """The object ids of the user's groups that the app's tokens carry, per its
+    groupMembershipClaims: ApplicationGroup -> the user's direct groups assigned to the app (nested
+    groups are not included), SecurityGroup/All -> every group, nested ones too; None when it sends
+    no groups."""
     membership = set((application.get("groupMembershipClaims") or "None").split(","))
     if "ApplicationGroup" in membership:
-        return sorted(groups & assigned)
+        return sorted(groups.direct & assigned)
     if {"SecurityGroup", "All"} & membership:
-        return sorted(groups)
+        return sorted(groups.transitive)
     return None
 
 

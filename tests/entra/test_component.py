@@ -70,7 +70,7 @@ ENTRA = {
     "groupsClaim": "SecurityGroup",
     "assignmentRequired": False,
     "assignments": {
-        "groups": ["Engineering", UNICODE_GROUP, "Engineering"],
+        "groups": ["Engineering", UNICODE_GROUP],
         "users": ["dave@contoso.example"],
     },
 }
@@ -92,7 +92,7 @@ def test_entra_wiring(mocks: _Mocks, monkeypatch: pytest.MonkeyPatch) -> pulumi.
             for name, r in resources.items()
             if "-entra-group-" in name or "-entra-user-" in name
         }
-        # One lookup per distinct name: Engineering is assigned twice and role-mapped, yet looked up once.
+        # One lookup per distinct name: Engineering is assigned and role-mapped, yet looked up once.
         assert sorted((i["kind"], i["spec_name"], i["stack_key"]) for i in lookups.values()) == sorted(
             [
                 ("group", "Engineering", "identityProvider.assignments.groups"),

@@ -135,6 +135,23 @@ def test_an_unassigned_user_and_an_unknown_identifier_are_refused_with_entra_s_c
     assert "AADSTS700016" in unknown.text and "SAMLResponse" not in unknown.text
 
 
+def test_a_member_of_a_nested_group_only_is_refused_and_gets_no_nested_group(graph: ServedGraph) -> None:
+    """Leadership nests Admins: Dave (Admins) is not assigned through it, and Alice's assertion
+    carries only the assigned group she is a direct member of (Engineering)."""
+    made = _saml_app(graph)
+    asyncio.run(graph.client().assign(made["principal"]["object_id"], CONTOSO.group("Leadership").id))
+    url = sso_url(_metadata(graph, made["application"]["app_id"]).content)
+
+    dave = sign_in(url, "dave@contoso.example", issuer=SP_ENTITY, acs_url=ACS)
+    alice = sign_in(url, "alice@contoso.example", issuer=SP_ENTITY, acs_url=ACS)
+
+    assert dave.status_code == 403 and "AADSTS50105" in dave.text
+    assertion = etree.fromstring(base64.b64decode(posted(alice)[1]["SAMLResponse"])).find(
+        "saml:Assertion", SAML
+    )
+    assert attributes(assertion)[GROUPS_ATTRIBUTE] == [made["engineering"]]
+
+
 def test_a_request_for_a_reply_url_the_app_lacks_is_refused_with_aadsts50011(graph: ServedGraph) -> None:
     made = _saml_app(graph)
     url = sso_url(_metadata(graph, made["application"]["app_id"]).content)

@@ -111,6 +111,32 @@ def test_entra_refuses_unassigned_user_wrong_secret_and_unregistered_redirect(
         )
 
 
+def test_entra_assignment_and_the_assigned_groups_claim_do_not_follow_nested_groups(
+    graph: tuple[GraphStandIn, str],
+) -> None:
+    """Microsoft Learn: a group's assignment does not cascade to nested groups, and with "groups
+    assigned to the application" the user must be a direct member; the other group claims include
+    nested groups. Leadership (Carol, Frank) nests Admins (Alice, Dave)."""
+    stand_in, url = graph
+    leadership, admins = CONTOSO.group("Leadership").id, CONTOSO.group("Admins").id
+    client_id, secret = entra_app(stand_in, claims=[], membership="ApplicationGroup", assigned=["Leadership"])
+
+    dave = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "dave@contoso.example")
+    assert dave.error is not None and dave.error.startswith("AADSTS50105: ")
+    carol = sign_in(entra_discovery(url), client_id, secret, REDIRECT, "carol@contoso.example")
+    assert carol.error is None and carol.claims["groups"] == [leadership]
+
+    both, both_secret = entra_app(
+        stand_in, claims=[], membership="ApplicationGroup", assigned=["Admins", "Leadership"]
+    )
+    alice = sign_in(entra_discovery(url), both, both_secret, REDIRECT, "alice@contoso.example")
+    assert alice.error is None and alice.claims["groups"] == [admins]
+
+    every, every_secret = entra_app(stand_in, claims=[], membership="SecurityGroup", assigned=["Admins"])
+    alice = sign_in(entra_discovery(url), every, every_secret, REDIRECT, "alice@contoso.example")
+    assert {admins, leadership} <= set(alice.claims["groups"])
+
+
 @pytest.fixture
 def okta() -> Iterator[tuple[OktaStandIn, str]]:
     stand_in = build_okta_standin()

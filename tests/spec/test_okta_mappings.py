@@ -60,15 +60,3 @@ def test_a_mapped_group_outside_identity_provider_groups_still_reaches_the_token
     # Okta's claim filter runs over all of the user's groups, not only those assigned to the app: a member
     # of an assigned group who is also in Contractors gets Contractors in the claim, so this can match.
     assert dropped(tmp_path, "regex", ".*", mapped="Contractors") == []
-
-
-def test_a_group_listed_twice_is_refused_before_up_meets_a_duplicate_resource(tmp_path: Path) -> None:
-    text = okta_stack().replace(
-        "groups: [Engineering, Admins, App-Sales]", "groups: [Engineering, Admins, Engineering]"
-    )
-    problems = load_stack_file(write_stack_text(tmp_path, "globex", text))[2]
-
-    assert [str(problem) for problem in problems] == [
-        f"{tmp_path / 'Pulumi.globex.yaml'}: {SPEC}.identityProvider.groups[2]: lists group "
-        "'Engineering' again (groups[0]) (line 8). Fix: list each group once: remove groups[2]"
-    ]
