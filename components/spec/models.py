@@ -507,7 +507,7 @@ class OrganizationSpec(SpecModel):
     @model_validator(mode="after")
     def _mappings_reach_the_token(self) -> OrganizationSpec:
         found = [
-            *_groups_mapped_twice(self.role_mappings),
+            *_groups_mapped_twice(self.role_mappings, self.identity_provider),
             *_principals_listed_twice(self.identity_provider),
             *_groups_the_token_never_carries(self),
             *_adopted_names_unmapped(self),
@@ -538,17 +538,28 @@ def _exact(name: str) -> str:
     return name
 
 
-def _groups_mapped_twice(mappings: list[RoleMapping]) -> list[Violation]:
-    # Exact: the broker matches claim values as they are (Okta sends group names verbatim).
-    return [
-        Violation(
-            ("roleMappings", index, "group"),
-            f"maps group {mappings[index].group!r} again (roleMappings[{earlier}] maps it to "
-            f"{mappings[earlier].role!r})",
-            f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
+def _groups_mapped_twice(mappings: list[RoleMapping], idp: IdentityProvider) -> list[Violation]:
+    """Exact where the broker matches the claim's group names as they are (Okta and generic OIDC
+    send them verbatim); ignoring case for Entra ID, whose mappings name groups that the program
+    looks up by display name (case-blind) and maps by object ID: two spellings are one group."""
+    key = str.casefold if isinstance(idp, EntraIdp) else _exact
+    found = []
+    for index, earlier in _repeats([mapping.group for mapping in mappings], key):
+        group, first = mappings[index].group, mappings[earlier]
+        mapped = f"roleMappings[{earlier}] maps it to {first.role!r}"
+        if first.group != group:
+            mapped = (
+                f"roleMappings[{earlier}] maps {first.group!r} to {first.role!r}, the same group: "
+                "Entra ID ignores case in group display names"
+            )
+        found.append(
+            Violation(
+                ("roleMappings", index, "group"),
+                f"maps group {group!r} again ({mapped})",
+                f"map each group once: remove roleMappings[{index}] or fold it into roleMappings[{earlier}]",
+            )
         )
-        for index, earlier in _repeats([mapping.group for mapping in mappings], _exact)
-    ]
+    return found
 
 
 @dataclass(frozen=True)

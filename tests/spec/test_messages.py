@@ -86,6 +86,25 @@ def test_a_group_mapped_twice_is_named_with_its_mapping(tmp_path: Path) -> None:
     assert problems[0].line == 21
 
 
+def test_an_entra_group_mapped_twice_in_another_case_is_one_group_mapped_twice(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, entra_stack(group="ENGINEERING"))
+
+    assert [(p.key, p.message) for p in problems] == [
+        (
+            f"{SPEC}.roleMappings[1].group",
+            "maps group 'ENGINEERING' again (roleMappings[0] maps 'Engineering' to 'developer', the same "
+            "group: Entra ID ignores case in group display names)",
+        )
+    ]
+
+
+def test_okta_group_names_differing_in_case_are_two_groups_to_map(tmp_path: Path) -> None:
+    text = okta_stack(name="acme", group="engineering")
+    text = text.replace("[Engineering, Admins, App-Sales]", "[Engineering, engineering]")
+
+    assert problems_of(tmp_path, text) == []
+
+
 @pytest.mark.parametrize(
     ("key", "value", "message", "fix"),
     [
