@@ -28,7 +28,7 @@ from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
 from ssoprov.fleet.report import DRIFTED, FAILED, OUTPUTS_CHANGED, SUCCEEDED, Changes, StackOutcome, Step
-from ssoprov.fleet.stack_command import cli_env, run_stack_command
+from ssoprov.fleet.stack_command import cancel, cli_env, run_stack_command
 from ssoprov.untracked_secrets import UNTRACKED_KEY
 from ssoprov.workspace import Engine
 
@@ -319,7 +319,7 @@ def recover(job: StackJob, progress: Progress) -> StackOutcome:
                     f"stack {job.stack} is locked by a run still in progress on this machine "
                     f"({', '.join(running)}); nothing was cancelled. Fix: wait for it to end"
                 ) from None
-            job.engine.stack(job.stack).cancel()
+            cancel(job.engine, job.stack)
             tracker.progress.update(
                 job.stack, "released the lock", log=f"released the lock ({', '.join(map(str, holders))})"
             )

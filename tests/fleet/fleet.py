@@ -145,6 +145,20 @@ class FleetProject:
             print(f"ssoprov {' '.join(args)}: exit {run.code} in {run.seconds:.1f}s", file=sys.stderr)
         return run
 
+    def pulumi(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The plain `pulumi` CLI in the project, as a user types it, on the backend `ssoprov` uses
+        here, with `env` added to its environment."""
+        state = self.root / LOCAL_STATE_DIR
+        state.mkdir(exist_ok=True)
+        return subprocess.run(
+            ["pulumi", "--non-interactive", *args],
+            cwd=self.root,
+            env={**self.process_env(), "PULUMI_BACKEND_URL": state.as_uri(), **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     def engine(self) -> Engine:
         """The engine ssoprov uses by default here, for direct Automation API checks."""
         env = self.process_env()

@@ -5,14 +5,12 @@ drift found without touching anything."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ssoprov.clock import calendar_date, parse_timestamp
-from ssoprov.fleet.engine import LOCAL_STATE_DIR
 from tests.fleet.conftest import OIDC_CLIENT_SECRET, SaaSStandIns
 from tests.fleet.fleet import FleetProject
 
@@ -244,29 +242,12 @@ def test_a_stack_that_fails_after_creating_resources_counts_them_and_shows_the_r
     assert app.label == "Broken Okta SSO"
 
 
-def pulumi_cli(project: FleetProject, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """The plain `pulumi` CLI in the fleet project, on the backend `ssoprov` uses there."""
-    state = project.root / LOCAL_STATE_DIR
-    state.mkdir(exist_ok=True)
-    backend = state.as_uri()
-    return subprocess.run(
-        ["pulumi", "--non-interactive", *args],
-        cwd=project.root,
-        env={**project.process_env(), "PULUMI_BACKEND_URL": backend, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_message(
     fleet_project: Callable[[dict[str, str]], FleetProject], saas: SaaSStandIns
 ) -> None:
     project = fleet_project(saas.env())
     project.write_stack("acme-okta", okta_organization(saas, "acme-okta"))
-    assert (
-        pulumi_cli(project, "stack", "init", "acme-okta", "--secrets-provider", "passphrase").returncode == 0
-    )
+    assert project.pulumi("stack", "init", "acme-okta", "--secrets-provider", "passphrase").returncode == 0
     today = datetime.now(UTC).date()
     yesterday = (today - timedelta(days=1)).isoformat()
 
@@ -274,7 +255,7 @@ def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_mes
         (["preview"], "2027-13-01", "is not a date: write it as YYYY-MM-DD (a UTC calendar date)"),
         (["up", "--yes"], yesterday, f"is in the past (today is {today.isoformat()} UTC)"),
     ]:
-        done = pulumi_cli(project, *command, "--stack", "acme-okta", SSOPROV_AS_OF=value)
+        done = project.pulumi(*command, "--stack", "acme-okta", SSOPROV_AS_OF=value)
 
         output = done.stdout + done.stderr
         assert done.returncode != 0, output
@@ -284,11 +265,11 @@ def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_mes
 
     # Refused before any resource: no API call, nothing in the state.
     assert saas.okta.calls.all() == [] and saas.workos.calls.all() == []
-    exported = pulumi_cli(project, "stack", "export", "--stack", "acme-okta")
+    exported = project.pulumi("stack", "export", "--stack", "acme-okta")
     assert "okta:OidcApp" not in exported.stdout
     # A timestamp, the form the rotation tests use, is accepted.
     later = (datetime.now(UTC) + timedelta(days=200)).isoformat()
-    accepted = pulumi_cli(project, "preview", "--stack", "acme-okta", SSOPROV_AS_OF=later)
+    accepted = project.pulumi("preview", "--stack", "acme-okta", SSOPROV_AS_OF=later)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
