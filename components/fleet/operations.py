@@ -378,8 +378,22 @@ def upgrade_state(job: StackJob, progress: Progress) -> StackOutcome:
     return _run(job, "upgrade-state", progress, body, EventTracker(job, progress))
 
 
-def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
-    """The names of this project's stacks in the backend (one `pulumi stack ls`)."""
+def holds_resources(deployment: Mapping[str, Any]) -> bool:
+    """Whether a stack's state records anything deployed: a resource besides the root stack and
+    provider instances, or an operation a killed run left pending. A stack that `pulumi destroy`
+    emptied, or that only a `stack init` (a first `preview` makes one) or a preview touched, holds
+    none: it is not deployed, and running `up` on it would create a customer's connection anew."""
+    if deployment.get("pending_operations"):
+        return True
+    return any(
+        not str(r.get("type", "")).startswith(SKIPPED_TYPES) for r in deployment.get("resources") or []
+    )
+
+
+def list_stacks(engine: Engine, command: auto.PulumiCommand) -> dict[str, int | None]:
+    """This project's stacks in the backend, by name, with the number of resources in each one's
+    state as the backend counts them (the root stack included; None when it does not say), from
+    one `pulumi stack ls`."""
     try:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
@@ -390,4 +404,7 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
         )
         raise ProvisionerError(f"{failed} {fix}") from None
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
-    return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}
+    return {
+        entry["name"].rsplit("/", 1)[-1]: entry.get("resourceCount")
+        for entry in json.loads(result.stdout or "[]")
+    }
