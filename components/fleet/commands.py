@@ -539,7 +539,7 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool, generic_registe
                 outcome.steps += finish.steps
                 after = status_now()
             old = before[job.stack]
-            outcome.details = {"secret": after.to_json(moment), "previous": old.to_json(moment)}
+            outcome.details.update({"secret": after.to_json(moment), "previous": old.to_json(moment)})
             if after.secret_id and after.secret_id != old.secret_id and not after.unfinished:
                 outcome.status = ROTATED
             elif old.unfinished and after.secret_id and not after.unfinished:

@@ -29,7 +29,8 @@ from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
 from ssoprov.fleet.report import DRIFTED, FAILED, OUTPUTS_CHANGED, SUCCEEDED, Changes, StackOutcome, Step
 from ssoprov.fleet.stack_command import cancel, cli_env, run_stack_command
-from ssoprov.untracked_secrets import UNTRACKED_KEY
+from ssoprov.untracked_secrets import UNTRACKED_KEY, removed_in
+from ssoprov.wording import counted
 from ssoprov.workspace import Engine
 
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
@@ -59,6 +60,10 @@ PAST = {
 DRIFT = {"update": "changed out of band", "delete": "deleted out of band"}
 UNTRACKED = "untracked"
 """A drift step of its own: secrets on a client-secret resource's app that no state tracks."""
+UNTRACKED_REMOVED = "untrackedSecretsRemoved"
+"""The details key listing the ids of secrets no state tracked that a run's providers removed."""
+PROVIDER_STDERR = "info#err"
+"""The severity of the diagnostics that carry what a provider process wrote on its stderr."""
 UP = ("up", "--yes", "--skip-preview")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _GRPC_WRAPPER = re.compile(r"Exception calling application: ?")
@@ -118,6 +123,8 @@ class EventTracker:
         """Each finished step's operation, counted as the engine's summary counts them."""
         self.outputs_changed: set[str] = set()
         """Outputs of unchanged resources that change (the engine's "Outputs:" section)."""
+        self.removed: list[str] = []
+        """Ids of secrets no state tracked that the providers removed, as they said on stderr."""
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
@@ -195,6 +202,9 @@ class EventTracker:
             self._say(f"{DRIFT[op]}: {name} ({kind}){changed}")
 
     def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
+        if diagnostic.severity == PROVIDER_STDERR:
+            self._removals(diagnostic.message)
+            return
         if diagnostic.severity != "error":
             return
         message = readable_error(diagnostic.message)
@@ -202,6 +212,14 @@ class EventTracker:
             self.errors.append(message)
             if not message.startswith(GENERIC_ERRORS):
                 self._say(f"error: {message.splitlines()[0]}")
+
+    def _removals(self, message: str) -> None:
+        """A leftover secret removed (ssoprov.untracked_secrets.say_removed): said as it happens,
+        as `pulumi up` says it, and kept for the outcome."""
+        for line, secret_id in removed_in(message):
+            if secret_id not in self.removed:
+                self.removed.append(secret_id)
+                self._say(line)
 
     def problems(self) -> list[str]:
         specific = [e for e in self.errors if not e.startswith(GENERIC_ERRORS)]
@@ -243,6 +261,11 @@ def _run(
         # What the engine did before the failure: resources it created stay (drift counts none).
         changes = None if tracker.drift else tracker.changes()
         outcome = StackOutcome(job.stack, job.file, FAILED, job.organization, changes, tracker.steps, errors)
+    if tracker.removed:
+        outcome.details[UNTRACKED_REMOVED] = list(tracker.removed)
+        removed = f"removed {counted(len(tracker.removed), 'client secret')} that no stack tracked: "
+        said = removed + ", ".join(tracker.removed)
+        outcome.remark = f"{outcome.remark}; {said}" if outcome.remark else said
     outcome.seconds = time.monotonic() - started
     progress.end(outcome)
     return outcome

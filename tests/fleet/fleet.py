@@ -159,6 +159,13 @@ class FleetProject:
             timeout=300,
         )
 
+    def leave_dead_lock(self, stack: str) -> None:
+        """The lock a `pulumi up` on another machine leaves in the file backend when it is killed."""
+        lock = self.root / LOCAL_STATE_DIR / ".pulumi" / "locks" / "organization" / "ssoprov" / stack
+        lock.mkdir(parents=True, exist_ok=True)
+        holder = {"pid": 4242, "username": "runner", "hostname": "ci-7", "timestamp": "2026-11-23T10:00:00Z"}
+        (lock / "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.json").write_text(json.dumps(holder))
+
     def engine(self) -> Engine:
         """The engine ssoprov uses by default here, for direct Automation API checks."""
         env = self.process_env()

@@ -8,7 +8,6 @@ another customer's stack.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,14 +26,6 @@ def selected(project: FleetProject) -> str:
     """What `pulumi stack --show-name` says: the selected stack, or that there is none."""
     shown = project.pulumi("stack", "--show-name")
     return shown.stdout.strip() if shown.returncode == 0 else shown.stderr.strip()
-
-
-def leave_lock(project: FleetProject, stack: str) -> None:
-    """The lock a `pulumi up` on another machine leaves in a file backend when it is killed."""
-    lock = project.root / ".pulumi-state" / ".pulumi" / "locks" / "organization" / "ssoprov" / stack
-    lock.mkdir(parents=True, exist_ok=True)
-    holder = {"pid": 4242, "username": "runner", "hostname": "ci-7", "timestamp": "2026-11-23T10:00:00Z"}
-    (lock / "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.json").write_text(json.dumps(holder))
 
 
 def test_fleet_commands_leave_the_users_stack_selection_as_it_was(
@@ -64,7 +55,7 @@ def test_fleet_commands_leave_the_users_stack_selection_as_it_was(
         assert selected(project) == "wonka-oidc", command
         assert workspace_settings(project) == settings, command
 
-    leave_lock(project, "soylent-oidc")
+    project.leave_dead_lock("soylent-oidc")
     recovered = project.ssoprov("recover", "--stack", "soylent-oidc")
 
     assert recovered.code == 0, recovered.stdout + recovered.stderr
