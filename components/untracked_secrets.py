@@ -30,6 +30,8 @@ written before it existed reads the same.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -52,6 +54,9 @@ broker would show a change each time. Brokers take it as "keep the secret you ho
 
 UNTRACKED_KEY = "untracked_secret_ids"
 """Output of a client-secret resource: ids of secrets of ours on its app that no state tracks."""
+
+_REMOVAL = re.compile(r"^\w+: removed client secret (?P<id>\S+) \(.*\) from .+: no stack tracked it; ")
+"""How `say_removed`'s line starts, whatever the IdP's details in it."""
 
 _recorded: dict[str, str | None] = {}
 """Per provider process: resource key -> the id of the secret its state records (None: one is
@@ -129,3 +134,21 @@ def leftovers(
 
 def _timestamp(value: str | None) -> datetime:
     return parse_timestamp(value) if value else datetime.min.replace(tzinfo=UTC)
+
+
+def say_removed(idp: str, secret_id: str, detail: str, owner: str, made: str) -> None:
+    """Tell whoever runs the `up` that a secret no state tracked was removed, on the provider's
+    stderr: `pulumi up` shows the line among the stack's diagnostics, `ssoprov` among the stack's
+    progress lines and in its report (`removed_in`). An id, dates and names: never the value."""
+    print(
+        f"{idp}: removed client secret {secret_id} ({detail}) from {owner}: no stack tracked it; "
+        f"a run was interrupted after {made} it",
+        file=sys.stderr,
+    )
+
+
+def removed_in(message: str) -> list[tuple[str, str]]:
+    """The removals that a provider's stderr, as the engine hands it on, announces: each line as
+    `say_removed` wrote it, with the secret's id."""
+    lines = (line.strip() for line in message.splitlines())
+    return [(line, found["id"]) for line in lines if (found := _REMOVAL.match(line))]

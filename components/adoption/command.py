@@ -22,13 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
+from pulumi.automation import events
 
 from ssoprov.adoption.keycloak import list_keycloak_connections, read_keycloak_connection
 from ssoprov.adoption.owners import owner_in_state, recorded_outputs
 from ssoprov.adoption.reading import BrokerReading
 from ssoprov.adoption.stack_file import render_adopted
 from ssoprov.errors import ProvisionerError
+from ssoprov.fleet.operations import UP
 from ssoprov.fleet.project import Project
+from ssoprov.fleet.stack_command import run_stack_command
 from ssoprov.spec.loading import OIDC_SECRET_KEY, SPEC_KEY, load_stack_file, parse_organization
 from ssoprov.spec.models import KeycloakBroker
 from ssoprov.wording import counted
@@ -270,18 +273,19 @@ def adopt(
     with path.open("x") as handle:  # never overwrite, even a file that appeared meanwhile
         handle.write(text)
 
-    stack = engine.stack(name)
+    # By `--stack`, as the fleet commands run: the user's selected stack stays selected.
+    changes: dict[str, int] = {}
     try:
-        result = stack.up(show_secrets=False)
+        run_stack_command(engine, name, UP, lambda event: _note_summary(event, changes))
     except auto.CommandError as exc:
         raise _engine_failure(f"recording {source} in stack {name}", shown, name, exc) from None
     try:
-        stack.preview(expect_no_changes=True)
+        run_stack_command(engine, name, ["preview", "--expect-no-changes"], lambda _: None)
     except auto.CommandError as exc:
         raise _engine_failure(
             f"checking that {shown} reproduces {source} (preview --expect-no-changes)", shown, name, exc
         ) from None
-    adopted = sum(count for op, count in (result.summary.resource_changes or {}).items() if op == "create")
+    adopted = changes.get("create", 0)
     return AdoptionReport(
         stack_file=shown,
         adopted=adopted,
@@ -291,6 +295,11 @@ def adopt(
             f"destroy is refused while {SPEC_KEY}.adoption.allowDestroy is false",
         ],
     )
+
+
+def _note_summary(event: events.EngineEvent, changes: dict[str, int]) -> None:
+    if event.summary_event is not None:
+        changes.update(event.summary_event.resource_changes or {})
 
 
 def _engine_failure(doing: str, shown: str, name: str, exc: auto.CommandError) -> ProvisionerError:

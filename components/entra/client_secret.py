@@ -48,7 +48,6 @@ removes the password; already gone is fine.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,6 +72,7 @@ from ssoprov.untracked_secrets import (
     RecordedSecretProvider,
     leftovers,
     replaces_recorded,
+    say_removed,
     untracked_in,
     with_untracked,
 )
@@ -203,12 +203,8 @@ async def _remove_recorded_untracked(client: GraphClient, key_id: str, olds: Map
 
 async def _remove_untracked(client: GraphClient, application: str, password: PasswordInfo) -> None:
     await client.remove_password(application, password["key_id"])
-    print(
-        f"Entra: removed client secret {password['key_id']} ({password['display_name']!r}, added "
-        f"{password['start_date_time']}) from application {application}: no stack tracked it; "
-        "a run was interrupted after adding it",
-        file=sys.stderr,
-    )
+    detail = f"{password['display_name']!r}, added {password['start_date_time']}"
+    say_removed("Entra", password["key_id"], detail, f"application {application}", "adding")
 
 
 def _check(props: Mapping[str, Any]) -> None:

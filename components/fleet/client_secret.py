@@ -15,7 +15,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from ssoprov.errors import ProvisionerError
-from ssoprov.fleet.operations import stderr_tail
+from ssoprov.fleet.operations import holds_resources, stderr_tail
 from ssoprov.fleet.secrets import secret_resources
 from ssoprov.fleet.stack_command import cli_env
 from ssoprov.spec.models import OrganizationSpec
@@ -71,7 +71,13 @@ def current_client_secret(engine: Engine, stack: str, spec: OrganizationSpec | N
             f"reading the state of stack {stack}: {stderr_tail(exc, 1)}. "
             "Fix: check the stack name, --backend and the passphrase (PULUMI_CONFIG_PASSPHRASE)"
         ) from None
-    value = client_secret_in(json.loads(result.stdout).get("deployment") or {})
+    deployment = json.loads(result.stdout).get("deployment") or {}
+    if not holds_resources(deployment):
+        raise ProvisionerError(
+            f"stack {stack} has nothing deployed (no `up` yet, or it was destroyed): there is no client "
+            "secret to print"
+        )
+    value = client_secret_in(deployment)
     if value is None:
         raise ProvisionerError(
             f"stack {stack} holds no client secret of ours. Fix: run `ssoprov up --stack {stack}` first"

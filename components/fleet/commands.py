@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -161,20 +161,34 @@ class FleetRun:
             progress.close()
 
     def deployed(self, command: auto.PulumiCommand) -> set[str]:
-        return operations.list_stacks(self.engine, command)
+        return _with_resources(operations.list_stacks(self.engine, command))
 
     def split_deployed(
-        self, prepared: list[tuple[StackJob, OrganizationSpec | None]]
+        self, prepared: list[tuple[StackJob, OrganizationSpec | None]], *, empty_too: bool = False
     ) -> tuple[list[StackJob], list[StackOutcome]]:
-        """Jobs for the prepared stacks the backend holds; `not-deployed` outcomes for the others."""
-        deployed = self.deployed(auto.PulumiCommand())
-        jobs = [job for job, _ in prepared if job.stack in deployed]
-        absent = [
-            StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization)
-            for job, _ in prepared
-            if job.stack not in deployed
-        ]
+        """Jobs for the prepared stacks the backend holds with resources in them (`empty_too`: any it
+        holds); `not-deployed` outcomes for the others."""
+        listed = operations.list_stacks(self.engine, auto.PulumiCommand())
+        taken = set(listed) if empty_too else _with_resources(listed)
+        jobs = [job for job, _ in prepared if job.stack in taken]
+        absent = [not_deployed(job, job.stack in listed) for job, _ in prepared if job.stack not in taken]
         return jobs, absent
+
+
+def _with_resources(listed: Mapping[str, int | None]) -> set[str]:
+    """The listed stacks with resources in their state; one the backend gives no count for is taken
+    to have some, so that it is never left out unseen."""
+    return {name for name, count in listed.items() if count != 0}
+
+
+EMPTY_STACK = "its stack in the backend holds no resources (none deployed yet, or destroyed)"
+
+
+def not_deployed(job: StackJob, in_backend: bool) -> StackOutcome:
+    """A stack with nothing deployed: none in the backend, or one whose state holds no resources."""
+    return StackOutcome(
+        job.stack, job.file, NOT_DEPLOYED, job.organization, remark=EMPTY_STACK if in_backend else ""
+    )
 
 
 def changes(run: FleetRun, command: str, refresh: bool = False, full: bool = False) -> int:
@@ -278,7 +292,8 @@ def recover(run: FleetRun) -> int:
     started = now()
     prepared, invalid = run.prepare()
     run.header("recover", len(prepared) + len(invalid))
-    jobs, absent = run.split_deployed(prepared)
+    # A lock may sit on a stack whose first `up` was killed before it recorded a resource.
+    jobs, absent = run.split_deployed(prepared, empty_too=True)
     outcomes = run.run_jobs(jobs, operations.recover) + absent + invalid
     report = run.report("recover", outcomes, started)
     return run.finish(report, change_table(report))
@@ -334,28 +349,26 @@ def _as_of_env(as_of: datetime | None) -> dict[str, str]:
 def _statuses(
     run: FleetRun, prepared: list[tuple[StackJob, OrganizationSpec | None]], moment: datetime
 ) -> tuple[list[tuple[StackJob, SecretStatus]], list[StackOutcome]]:
-    """Each deployed stack's secret status, read from its state; outcomes for the others."""
+    """Each deployed stack's secret status, read from its state; outcomes for the others (not
+    deployed: a state with no resources too, which `up` would deploy anew, never `incomplete`)."""
     command = auto.PulumiCommand()
-    deployed = run.deployed(command)
-    others: list[StackOutcome] = []
-    readable: list[tuple[StackJob, OrganizationSpec]] = []
-    for job, spec in prepared:
-        if job.stack not in deployed:
-            others.append(StackOutcome(job.stack, job.file, NOT_DEPLOYED, job.organization))
-        elif spec is not None:
-            readable.append((job, spec))
+    jobs, others = run.split_deployed(prepared)
+    specs = {job.stack: spec for job, spec in prepared}
+    readable = [(job, spec) for job in jobs if (spec := specs[job.stack]) is not None]
     found: dict[str, SecretStatus] = {}
 
     def read(item: tuple[StackJob, OrganizationSpec]) -> StackOutcome:
         job, spec = item
         deployment = operations.read_state(job.engine, job.stack, command)
+        if not operations.holds_resources(deployment):
+            return not_deployed(job, in_backend=True)
         found[job.stack] = secret_status(job.stack, spec, deployment, moment)
         return StackOutcome(job.stack, job.file, SUCCEEDED, job.organization)
 
     outcomes = run_each(
         readable, read, parallel=run.parallel, describe=lambda item: (item[0].stack, item[0].file)
     )
-    others.extend(outcome for outcome in outcomes if outcome.status == FAILED)
+    others.extend(outcome for outcome in outcomes if outcome.status in (FAILED, NOT_DEPLOYED))
     return [(job, found[job.stack]) for job, _ in readable if job.stack in found], others
 
 
@@ -526,7 +539,7 @@ def rotate(run: FleetRun, as_of: datetime | None, dry_run: bool, generic_registe
                 outcome.steps += finish.steps
                 after = status_now()
             old = before[job.stack]
-            outcome.details = {"secret": after.to_json(moment), "previous": old.to_json(moment)}
+            outcome.details.update({"secret": after.to_json(moment), "previous": old.to_json(moment)})
             if after.secret_id and after.secret_id != old.secret_id and not after.unfinished:
                 outcome.status = ROTATED
             elif old.unfinished and after.secret_id and not after.unfinished:

@@ -28,8 +28,9 @@ from ssoprov.fleet.progress import Progress
 from ssoprov.fleet.provider_names import rename_providers
 from ssoprov.fleet.recovery import failure_message, lock_holders
 from ssoprov.fleet.report import DRIFTED, FAILED, OUTPUTS_CHANGED, SUCCEEDED, Changes, StackOutcome, Step
-from ssoprov.fleet.stack_command import cli_env, run_stack_command
-from ssoprov.untracked_secrets import UNTRACKED_KEY
+from ssoprov.fleet.stack_command import cancel, cli_env, run_stack_command
+from ssoprov.untracked_secrets import UNTRACKED_KEY, removed_in
+from ssoprov.wording import counted
 from ssoprov.workspace import Engine
 
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
@@ -59,6 +60,10 @@ PAST = {
 DRIFT = {"update": "changed out of band", "delete": "deleted out of band"}
 UNTRACKED = "untracked"
 """A drift step of its own: secrets on a client-secret resource's app that no state tracks."""
+UNTRACKED_REMOVED = "untrackedSecretsRemoved"
+"""The details key listing the ids of secrets no state tracked that a run's providers removed."""
+PROVIDER_STDERR = "info#err"
+"""The severity of the diagnostics that carry what a provider process wrote on its stderr."""
 UP = ("up", "--yes", "--skip-preview")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _GRPC_WRAPPER = re.compile(r"Exception calling application: ?")
@@ -118,6 +123,8 @@ class EventTracker:
         """Each finished step's operation, counted as the engine's summary counts them."""
         self.outputs_changed: set[str] = set()
         """Outputs of unchanged resources that change (the engine's "Outputs:" section)."""
+        self.removed: list[str] = []
+        """Ids of secrets no state tracked that the providers removed, as they said on stderr."""
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
@@ -195,6 +202,9 @@ class EventTracker:
             self._say(f"{DRIFT[op]}: {name} ({kind}){changed}")
 
     def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
+        if diagnostic.severity == PROVIDER_STDERR:
+            self._removals(diagnostic.message)
+            return
         if diagnostic.severity != "error":
             return
         message = readable_error(diagnostic.message)
@@ -202,6 +212,14 @@ class EventTracker:
             self.errors.append(message)
             if not message.startswith(GENERIC_ERRORS):
                 self._say(f"error: {message.splitlines()[0]}")
+
+    def _removals(self, message: str) -> None:
+        """A leftover secret removed (ssoprov.untracked_secrets.say_removed): said as it happens,
+        as `pulumi up` says it, and kept for the outcome."""
+        for line, secret_id in removed_in(message):
+            if secret_id not in self.removed:
+                self.removed.append(secret_id)
+                self._say(line)
 
     def problems(self) -> list[str]:
         specific = [e for e in self.errors if not e.startswith(GENERIC_ERRORS)]
@@ -243,6 +261,11 @@ def _run(
         # What the engine did before the failure: resources it created stay (drift counts none).
         changes = None if tracker.drift else tracker.changes()
         outcome = StackOutcome(job.stack, job.file, FAILED, job.organization, changes, tracker.steps, errors)
+    if tracker.removed:
+        outcome.details[UNTRACKED_REMOVED] = list(tracker.removed)
+        removed = f"removed {counted(len(tracker.removed), 'client secret')} that no stack tracked: "
+        said = removed + ", ".join(tracker.removed)
+        outcome.remark = f"{outcome.remark}; {said}" if outcome.remark else said
     outcome.seconds = time.monotonic() - started
     progress.end(outcome)
     return outcome
@@ -319,7 +342,7 @@ def recover(job: StackJob, progress: Progress) -> StackOutcome:
                     f"stack {job.stack} is locked by a run still in progress on this machine "
                     f"({', '.join(running)}); nothing was cancelled. Fix: wait for it to end"
                 ) from None
-            job.engine.stack(job.stack).cancel()
+            cancel(job.engine, job.stack)
             tracker.progress.update(
                 job.stack, "released the lock", log=f"released the lock ({', '.join(map(str, holders))})"
             )
@@ -378,8 +401,22 @@ def upgrade_state(job: StackJob, progress: Progress) -> StackOutcome:
     return _run(job, "upgrade-state", progress, body, EventTracker(job, progress))
 
 
-def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
-    """The names of this project's stacks in the backend (one `pulumi stack ls`)."""
+def holds_resources(deployment: Mapping[str, Any]) -> bool:
+    """Whether a stack's state records anything deployed: a resource besides the root stack and
+    provider instances, or an operation a killed run left pending. A stack that `pulumi destroy`
+    emptied, or that only a `stack init` (a first `preview` makes one) or a preview touched, holds
+    none: it is not deployed, and running `up` on it would create a customer's connection anew."""
+    if deployment.get("pending_operations"):
+        return True
+    return any(
+        not str(r.get("type", "")).startswith(SKIPPED_TYPES) for r in deployment.get("resources") or []
+    )
+
+
+def list_stacks(engine: Engine, command: auto.PulumiCommand) -> dict[str, int | None]:
+    """This project's stacks in the backend, by name, with the number of resources in each one's
+    state as the backend counts them (the root stack included; None when it does not say), from
+    one `pulumi stack ls`."""
     try:
         result = command.run(["stack", "ls", "--json"], str(engine.project_dir), cli_env(engine))
     except auto.CommandError as exc:
@@ -390,4 +427,7 @@ def list_stacks(engine: Engine, command: auto.PulumiCommand) -> set[str]:
         )
         raise ProvisionerError(f"{failed} {fix}") from None
     # Pulumi Cloud lists qualified names (org/project/stack); the stack is the last part.
-    return {entry["name"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout or "[]")}
+    return {
+        entry["name"].rsplit("/", 1)[-1]: entry.get("resourceCount")
+        for entry in json.loads(result.stdout or "[]")
+    }

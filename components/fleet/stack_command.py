@@ -8,7 +8,11 @@ reads, and `--stack` names the stack without selecting it. Each of those command
 start (about 0.3 s of CPU), paid per stack and operation. So the fleet runs the command itself,
 with the same `pulumi` (`ssoprov.workspace.pulumi_command`, which adds `--non-interactive` and
 raises the Automation API's errors, such as `ConcurrentUpdateError`), and makes the stack with
-`pulumi stack init` only when the backend does not have it yet.
+`pulumi stack init --no-select` only when the backend does not have it yet.
+
+No command here selects a stack: the user's selection (the project's workspace settings under
+PULUMI_HOME, which a bare `pulumi up` acts on) stays as it was, so a fleet run never turns the
+user's next `pulumi up` onto another customer's stack.
 """
 
 from __future__ import annotations
@@ -81,8 +85,14 @@ def _known_absent(engine: Engine, stack: str) -> bool:
 
 
 def _init(engine: Engine, stack: str) -> None:
-    init = ["stack", "init", stack, "--secrets-provider", engine.secrets_provider]
+    init = ["stack", "init", stack, "--no-select", "--secrets-provider", engine.secrets_provider]
     pulumi_command().run(init, str(engine.project_dir), cli_env(engine))
+
+
+def cancel(engine: Engine, stack: str) -> None:
+    """`pulumi cancel`: release the stack's lock (the Automation API's `Stack.cancel` would select
+    the stack first)."""
+    pulumi_command().run(["cancel", "--yes", "--stack", stack], str(engine.project_dir), cli_env(engine))
 
 
 def _run_with_events(engine: Engine, stack: str, args: Sequence[str], on_event: OnEvent) -> None:

@@ -46,7 +46,6 @@ a run killed mid-rotation is cleaned up by the documented recovery without any r
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +69,7 @@ from ssoprov.untracked_secrets import (
     RecordedSecretProvider,
     leftovers,
     replaces_recorded,
+    say_removed,
     untracked_in,
     with_untracked,
 )
@@ -185,11 +185,7 @@ async def _remove_unused(
 ) -> None:
     await _deactivate_and_delete(client, app_id, secret)
     if secret.id != initial_id:
-        print(
-            f"Okta: removed client secret {secret.id} (created {secret.created}) from app {app_id}: "
-            "no stack tracked it; a run was interrupted after creating it",
-            file=sys.stderr,
-        )
+        say_removed("Okta", secret.id, f"created {secret.created}", f"app {app_id}", "creating")
 
 
 async def _deactivate_and_delete(client: OktaClient, app_id: str, secret: ClientSecret) -> None:

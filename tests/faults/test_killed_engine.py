@@ -221,6 +221,9 @@ def test_ssoprov_recover_after_a_fleet_run_whose_engine_was_killed(
     assert code == 0, recovered
     assert "released the lock" in recovered, recovered
     assert leftover not in okta_secret_ids(sandbox, project)
+    # The user learns which secret went: as `pulumi up` says it, and in the table's note.
+    assert f"[{name}] Okta: removed client secret {leftover} (created " in recovered, recovered
+    assert f"removed 1 client secret that no stack tracked: {leftover}" in recovered, recovered
     assert_converged("okta", sandbox, realm, project, recorded)
 
 

@@ -145,6 +145,27 @@ class FleetProject:
             print(f"ssoprov {' '.join(args)}: exit {run.code} in {run.seconds:.1f}s", file=sys.stderr)
         return run
 
+    def pulumi(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The plain `pulumi` CLI in the project, as a user types it, on the backend `ssoprov` uses
+        here, with `env` added to its environment."""
+        state = self.root / LOCAL_STATE_DIR
+        state.mkdir(exist_ok=True)
+        return subprocess.run(
+            ["pulumi", "--non-interactive", *args],
+            cwd=self.root,
+            env={**self.process_env(), "PULUMI_BACKEND_URL": state.as_uri(), **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def leave_dead_lock(self, stack: str) -> None:
+        """The lock a `pulumi up` on another machine leaves in the file backend when it is killed."""
+        lock = self.root / LOCAL_STATE_DIR / ".pulumi" / "locks" / "organization" / "ssoprov" / stack
+        lock.mkdir(parents=True, exist_ok=True)
+        holder = {"pid": 4242, "username": "runner", "hostname": "ci-7", "timestamp": "2026-11-23T10:00:00Z"}
+        (lock / "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.json").write_text(json.dumps(holder))
+
     def engine(self) -> Engine:
         """The engine ssoprov uses by default here, for direct Automation API checks."""
         env = self.process_env()

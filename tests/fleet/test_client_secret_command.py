@@ -4,6 +4,7 @@ one not deployed yet is one line."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,4 +52,20 @@ def test_a_stack_not_deployed_yet_is_named_in_one_line(
     assert capsys.readouterr().err == (
         "ssoprov client-secret: reading the state of stack acme-entra: error: no stack named 'acme-entra' "
         "found. Fix: check the stack name, --backend and the passphrase (PULUMI_CONFIG_PASSPHRASE)\n"
+    )
+
+
+def test_a_stack_with_nothing_deployed_says_so_and_not_to_run_up(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A destroyed stack reads the same: `up` would deploy a customer removed on purpose."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
+    init = ["pulumi", "--non-interactive", "stack", "init", "acme-entra", "--no-select"]
+    subprocess.run([*init, "--secrets-provider", "passphrase"], cwd=project, check=True, capture_output=True)
+
+    assert main(["client-secret", "acme-entra"]) == 1
+
+    assert capsys.readouterr().err == (
+        "ssoprov client-secret: stack acme-entra has nothing deployed (no `up` yet, or it was destroyed): "
+        "there is no client secret to print\n"
     )

@@ -5,14 +5,12 @@ drift found without touching anything."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ssoprov.clock import calendar_date, parse_timestamp
-from ssoprov.fleet.engine import LOCAL_STATE_DIR
 from tests.fleet.conftest import OIDC_CLIENT_SECRET, SaaSStandIns
 from tests.fleet.fleet import FleetProject
 
@@ -244,29 +242,12 @@ def test_a_stack_that_fails_after_creating_resources_counts_them_and_shows_the_r
     assert app.label == "Broken Okta SSO"
 
 
-def pulumi_cli(project: FleetProject, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """The plain `pulumi` CLI in the fleet project, on the backend `ssoprov` uses there."""
-    state = project.root / LOCAL_STATE_DIR
-    state.mkdir(exist_ok=True)
-    backend = state.as_uri()
-    return subprocess.run(
-        ["pulumi", "--non-interactive", *args],
-        cwd=project.root,
-        env={**project.process_env(), "PULUMI_BACKEND_URL": backend, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_message(
     fleet_project: Callable[[dict[str, str]], FleetProject], saas: SaaSStandIns
 ) -> None:
     project = fleet_project(saas.env())
     project.write_stack("acme-okta", okta_organization(saas, "acme-okta"))
-    assert (
-        pulumi_cli(project, "stack", "init", "acme-okta", "--secrets-provider", "passphrase").returncode == 0
-    )
+    assert project.pulumi("stack", "init", "acme-okta", "--secrets-provider", "passphrase").returncode == 0
     today = datetime.now(UTC).date()
     yesterday = (today - timedelta(days=1)).isoformat()
 
@@ -274,7 +255,7 @@ def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_mes
         (["preview"], "2027-13-01", "is not a date: write it as YYYY-MM-DD (a UTC calendar date)"),
         (["up", "--yes"], yesterday, f"is in the past (today is {today.isoformat()} UTC)"),
     ]:
-        done = pulumi_cli(project, *command, "--stack", "acme-okta", SSOPROV_AS_OF=value)
+        done = project.pulumi(*command, "--stack", "acme-okta", SSOPROV_AS_OF=value)
 
         output = done.stdout + done.stderr
         assert done.returncode != 0, output
@@ -284,11 +265,11 @@ def test_a_bad_ssoprov_as_of_stops_pulumi_before_any_resource_with_one_clear_mes
 
     # Refused before any resource: no API call, nothing in the state.
     assert saas.okta.calls.all() == [] and saas.workos.calls.all() == []
-    exported = pulumi_cli(project, "stack", "export", "--stack", "acme-okta")
+    exported = project.pulumi("stack", "export", "--stack", "acme-okta")
     assert "okta:OidcApp" not in exported.stdout
     # A timestamp, the form the rotation tests use, is accepted.
     later = (datetime.now(UTC) + timedelta(days=200)).isoformat()
-    accepted = pulumi_cli(project, "preview", "--stack", "acme-okta", SSOPROV_AS_OF=later)
+    accepted = project.pulumi("preview", "--stack", "acme-okta", SSOPROV_AS_OF=later)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
@@ -330,3 +311,65 @@ def test_a_stack_whose_first_up_failed_is_incomplete_and_rotate_leaves_it_to_up(
     assert project.ssoprov("up").code == 0
     finished = json.loads(project.ssoprov("secrets", "--json").stdout)
     assert stacks_by_name(finished)["half-okta"]["status"] == "not-due"
+
+
+def test_a_stack_with_nothing_deployed_is_not_deployed_and_nothing_says_to_run_up(
+    fleet_project: Callable[[dict[str, str]], FleetProject],
+    saas: SaaSStandIns,
+    discovery_url: str,
+    tmp_path: Path,
+) -> None:
+    """Destroyed stacks, a stack a first preview made, one a bare `stack init` made: the backend holds
+    each, with no resource. `incomplete` would tell the user to run `up`, deploying the customer a
+    person removed on purpose."""
+    project = fleet_project(saas.env())
+    for name in ("gone-okta", "previewed-okta", "bare-okta"):
+        project.write_stack(name, okta_organization(saas, name))
+    project.write_stack("gone-oidc", oidc_organization(saas, "gone-oidc", discovery_url))
+    assert project.ssoprov("up", "--stack", "gone-*").code == 0
+    for name in ("gone-okta", "gone-oidc"):
+        destroyed = project.pulumi("destroy", "--yes", "--stack", name)
+        assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    assert project.ssoprov("preview", "--stack", "previewed-okta").code == 0
+    assert project.pulumi("stack", "init", "bare-okta", "--no-select").returncode == 0
+    empty = dict.fromkeys(["bare-okta", "gone-oidc", "gone-okta", "previewed-okta"], "not-deployed")
+    saas.okta.calls.clear()
+    saas.workos.calls.clear()
+
+    listed = project.ssoprov("secrets", "--json")
+
+    assert listed.code == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert {name: entry["status"] for name, entry in stacks_by_name(document).items()} == empty
+    assert document["secrets"] == []
+    table = project.ssoprov("secrets")
+    rows = [line.split()[:6] for line in table.stdout.splitlines()[3:7]]
+    assert rows == [[name, name, "-", "-", "-", "not-deployed"] for name in sorted(empty)], table.stdout
+    assert "holds no resources (none deployed yet, or destroyed)" in table.stdout
+    assert "ssoprov up" not in table.stdout + table.stderr
+
+    far = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
+    for dry_run in (["--dry-run"], []):
+        report_file = tmp_path / "rotate.json"
+        rotated = project.ssoprov("rotate", *dry_run, "--as-of", far, "--json-report", str(report_file))
+
+        assert rotated.code == 0, rotated.stdout + rotated.stderr
+        statuses = {
+            name: entry["status"] for name, entry in stacks_by_name(rotated.json_report(report_file)).items()
+        }
+        assert statuses == empty, dry_run
+        assert "0 of 0 deployed stack(s) have a secret due" in rotated.stderr
+        assert "skipped" not in rotated.stderr and "ssoprov up" not in rotated.stdout + rotated.stderr
+
+    drift_file = tmp_path / "drift.json"
+    drifted = project.ssoprov("drift", "--json-report", str(drift_file))
+    assert drifted.code == 0, drifted.stdout + drifted.stderr
+    assert {
+        name: entry["status"] for name, entry in stacks_by_name(drifted.json_report(drift_file)).items()
+    } == empty
+
+    page = tmp_path / "fleet.html"
+    assert project.ssoprov("report", "--html", str(page)).code == 0
+    assert page.read_text().count(">not-deployed</td>") == 4 and "incomplete" not in page.read_text()
+    # Nothing was read or made at the services: no stack ran.
+    assert saas.okta.calls.all() == [] and saas.workos.calls.all() == []

@@ -13,6 +13,7 @@ import pytest
 from ssoprov.cli import main
 from ssoprov.clock import AS_OF_VARIABLE, AsOfError, calendar_date, later_of_now, parse_as_of, utc_now
 from ssoprov.fleet.commands import check_as_of, secret_state
+from ssoprov.fleet.operations import holds_resources
 from ssoprov.fleet.project import ProjectError
 from ssoprov.fleet.secrets import secret_status
 from ssoprov.spec import parse_organization
@@ -146,6 +147,22 @@ def test_secrets_a_refresh_found_untracked_are_named_with_what_removes_them() ->
     status = secret_status("acme", spec("okta"), recorded, NOW)
     assert not status.due and "ocs-left-1" in status.note
     assert "the next `ssoprov up --stack acme` removes them" in status.note
+
+
+def test_a_state_with_no_resource_but_the_root_stack_holds_nothing_deployed() -> None:
+    recorded = deployment("okta", NOW)
+    root, secret = recorded["resources"]
+    provider = {
+        "urn": "urn:pulumi:acme::ssoprov::pulumi:providers:pulumi-python::default",
+        "type": "pulumi:providers:pulumi-python",
+    }
+    assert not holds_resources({})  # destroyed, or made by `stack init` alone
+    assert not holds_resources({"resources": [root, provider]})
+    assert holds_resources({"resources": [root, {**secret, "type": PARENT}]})  # a failed first `up`
+    assert holds_resources(recorded)
+    assert holds_resources(
+        {"resources": [root], "pending_operations": [{"type": "creating", "resource": secret}]}
+    )
 
 
 def test_generic_oidc_secrets_are_the_customers() -> None:

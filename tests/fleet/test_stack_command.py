@@ -124,7 +124,7 @@ def test_a_checkpoint_metadata_file_a_kill_left_empty_is_named_with_the_fix(
         "`ssoprov recover --stack dev`"
     )
     metadata.unlink()
-    assert list_stacks(project.engine, auto.PulumiCommand()) == {"dev"}
+    assert list_stacks(project.engine, auto.PulumiCommand()) == {"dev": 0}  # made, nothing deployed
 
 
 def test_a_backend_url_relative_to_the_project_runs_its_stacks_again(

@@ -142,3 +142,17 @@ def run_adopt(
         text=True,
         timeout=600,
     )
+
+
+def selected_stack(engine: Engine) -> str:
+    """What `pulumi stack --show-name` says in the engine's project: the stack a bare `pulumi up`
+    would act on, or that none is selected."""
+    shown = subprocess.run(
+        ["pulumi", "--non-interactive", "stack", "--show-name"],
+        cwd=engine.project_dir,
+        env={**os.environ, **engine.environment()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return shown.stdout.strip() if shown.returncode == 0 else shown.stderr.strip()

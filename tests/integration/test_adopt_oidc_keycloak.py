@@ -25,6 +25,7 @@ from tests.integration.adoption import (
     endpoints_from,
     keycloak_view,
     run_adopt,
+    selected_stack,
 )
 from tests.integration.signin_loop import signing_in
 
@@ -88,6 +89,8 @@ def test_adopt_generic_oidc_in_keycloak_with_no_sign_in_interrupted(
 
         # Adopting wrote nothing in Keycloak; the stack file is valid and reads as the connection.
         assert asyncio.run(keycloak_view(sandbox, realm, ALIAS)) == before
+        selected = selected_stack(engine)
+        assert "no stack selected" in selected, selected  # a bare `pulumi up` is not aimed at it
         stack_file = project.stack_file("initech")
         assert validate_stack_files([stack_file]) == []
         organization = yaml.safe_load(stack_file.read_text())["config"]["ssoprov:organization"]
