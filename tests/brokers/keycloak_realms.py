@@ -58,20 +58,7 @@ def create_customer_idp(
     passwords: dict[str, str] = {}
     for username, groups in members.items():
         password = secrets.token_urlsafe(12)
-        user = admin.call(
-            "POST",
-            f"/{realm}/users",
-            json={
-                "username": username,
-                "email": f"{username}@customer.example",
-                "firstName": username.title(),
-                "lastName": "Example",
-                "emailVerified": True,
-                "enabled": True,
-                "credentials": [{"type": "password", "value": password, "temporary": False}],
-            },
-        )
-        user_id = _created_id(user)
+        user_id = add_user(admin, realm, username, f"{username}@customer.example", password)
         passwords[username] = password
         for group in groups:
             if group not in group_ids:
@@ -112,6 +99,24 @@ def create_customer_idp(
         discovery_url=f"{keycloak.url}/realms/{realm}/.well-known/openid-configuration",
         passwords=passwords,
     )
+
+
+def add_user(admin: AdminHttp, realm: str, username: str, email: str, password: str) -> str:
+    """A local user of `realm` who signs in with `password` (a verified email, a full name); its id."""
+    user = admin.call(
+        "POST",
+        f"/{realm}/users",
+        json={
+            "username": username,
+            "email": email,
+            "firstName": username.title(),
+            "lastName": "Example",
+            "emailVerified": True,
+            "enabled": True,
+            "credentials": [{"type": "password", "value": password, "temporary": False}],
+        },
+    )
+    return _created_id(user)
 
 
 def create_broker_realm(admin: AdminHttp) -> str:

@@ -25,6 +25,7 @@ from ssoprov.brokers.keycloak.client import MASKED_SECRET, AdminTokenStore, Keyc
 from ssoprov.errors import ApiError, NotFoundError
 from ssoprov.verify_login import VERIFY_CLIENT_ID, VERIFY_REDIRECT_URI, LoginReport, verify_login
 from tests.brokers.conftest import AdminHttp
+from tests.brokers.keycloak_realms import add_user
 
 T = TypeVar("T")
 
@@ -60,20 +61,8 @@ def upstream(keycloak: KeycloakServer, admin_http: AdminHttp) -> Iterator[Upstre
     group = admin_http.call("POST", f"/{realm}/groups", json={"name": "engineering"})
     group_id = group.headers["Location"].rsplit("/", 1)[-1]
     password = secrets.token_urlsafe(12)
-    user = admin_http.call(
-        "POST",
-        f"/{realm}/users",
-        json={
-            "username": "alice",
-            "email": "alice@acme.example",
-            "firstName": "Alice",
-            "lastName": "Liddell",
-            "emailVerified": True,
-            "enabled": True,
-            "credentials": [{"type": "password", "value": password, "temporary": False}],
-        },
-    )
-    admin_http.call("PUT", f"/{realm}/users/{user.headers['Location'].rsplit('/', 1)[-1]}/groups/{group_id}")
+    user_id = add_user(admin_http, realm, "alice", "alice@acme.example", password)
+    admin_http.call("PUT", f"/{realm}/users/{user_id}/groups/{group_id}")
     client_secret = secrets.token_urlsafe(24)
     client = admin_http.call(
         "POST",

@@ -18,7 +18,7 @@ from sandbox.keycloak import KeycloakServer
 from ssoprov.cli import main
 from ssoprov.verify_login import verify_login
 from tests.brokers.conftest import AdminHttp
-from tests.brokers.keycloak_realms import create_broker_realm
+from tests.brokers.keycloak_realms import add_user, create_broker_realm
 from tests.spec.stack_text import entra_stack, write_stack_text
 
 LINK_CONFIRM_PAGE = b"""<!DOCTYPE html><html><body>
@@ -101,19 +101,7 @@ def test_an_alias_the_realm_does_not_have_never_gets_the_password_typed_into_key
     the same name and password and call the connection working."""
     realm = create_broker_realm(admin_http)
     password = secrets.token_urlsafe(12)
-    admin_http.call(
-        "POST",
-        f"/{realm}/users",
-        json={
-            "username": "alice",
-            "email": "alice@acme.example",
-            "firstName": "Alice",
-            "lastName": "Local",
-            "emailVerified": True,
-            "enabled": True,
-            "credentials": [{"type": "password", "value": password, "temporary": False}],
-        },
-    )
+    add_user(admin_http, realm, "alice", "alice@acme.example", password)
     try:
         report = verify_login(keycloak.url, realm, "globex-okta", login="alice", password=password)
     finally:
