@@ -269,7 +269,8 @@ def scaffold(new: NewOrganization, stack_dir: Path, display_file: str, *, write:
     steps = []
     if new.idp == "oidc":
         steps.append(
-            f"store the client secret the customer's IT team gave you: pulumi stack init {new.name} && "
+            "store the client secret the customer's IT team gave you (--no-select keeps your selected "
+            f"stack): pulumi stack init {new.name} --no-select && "
             f"pulumi config set --secret {OIDC_SECRET_KEY} <secret> --stack {new.name}"
         )
     steps.append(f"ssoprov preview --stack {new.name}")

@@ -99,6 +99,7 @@ def test_okta_workos_and_oidc_files(project: Path, capsys: pytest.CaptureFixture
     assert main([*oidc, *workos]) == 0
     out = capsys.readouterr().out
     assert "next: store the client secret" in out and "--secret ssoprov:oidcClientSecret" in out
+    assert "pulumi stack init piedpiper --no-select && " in out  # the user's selected stack stays
     spec, _, problems = load_stack_file(project / "stacks" / "Pulumi.piedpiper.yaml")
     assert spec is not None and spec.identity_provider.client_id == "pp-sso"
     # Only the encrypted secret is missing, which `pulumi config set --secret` adds.
