@@ -525,6 +525,10 @@ class OrganizationSpec(SpecModel):
         return getattr(self.broker, "alias", None) or self.name
 
 
+ENTRA_GROUPS_CASE = "Entra ID ignores case in group display names and object IDs"
+"""Why two spellings of an Entra group are one group, in messages about assignments and mappings."""
+
+
 def _repeats(names: Sequence[str], key: Callable[[str], str]) -> Iterator[tuple[int, int]]:
     """(index, index of the first entry it repeats) for each name equal, by `key`, to an earlier one."""
     first: dict[str, int] = {}
@@ -549,8 +553,8 @@ def _groups_mapped_twice(mappings: list[RoleMapping], idp: IdentityProvider) -> 
         mapped = f"roleMappings[{earlier}] maps it to {first.role!r}"
         if first.group != group:
             mapped = (
-                f"roleMappings[{earlier}] maps {first.group!r} to {first.role!r}, the same group: "
-                "Entra ID ignores case in group display names"
+                f"roleMappings[{earlier}] maps {first.group!r} to {first.role!r}, "
+                f"the same group: {ENTRA_GROUPS_CASE}"
             )
         found.append(
             Violation(
@@ -586,7 +590,7 @@ def _principal_lists(idp: IdentityProvider) -> list[_Principals]:
             (*at, "groups"),
             "group",
             idp.assignments.groups,
-            "Entra ID ignores case in group display names and object IDs",
+            ENTRA_GROUPS_CASE,
         ),
         _Principals(
             (*at, "users"),

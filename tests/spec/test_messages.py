@@ -93,7 +93,7 @@ def test_an_entra_group_mapped_twice_in_another_case_is_one_group_mapped_twice(t
         (
             f"{SPEC}.roleMappings[1].group",
             "maps group 'ENGINEERING' again (roleMappings[0] maps 'Engineering' to 'developer', the same "
-            "group: Entra ID ignores case in group display names)",
+            "group: Entra ID ignores case in group display names and object IDs)",
         )
     ]
 
